@@ -66,6 +66,7 @@ const (
 	PrimPanic                        // panic(Strings[Imm]): never returns
 	PrimRelocate                     // machine_kexec's cpu_soft_restart: the relocation stub starts overwriting memory; ends the run
 	PrimCPURelax                     // cpu_relax(): a spin-loop hint, a tiny cost
+	PrimUnknownCall                  // a call to Strings[Imm], a function nobody models: reaching it ends the run as "unknown" (verdicts that depend on it are inconclusive)
 	NumPrims
 )
 
@@ -115,6 +116,7 @@ var Prims = [NumPrims]PrimSpec{
 	PrimPanic:            {Name: "panic", Symmetric: true, Doc: "kernel panic"},
 	PrimRelocate:         {Name: "relocate", Symmetric: true, Doc: "kexec relocation starts: the old kernel's memory may be overwritten"},
 	PrimCPURelax:         {Name: "cpu_relax", Symmetric: true, Doc: "spin-loop hint"},
+	PrimUnknownCall:      {Name: "unknown_call", Doc: "call to an unmodelled function (its name is Strings[Imm]); ends the run as unknown"},
 }
 
 // PrimByName returns the prim with the given Name.
