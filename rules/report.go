@@ -61,17 +61,23 @@ type Cover struct {
 
 // Patch is one patch as read.
 type Patch struct {
-	Index     int       `json:"index"`
-	Total     int       `json:"total"`
-	Version   int       `json:"version"`
-	Subject   string    `json:"subject"`
-	MessageID string    `json:"message_id"`
-	Author    string    `json:"author"`
-	Date      string    `json:"date"` // RFC 3339
-	Trailers  []Trailer `json:"trailers"`
-	Files     []File    `json:"files"`
-	Mangled   bool      `json:"whitespace_repaired"`
-	Notices   []Notice  `json:"notices"`
+	Index     int    `json:"index"`
+	Total     int    `json:"total"`
+	Version   int    `json:"version"`
+	Subject   string `json:"subject"`
+	MessageID string `json:"message_id"`
+	// Prefix is the subject's bracketed prefix without brackets, e.g.
+	// "RFC PATCH v3 2/7", so that a reply can repeat the subject as sent.
+	Prefix string `json:"prefix,omitempty"`
+	// References is the patch's own References chain (oldest first); a reply
+	// appends MessageID to it to stay in the thread.
+	References []string  `json:"references,omitempty"`
+	Author     string    `json:"author"`
+	Date       string    `json:"date"` // RFC 3339
+	Trailers   []Trailer `json:"trailers"`
+	Files      []File    `json:"files"`
+	Mangled    bool      `json:"whitespace_repaired"`
+	Notices    []Notice  `json:"notices"`
 }
 
 // Trailer is a Key: value line.
@@ -89,6 +95,19 @@ type File struct {
 	Added   int    `json:"added"`
 	Deleted int    `json:"deleted"`
 	Hunks   int    `json:"hunks"`
+	// Diff holds the hunks themselves, so that reports can quote the patch
+	// lines a finding or a counterexample step points at.
+	Diff []Hunk `json:"diff,omitempty"`
+}
+
+// Hunk is one hunk of a file's diff.
+type Hunk struct {
+	OldStart int      `json:"old_start"`
+	OldLines int      `json:"old_lines"`
+	NewStart int      `json:"new_start"`
+	NewLines int      `json:"new_lines"`
+	Section  string   `json:"section,omitempty"` // the text after the closing @@, usually the enclosing function
+	Lines    []string `json:"lines"`             // each with its ' ', '+' or '-' marker, without the newline
 }
 
 // Notice is a repair or a mismatch the parser reported.
@@ -289,6 +308,11 @@ type Finding struct {
 	Severity string    `json:"severity"` // error | warning | note
 	Message  string    `json:"message"`
 	Location *Location `json:"location"`
+	// Property and Claim name what the finding reports on, when it reports
+	// on one: a Properties[i].ID (whose counterexample then illustrates it)
+	// or a Claims[i].ID.
+	Property string `json:"property,omitempty"`
+	Claim    string `json:"claim,omitempty"`
 }
 
 // Location points into the patch (post-image line when it exists).
