@@ -67,6 +67,7 @@ const (
 	PrimRelocate                     // machine_kexec's cpu_soft_restart: the relocation stub starts overwriting memory; ends the run
 	PrimCPURelax                     // cpu_relax(): a spin-loop hint, a tiny cost
 	PrimUnknownCall                  // a call to Strings[Imm], a function nobody models: reaching it ends the run as "unknown" (verdicts that depend on it are inconclusive)
+	PrimCost                         // a kernel step modelled only by its duration (device_shutdown, cpuhp DEAD callbacks, ...): Strings[Imm] names a timing-profile parameter; no effect on machine state
 	NumPrims
 )
 
@@ -117,6 +118,7 @@ var Prims = [NumPrims]PrimSpec{
 	PrimRelocate:         {Name: "relocate", Symmetric: true, Doc: "kexec relocation starts: the old kernel's memory may be overwritten"},
 	PrimCPURelax:         {Name: "cpu_relax", Symmetric: true, Doc: "spin-loop hint"},
 	PrimUnknownCall:      {Name: "unknown_call", Doc: "call to an unmodelled function (its name is Strings[Imm]); ends the run as unknown"},
+	PrimCost:             {Name: "cost", Symmetric: true, Doc: "time spent in a kernel step modelled only by its duration; Strings[Imm] names the timing-profile parameter (e.g. kernel_restart_prepare, cpuhp_dead_callbacks); changes no machine state"},
 }
 
 // PrimByName returns the prim with the given Name.
