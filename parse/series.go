@@ -21,9 +21,17 @@ type Pos struct {
 
 // Series is a patch series: an optional cover letter and its patches in order.
 type Series struct {
+	Inputs  []Input // what was read, in order
 	Cover   *Cover
 	Patches []*Patch
 	Notices []Notice // series-level notices: missing members, versions dropped, ...
+}
+
+// Input is one file or git range that was read, with the form it was
+// recognised as (KindMbox, KindMail, ...).
+type Input struct {
+	Name string
+	Kind string
 }
 
 // Cover is a series' cover letter (patch 0/N).

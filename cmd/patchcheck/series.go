@@ -1,0 +1,77 @@
+package main
+
+import (
+	"time"
+
+	"github.com/bluekeyes/go-gitdiff/gitdiff"
+	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/rules"
+)
+
+// convertSeries maps a parsed series onto the report's series. Slices are
+// never nil so that the JSON has [] rather than null.
+func convertSeries(s *parse.Series) rules.Series {
+	out := rules.Series{Patches: []rules.Patch{}, Notices: convertNotices(s.Notices)}
+	if s.Cover != nil {
+		out.Cover = &rules.Cover{Subject: s.Cover.Subject, MessageID: s.Cover.MessageID}
+	}
+	for _, p := range s.Patches {
+		rp := rules.Patch{
+			Index: p.Index, Total: p.Total, Version: p.Version,
+			Subject: p.Subject, MessageID: p.MessageID, Author: p.Author,
+			Trailers: []rules.Trailer{}, Files: []rules.File{},
+			Mangled: p.Mangled, Notices: convertNotices(p.Notices),
+		}
+		if !p.Date.IsZero() {
+			rp.Date = p.Date.Format(time.RFC3339)
+		}
+		for _, t := range p.Trailers {
+			rp.Trailers = append(rp.Trailers, rules.Trailer{Key: t.Key, Value: t.Value, Source: t.Source})
+		}
+		for _, f := range p.Files {
+			rp.Files = append(rp.Files, convertFile(f))
+		}
+		out.Patches = append(out.Patches, rp)
+	}
+	return out
+}
+
+func convertNotices(ns []parse.Notice) []rules.Notice {
+	out := []rules.Notice{}
+	for _, n := range ns {
+		out = append(out, rules.Notice{Kind: n.Kind, Message: n.Message, File: n.Pos.File, Line: n.Pos.Line})
+	}
+	return out
+}
+
+func convertFile(f *gitdiff.File) rules.File {
+	rf := rules.File{Path: f.NewName, Change: fileChange(f), Hunks: len(f.TextFragments)}
+	if f.IsDelete {
+		rf.Path = f.OldName
+	}
+	if f.IsRename || f.IsCopy {
+		rf.OldPath = f.OldName
+	}
+	for _, fr := range f.TextFragments {
+		rf.Added += int(fr.LinesAdded)
+		rf.Deleted += int(fr.LinesDeleted)
+	}
+	return rf
+}
+
+// fileChange names the kind of change to a file.
+func fileChange(f *gitdiff.File) string {
+	switch {
+	case f.IsNew:
+		return "add"
+	case f.IsDelete:
+		return "delete"
+	case f.IsRename:
+		return "rename"
+	case f.IsCopy:
+		return "copy"
+	case f.IsBinary:
+		return "binary"
+	}
+	return "modify"
+}

@@ -1,0 +1,238 @@
+package parse
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+var hunkHeader = regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$`)
+
+// hunkScan is the result of checking (and if need be repairing) the hunks
+// of a diff.
+type hunkScan struct {
+	lines   []string // the diff with repaired lines; same length as the input
+	inHunk  []bool   // line i is a hunk header or hunk body line
+	notices []Notice
+	mangled bool // an unprefixed non-empty line was re-prefixed
+}
+
+// scanHunks walks every hunk of a diff, counting its body against the
+// header's line counts. The counts, not the line prefixes, decide where a
+// hunk ends, which is what makes two repairs possible:
+//
+//   - Text copied from a web archive loses the leading space of context
+//     lines (and collapses runs of whitespace). Inside a hunk, a line that
+//     starts with neither ' ', '+', '-' nor '\' can only be a context line,
+//     so it is re-prefixed with a space and reported as a repair. An empty
+//     line is the common case of a context line whose single space was
+//     trimmed by a mailer; it is repaired silently in the same way.
+//   - A header whose counts disagree with a well-formed body (the body runs
+//     up to the next hunk or file, every line carrying its prefix) is
+//     rewritten with the body's counts and reported as a hunk-count notice:
+//     git apply would reject such a patch.
+//
+// When the body cannot be delimited (prefixes were lost and the counts do
+// not fit), or the input ends inside a hunk, the diff is beyond repair and
+// scanHunks returns an *Error.
+func scanHunks(in []string, pos func(int) Pos) (*hunkScan, error) {
+	hs := &hunkScan{lines: append([]string(nil), in...), inHunk: make([]bool, len(in))}
+	for i := 0; i < len(in); {
+		mm := hunkHeader.FindStringSubmatch(in[i])
+		if mm == nil {
+			i++
+			continue
+		}
+		next, err := hs.scanHunk(in, i, mm, pos)
+		if err != nil {
+			return nil, err
+		}
+		i = next
+	}
+	return hs, nil
+}
+
+func isBoundary(l string) bool {
+	return hunkHeader.MatchString(l) || len(l) >= 11 && l[:11] == "diff --git "
+}
+
+// isSignature reports whether l is the "-- " line that starts a mail
+// signature (format-patch puts the git version after it); web archives trim
+// it to "--".
+func isSignature(l string) bool { return l == "-- " || l == "--" }
+
+// signatureEnds reports whether the signature-like line at j is followed
+// only by a few lines of trailing text (the git version), so that it ends
+// the diff rather than deleting a line "- ".
+func signatureEnds(in []string, j int) bool {
+	rest := in[j+1:]
+	if len(rest) > 4 {
+		return false
+	}
+	for _, l := range rest {
+		if isBoundary(l) {
+			return false
+		}
+	}
+	return true
+}
+
+func atoiDefault(s string, d int) int {
+	if s == "" {
+		return d
+	}
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func (hs *hunkScan) scanHunk(in []string, h int, mm []string, pos func(int) Pos) (int, error) {
+	oldStart, oldN := atoiDefault(mm[1], 0), atoiDefault(mm[2], 1)
+	newStart, newN := atoiDefault(mm[3], 0), atoiDefault(mm[4], 1)
+	hs.inHunk[h] = true
+	o, n := 0, 0
+	type repair struct {
+		i    int
+		line string
+	}
+	var repairs []repair
+	j := h + 1
+	for ; j < len(in) && (o < oldN || n < newN); j++ {
+		l := in[j]
+		if isBoundary(l) || isSignature(l) && signatureEnds(in, j) {
+			break
+		}
+		switch {
+		case l == "":
+			o++
+			n++
+			hs.lines[j] = " "
+		case l[0] == ' ':
+			o++
+			n++
+		case l[0] == '+':
+			n++
+		case l[0] == '-':
+			o++
+		case l[0] == '\\':
+		default:
+			o++
+			n++
+			repairs = append(repairs, repair{j, l})
+		}
+	}
+	end := j // first line after the counted body
+	mangled := len(repairs) > 0
+	switch {
+	case o == oldN && n == newN:
+		// The counts fit. A clean hunk followed by more prefixed lines has
+		// a header that undercounts.
+		if !mangled && end < len(in) && continuesHunk(in[end]) {
+			k := end
+			for k < len(in) && continuesHunk(in[k]) && !isBoundary(in[k]) {
+				k++
+			}
+			if k == len(in) || isBoundary(in[k]) || in[k] == "" || isSignature(in[k]) {
+				o2, n2 := countBody(in[h+1 : k])
+				hs.miscount(h, pos, oldStart, oldN, newStart, newN, o2, n2, mm[5])
+				end = k
+			}
+		}
+		if mangled && end < len(in) && continuesHunk(in[end]) {
+			return 0, &Error{pos(end), fmt.Sprintf("hunk %s: a line follows its counted body (-%d +%d); context lines lost their leading space, so the counts cannot be corrected: beyond repair", hunkRange(mm), oldN, newN)}
+		}
+	case j == len(in):
+		return 0, &Error{pos(len(in) - 1), fmt.Sprintf("input ends in the middle of hunk %s (%d old and %d new lines missing)", hunkRange(mm), oldN-o, newN-n)}
+	case mangled:
+		return 0, &Error{pos(h), fmt.Sprintf("hunk %s: header counts -%d +%d disagree with its body (-%d +%d) beyond repair: context lines lost their leading space and the counts do not delimit the hunk", hunkRange(mm), oldN, newN, o, n)}
+	default:
+		// Clean body, wrong counts: the body runs to the next hunk, the next
+		// file, or a signature line.
+		k := h + 1
+		for k < len(in) && !isBoundary(in[k]) && !isSignature(in[k]) && (in[k] == "" || continuesHunk(in[k])) {
+			k++
+		}
+		for k > h+1 && in[k-1] == "" {
+			k-- // blank lines before the next file belong to no hunk
+		}
+		if k < len(in) && !isBoundary(in[k]) && !isSignature(in[k]) && in[k] != "" {
+			return 0, &Error{pos(k), fmt.Sprintf("hunk %s: header counts -%d +%d disagree with its body beyond repair", hunkRange(mm), oldN, newN)}
+		}
+		o2, n2 := countBody(in[h+1 : k])
+		if o2 == 0 && n2 == 0 {
+			return 0, &Error{pos(h), fmt.Sprintf("hunk %s has no body", hunkRange(mm))}
+		}
+		for x := h + 1; x < k; x++ {
+			if in[x] == "" {
+				hs.lines[x] = " "
+			}
+		}
+		hs.miscount(h, pos, oldStart, oldN, newStart, newN, o2, n2, mm[5])
+		end = k
+	}
+	for x := h + 1; x < end; x++ {
+		hs.inHunk[x] = true
+	}
+	for _, r := range repairs {
+		hs.lines[r.i] = " " + r.line
+		hs.notices = append(hs.notices, Notice{NoticeRepair, fmt.Sprintf("context line without its leading space: %q", truncate(r.line, 60)), pos(r.i)})
+	}
+	if mangled {
+		hs.mangled = true
+	}
+	// A "\ No newline at end of file" marker after the counted body.
+	if end < len(in) && len(in[end]) >= 12 && in[end][:2] == "\\ " {
+		hs.inHunk[end] = true
+		end++
+	}
+	return end, nil
+}
+
+func continuesHunk(l string) bool {
+	if l == "" || isSignature(l) {
+		return false
+	}
+	switch l[0] {
+	case ' ', '+', '-', '\\':
+		return true
+	}
+	return false
+}
+
+func countBody(lines []string) (o, n int) {
+	for _, l := range lines {
+		switch {
+		case l == "" || l[0] == ' ':
+			o++
+			n++
+		case l[0] == '-':
+			o++
+		case l[0] == '+':
+			n++
+		}
+	}
+	return
+}
+
+func (hs *hunkScan) miscount(h int, pos func(int) Pos, oldStart, oldN, newStart, newN, o, n int, rest string) {
+	hs.lines[h] = fmt.Sprintf("@@ -%d,%d +%d,%d @@%s", oldStart, o, newStart, n, rest)
+	hs.notices = append(hs.notices, Notice{NoticeHunkCount, fmt.Sprintf("hunk header says -%d,%d +%d,%d but its body has %d old and %d new lines", oldStart, oldN, newStart, newN, o, n), pos(h)})
+}
+
+func hunkRange(mm []string) string {
+	s := "@@ -" + mm[1]
+	if mm[2] != "" {
+		s += "," + mm[2]
+	}
+	s += " +" + mm[3]
+	if mm[4] != "" {
+		s += "," + mm[4]
+	}
+	return s + " @@"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
