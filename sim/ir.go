@@ -161,6 +161,7 @@ type Global struct {
 	Name string
 	Type Type
 	Init uint64
+	CPU  bool // holds a CPU id (permuted by symmetry reduction, like Func.CPUReg)
 }
 
 // Wait describes a polling loop that the compiler recognised from its shape:
