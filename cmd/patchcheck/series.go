@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
@@ -19,6 +20,7 @@ func convertSeries(s *parse.Series) rules.Series {
 		rp := rules.Patch{
 			Index: p.Index, Total: p.Total, Version: p.Version,
 			Subject: p.Subject, MessageID: p.MessageID, Author: p.Author,
+			Prefix: p.Prefix, References: p.References,
 			Trailers: []rules.Trailer{}, Files: []rules.File{},
 			Mangled: p.Mangled, Notices: convertNotices(p.Notices),
 		}
@@ -55,6 +57,7 @@ func convertFile(f *gitdiff.File) rules.File {
 	for _, fr := range f.TextFragments {
 		rf.Added += int(fr.LinesAdded)
 		rf.Deleted += int(fr.LinesDeleted)
+		rf.Diff = append(rf.Diff, convertHunk(fr))
 	}
 	return rf
 }
@@ -74,4 +77,16 @@ func fileChange(f *gitdiff.File) string {
 		return "binary"
 	}
 	return "modify"
+}
+
+func convertHunk(fr *gitdiff.TextFragment) rules.Hunk {
+	h := rules.Hunk{
+		OldStart: int(fr.OldPosition), OldLines: int(fr.OldLines),
+		NewStart: int(fr.NewPosition), NewLines: int(fr.NewLines),
+		Section: strings.TrimSpace(fr.Comment), Lines: make([]string, 0, len(fr.Lines)),
+	}
+	for _, l := range fr.Lines {
+		h.Lines = append(h.Lines, strings.TrimSuffix(l.String(), "\n"))
+	}
+	return h
 }
