@@ -95,6 +95,20 @@ const (
 	OpStorePCPU    // PerCPU[Imm][R[B]] = R[A]      (visible)
 	OpWait         // head of a polling loop: see Wait
 	OpFuncRef      // R[A] = function reference to Funcs[Imm] (for stop_machine and ops tables)
+	// OpAtomic is an atomic read-modify-write (atomic_inc, atomic_xchg,
+	// atomic_cmpxchg, ...) as ONE visible step: old := V; V = <AtomicOp(Sub)>(old,
+	// R[B], R[C]) in Type; R[A] = old (A < 0 discards). V is Globals[Imm], or
+	// PerCPU[Imm][R[Args[0]]] when len(Args) == 1.
+	OpAtomic
+)
+
+// AtomicOp is the operator of OpAtomic.
+type AtomicOp uint8
+
+const (
+	AtomicAdd     AtomicOp = iota // V = old + R[B] (atomic_inc/dec/add/sub and their _return forms)
+	AtomicXchg                    // V = R[B]
+	AtomicCmpxchg                 // V = R[C] if old == R[B] (compared in Type), else V unchanged
 )
 
 // BinOp is the operator of OpBin. Comparisons yield 0 or 1 and compare in Type.
