@@ -195,6 +195,14 @@ func assemble(s *Series, msgs []*message) error {
 			replies = append(replies, reply{m, replyTrailers(lines, m.messageID)})
 		case si.tagged && si.index == 0:
 			c := &Cover{Subject: si.subject, MessageID: m.messageID, Body: strings.TrimSpace(m.body), Pos: m.pos}
+			for _, l := range lines {
+				if v, ok := strings.CutPrefix(l, "base-commit: "); ok && c.BaseCommit == "" {
+					c.BaseCommit = strings.TrimSpace(v)
+				}
+				if v, ok := strings.CutPrefix(l, "change-id: "); ok && c.ChangeID == "" {
+					c.ChangeID = strings.TrimSpace(v)
+				}
+			}
 			covers = append(covers, c)
 			coverVersion[c] = si.version
 		case hasDiff:
@@ -279,6 +287,17 @@ func assemble(s *Series, msgs []*message) error {
 	for k := 1; k <= total; k++ {
 		if !seen[k] {
 			s.Notices = append(s.Notices, Notice{NoticeSeries, fmt.Sprintf("patch %d/%d is missing from the input", k, total), Pos{}})
+		}
+	}
+
+	if c := s.Cover; c != nil {
+		for _, p := range s.Patches {
+			if p.BaseCommit == "" {
+				p.BaseCommit = c.BaseCommit
+			}
+			if p.ChangeID == "" {
+				p.ChangeID = c.ChangeID
+			}
 		}
 	}
 

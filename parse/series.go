@@ -39,7 +39,12 @@ type Cover struct {
 	Subject   string // without the [PATCH ...] prefix
 	MessageID string
 	Body      string
-	Pos       Pos
+	// BaseCommit and ChangeID are the cover letter's base-commit: and
+	// change-id: lines (git format-patch --base, b4); patches without their
+	// own inherit them.
+	BaseCommit string
+	ChangeID   string
+	Pos        Pos
 }
 
 // Patch is one patch of a series.
