@@ -1,0 +1,211 @@
+// file: model.h
+// version: v5.10
+//
+// Declarations the models share: the kernel constants, types and globals they
+// use, and small restatements of kernel helpers (mostly static inlines from
+// include/) that the compiler has no binding for. Everything here is our own
+// text; where a definition restates a kernel one, the comment says which.
+
+#define CONFIG_HOTPLUG_CPU 1
+#define CONFIG_KEXEC_CORE 1
+#define NULL 0
+#define true 1
+#define false 0
+
+// include/uapi/asm-generic/errno-base.h, errno.h
+#define EPERM 1
+#define EBUSY 16
+#define EINVAL 22
+#define ENOSYS 38
+#define EOPNOTSUPP 95
+#define ETIMEDOUT 110
+
+// include/vdso/time64.h
+#define USEC_PER_SEC 1000000L
+#define MSEC_PER_SEC 1000L
+
+// include/linux/cpu.h
+#define CPU_ONLINE 0x0002
+#define CPU_UP_PREPARE 0x0003
+#define CPU_DEAD 0x0007
+#define CPU_DEAD_FROZEN 0x0008
+#define CPU_POST_DEAD 0x0009
+#define CPU_BROKEN 0x000B
+
+// include/uapi/linux/psci.h
+#define PSCI_0_2_POWER_STATE_TYPE_SHIFT 16
+#define PSCI_POWER_STATE_TYPE_POWER_DOWN 1
+#define PSCI_0_2_AFFINITY_LEVEL_ON 0
+#define PSCI_0_2_AFFINITY_LEVEL_OFF 1
+#define PSCI_0_2_AFFINITY_LEVEL_ON_PENDING 2
+
+// include/linux/cpuhotplug.h: the states the model passes through, in the
+// kernel's order (the states between them are not named in the model).
+enum cpuhp_state {
+	CPUHP_OFFLINE = 0,
+	CPUHP_BRINGUP_CPU,
+	CPUHP_AP_IDLE_DEAD,
+	CPUHP_AP_OFFLINE,
+	CPUHP_AP_ONLINE,
+	CPUHP_TEARDOWN_CPU,
+	CPUHP_AP_ONLINE_IDLE,
+	CPUHP_ONLINE,
+};
+
+// include/linux/kernel.h
+enum system_states {
+	SYSTEM_BOOTING,
+	SYSTEM_SCHEDULING,
+	SYSTEM_RUNNING,
+	SYSTEM_HALT,
+	SYSTEM_POWER_OFF,
+	SYSTEM_RESTART,
+	SYSTEM_SUSPEND,
+};
+
+// init/main.c: the system is up when a kexec reboot starts.
+enum system_states system_state = SYSTEM_RUNNING;
+
+// arch/arm64/include/asm/cpu_ops.h
+struct cpu_operations {
+	const char	*name;
+	bool		(*cpu_can_disable)(unsigned int cpu);
+	int		(*cpu_disable)(unsigned int cpu);
+	void		(*cpu_die)(unsigned int cpu);
+	int		(*cpu_kill)(unsigned int cpu);
+};
+
+// include/linux/psci.h: the two PSCI functions the hotplug path uses. The
+// kernel fills psci_ops with its PSCI 0.2 functions (drivers/firmware/psci);
+// here they call the firmware of the machine.
+struct psci_operations {
+	int (*cpu_off)(u32 state);
+	int (*affinity_info)(unsigned long target_affinity,
+			unsigned long lowest_affinity_level);
+};
+
+static int psci_0_2_cpu_off(u32 state)
+{
+	return psci_cpu_off(state);
+}
+
+static int psci_0_2_affinity_info(unsigned long target_affinity,
+		unsigned long lowest_affinity_level)
+{
+	return psci_affinity_info(target_affinity, lowest_affinity_level);
+}
+
+struct psci_operations psci_ops = {
+	.cpu_off = psci_0_2_cpu_off,
+	.affinity_info = psci_0_2_affinity_info,
+};
+
+// The per-CPU hotplug state of kernel/cpu.c (the state field of struct
+// cpuhp_cpu_state): every CPU starts online.
+DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_ONLINE;
+
+// kernel/kexec_core.c: the loaded image; the model only compares it with the
+// crash image (none is loaded).
+#define kexec_image 1
+#define kexec_crash_image 0
+
+// include/linux/kconfig.h: IS_ENABLED() of a configuration option.
+static inline bool IS_ENABLED(int option)
+{
+	return option;
+}
+
+// include/linux/cpumask.h
+static inline bool cpu_is_offline(unsigned int cpu)
+{
+	return !cpu_online(cpu);
+}
+
+// Every possible CPU is present in the model.
+static inline bool cpu_present(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids;
+}
+
+static inline unsigned int num_possible_cpus(void)
+{
+	return nr_cpu_ids;
+}
+
+static inline unsigned int raw_smp_processor_id(void)
+{
+	return smp_processor_id();
+}
+
+// arch/arm64/include/asm/smp_plat.h: logical CPU n has MPIDR affinity n in
+// the model's firmware.
+static inline unsigned long cpu_logical_map(unsigned int cpu)
+{
+	return cpu;
+}
+
+// include/linux/kernel.h
+static inline int DIV_ROUND_UP(int n, int d)
+{
+	return (n + d - 1) / d;
+}
+
+// include/linux/jiffies.h, with HZ from the configuration.
+static inline unsigned long msecs_to_jiffies(unsigned int m)
+{
+	return (m * HZ + MSEC_PER_SEC - 1) / MSEC_PER_SEC;
+}
+
+static inline unsigned int jiffies_to_msecs(unsigned long j)
+{
+	return (j * MSEC_PER_SEC) / HZ;
+}
+
+static inline bool time_before(unsigned long a, unsigned long b)
+{
+	return (long)(a - b) < 0;
+}
+
+// include/linux/sched.h: the idle task of a secondary never has work queued
+// in the model; tasks are part of the machine's idle_wait.
+static inline bool need_resched(void)
+{
+	return false;
+}
+
+// The remaining IPI handlers have no effect on the paths the model follows:
+// the wake-up an IPI causes is the machine's, and call-function requests
+// (the idle-dead report) complete through cpuhp_state.
+static void scheduler_ipi(void)
+{
+}
+
+static void generic_smp_call_function_interrupt(void)
+{
+}
+
+static void tick_receive_broadcast(void)
+{
+}
+
+static void irq_work_run(void)
+{
+}
+
+static inline int get_irq_regs(void)
+{
+	return 0;
+}
+
+static inline void unreachable(void)
+{
+	BUG();
+}
+
+// kernel/cpu.c wait_for_ap_thread(st, false), reduced to its effect: wait
+// until the dying CPU has reported itself idle-dead.
+static void wait_for_ap_thread(unsigned int cpu, bool bringup)
+{
+	while (per_cpu(cpuhp_state, cpu) != CPUHP_AP_IDLE_DEAD)
+		cpu_relax();
+}
