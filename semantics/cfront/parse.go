@@ -690,6 +690,10 @@ func (c *conv) expr(n *sitter.Node) Expr {
 			parts = namedChildren(n)
 		}
 		for _, part := range parts {
+			if lvl, ok := kernLevels[c.text(part)]; ok && part.Kind() == "identifier" {
+				sb.WriteString("\x01" + lvl)
+				continue
+			}
 			if part.Kind() != "string_literal" {
 				// A macro such as KERN_INFO or pr_fmt between literals.
 				c.errorf(part, "unsupported", "%s in a string concatenation", c.text(part))
@@ -784,6 +788,13 @@ func (c *conv) expr(n *sitter.Node) Expr {
 	}
 	c.errorf(n, "unsupported", "expression %s", n.Kind())
 	return &BadExpr{Pos: p, Text: c.text(n)}
+}
+
+// kernLevels are the KERN_ prefixes of printk formats (include/linux/kern_levels.h).
+var kernLevels = map[string]string{
+	"KERN_EMERG": "0", "KERN_ALERT": "1", "KERN_CRIT": "2", "KERN_ERR": "3",
+	"KERN_WARNING": "4", "KERN_NOTICE": "5", "KERN_INFO": "6", "KERN_DEBUG": "7",
+	"KERN_DEFAULT": "", "KERN_CONT": "c",
 }
 
 // typeName converts a type_descriptor (casts, sizeof).

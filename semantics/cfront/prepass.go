@@ -21,6 +21,11 @@ type Config struct {
 	// in the map is reported as a diagnostic and taken as off.
 	Kconfig map[string]bool
 
+	// Macros are object-like macros defined before the text (by a header
+	// the text includes, say): #ifdef, #if defined() and IS_ENABLED() see
+	// them, and a CONFIG_ name defined here takes its value from the macro.
+	Macros map[string]string
+
 	// allBranches keeps the text of every branch of every conditional
 	// (used by Extents, which maps lines and must see all of them).
 	allBranches bool
@@ -339,6 +344,14 @@ func (p *prepared) diag(pos Pos, kind, msg string) {
 // ones are reported once and taken as off), other names from the #defines
 // seen so far.
 func (p *prepared) defined(name string, cfg Config, pos Pos, unknown map[string]bool) bool {
+	if val, ok := cfg.Macros[name]; ok {
+		return !strings.HasPrefix(name, "CONFIG_") || strings.TrimSpace(val) != "0"
+	}
+	for _, d := range p.defines {
+		if d.Name == name {
+			return !strings.HasPrefix(name, "CONFIG_") || strings.TrimSpace(d.Text) != "0"
+		}
+	}
 	if strings.HasPrefix(name, "CONFIG_") {
 		v, ok := cfg.Kconfig[name]
 		if !ok {
@@ -349,11 +362,6 @@ func (p *prepared) defined(name string, cfg Config, pos Pos, unknown map[string]
 			}
 		}
 		return v
-	}
-	for _, d := range p.defines {
-		if d.Name == name {
-			return true
-		}
 	}
 	return false
 }
