@@ -80,6 +80,9 @@ func parseMail(name string, c chunk) (*message, error) {
 		if hdrLines == 0 && !headerLine.Match(line) {
 			return nil, &Error{Pos{name, c.line}, "not a mail: expected a header line"}
 		}
+		if line[0] != ' ' && line[0] != '\t' && !headerLine.Match(line) {
+			return nil, &Error{Pos{name, c.line + hdrLines}, fmt.Sprintf("malformed mail header line %q", truncate(string(line), 60))}
+		}
 		hdrLines++
 	}
 	if hdrLines == 0 {

@@ -89,7 +89,7 @@ func (hs *hunkScan) scanHunk(in []string, h int, mm []string, pos func(int) Pos)
 	oldStart, oldN := atoiDefault(mm[1], 0), atoiDefault(mm[2], 1)
 	newStart, newN := atoiDefault(mm[3], 0), atoiDefault(mm[4], 1)
 	hs.inHunk[h] = true
-	o, n := 0, 0
+	o, n, changes := 0, 0, 0
 	type repair struct {
 		i    int
 		line string
@@ -111,8 +111,10 @@ func (hs *hunkScan) scanHunk(in []string, h int, mm []string, pos func(int) Pos)
 			n++
 		case l[0] == '+':
 			n++
+			changes++
 		case l[0] == '-':
 			o++
+			changes++
 		case l[0] == '\\':
 		default:
 			o++
@@ -121,6 +123,9 @@ func (hs *hunkScan) scanHunk(in []string, h int, mm []string, pos func(int) Pos)
 		}
 	}
 	end := j // first line after the counted body
+	if changes == 0 && o == oldN && n == newN {
+		return 0, &Error{pos(h), fmt.Sprintf("hunk %s has no added or removed lines", hunkRange(mm))}
+	}
 	mangled := len(repairs) > 0
 	switch {
 	case o == oldN && n == newN:
