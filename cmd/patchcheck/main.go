@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -16,9 +17,7 @@ func main() {
 }
 
 // execute parses the command line and runs; it returns the exit code.
-func execute(ctx context.Context, args []string, stdin *os.File, stdout, stderr interface {
-	Write([]byte) (int, error)
-}) int {
+func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitOK
 	cmd := newCommand(func(o *options) {
 		o.Stdin = stdin
