@@ -31,6 +31,18 @@ func seconds(v float64) string {
 	}
 }
 
+// secondsRange formats lo to hi, with the unit once when both share it:
+// "15.1-18.5 ms", "84 µs-7.9 ms".
+func secondsRange(lo, hi float64) string {
+	a, b := seconds(lo), seconds(hi)
+	an, au, _ := strings.Cut(a, " ")
+	bn, bu, _ := strings.Cut(b, " ")
+	if au == bu {
+		return an + "-" + bn + " " + bu
+	}
+	return a + "-" + b
+}
+
 // sig3 prints v with three significant digits, without trailing zeros.
 func sig3(v float64) string {
 	a := math.Abs(v)

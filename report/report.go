@@ -58,6 +58,7 @@ type format struct {
 var formats = []format{
 	{"text", []string{".txt", ".text"}, renderText},
 	{"json", []string{".json"}, renderJSON},
+	{"email", []string{".eml", ".email", ".mail"}, renderEmail},
 }
 
 // Formats returns the names of the output formats, in documentation order.

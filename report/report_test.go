@@ -125,6 +125,7 @@ func TestFormatFor(t *testing.T) {
 		err                bool
 	}{
 		{"report.json", "json", "report.json", false},
+		{"reply.eml", "email", "reply.eml", false},
 		{"report.txt", "text", "report.txt", false},
 		{"json:out.data", "json", "out.data", false},
 		{"c:/x/report.json", "json", "c:/x/report.json", false},

@@ -1,0 +1,176 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"mime"
+	"net/mail"
+	"strings"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/rules"
+)
+
+func TestEmailParsesBack(t *testing.T) {
+	tests := []struct {
+		name       string
+		edit       func(r *rules.Report)
+		opts       Options
+		subject    string
+		inReplyTo  string
+		references []string
+		to         string
+	}{
+		{
+			name:       "lone patch",
+			subject:    "Re: [PATCH] arm64: kexec: Use smp_send_stop in machine_shutdown",
+			inReplyTo:  "<1604705148-1831-1-git-send-email-henry.willard@xxxxxxxxxx>",
+			references: []string{"<1604705148-1831-1-git-send-email-henry.willard@xxxxxxxxxx>"},
+			to:         "henry.willard@xxxxxxxxxx",
+		},
+		{
+			name: "patch in a thread, with From and Cc",
+			edit: func(r *rules.Report) {
+				r.Series.Patches[0].Prefix = "PATCH v2"
+				r.Series.Patches[0].References = []string{"<v1-cover@example.org>", "<v1-reply@example.org>"}
+			},
+			opts:       Options{From: "Reviewer <reviewer@example.org>", Cc: []string{"linux-arm-kernel@lists.infradead.org"}},
+			subject:    "Re: [PATCH v2] arm64: kexec: Use smp_send_stop in machine_shutdown",
+			inReplyTo:  "<1604705148-1831-1-git-send-email-henry.willard@xxxxxxxxxx>",
+			references: []string{"<v1-cover@example.org>", "<v1-reply@example.org>", "<1604705148-1831-1-git-send-email-henry.willard@xxxxxxxxxx>"},
+			to:         "henry.willard@xxxxxxxxxx",
+		},
+		{
+			name: "series with a cover letter and a non-ASCII subject",
+			edit: func(r *rules.Report) {
+				r.Series.Cover = &rules.Cover{Subject: "arm64: kexec: faster reboot – stop CPUs by IPI, ça va vîte", MessageID: "<cover@example.org>"}
+				r.Series.Patches[0].Prefix = "PATCH v3 1/2"
+				r.Series.Patches[0].Total = 2
+			},
+			subject:    "Re: [PATCH v3 0/2] arm64: kexec: faster reboot – stop CPUs by IPI, ça va vîte",
+			inReplyTo:  "<cover@example.org>",
+			references: []string{"<cover@example.org>"},
+			to:         "henry.willard@xxxxxxxxxx",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := loadReport(t, "seed-report.json")
+			if tt.edit != nil {
+				tt.edit(r)
+			}
+			out := render(t, "email", r, tt.opts)
+			msg, err := mail.ReadMessage(bytes.NewReader(out))
+			if err != nil {
+				t.Fatalf("net/mail cannot read the reply: %v", err)
+			}
+			subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subject != tt.subject {
+				t.Errorf("Subject = %q, want %q", subject, tt.subject)
+			}
+			if got := msg.Header.Get("In-Reply-To"); got != tt.inReplyTo {
+				t.Errorf("In-Reply-To = %q, want %q", got, tt.inReplyTo)
+			}
+			if got := strings.Fields(msg.Header.Get("References")); strings.Join(got, " ") != strings.Join(tt.references, " ") {
+				t.Errorf("References = %q, want %q", got, tt.references)
+			}
+			to, err := msg.Header.AddressList("To")
+			if err != nil || len(to) != 1 || to[0].Address != tt.to {
+				t.Errorf("To = %v (%v), want %s", to, err, tt.to)
+			}
+			if tt.opts.From != "" {
+				if from, err := msg.Header.AddressList("From"); err != nil || from[0].Address != "reviewer@example.org" {
+					t.Errorf("From = %v (%v)", from, err)
+				}
+			}
+			if len(tt.opts.Cc) > 0 && msg.Header.Get("Cc") != tt.opts.Cc[0] {
+				t.Errorf("Cc = %q", msg.Header.Get("Cc"))
+			}
+			if ct := msg.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			body, _ := io.ReadAll(msg.Body)
+			checkMailBody(t, r, out, body)
+		})
+	}
+}
+
+// checkMailBody checks the properties a list reply must have: short lines,
+// quotes that are really the patch's lines, every finding present, the
+// trace numbered, and the reproduce command.
+func checkMailBody(t *testing.T, r *rules.Report, whole, body []byte) {
+	t.Helper()
+	sc := bufio.NewScanner(bytes.NewReader(whole))
+	for n := 1; sc.Scan(); n++ {
+		if w := columns(sc.Text()); w > mailWidth {
+			t.Errorf("line %d is %d columns wide: %q", n, w, sc.Text())
+		}
+	}
+	patchLines := map[string]bool{}
+	for _, h := range numberHunks(r) {
+		patchLines[hunkHeader(h.Hunk)] = true
+		patchLines["diff --git a/"+h.File+" b/"+h.File] = true
+		for _, l := range h.Lines {
+			patchLines[l.Text] = true
+		}
+	}
+	var sentences string
+	for _, c := range r.Claims {
+		sentences += " " + c.Sentence
+	}
+	quotes := 0
+	for _, l := range strings.Split(string(body), "\n") {
+		q, ok := strings.CutPrefix(l, "> ")
+		if !ok {
+			continue
+		}
+		quotes++
+		if !patchLines[q] && !strings.Contains(sentences, q) {
+			t.Errorf("quoted line is neither a patch line nor a claim's sentence: %q", l)
+		}
+	}
+	if quotes == 0 {
+		t.Error("the reply quotes nothing")
+	}
+	text := string(body)
+	for _, f := range r.Findings {
+		if !strings.Contains(text, f.Severity+": "+f.ID) {
+			t.Errorf("finding %s is missing", f.ID)
+		}
+	}
+	for _, want := range []string{
+		"   1. CPU0 process.c:158 machine_shutdown(): call smp_send_stop()",
+		"        +\tsmp_send_stop();",
+		"C5 needs only the 5",
+		"  " + reproduce(r),
+		"(seed 1)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("reply lacks %q", want)
+		}
+	}
+	// Each finding comes right after the lines it concerns.
+	if i, j := strings.Index(text, "> +\twhile (num_online_cpus() > 1 && timeout--)"), strings.Index(text, "error: kexec.secondaries-off-at-relocation"); i < 0 || j < i {
+		t.Error("the finding at process.c:159 is not below the quoted line 159")
+	}
+}
+
+func TestEmailWithoutPatchLines(t *testing.T) {
+	// A report whose findings have no hunks to quote still makes a valid
+	// reply.
+	r := loadReport(t, "seed-report.json")
+	for i := range r.Series.Patches[0].Files {
+		r.Series.Patches[0].Files[i].Diff = nil
+	}
+	out := render(t, "email", r, Options{})
+	if _, err := mail.ReadMessage(bytes.NewReader(out)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte("At arch/arm64/kernel/process.c:159 (outside the patch's hunks):")) {
+		t.Error("a finding without a hunk is not placed by file:line")
+	}
+}
