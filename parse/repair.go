@@ -131,6 +131,10 @@ func (hs *hunkScan) scanHunk(in []string, h int, mm []string, pos func(int) Pos)
 	case o == oldN && n == newN:
 		// The counts fit. A clean hunk followed by more prefixed lines has
 		// a header that undercounts.
+		if end < len(in) && isNoNewlineMarker(in[end]) {
+			hs.inHunk[end] = true
+			end++
+		}
 		if !mangled && end < len(in) && continuesHunk(in[end]) {
 			k := end
 			for k < len(in) && continuesHunk(in[k]) && !isBoundary(in[k]) {
@@ -184,13 +188,12 @@ func (hs *hunkScan) scanHunk(in []string, h int, mm []string, pos func(int) Pos)
 	if mangled {
 		hs.mangled = true
 	}
-	// A "\ No newline at end of file" marker after the counted body.
-	if end < len(in) && len(in[end]) >= 12 && in[end][:2] == "\\ " {
-		hs.inHunk[end] = true
-		end++
-	}
 	return end, nil
 }
+
+// isNoNewlineMarker matches "\ No newline at end of file" (localised by
+// git, so only its shape is checked).
+func isNoNewlineMarker(l string) bool { return len(l) >= 12 && l[:2] == "\\ " }
 
 func continuesHunk(l string) bool {
 	if l == "" || isSignature(l) {
@@ -219,6 +222,9 @@ func countBody(lines []string) (o, n int) {
 }
 
 func (hs *hunkScan) miscount(h int, pos func(int) Pos, oldStart, oldN, newStart, newN, o, n int, rest string) {
+	if o == oldN && n == newN {
+		return
+	}
 	hs.lines[h] = fmt.Sprintf("@@ -%d,%d +%d,%d @@%s", oldStart, o, newStart, n, rest)
 	hs.notices = append(hs.notices, Notice{NoticeHunkCount, fmt.Sprintf("hunk header says -%d,%d +%d,%d but its body has %d old and %d new lines", oldStart, oldN, newStart, newN, o, n), pos(h)})
 }
