@@ -130,9 +130,10 @@ func parseMail(name string, c chunk) (*message, error) {
 func decodeHeader(s string) string {
 	d, err := wordDecoder.DecodeHeader(s)
 	if err != nil {
-		return strings.TrimSpace(s)
+		d = s
 	}
-	return strings.TrimSpace(d)
+	// An encoded word may claim UTF-8 and carry anything.
+	return strings.TrimSpace(strings.ToValidUTF8(d, "\uFFFD"))
 }
 
 // decodeAddress returns "Name <addr>" for a From header, or the decoded
