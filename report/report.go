@@ -59,6 +59,7 @@ var formats = []format{
 	{"text", []string{".txt", ".text"}, renderText},
 	{"json", []string{".json"}, renderJSON},
 	{"email", []string{".eml", ".email", ".mail"}, renderEmail},
+	{"markdown", []string{".md", ".markdown"}, renderMarkdown},
 }
 
 // Formats returns the names of the output formats, in documentation order.

@@ -126,6 +126,7 @@ func TestFormatFor(t *testing.T) {
 	}{
 		{"report.json", "json", "report.json", false},
 		{"reply.eml", "email", "reply.eml", false},
+		{"summary.md", "markdown", "summary.md", false},
 		{"report.txt", "text", "report.txt", false},
 		{"json:out.data", "json", "out.data", false},
 		{"c:/x/report.json", "json", "c:/x/report.json", false},
