@@ -1,5 +1,12 @@
 package rules
 
+import (
+	"regexp"
+	"strings"
+)
+
+var cIdentRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // Env is the environment a property expression is evaluated in: one machine
 // state, seen at the moment the property is checked (at a named event, after
 // every step, or at the end of a run). Field names in expressions are the expr
@@ -27,14 +34,10 @@ type Env struct {
 	// Globals are the kernel globals of the program (kexec_in_progress, ...),
 	// by name, as signed values.
 	Globals map[string]int64 `expr:"globals"`
-	// Counts of events so far in the run.
-	Bugs     int `expr:"bugs"`
-	Panics   int `expr:"panics"`
-	Warnings int `expr:"warnings"`
 	// Relocated is true once the relocation stub has started.
 	Relocated bool `expr:"relocated"`
 	// Outcome is how the run ended; "running" before the end: relocated |
-	// reset | bug | panic | hang | unknown | running.
+	// reset | bug | panic | unknown | returned | hang | error | running.
 	Outcome string `expr:"outcome"`
 	// Wait describes the polling loop being entered (event "wait").
 	Wait WaitEnv `expr:"wait"`
@@ -46,25 +49,24 @@ type CPUEnv struct {
 	Boot bool `expr:"boot"`
 	// Online: the CPU is in cpu_online_mask (the kernel's view).
 	Online bool `expr:"online"`
-	// Power is the firmware's view, as PSCI AFFINITY_INFO would report it:
-	// "on", "off" or "on-pending". Only "off" means the core has finished
-	// CPU_OFF's cache maintenance and left coherency.
+	// Power is the firmware's view: "on", "in-cpu-off" (inside CPU_OFF,
+	// AFFINITY_INFO still says ON), "off" (OFF published: the core finished
+	// CPU_OFF's cache maintenance and left coherency) or "on-pending".
 	Power string `expr:"power"`
-	// State is what the CPU is doing: running | idle | irq | parked |
-	// firmware | off | dead (after BUG or panic).
-	State string `expr:"state"`
-	// Func is the innermost function the CPU executes ("" when off).
+	// Exec is what the CPU executes: task | irq | stopper | firmware |
+	// parked | off | done.
+	Exec string `expr:"exec"`
+	// Context is the context of the CPU's kernel code: task | irq | stopper.
+	Context string `expr:"context"`
+	// Func is the innermost function the CPU executes ("" when none).
 	Func string `expr:"func"`
 	// IRQsMasked: interrupts are masked (DAIF) on this CPU.
 	IRQsMasked bool `expr:"irqs_masked"`
 	// IRQsMigrated: interrupts are no longer routed to this CPU
 	// (irq_migrate_all_off_this_cpu ran).
 	IRQsMigrated bool `expr:"irqs_migrated"`
-	// InIRQ: the CPU runs in hardirq context (on its IRQ stack).
-	InIRQ bool `expr:"in_irq"`
-	// IdleTask: the CPU runs in the context of its idle task (not an
-	// interrupt, not another task).
-	IdleTask bool `expr:"idle_task"`
+	// Pending is the number of IPIs pending on the CPU.
+	Pending int `expr:"pending"`
 }
 
 // WaitEnv is the polling loop of a "wait" event.
@@ -79,7 +81,7 @@ type WaitEnv struct {
 var Events = []EventSpec{
 	{"relocate", "the relocation stub starts overwriting the old kernel's memory (machine_kexec's cpu_soft_restart)"},
 	{"cpu_off", "a CPU calls PSCI CPU_OFF (checked before the firmware acts)"},
-	{"cpu_die", "a CPU enters cpu_die()"},
+	{"call:FUNC", "a CPU enters the function FUNC, e.g. call:cpu_die"},
 	{"bug", "a CPU hits BUG() or BUG_ON()"},
 	{"panic", "a CPU calls panic()"},
 	{"warn", "a WARN fired"},
@@ -95,6 +97,9 @@ type EventSpec struct {
 }
 
 func knownEvent(name string) bool {
+	if f, ok := strings.CutPrefix(name, "call:"); ok {
+		return cIdentRE.MatchString(f)
+	}
 	for _, e := range Events {
 		if e.Name == name {
 			return true

@@ -36,7 +36,7 @@ func containsInt(xs []int, x int) bool {
 func TestPropertyCheck(t *testing.T) {
 	p := defaultPack(t)
 	off := CPUEnv{ID: 1, Power: "off"}
-	parked := CPUEnv{ID: 2, Power: "on", State: "parked"}
+	parked := CPUEnv{ID: 2, Power: "on", Exec: "parked"}
 	tests := []struct {
 		id   string
 		env  Env
@@ -48,8 +48,8 @@ func TestPropertyCheck(t *testing.T) {
 		{"kexec.reboot-completes", Env{Event: "end", Outcome: "bug"}, false},
 		{"psci.cpu-off-preconditions", Env{Event: "cpu_off", CPU: CPUEnv{IRQsMigrated: true, IRQsMasked: true}}, true},
 		{"psci.cpu-off-preconditions", Env{Event: "cpu_off", CPU: CPUEnv{IRQsMasked: true}}, false},
-		{"kexec.cpu-die-context", Env{Event: "cpu_die", CPU: CPUEnv{IdleTask: true}}, true},
-		{"kexec.cpu-die-context", Env{Event: "cpu_die", CPU: CPUEnv{InIRQ: true}}, false},
+		{"kexec.cpu-die-context", Env{Event: "call:cpu_die", CPU: CPUEnv{Context: "task"}}, true},
+		{"kexec.cpu-die-context", Env{Event: "call:cpu_die", CPU: CPUEnv{Context: "irq"}}, false},
 		{"kexec.waits-bounded", Env{Event: "wait", Wait: WaitEnv{Bounded: true}}, true},
 	}
 	for _, tt := range tests {
