@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 var hunkHeader = regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$`)
@@ -38,6 +39,10 @@ type hunkScan struct {
 func scanHunks(in []string, pos func(int) Pos) (*hunkScan, error) {
 	hs := &hunkScan{lines: append([]string(nil), in...), inHunk: make([]bool, len(in))}
 	for i := 0; i < len(in); {
+		if !strings.HasPrefix(in[i], "@@ -") {
+			i++
+			continue
+		}
 		mm := hunkHeader.FindStringSubmatch(in[i])
 		if mm == nil {
 			i++
@@ -53,7 +58,7 @@ func scanHunks(in []string, pos func(int) Pos) (*hunkScan, error) {
 }
 
 func isBoundary(l string) bool {
-	return hunkHeader.MatchString(l) || len(l) >= 11 && l[:11] == "diff --git "
+	return strings.HasPrefix(l, "@@ -") && hunkHeader.MatchString(l) || strings.HasPrefix(l, "diff --git ")
 }
 
 // isSignature reports whether l is the "-- " line that starts a mail
