@@ -1,0 +1,229 @@
+package sim
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+)
+
+// Encode appends a compact byte encoding of st to buf: equal states have
+// equal encodings and different states different ones (it is injective, so a
+// hash table of encodings has no false merges). Decode inverts it.
+func (m *Machine) Encode(buf []byte, st *State) []byte {
+	var e encoder
+	return e.encode(m, buf, st, nil, nil)
+}
+
+// encoder holds scratch space for encoding under a permutation.
+type encoder struct {
+	scratch []uint64
+}
+
+func putU(b []byte, v uint64) []byte {
+	// fast path for the small values most fields hold
+	if v < 0x80 {
+		return append(b, byte(v))
+	}
+	return binary.AppendUvarint(b, v)
+}
+
+// mapCPU renames CPU id v under perm (perm[old] = new); non-secondary values stay.
+func mapCPU(perm []int32, v uint64) uint64 {
+	if perm != nil && v >= 1 && v < uint64(len(perm)) {
+		return uint64(perm[v])
+	}
+	return v
+}
+
+func packCPU(c *CPU) uint64 {
+	return uint64(c.Flags) | uint64(c.PSCI)<<16 | uint64(c.Stopper)<<20 | uint64(c.Pending)<<24 | uint64(c.Lose)<<32
+}
+
+// encode appends st's encoding with CPU ids renamed by perm (perm[old] = new,
+// inv[new] = old; both nil for no renaming).
+func (e *encoder) encode(m *Machine, b []byte, st *State, perm, inv []int32) []byte {
+	n := m.n
+	b = putU(b, uint64(st.End))
+	b = putU(b, mapCPU(perm, uint64(uint32(st.EndCPU))))
+	b = putU(b, uint64(st.Now))
+	for i, v := range st.Globals {
+		if m.cpuGlob[i] {
+			v = mapCPU(perm, v)
+		}
+		b = putU(b, v)
+	}
+	if st.SM.Active {
+		b = append(b, 1)
+		b = putU(b, uint64(st.SM.Waiting))
+		b = putU(b, uint64(st.SM.Fn))
+		b = putU(b, mapCPU(perm, uint64(st.SM.Target)))
+		b = putU(b, mapCPU(perm, uint64(st.SM.Caller)))
+		b = putU(b, st.SM.Arg)
+	} else {
+		b = append(b, 0)
+	}
+	for ni := 0; ni < n; ni++ {
+		oi := ni
+		if perm != nil {
+			oi = int(inv[ni])
+		}
+		b = e.encodeCPU(m, b, st, oi, perm)
+	}
+	return b
+}
+
+func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int32) []byte {
+	c := &st.CPUs[oi]
+	b = putU(b, packCPU(c))
+	h := uint64(c.Handoff)
+	if h != 0 {
+		h = mapCPU(perm, h-1) + 1
+	}
+	b = putU(b, h)
+	b = putU(b, uint64(c.OnEntry))
+	for v := 0; v < m.nPCPU; v++ {
+		x := st.PCPU[oi*m.nPCPU+v]
+		if m.cpuPCPU[v] {
+			x = mapCPU(perm, x)
+		}
+		b = putU(b, x)
+	}
+	b = putU(b, uint64(len(c.Frames)))
+	for fi := range c.Frames {
+		fr := &c.Frames[fi]
+		f := &m.Prog.Funcs[fr.Func]
+		b = putU(b, uint64(fr.Func))
+		b = putU(b, uint64(fr.PC))
+		b = putU(b, uint64(fr.Ret+1))
+		b = putU(b, uint64(fr.Kind)|uint64(fr.Phase)<<2|uint64(b2u(fr.Saved))<<7)
+		regs := c.Regs[fr.RegBase : int(fr.RegBase)+f.NumRegs]
+		for r, v := range regs {
+			if perm != nil && len(f.CPUReg) > 0 && f.CPUReg[r] {
+				v = mapCPU(perm, v)
+			}
+			b = putU(b, v)
+		}
+		masks := c.Masks[fr.MaskBase : int(fr.MaskBase)+f.NumMasks*m.words]
+		if perm == nil {
+			for _, w := range masks {
+				b = putU(b, w)
+			}
+			continue
+		}
+		for k := 0; k < f.NumMasks; k++ {
+			src := masks[k*m.words : (k+1)*m.words]
+			e.scratch = slices.Grow(e.scratch[:0], m.words)[:m.words]
+			clear(e.scratch)
+			for wi, w := range src {
+				for w != 0 {
+					bit := wi*64 + trailingZeros(w)
+					w &= w - 1
+					nb := int(mapCPU(perm, uint64(bit)))
+					e.scratch[nb/64] |= 1 << (nb % 64)
+				}
+			}
+			for _, w := range e.scratch {
+				b = putU(b, w)
+			}
+		}
+	}
+	return b
+}
+
+func trailingZeros(w uint64) int {
+	n := 0
+	for w&1 == 0 {
+		w >>= 1
+		n++
+	}
+	return n
+}
+
+var errCorrupt = errors.New("sim: corrupt state encoding")
+
+type decoder struct {
+	b   []byte
+	err bool
+}
+
+func (d *decoder) u() uint64 {
+	if len(d.b) > 0 && d.b[0] < 0x80 {
+		v := d.b[0]
+		d.b = d.b[1:]
+		return uint64(v)
+	}
+	v, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.err = true
+		d.b = nil
+		return 0
+	}
+	d.b = d.b[k:]
+	return v
+}
+
+// Decode sets st to the state data encodes (reusing st's buffers).
+func (m *Machine) Decode(data []byte, st *State) error {
+	d := decoder{b: data}
+	st.End = Outcome(d.u())
+	st.EndCPU = int32(uint32(d.u()))
+	st.Now = int64(d.u())
+	st.Globals = slices.Grow(st.Globals[:0], len(m.Prog.Globals))[:len(m.Prog.Globals)]
+	for i := range st.Globals {
+		st.Globals[i] = d.u()
+	}
+	st.SM = StopMachine{}
+	if d.u() == 1 {
+		st.SM.Active = true
+		st.SM.Waiting = int32(d.u())
+		st.SM.Fn = int32(d.u())
+		st.SM.Target = int32(d.u())
+		st.SM.Caller = int32(d.u())
+		st.SM.Arg = d.u()
+	}
+	if cap(st.CPUs) < m.n {
+		st.CPUs = append(st.CPUs[:cap(st.CPUs)], make([]CPU, m.n-cap(st.CPUs))...)
+	}
+	st.CPUs = st.CPUs[:m.n]
+	st.PCPU = slices.Grow(st.PCPU[:0], m.n*m.nPCPU)[:m.n*m.nPCPU]
+	for i := 0; i < m.n; i++ {
+		c := &st.CPUs[i]
+		p := d.u()
+		c.Flags, c.PSCI, c.Stopper = uint16(p), PSCIState(p>>16&15), uint8(p>>20&15)
+		c.Pending, c.Lose = uint8(p>>24), uint8(p>>32)
+		c.Handoff = int32(d.u())
+		c.OnEntry = int32(d.u())
+		for v := 0; v < m.nPCPU; v++ {
+			st.PCPU[i*m.nPCPU+v] = d.u()
+		}
+		nf := int(d.u())
+		if nf > m.maxStack+1 {
+			return errCorrupt
+		}
+		c.Frames, c.Regs, c.Masks = c.Frames[:0], c.Regs[:0], c.Masks[:0]
+		for k := 0; k < nf; k++ {
+			fn := int32(d.u())
+			if fn < 0 || int(fn) >= len(m.Prog.Funcs) {
+				return errCorrupt
+			}
+			f := &m.Prog.Funcs[fn]
+			fr := Frame{Func: fn, PC: int32(d.u()), Ret: int32(d.u()) - 1, RegBase: int32(len(c.Regs)), MaskBase: int32(len(c.Masks))}
+			x := d.u()
+			fr.Kind, fr.Phase, fr.Saved = FrameKind(x&3), uint8(x>>2&31), x>>7&1 != 0
+			c.Frames = append(c.Frames, fr)
+			for r := 0; r < f.NumRegs; r++ {
+				c.Regs = append(c.Regs, d.u())
+			}
+			for w := 0; w < f.NumMasks*m.words; w++ {
+				c.Masks = append(c.Masks, d.u())
+			}
+		}
+		if d.err {
+			return errCorrupt
+		}
+	}
+	if d.err || len(d.b) != 0 {
+		return errCorrupt
+	}
+	return nil
+}

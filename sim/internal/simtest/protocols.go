@@ -1,0 +1,107 @@
+package simtest
+
+import "github.com/patchcheck/patchcheck/sim"
+
+// StopOptions vary the IPI stop protocol.
+type StopOptions struct {
+	// OnlineBound bounds the boot CPU's wait for the online count to reach
+	// one (0: unbounded).
+	OnlineBound int64
+	// ConfirmOff adds, after that wait, a loop over CPU ids that polls PSCI
+	// AFFINITY_INFO of each secondary until it reports OFF, bounded by
+	// AffinityBound polls (0: unbounded).
+	ConfirmOff    bool
+	AffinityBound int64
+	// ClearOnlineLast makes the stopped CPU clear its online bit after
+	// migrating interrupts (it always clears it before CPU_OFF).
+	ClearOnlineLast bool
+}
+
+// StopProtocol is the kexec stop path in the shape of the seed patch: the
+// boot CPU sets kexec_in_progress, sends IPI_CPU_STOP to the other online
+// CPUs, waits for num_online_cpus() to drop to one (optionally confirming
+// each CPU's OFF with AFFINITY_INFO) and starts relocation; each secondary
+// idles, and its stop handler clears its online bit, masks interrupts,
+// migrates them away and calls PSCI CPU_OFF (BUG if that returns).
+func StopProtocol(o StopOptions) *sim.Program {
+	p := New("arch/arm64/kernel/kexec-model.c")
+	kip := p.Global("kexec_in_progress", sim.Bool, 0, false)
+
+	b := p.Func("kernel_kexec")
+	b.Line("kexec_in_progress = true;")
+	b.Const("one", 1, sim.Bool)
+	b.StoreG(kip, "one")
+	b.Line("smp_send_stop();")
+	m := b.Mask()
+	b.Prim("", sim.PrimMaskCopyOnline, m)
+	b.Prim("cpu_self", sim.PrimSelf, -1)
+	b.Prim("", sim.PrimMaskClear, m, "cpu_self")
+	b.Const("ipi", sim.IPICPUStop, sim.Int)
+	b.Prim("", sim.PrimCrossCall, m, "ipi")
+	b.Line("while (num_online_cpus() > 1 && timeout--) udelay(1);")
+	b.Wait("machine_shutdown: other CPUs offline", o.OnlineBound, func() string {
+		b.Prim("n", sim.PrimNumOnline, -1)
+		b.Const("lim", 1, sim.Uint)
+		b.Bin("more", sim.Gt, "n", "lim", sim.Uint)
+		return "more"
+	}, "waited", "waited")
+	b.Label("waited")
+	if o.ConfirmOff {
+		b.Line("for_each_cpu(cpu, &mask) while (psci_affinity_info(cpu, 0) != OFF) usleep_range(100, 1000);")
+		b.Const("cpu", 0, sim.Uint)
+		b.Const("lvl", 0, sim.Uint)
+		b.Const("c1", 1, sim.Uint)
+		b.Prim("nr", sim.PrimNrCPUs, -1)
+		b.Label("next")
+		b.Bin("cpu", sim.Add, "cpu", "c1", sim.Uint)
+		b.Bin("inrange", sim.Lt, "cpu", "nr", sim.Uint)
+		b.Branch("inrange", "poll", "confirmed")
+		b.Label("poll")
+		b.Wait("cpu_psci_cpu_kill: AFFINITY_INFO reports OFF", o.AffinityBound, func() string {
+			b.Prim("aff", sim.PrimPSCIAffinityInfo, -1, "cpu", "lvl")
+			b.Const("offv", sim.AffinityOff, sim.Int)
+			b.Bin("noff", sim.Ne, "aff", "offv", sim.Int)
+			return "noff"
+		}, "next", "next")
+		b.Label("confirmed")
+	}
+	b.Line("cpu_soft_restart(...);")
+	b.Prim("", sim.PrimRelocate, -1)
+	b.Ret("")
+
+	s := p.Func("secondary_idle")
+	s.Line("while (1) wfi();")
+	s.Label("loop")
+	s.Prim("", sim.PrimIdleWait, -1)
+	s.Jump("loop")
+
+	h := p.Func("do_handle_IPI", "ipinr")
+	h.Line("switch (ipinr) {")
+	h.Const("stop", sim.IPICPUStop, sim.Int)
+	h.Bin("isstop", sim.Eq, "ipinr", "stop", sim.Int)
+	h.Branch("isstop", "stop", "out")
+	h.Label("out")
+	h.Ret("")
+	h.Label("stop")
+	h.Line("local_cpu_stop: set_cpu_online(smp_processor_id(), false);")
+	h.Prim("cpu", sim.PrimSelf, -1)
+	h.Const("zero", 0, sim.Bool)
+	if !o.ClearOnlineLast {
+		h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
+	}
+	h.Line("local_daif_mask();")
+	h.Prim("", sim.PrimIRQMask, -1)
+	h.Line("irq_migrate_all_off_this_cpu();")
+	h.Prim("", sim.PrimMigrateIRQs, -1)
+	if o.ClearOnlineLast {
+		h.Line("set_cpu_online(cpu, false);")
+		h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
+	}
+	h.Line("psci_ops.cpu_off(state);")
+	h.Const("state", 0, sim.Uint)
+	h.Prim("r", sim.PrimPSCICPUOff, -1, "state")
+	h.Line("BUG();")
+	h.Prim("", sim.PrimBug, -1)
+	h.Ret("")
+	return p.MustBuild("kernel_kexec", "secondary_idle", "do_handle_IPI")
+}

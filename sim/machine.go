@@ -1,0 +1,515 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// MaxCPUs is the largest machine the simulator builds.
+const MaxCPUs = 4096
+
+// Load is the workload secondaries run while the path under test executes.
+type Load uint8
+
+const (
+	// LoadIdle: secondaries sit in the idle loop (wfi).
+	LoadIdle Load = iota
+	// LoadBusy: every secondary runs a task. The timed engine charges the time a
+	// busy CPU needs to reach a preemption point; the explorer already treats
+	// every preemption point as reachable at any time, so busy adds nothing there.
+	LoadBusy
+)
+
+func (l Load) String() string {
+	if l == LoadBusy {
+		return "busy"
+	}
+	return "idle"
+}
+
+// FaultKind names an injected fault.
+type FaultKind uint8
+
+const (
+	// FaultIRQsMasked: CPU runs a section with interrupts masked when the run
+	// starts (a spinlock taken with irqsave, say). It neither takes interrupts
+	// nor reaches a preemption point until the section ends: after For in the
+	// timed engine, at any point (a nondeterministic ActRelease) in the explorer.
+	FaultIRQsMasked FaultKind = iota + 1
+	// FaultCPUOffDenied: a uniprocessor Trusted OS is resident on CPU, so PSCI
+	// CPU_OFF there returns DENIED and psci_tos_resident_on(CPU) is true.
+	FaultCPUOffDenied
+	// FaultSlowCPUOff: firmware takes For longer to power CPU down (timed engine
+	// only; in the explorer publication of OFF is always a separate step that
+	// may be delayed arbitrarily).
+	FaultSlowCPUOff
+	// FaultLostIPI: IPI number IPI (or every IPI when IPI < 0) sent to CPU is
+	// never delivered.
+	FaultLostIPI
+)
+
+var faultNames = [...]string{
+	FaultIRQsMasked:   "irqs-masked",
+	FaultCPUOffDenied: "cpu-off-denied",
+	FaultSlowCPUOff:   "slow-cpu-off",
+	FaultLostIPI:      "lost-ipi",
+}
+
+func (k FaultKind) String() string {
+	if int(k) < len(faultNames) && faultNames[k] != "" {
+		return faultNames[k]
+	}
+	return fmt.Sprintf("fault(%d)", k)
+}
+
+// Fault is one injected fault.
+type Fault struct {
+	Kind FaultKind
+	CPU  int
+	IPI  int           // FaultLostIPI: the IPI number, or -1 for all
+	For  time.Duration // FaultIRQsMasked, FaultSlowCPUOff: duration (timed engine)
+}
+
+// Config is a scenario: the machine's size, load and faults.
+type Config struct {
+	CPUs   int // 1 boot CPU (id 0) + CPUs-1 secondaries; 1..MaxCPUs
+	Load   Load
+	Faults []Fault
+	HZ     int // jiffies per second for PrimJiffies; 0 means 250
+
+	// Merge makes CPU-local prims (see Machine.Local) invisible, so that they
+	// run inside the step of the previous visible action, and makes taking an
+	// interrupt part of the step that runs the handler's first visible action.
+	// The explorer sets it; the timed engine leaves it off so that every prim
+	// is a step it can price.
+	Merge bool
+	// AtomicWaits makes OpWait a visible action that evaluates the wait's
+	// condition atomically and either leaves the loop (condition false) or may
+	// expire (ActExpire). Without it OpWait is a no-op and the loop runs as
+	// written, which is what the timed engine needs.
+	AtomicWaits bool
+	// TraceCalls records EvCall and EvReturn events for every function call.
+	TraceCalls bool
+	// MaxInvisible bounds the invisible instructions one step may run before
+	// the run ends with EvError (an infinite loop that touches nothing shared).
+	// 0 means 1,000,000.
+	MaxInvisible int
+	// MaxStack bounds call depth per CPU; 0 means 256.
+	MaxStack int
+}
+
+// Machine runs one Program under one Config. It holds no per-run state, so one
+// Machine can step any number of States, also from several goroutines.
+type Machine struct {
+	Prog  *Program
+	Cfg   Config
+	n     int
+	words int // uint64 words per cpumask
+	nPCPU int
+	hz    int64
+
+	maxInvisible int
+	maxStack     int
+
+	initial *State
+
+	symBreak []string // why symmetry reduction is unsound for this program (nil: sound)
+	cpuGlob  []bool   // Globals[i].CPU
+	cpuPCPU  []bool   // PerCPU[i].CPU
+	usesPrim [NumPrims]bool
+}
+
+// NewMachine checks p against the scenario and builds the machine. Every
+// structural problem of p (bad register, jump target, function, global, wait or
+// prim index) is reported here, with the function and source line, so that
+// Step never meets it.
+func NewMachine(p *Program, cfg Config) (*Machine, error) {
+	if p == nil {
+		return nil, fmt.Errorf("sim: nil program")
+	}
+	if cfg.CPUs < 1 || cfg.CPUs > MaxCPUs {
+		return nil, fmt.Errorf("sim: CPU count %d out of range 1..%d", cfg.CPUs, MaxCPUs)
+	}
+	m := &Machine{Prog: p, Cfg: cfg, n: cfg.CPUs, words: (cfg.CPUs + 63) / 64, nPCPU: len(p.PerCPU)}
+	m.hz = int64(cfg.HZ)
+	if m.hz <= 0 {
+		m.hz = 250
+	}
+	m.maxInvisible = cfg.MaxInvisible
+	if m.maxInvisible <= 0 {
+		m.maxInvisible = 1_000_000
+	}
+	m.maxStack = cfg.MaxStack
+	if m.maxStack <= 0 {
+		m.maxStack = 256
+	}
+	for i, f := range cfg.Faults {
+		if f.CPU < 0 || f.CPU >= m.n {
+			return nil, fmt.Errorf("sim: fault %d (%v): CPU %d out of range 0..%d", i, f.Kind, f.CPU, m.n-1)
+		}
+		if f.Kind < FaultIRQsMasked || f.Kind > FaultLostIPI {
+			return nil, fmt.Errorf("sim: fault %d: unknown kind %d", i, f.Kind)
+		}
+		if f.Kind == FaultLostIPI && f.IPI >= NumIPIs {
+			return nil, fmt.Errorf("sim: fault %d (%v): IPI %d out of range", i, f.Kind, f.IPI)
+		}
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	m.cpuGlob = make([]bool, len(p.Globals))
+	for i, g := range p.Globals {
+		m.cpuGlob[i] = g.CPU
+	}
+	m.cpuPCPU = make([]bool, len(p.PerCPU))
+	for i, g := range p.PerCPU {
+		m.cpuPCPU[i] = g.CPU
+	}
+	m.symBreak = m.symmetryBreakers()
+	m.initial = m.buildInitial()
+	return m, nil
+}
+
+// NumCPUs is the number of CPUs.
+func (m *Machine) NumCPUs() int { return m.n }
+
+// Initial returns a fresh copy of the initial state: every CPU at the first
+// visible action of its entry function (secondaries in Entry.Secondary, the
+// boot CPU in Entry.Boot), online, interrupts unmasked and routed, PSCI ON,
+// faults applied.
+func (m *Machine) Initial() *State {
+	st := &State{}
+	st.CopyFrom(m.initial)
+	return st
+}
+
+// SymmetryBreakers lists why permuting secondaries is not a symmetry of the
+// program (nil when it is): a prim whose PrimSpec.Symmetric is false, CPU-id
+// arithmetic or ordering comparisons, CPU ids flowing into registers or
+// variables not flagged as CPU ids, constant secondary ids.
+func (m *Machine) SymmetryBreakers() []string { return m.symBreak }
+
+// UsesPrim reports whether the program contains an OpPrim of p.
+func (m *Machine) UsesPrim(p Prim) bool { return m.usesPrim[p] }
+
+// LocString formats Program.Locs[i] as file:line (side) for messages.
+func (m *Machine) LocString(i int32) string {
+	if i < 0 || int(i) >= len(m.Prog.Locs) {
+		return "?"
+	}
+	l := m.Prog.Locs[i]
+	return fmt.Sprintf("%s:%d (%s, %s)", l.File, l.Line, l.Side, l.Func)
+}
+
+func (m *Machine) buildInitial() *State {
+	p := m.Prog
+	st := &State{
+		Globals: make([]uint64, len(p.Globals)),
+		PCPU:    make([]uint64, m.n*m.nPCPU),
+		CPUs:    make([]CPU, m.n),
+	}
+	for i, g := range p.Globals {
+		st.Globals[i] = trunc(g.Init, g.Type)
+	}
+	for c := 0; c < m.n; c++ {
+		for i, g := range p.PerCPU {
+			st.PCPU[c*m.nPCPU+i] = trunc(g.Init, g.Type)
+		}
+		cpu := &st.CPUs[c]
+		cpu.Flags = FlagOnline | FlagRouted
+		entry := p.Entry.Secondary
+		if c == 0 {
+			entry = p.Entry.Boot
+		}
+		m.pushFrame(cpu, entry, nil, -1, FrameEntry)
+	}
+	for _, f := range m.Cfg.Faults {
+		cpu := &st.CPUs[f.CPU]
+		switch f.Kind {
+		case FaultIRQsMasked:
+			cpu.Flags |= FlagHeld
+		case FaultCPUOffDenied:
+			cpu.Flags |= FlagTOS
+		case FaultLostIPI:
+			if f.IPI < 0 {
+				cpu.Lose = 1<<NumIPIs - 1
+			} else {
+				cpu.Lose |= 1 << f.IPI
+			}
+		}
+	}
+	var res StepResult
+	for c := 0; c < m.n; c++ {
+		res.reset()
+		m.run(st, c, true, &res)
+	}
+	return st
+}
+
+func (m *Machine) locOf(f *Func, pc int) string {
+	if pc >= 0 && pc < len(f.Code) {
+		return m.LocString(f.Code[pc].Loc)
+	}
+	return m.LocString(f.Loc)
+}
+
+// validate checks every index in the program.
+func (m *Machine) validate() error {
+	p := m.Prog
+	nf := len(p.Funcs)
+	chkEntry := func(name string, i int32) error {
+		if i < 0 || int(i) >= nf {
+			return fmt.Errorf("sim: entry %s: function %d out of range (%d functions)", name, i, nf)
+		}
+		return nil
+	}
+	if err := chkEntry("Boot", p.Entry.Boot); err != nil {
+		return err
+	}
+	if err := chkEntry("Secondary", p.Entry.Secondary); err != nil {
+		return err
+	}
+	if err := chkEntry("IRQ", p.Entry.IRQ); err != nil {
+		return err
+	}
+	if p.Funcs[p.Entry.IRQ].Params != 1 {
+		return fmt.Errorf("sim: IRQ entry %s takes %d parameters, want 1 (the IPI number)", p.Funcs[p.Entry.IRQ].Name, p.Funcs[p.Entry.IRQ].Params)
+	}
+	for _, g := range append(append([]Global(nil), p.Globals...), p.PerCPU...) {
+		if !validType(g.Type) {
+			return fmt.Errorf("sim: variable %s: invalid type %+v", g.Name, g.Type)
+		}
+	}
+	for wi, w := range p.Waits {
+		_ = wi
+		if w.Loc < 0 || int(w.Loc) >= len(p.Locs) {
+			if len(p.Locs) > 0 || w.Loc != 0 {
+				return fmt.Errorf("sim: wait %q: location %d out of range", w.Name, w.Loc)
+			}
+		}
+	}
+	for fi := range p.Funcs {
+		f := &p.Funcs[fi]
+		if f.Params < 0 || f.Params > f.NumRegs {
+			return fmt.Errorf("sim: function %s: %d parameters but %d registers", f.Name, f.Params, f.NumRegs)
+		}
+		if len(f.CPUReg) != 0 && len(f.CPUReg) != f.NumRegs {
+			return fmt.Errorf("sim: function %s: CPUReg has %d entries, want %d", f.Name, len(f.CPUReg), f.NumRegs)
+		}
+		if f.NumMasks < 0 {
+			return fmt.Errorf("sim: function %s: negative mask count", f.Name)
+		}
+		if len(f.Code) == 0 {
+			return fmt.Errorf("sim: function %s (%s): no code", f.Name, m.LocString(f.Loc))
+		}
+		for pc := range f.Code {
+			if err := m.validateInstr(f, pc); err != nil {
+				return fmt.Errorf("sim: %s: %s+%d: %v", m.locOf(f, pc), f.Name, pc, err)
+			}
+		}
+	}
+	return nil
+}
+
+func validType(t Type) bool {
+	switch t.Bits {
+	case 1, 8, 16, 32, 64:
+		return true
+	}
+	return false
+}
+
+func (m *Machine) validateInstr(f *Func, pc int) error {
+	p := m.Prog
+	in := &f.Code[pc]
+	reg := func(what string, r int32, optional bool) error {
+		if optional && r < 0 {
+			return nil
+		}
+		if r < 0 || int(r) >= f.NumRegs {
+			return fmt.Errorf("%s register %d out of range (%d registers)", what, r, f.NumRegs)
+		}
+		return nil
+	}
+	target := func(t int32) error {
+		if t < 0 || int(t) >= len(f.Code) {
+			return fmt.Errorf("jump target %d out of range (%d instructions)", t, len(f.Code))
+		}
+		return nil
+	}
+	if len(p.Locs) > 0 && (in.Loc < 0 || int(in.Loc) >= len(p.Locs)) {
+		return fmt.Errorf("location %d out of range", in.Loc)
+	}
+	var err error
+	switch in.Op {
+	case OpNop:
+	case OpConst:
+		err = reg("destination", in.A, false)
+		if err == nil && !validType(in.Type) {
+			err = fmt.Errorf("invalid type %+v", in.Type)
+		}
+	case OpMov:
+		if err = reg("destination", in.A, false); err == nil {
+			err = reg("source", in.B, false)
+		}
+	case OpBin:
+		if err = reg("destination", in.A, false); err == nil {
+			if err = reg("left", in.B, false); err == nil {
+				err = reg("right", in.C, false)
+			}
+		}
+		if err == nil && in.Sub > uint8(Ge) {
+			err = fmt.Errorf("unknown binary operator %d", in.Sub)
+		}
+		if err == nil && !validType(in.Type) {
+			err = fmt.Errorf("invalid type %+v", in.Type)
+		}
+	case OpUn:
+		if err = reg("destination", in.A, false); err == nil {
+			err = reg("operand", in.B, false)
+		}
+		if err == nil && in.Sub > uint8(BitNot) {
+			err = fmt.Errorf("unknown unary operator %d", in.Sub)
+		}
+		if err == nil && !validType(in.Type) {
+			err = fmt.Errorf("invalid type %+v", in.Type)
+		}
+	case OpConv:
+		if err = reg("destination", in.A, false); err == nil {
+			err = reg("source", in.B, false)
+		}
+		if err == nil && (!validType(in.Type) || !validType(in.Type2)) {
+			err = fmt.Errorf("invalid conversion %+v -> %+v", in.Type, in.Type2)
+		}
+	case OpJump:
+		err = target(in.Target)
+	case OpBranch:
+		if err = reg("condition", in.A, false); err == nil {
+			if err = target(in.Target); err == nil {
+				err = target(in.Target2)
+			}
+		}
+	case OpCall, OpCallInd:
+		if err = reg("result", in.A, true); err != nil {
+			break
+		}
+		if in.Op == OpCall {
+			if in.Imm < 0 || int(in.Imm) >= len(p.Funcs) {
+				err = fmt.Errorf("call of function %d out of range", in.Imm)
+				break
+			}
+			if g := p.Funcs[in.Imm].Params; g != len(in.Args) {
+				err = fmt.Errorf("call of %s with %d arguments, want %d", p.Funcs[in.Imm].Name, len(in.Args), g)
+				break
+			}
+		} else if err = reg("function reference", in.B, false); err != nil {
+			break
+		}
+		for _, a := range in.Args {
+			if err = reg("argument", a, false); err != nil {
+				break
+			}
+		}
+	case OpRet:
+		err = reg("return", in.A, true)
+	case OpPrim:
+		if int(in.Sub) >= int(NumPrims) {
+			err = fmt.Errorf("unknown prim %d", in.Sub)
+			break
+		}
+		spec := &Prims[in.Sub]
+		m.usesPrim[in.Sub] = true
+		if len(in.Args) != spec.Args {
+			err = fmt.Errorf("prim %s with %d arguments, want %d", spec.Name, len(in.Args), spec.Args)
+			break
+		}
+		for _, a := range in.Args {
+			if err = reg("argument", a, false); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = reg("result", in.A, true)
+		}
+		if err == nil && spec.Mask && (in.M < 0 || int(in.M) >= f.NumMasks) {
+			err = fmt.Errorf("prim %s: mask slot %d out of range (%d masks)", spec.Name, in.M, f.NumMasks)
+		}
+		if err == nil && usesString(Prim(in.Sub)) && (in.Imm < 0 || int(in.Imm) >= len(p.Strings)) {
+			err = fmt.Errorf("prim %s: string %d out of range", spec.Name, in.Imm)
+		}
+	case OpLoadG, OpStoreG:
+		if err = reg("value", in.A, false); err == nil && (in.Imm < 0 || int(in.Imm) >= len(p.Globals)) {
+			err = fmt.Errorf("global %d out of range", in.Imm)
+		}
+	case OpLoadPCPU, OpStorePCPU:
+		if err = reg("value", in.A, false); err == nil {
+			err = reg("cpu", in.B, false)
+		}
+		if err == nil && (in.Imm < 0 || int(in.Imm) >= len(p.PerCPU)) {
+			err = fmt.Errorf("per-CPU variable %d out of range", in.Imm)
+		}
+	case OpWait:
+		if in.Imm < 0 || int(in.Imm) >= len(p.Waits) {
+			err = fmt.Errorf("wait %d out of range", in.Imm)
+			break
+		}
+		w := &p.Waits[in.Imm]
+		if w.CondStart < 0 || w.CondEnd < w.CondStart || int(w.CondEnd) > len(f.Code) {
+			err = fmt.Errorf("wait %q: condition block [%d,%d) out of range", w.Name, w.CondStart, w.CondEnd)
+		} else if err = reg("wait condition", w.CondReg, false); err != nil {
+		} else if err = target(w.Satisfied); err != nil {
+		} else if w.Expired >= 0 {
+			err = target(w.Expired)
+		}
+		if err == nil {
+			for i := w.CondStart; i < w.CondEnd; i++ {
+				c := &f.Code[i]
+				switch c.Op {
+				case OpLoadG, OpLoadPCPU:
+				case OpPrim:
+					if !Prims[c.Sub].ReadOnly {
+						err = fmt.Errorf("wait %q: prim %s in the condition block is not read-only", w.Name, Prims[c.Sub].Name)
+					}
+				case OpStoreG, OpStorePCPU, OpWait, OpCall, OpCallInd, OpRet:
+					err = fmt.Errorf("wait %q: %v in the condition block", w.Name, c.Op)
+				case OpJump, OpBranch:
+					if c.Target < w.CondStart || c.Target > w.CondEnd || (c.Op == OpBranch && (c.Target2 < w.CondStart || c.Target2 > w.CondEnd)) {
+						err = fmt.Errorf("wait %q: jump out of the condition block", w.Name)
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+		}
+	case OpFuncRef:
+		if err = reg("destination", in.A, false); err == nil && (in.Imm < 0 || int(in.Imm) >= len(p.Funcs)) {
+			err = fmt.Errorf("reference to function %d out of range", in.Imm)
+		}
+	default:
+		err = fmt.Errorf("unknown opcode %d", in.Op)
+	}
+	return err
+}
+
+func usesString(p Prim) bool {
+	switch p {
+	case PrimPrintk, PrimPanic, PrimUnknownCall, PrimCost:
+		return true
+	}
+	return false
+}
+
+var opNames = [...]string{
+	OpNop: "nop", OpConst: "const", OpMov: "mov", OpBin: "bin", OpUn: "un", OpConv: "conv",
+	OpJump: "jump", OpBranch: "branch", OpCall: "call", OpCallInd: "callind", OpRet: "ret",
+	OpPrim: "prim", OpLoadG: "loadg", OpStoreG: "storeg", OpLoadPCPU: "loadpcpu",
+	OpStorePCPU: "storepcpu", OpWait: "wait", OpFuncRef: "funcref",
+}
+
+func (o Op) String() string {
+	if int(o) < len(opNames) {
+		return opNames[o]
+	}
+	return fmt.Sprintf("op(%d)", o)
+}

@@ -1,0 +1,366 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+)
+
+// cpuArgs[p] has bit i set when argument i of prim p is a CPU id.
+var cpuArgs = [NumPrims]uint8{
+	PrimCPUOnline: 1, PrimSetOnline: 1, PrimNextOnline: 1, PrimNextPossible: 1,
+	PrimMaskClear: 1, PrimMaskSet: 1, PrimMaskTest: 1, PrimSendIPI: 1,
+	PrimPSCIAffinityInfo: 1, PrimPSCICPUOn: 1, PrimTOSResidentOn: 1,
+	PrimStopMachine: 4, PrimSchedHandoff: 1,
+}
+
+// cpuResult[p]: prim p returns a CPU id.
+var cpuResult = [NumPrims]bool{PrimSelf: true, PrimNextOnline: true, PrimNextPossible: true}
+
+// symmetryBreakers lists the reasons why renaming secondaries is not a
+// symmetry of the program. Renaming is sound when CPU ids are only produced by
+// smp_processor_id() (or read from CPU-flagged places), moved, compared for
+// equality, stored in CPU-flagged registers and variables, and passed to prims
+// in CPU-id positions, and when every prim used is Symmetric.
+func (m *Machine) symmetryBreakers() []string {
+	if m.n <= 2 {
+		return nil // at most one secondary: nothing to permute
+	}
+	p := m.Prog
+	var out []string
+	seen := map[string]bool{}
+	add := func(f *Func, in *Instr, msg string) {
+		s := fmt.Sprintf("%s: %s", m.LocString(in.Loc), msg)
+		if f != nil && (in.Loc < 0 || int(in.Loc) >= len(p.Locs)) {
+			s = fmt.Sprintf("%s: %s", f.Name, msg)
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for fi := range p.Funcs {
+		f := &p.Funcs[fi]
+		isCPU := func(r int32) bool { return r >= 0 && len(f.CPUReg) > 0 && f.CPUReg[r] }
+		for pc := range f.Code {
+			in := &f.Code[pc]
+			switch in.Op {
+			case OpConst:
+				if isCPU(in.A) && in.Imm >= 1 && in.Imm < int64(m.n) {
+					add(f, in, fmt.Sprintf("constant secondary CPU id %d", in.Imm))
+				}
+			case OpMov, OpConv:
+				if isCPU(in.A) != isCPU(in.B) {
+					add(f, in, "CPU id copied between a CPU-id register and another")
+				}
+			case OpBin:
+				if isCPU(in.B) || isCPU(in.C) || isCPU(in.A) {
+					op := BinOp(in.Sub)
+					if (op != Eq && op != Ne) || isCPU(in.A) || isCPU(in.B) != isCPU(in.C) {
+						add(f, in, "arithmetic or ordering on CPU ids")
+					}
+				}
+			case OpUn:
+				if isCPU(in.A) || isCPU(in.B) {
+					add(f, in, "arithmetic on a CPU id")
+				}
+			case OpCall:
+				callee := &p.Funcs[in.Imm]
+				for i, r := range in.Args {
+					pc := len(callee.CPUReg) > 0 && callee.CPUReg[i]
+					if pc != isCPU(r) {
+						add(f, in, fmt.Sprintf("argument %d of %s: CPU-id flag differs from the parameter's", i, callee.Name))
+					}
+				}
+				if in.A >= 0 && isCPU(in.A) != returnsCPU(callee) {
+					add(f, in, fmt.Sprintf("result of %s: CPU-id flag differs", callee.Name))
+				}
+			case OpCallInd:
+				for _, r := range in.Args {
+					if isCPU(r) {
+						add(f, in, "CPU id passed through a function pointer")
+					}
+				}
+				if isCPU(in.A) {
+					add(f, in, "CPU id returned through a function pointer")
+				}
+			case OpPrim:
+				pr := Prim(in.Sub)
+				if !Prims[pr].Symmetric {
+					add(f, in, fmt.Sprintf("%s depends on the numbering of CPUs", Prims[pr].Name))
+				}
+				for i, r := range in.Args {
+					want := cpuArgs[pr]&(1<<i) != 0
+					if want != isCPU(r) && (want || (pr != PrimPrintk && pr != PrimWarn)) {
+						add(f, in, fmt.Sprintf("argument %d of %s: CPU-id flag mismatch", i, Prims[pr].Name))
+					}
+				}
+				if in.A >= 0 && isCPU(in.A) != cpuResult[pr] {
+					add(f, in, fmt.Sprintf("result of %s: CPU-id flag mismatch", Prims[pr].Name))
+				}
+			case OpLoadG, OpStoreG:
+				if isCPU(in.A) != p.Globals[in.Imm].CPU {
+					add(f, in, fmt.Sprintf("global %s: CPU-id flag mismatch", p.Globals[in.Imm].Name))
+				}
+			case OpLoadPCPU, OpStorePCPU:
+				if !isCPU(in.B) {
+					add(f, in, "per-CPU access indexed by a register not flagged as a CPU id")
+				}
+				if isCPU(in.A) != p.PerCPU[in.Imm].CPU {
+					add(f, in, fmt.Sprintf("per-CPU %s: CPU-id flag mismatch", p.PerCPU[in.Imm].Name))
+				}
+			case OpFuncRef, OpBranch:
+				if in.Op == OpFuncRef && isCPU(in.A) {
+					add(f, in, "function reference in a CPU-id register")
+				}
+			}
+		}
+	}
+	if f := &p.Funcs[p.Entry.IRQ]; len(f.CPUReg) > 0 && f.CPUReg[0] {
+		out = append(out, fmt.Sprintf("%s: the IPI number parameter is flagged as a CPU id", f.Name))
+	}
+	return out
+}
+
+func returnsCPU(f *Func) bool {
+	for i := range f.Code {
+		if in := &f.Code[i]; in.Op == OpRet && in.A >= 0 && len(f.CPUReg) > 0 && f.CPUReg[in.A] {
+			return true
+		}
+	}
+	return false
+}
+
+// Canon computes the symmetry-reduced (canonical) encoding of states: the
+// secondaries are renamed so that their id-free descriptions come out sorted,
+// and every CPU id held in a CPU-flagged register, variable, mask or machine
+// field is renamed with them. Two states that differ only by a renaming of
+// secondaries usually get the same encoding (always when no secondary refers
+// to another); whatever the encoding, it is that of a state in the same
+// orbit, so exploring canonical states is sound. A Canon is not safe for
+// concurrent use.
+type Canon struct {
+	m   *Machine
+	enc encoder
+
+	perm, inv []int32 // perm[old] = new, inv[new] = old
+	order     []int32 // secondaries, sorted
+	keys      []byte  // id-free description of each secondary
+	span      []int32 // keys[span[i]:span[i+1]] describes CPU i
+	refs      []uint64
+	refSpan   []int32 // refs of CPU i: refs[refSpan[i]:refSpan[i+1]] (positions)
+	plain     []bool  // no secondary refers to it and it refers to no other secondary
+	cmp       func(a, b int32) int
+}
+
+// NewCanon returns a canonicaliser for m.
+func (m *Machine) NewCanon() *Canon {
+	c := &Canon{m: m}
+	n := m.n
+	c.perm = make([]int32, n)
+	c.inv = make([]int32, n)
+	c.span = make([]int32, n+1)
+	c.refSpan = make([]int32, n+1)
+	c.plain = make([]bool, n)
+	c.order = make([]int32, 0, n)
+	c.cmp = c.compare
+	return c
+}
+
+// Encode appends st's encoding to buf; with sym it renames secondaries into
+// canonical order first (Perm then tells the renaming), without it is
+// Machine.Encode.
+func (c *Canon) Encode(buf []byte, st *State, sym bool) []byte {
+	if !sym || c.m.n <= 2 {
+		for i := range c.perm {
+			c.perm[i], c.inv[i] = int32(i), int32(i)
+		}
+		return c.enc.encode(c.m, buf, st, nil, nil)
+	}
+	c.analyze(st)
+	c.order = c.order[:0]
+	for i := 1; i < c.m.n; i++ {
+		c.order = append(c.order, int32(i))
+	}
+	slices.SortStableFunc(c.order, c.cmp)
+	c.perm[0], c.inv[0] = 0, 0
+	for r, old := range c.order {
+		c.perm[old] = int32(r + 1)
+		c.inv[r+1] = old
+	}
+	return c.enc.encode(c.m, buf, st, c.perm, c.inv)
+}
+
+// Perm is the renaming of the last Encode: Perm()[old id] = new id.
+func (c *Canon) Perm() []int32 { return c.perm }
+
+// Twins marks, for each CPU of st, whether it is interchangeable with the
+// CPU just before it: both secondaries, neither referring to another
+// secondary nor referred to by one, and equal in every other respect. Swapping
+// two such CPUs maps st to itself, so an explorer need only step the first of
+// a run of twins. out must have length NumCPUs.
+func (c *Canon) Twins(st *State, out []bool) {
+	clear(out)
+	if c.m.n <= 2 {
+		return
+	}
+	c.analyze(st)
+	for i := 2; i < c.m.n; i++ {
+		out[i] = c.plain[i] && c.plain[i-1] && c.compare(int32(i-1), int32(i)) == 0
+	}
+}
+
+func (c *Canon) compare(a, b int32) int {
+	if r := bytes.Compare(c.keys[c.span[a]:c.span[a+1]], c.keys[c.span[b]:c.span[b+1]]); r != 0 {
+		return r
+	}
+	return slices.Compare(c.refs[c.refSpan[a]:c.refSpan[a+1]], c.refs[c.refSpan[b]:c.refSpan[b+1]])
+}
+
+// abstract describes CPU-id value v as seen from CPU self without naming
+// secondaries: boot, self, another secondary, or not a CPU id.
+func (c *Canon) abstract(b []byte, v uint64, self int) []byte {
+	switch {
+	case v == 0:
+		return append(b, 0)
+	case v == uint64(self):
+		return append(b, 1)
+	case v < uint64(c.m.n):
+		c.plain[self] = false
+		c.plain[v] = false
+		return append(b, 2)
+	}
+	return putU(append(b, 3), v)
+}
+
+// analyze computes keys, incoming references and plain flags of st's secondaries.
+func (c *Canon) analyze(st *State) {
+	m := c.m
+	n := m.n
+	for i := range c.plain {
+		c.plain[i] = true
+	}
+	c.keys = c.keys[:0]
+	c.refs = c.refs[:0]
+	// incoming references from places that are not secondaries: positions
+	// are numbered in a fixed order that does not depend on ids.
+	pos := uint64(0)
+	ref := func(v uint64) {
+		if v >= 1 && v < uint64(n) {
+			c.refs = append(c.refs, v<<32|pos)
+		}
+		pos++
+	}
+	for i, v := range st.Globals {
+		if m.cpuGlob[i] {
+			ref(v)
+		}
+	}
+	if st.SM.Active {
+		ref(uint64(st.SM.Target))
+		ref(uint64(st.SM.Caller))
+	}
+	ref(uint64(uint32(st.EndCPU)))
+	boot := &st.CPUs[0]
+	if boot.Handoff != 0 {
+		ref(uint64(boot.Handoff - 1))
+	}
+	for v := 0; v < m.nPCPU; v++ {
+		if m.cpuPCPU[v] {
+			ref(st.PCPU[v])
+		}
+	}
+	for fi := range boot.Frames {
+		fr := &boot.Frames[fi]
+		f := &m.Prog.Funcs[fr.Func]
+		if len(f.CPUReg) > 0 {
+			for r := 0; r < f.NumRegs; r++ {
+				if f.CPUReg[r] {
+					ref(boot.Regs[int(fr.RegBase)+r])
+				}
+			}
+		}
+		for k := 0; k < f.NumMasks*m.words; k++ {
+			w := boot.Masks[int(fr.MaskBase)+k]
+			base := uint64(k%m.words) * 64
+			for w != 0 {
+				bit := base + uint64(trailingZeros(w))
+				w &= w - 1
+				if bit >= 1 && bit < uint64(n) {
+					c.refs = append(c.refs, bit<<32|pos)
+				}
+			}
+			if k%m.words == m.words-1 {
+				pos++
+			}
+		}
+	}
+	// id-free description of each secondary
+	c.span[0], c.span[1] = 0, 0
+	for i := 1; i < n; i++ {
+		cpu := &st.CPUs[i]
+		b := putU(c.keys, packCPU(cpu))
+		if cpu.Handoff != 0 {
+			b = c.abstract(append(b, 1), uint64(cpu.Handoff-1), i)
+		} else {
+			b = append(b, 0)
+		}
+		b = putU(b, uint64(cpu.OnEntry))
+		for v := 0; v < m.nPCPU; v++ {
+			x := st.PCPU[i*m.nPCPU+v]
+			if m.cpuPCPU[v] {
+				b = c.abstract(b, x, i)
+			} else {
+				b = putU(b, x)
+			}
+		}
+		b = putU(b, uint64(len(cpu.Frames)))
+		for fi := range cpu.Frames {
+			fr := &cpu.Frames[fi]
+			f := &m.Prog.Funcs[fr.Func]
+			b = putU(b, uint64(fr.Func))
+			b = putU(b, uint64(fr.PC))
+			b = putU(b, uint64(fr.Ret+1))
+			b = putU(b, uint64(fr.Kind)|uint64(fr.Phase)<<2|uint64(b2u(fr.Saved))<<7)
+			for r := 0; r < f.NumRegs; r++ {
+				v := cpu.Regs[int(fr.RegBase)+r]
+				if len(f.CPUReg) > 0 && f.CPUReg[r] {
+					b = c.abstract(b, v, i)
+				} else {
+					b = putU(b, v)
+				}
+			}
+			for k := 0; k < f.NumMasks; k++ {
+				mk := cpu.Masks[int(fr.MaskBase)+k*m.words : int(fr.MaskBase)+(k+1)*m.words]
+				others := 0
+				for wi, w := range mk {
+					for w != 0 {
+						bit := wi*64 + trailingZeros(w)
+						w &= w - 1
+						if bit != 0 && bit != i {
+							others++
+							c.plain[i] = false
+							c.plain[bit] = false
+						}
+					}
+				}
+				b = append(b, byte(mk[0]&1), byte(mk[i/64]>>(i%64)&1))
+				b = putU(b, uint64(others))
+			}
+		}
+		c.keys = b
+		c.span[i+1] = int32(len(b))
+	}
+	// group incoming references by target (positions stay in increasing order)
+	slices.Sort(c.refs)
+	j := 0
+	for i := 0; i <= n; i++ {
+		for j < len(c.refs) && int(c.refs[j]>>32) < i {
+			j++
+		}
+		c.refSpan[i] = int32(j)
+	}
+	for k := range c.refs {
+		c.refs[k] &= 0xffffffff
+	}
+}
