@@ -43,14 +43,14 @@ func (e Exec) String() string {
 
 // CPU flags.
 const (
-	FlagOnline      uint16 = 1 << iota // in cpu_online_mask
-	FlagMasked                         // DAIF: interrupts masked
-	FlagRouted                         // interrupts still routed here (cleared by PrimMigrateIRQs)
-	FlagHeld                           // FaultIRQsMasked section still running
-	FlagTOS                            // a Trusted OS is resident: CPU_OFF is DENIED
-	FlagSMPart                         // participant of the running stop_machine
-	FlagSMSaved                        // FlagMasked before the stopper masked interrupts
-	FlagDone                           // entry function returned
+	FlagOnline  uint16 = 1 << iota // in cpu_online_mask
+	FlagMasked                     // DAIF: interrupts masked
+	FlagRouted                     // interrupts still routed here (cleared by PrimMigrateIRQs)
+	FlagHeld                       // FaultIRQsMasked section still running
+	FlagTOS                        // a Trusted OS is resident: CPU_OFF is DENIED
+	FlagSMPart                     // participant of the running stop_machine
+	FlagSMSaved                    // FlagMasked before the stopper masked interrupts
+	FlagDone                       // entry function returned
 )
 
 // FrameKind says how a frame was entered, which decides what its return does.
@@ -114,15 +114,15 @@ type StopMachine struct {
 type Outcome uint8
 
 const (
-	Running    Outcome = iota
-	Relocated          // PrimRelocate: the relocation stub started
-	Reset              // PSCI SYSTEM_RESET
-	Bugged             // BUG() or an oops (division by zero, NoReturn function returned, ...)
-	Panicked           // panic()
-	Unknown            // PrimUnknownCall: an unmodelled function was reached
-	Returned           // the boot CPU's entry function returned
-	Hung               // no CPU can progress (set by engines through Machine.Hang)
-	Failed             // the machine met an instruction it cannot run (EvError)
+	Running   Outcome = iota
+	Relocated         // PrimRelocate: the relocation stub started
+	Reset             // PSCI SYSTEM_RESET
+	Bugged            // BUG() or an oops (division by zero, NoReturn function returned, ...)
+	Panicked          // panic()
+	Unknown           // PrimUnknownCall: an unmodelled function was reached
+	Returned          // the boot CPU's entry function returned
+	Hung              // no CPU can progress (set by engines through Machine.Hang)
+	Failed            // the machine met an instruction it cannot run (EvError)
 )
 
 var outcomeNames = [...]string{"running", "relocated", "reset", "bug", "panic", "unknown", "returned", "hang", "error"}

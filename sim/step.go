@@ -57,33 +57,33 @@ func (a Action) String() string {
 type EventKind uint8
 
 const (
-	EvNone          EventKind = iota
-	EvIPISent                 // CPU raised IPI Val on Target
-	EvIPILost                 // IPI Val to Target was not delivered (lost-IPI fault, or Target not running)
-	EvIPITaken                // CPU took IPI Val
-	EvOnline                  // CPU set Target's online bit to Val
-	EvCPUOff                  // CPU called PSCI CPU_OFF; Val is what it returned (0 when it did not return); Ctx/Routed/Masked/Online are the PSCI 5.5.2 facts
-	EvOffPublished            // firmware published CPU OFF
-	EvAffinityInfo            // CPU asked AFFINITY_INFO of Target; Val is the answer
-	EvCPUOn                   // CPU called PSCI CPU_ON of Target; Val is the answer
-	EvCPUStarted              // firmware started CPU after CPU_ON
-	EvStopperEntered          // CPU entered its stop_machine stopper
-	EvStopMachineDone         // the stop function returned Val on CPU; every participant resumes
-	EvKthreadRan              // the hand-off kthread ran on CPU for Target
-	EvWaitExpired             // the bound of wait Val expired on CPU
-	EvRelease                 // FaultIRQsMasked section ended on CPU
-	EvPrintk                  // printk of Strings[Val]
-	EvWarn                    // a WARN fired
-	EvCall                    // CPU entered function Val (Config.TraceCalls)
-	EvReturn                  // CPU returned from function Val (Config.TraceCalls)
-	EvRelocate                // the relocation stub started (ends the run)
-	EvReset                   // PSCI SYSTEM_RESET (ends the run)
-	EvBug                     // BUG or oops on CPU (ends the run); Msg says why
-	EvPanic                   // panic (ends the run); Val is the string index
-	EvUnknown                 // an unmodelled function Strings[Val] was reached (ends the run)
-	EvReturned                // the boot CPU's entry returned (ends the run)
-	EvHang                    // no CPU can progress (ends the run)
-	EvError                   // the machine cannot run an instruction (ends the run); Msg says why
+	EvNone            EventKind = iota
+	EvIPISent                   // CPU raised IPI Val on Target
+	EvIPILost                   // IPI Val to Target was not delivered (lost-IPI fault, or Target not running)
+	EvIPITaken                  // CPU took IPI Val
+	EvOnline                    // CPU set Target's online bit to Val
+	EvCPUOff                    // CPU called PSCI CPU_OFF; Val is what it returned (0 when it did not return); Ctx/Routed/Masked/Online are the PSCI 5.5.2 facts
+	EvOffPublished              // firmware published CPU OFF
+	EvAffinityInfo              // CPU asked AFFINITY_INFO of Target; Val is the answer
+	EvCPUOn                     // CPU called PSCI CPU_ON of Target; Val is the answer
+	EvCPUStarted                // firmware started CPU after CPU_ON
+	EvStopperEntered            // CPU entered its stop_machine stopper
+	EvStopMachineDone           // the stop function returned Val on CPU; every participant resumes
+	EvKthreadRan                // the hand-off kthread ran on CPU for Target
+	EvWaitExpired               // the bound of wait Val expired on CPU
+	EvRelease                   // FaultIRQsMasked section ended on CPU
+	EvPrintk                    // printk of Strings[Val]
+	EvWarn                      // a WARN fired
+	EvCall                      // CPU entered function Val (Config.TraceCalls)
+	EvReturn                    // CPU returned from function Val (Config.TraceCalls)
+	EvRelocate                  // the relocation stub started (ends the run)
+	EvReset                     // PSCI SYSTEM_RESET (ends the run)
+	EvBug                       // BUG or oops on CPU (ends the run); Msg says why
+	EvPanic                     // panic (ends the run); Val is the string index
+	EvUnknown                   // an unmodelled function Strings[Val] was reached (ends the run)
+	EvReturned                  // the boot CPU's entry returned (ends the run)
+	EvHang                      // no CPU can progress (ends the run)
+	EvError                     // the machine cannot run an instruction (ends the run); Msg says why
 	NumEventKinds
 )
 
