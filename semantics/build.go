@@ -1,0 +1,188 @@
+//go:build !nocompile
+
+package semantics
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/patchcheck/patchcheck/semantics/compile"
+	"github.com/patchcheck/patchcheck/semantics/models"
+	"github.com/patchcheck/patchcheck/sim"
+)
+
+// Build is one compiled program and the sources it came from.
+type Build struct {
+	Sources []compile.Source
+	Program *sim.Program
+	Diags   []compile.Diag
+}
+
+// kconfig is the build configuration the models are compiled in: an arm64
+// kernel with CPU hotplug and kexec. Options a patch may test that are not
+// listed are reported by the compiler and taken as off.
+func kconfig(cfg Config) map[string]bool {
+	return map[string]bool{
+		"CONFIG_ARM64":                         true,
+		"CONFIG_SMP":                           true,
+		"CONFIG_HOTPLUG_CPU":                   true,
+		"CONFIG_KEXEC_CORE":                    true,
+		"CONFIG_KEXEC":                         true,
+		"CONFIG_KEXEC_FILE":                    true,
+		"CONFIG_CRASH_DUMP":                    true,
+		"CONFIG_IRQ_WORK":                      true,
+		"CONFIG_GENERIC_CLOCKEVENTS_BROADCAST": true,
+		"CONFIG_ARM64_ACPI_PARKING_PROTOCOL":   true,
+		"CONFIG_ARM_PSCI_FW":                   true,
+		"CONFIG_MODEL_SPIN_TABLE":              cfg.SpinTable,
+	}
+}
+
+// CompileConfig is the compile configuration for cfg.
+func CompileConfig(cfg Config) compile.Config {
+	hz := cfg.HZ
+	if hz == 0 {
+		hz = 250
+	}
+	var c compile.Config
+	c.Entries.Boot = models.EntryBoot
+	c.Entries.Secondary = models.EntrySecondary
+	c.Entries.IRQ = models.EntryIRQ
+	c.Kconfig = kconfig(cfg)
+	c.Consts = map[string]int64{"HZ": int64(hz)}
+	return c
+}
+
+// BaselineSources returns the library as compile sources (BEFORE with no
+// patch).
+func BaselineSources(lib *models.Library) []compile.Source {
+	var out []compile.Source
+	for _, mf := range lib.Files {
+		out = append(out, source(newWorking(mf), false))
+	}
+	return out
+}
+
+// source renders a working file as a compile source: BEFORE (the model
+// lines, with the lines a patch removed shown at their pre-image origin) or
+// AFTER (the working lines and the functions patches added).
+func source(w *working, after bool) compile.Source {
+	var b strings.Builder
+	var locs []sim.Loc
+	add := func(text string, loc sim.Loc) {
+		b.WriteString(text)
+		b.WriteByte('\n')
+		locs = append(locs, loc)
+	}
+	if !after {
+		for i, l := range w.model.Lines {
+			fn := ""
+			if f := w.model.FuncAt(i); f != nil {
+				fn = f.Name
+			}
+			loc := modelLoc(w.model, l, fn)
+			if r, ok := w.removed[i]; ok {
+				loc = r
+			}
+			add(l.Text, loc)
+		}
+	} else {
+		for _, l := range w.lines {
+			add(l.text, l.loc)
+		}
+		for _, fn := range w.extra {
+			add("", sim.Loc{File: w.path, Side: sim.SidePost})
+			for _, l := range fn {
+				add(l.text, l.loc)
+			}
+		}
+	}
+	return compile.Source{Name: w.path, Text: []byte(b.String()), Lines: locs}
+}
+
+func (a *analyzer) build(cfg Config) {
+	cc := CompileConfig(cfg)
+	var before, after []compile.Source
+	for _, mf := range a.lib.Files {
+		w := a.work[mf.Path]
+		if w == nil {
+			w = newWorking(mf)
+		}
+		before = append(before, source(w, false))
+		after = append(after, source(w, true))
+	}
+	a.res.Before = compileBuild(before, cc)
+	a.res.After = compileBuild(after, cc)
+	a.res.Identical = SameProgram(a.res.Before.Program, a.res.After.Program)
+	seen := map[string]bool{}
+	for _, d := range a.res.After.Diags {
+		if d.Kind != "unknown-callee" {
+			continue
+		}
+		k := fmt.Sprintf("%s\x00%s\x00%d", d.Name, d.Loc.File, d.Loc.Line)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		a.res.Unknown = append(a.res.Unknown, Callee{Name: d.Name, Loc: d.Loc})
+	}
+	for _, d := range a.res.After.Diags {
+		switch d.Kind {
+		case "syntax", "unsupported", "unknown-identifier", "duplicate":
+			if d.Loc.Side == sim.SidePost {
+				// Patch text the compiler cannot take: the function it
+				// is in is not modelled.
+				a.res.Unmodelled = append(a.res.Unmodelled, Problem{File: d.Loc.File, Func: d.Loc.Func, Line: d.Loc.Line,
+					Reason: fmt.Sprintf("%s: %s", d.Kind, d.Msg)})
+			}
+		}
+	}
+	sort.SliceStable(a.res.Unknown, func(i, j int) bool {
+		x, y := a.res.Unknown[i], a.res.Unknown[j]
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+		if x.Loc.File != y.Loc.File {
+			return x.Loc.File < y.Loc.File
+		}
+		return x.Loc.Line < y.Loc.Line
+	})
+}
+
+func compileBuild(srcs []compile.Source, cc compile.Config) *Build {
+	prog, diags := compile.Compile(srcs, cc)
+	return &Build{Sources: srcs, Program: prog, Diags: diags}
+}
+
+// SameProgram reports whether two programs behave identically: the same
+// code, globals, strings, waits and entries, whatever lines they came from.
+func SameProgram(a, b *sim.Program) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return reflect.DeepEqual(stripLocs(a), stripLocs(b))
+}
+
+func stripLocs(p *sim.Program) *sim.Program {
+	q := *p
+	q.Locs = nil
+	q.Funcs = make([]sim.Func, len(p.Funcs))
+	for i, f := range p.Funcs {
+		f.Loc = 0
+		code := make([]sim.Instr, len(f.Code))
+		for j, in := range f.Code {
+			in.Loc = 0
+			code[j] = in
+		}
+		f.Code = code
+		q.Funcs[i] = f
+	}
+	q.Waits = make([]sim.Wait, len(p.Waits))
+	for i, w := range p.Waits {
+		w.Loc = 0
+		q.Waits[i] = w
+	}
+	return &q
+}

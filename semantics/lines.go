@@ -1,0 +1,183 @@
+package semantics
+
+import (
+	"strings"
+
+	"github.com/patchcheck/patchcheck/semantics/models"
+)
+
+// lineClass is what one line of C text holds, as far as matching and
+// classification care.
+type lineClass uint8
+
+const (
+	classCode    lineClass = iota
+	classBlank             // nothing but white space
+	classComment           // nothing but comment text
+	classCond              // #if, #ifdef, #ifndef, #elif, #else, #endif
+	classInclude           // #include
+	classMacro             // any other preprocessor line (#define, #undef, ...)
+)
+
+// skippable lines take no part in matching a hunk against a model: the
+// models drop comments, and keep conditionals only where they choose.
+func (c lineClass) skippable() bool {
+	return c == classBlank || c == classComment || c == classCond
+}
+
+// classifier classifies the lines of one image in order, tracking block
+// comments across lines.
+type classifier struct {
+	inComment bool
+}
+
+// startClassifier returns a classifier for a text whose first lines are
+// first: a text that starts with a comment's continuation lines (" * ...",
+// "*/") starts inside the comment, as a hunk that begins in the middle of a
+// function's header comment does.
+func startClassifier(first []string) *classifier {
+	for _, l := range first {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		if strings.HasPrefix(t, "/*") {
+			return &classifier{}
+		}
+		if strings.HasPrefix(t, "*") {
+			return &classifier{inComment: true}
+		}
+		return &classifier{}
+	}
+	return &classifier{}
+}
+
+// next classifies line and advances the comment state.
+func (c *classifier) next(line string) lineClass {
+	code := c.strip(line)
+	t := strings.TrimSpace(code)
+	orig := strings.TrimSpace(line)
+	switch {
+	case t == "" && orig == "":
+		return classBlank
+	case t == "":
+		return classComment
+	case strings.HasPrefix(t, "#"):
+		d := strings.TrimSpace(strings.TrimPrefix(t, "#"))
+		word := d
+		if i := strings.IndexAny(d, " \t(<\""); i >= 0 {
+			word = d[:i]
+		}
+		switch word {
+		case "if", "ifdef", "ifndef", "elif", "else", "endif":
+			return classCond
+		case "include":
+			return classInclude
+		}
+		return classMacro
+	}
+	return classCode
+}
+
+// strip removes the comment text of line given the state at its start, and
+// updates the state for the next line. String literals are honoured.
+func (c *classifier) strip(line string) string {
+	var b strings.Builder
+	for i := 0; i < len(line); i++ {
+		if c.inComment {
+			end := strings.Index(line[i:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			c.inComment = false
+			i += end + 1
+			b.WriteByte(' ')
+			continue
+		}
+		ch := line[i]
+		switch {
+		case ch == '"' || ch == '\'':
+			j := i + 1
+			for j < len(line) && line[j] != ch {
+				if line[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(line) {
+				j = len(line) - 1
+			}
+			b.WriteString(line[i : j+1])
+			i = j
+		case ch == '/' && i+1 < len(line) && line[i+1] == '/':
+			return b.String()
+		case ch == '/' && i+1 < len(line) && line[i+1] == '*':
+			c.inComment = true
+			i++
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
+}
+
+// key is the matching form of a line of code.
+func key(line string) string { return models.Key(line) }
+
+// identifiers returns the C identifiers of s (comments and literals
+// removed), in order of first appearance.
+func identifiers(s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	c := &classifier{}
+	code := c.strip(s)
+	for i := 0; i < len(code); {
+		ch := code[i]
+		if ch == '"' || ch == '\'' {
+			j := i + 1
+			for j < len(code) && code[j] != ch {
+				if code[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			i = j + 1
+			continue
+		}
+		if isIdentStart(ch) {
+			j := i
+			for j < len(code) && (isIdentStart(code[j]) || code[j] >= '0' && code[j] <= '9') {
+				j++
+			}
+			w := code[i:j]
+			if !cKeywords[w] && !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+			i = j
+			continue
+		}
+		if ch >= '0' && ch <= '9' {
+			for i < len(code) && (isIdentStart(code[i]) || code[i] >= '0' && code[i] <= '9') {
+				i++
+			}
+			continue
+		}
+		i++
+	}
+	return out
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+var cKeywords = map[string]bool{
+	"auto": true, "break": true, "case": true, "char": true, "const": true, "continue": true,
+	"default": true, "do": true, "double": true, "else": true, "enum": true, "extern": true,
+	"float": true, "for": true, "goto": true, "if": true, "inline": true, "int": true, "long": true,
+	"register": true, "return": true, "short": true, "signed": true, "sizeof": true, "static": true,
+	"struct": true, "switch": true, "typedef": true, "union": true, "unsigned": true, "void": true,
+	"volatile": true, "while": true, "bool": true, "true": true, "false": true, "define": true,
+	"include": true, "ifdef": true, "ifndef": true, "endif": true, "undef": true, "elif": true,
+}

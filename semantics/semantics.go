@@ -1,0 +1,689 @@
+// Package semantics gives a patch series its meaning against the model
+// library: which functions each patch changes (from parsed pre- and
+// post-images, never from hunk headers), and the BEFORE and AFTER programs
+// the simulated machine runs: BEFORE is the library's baseline, AFTER the
+// baseline with the patches applied, both compiled by package compile.
+//
+// Patches are applied the way patch(1) applies them, but to the model
+// bodies: a hunk is placed where its context and removed lines match the
+// model, white space and comments ignored; its added lines are then
+// interpreted like any other model line. A hunk that does not match is never
+// forced: its function is reported as unmodelled, which makes every verdict
+// that depends on it inconclusive.
+package semantics
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bluekeyes/go-gitdiff/gitdiff"
+	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/semantics/cfront"
+	"github.com/patchcheck/patchcheck/semantics/models"
+	"github.com/patchcheck/patchcheck/sim"
+)
+
+// ChangeKind says what a patch does to a function.
+type ChangeKind uint8
+
+const (
+	Modified ChangeKind = iota
+	Added
+	Removed
+)
+
+func (k ChangeKind) String() string {
+	switch k {
+	case Added:
+		return "added"
+	case Removed:
+		return "removed"
+	}
+	return "modified"
+}
+
+// Status says whether a changed function is part of the AFTER program.
+type Status uint8
+
+const (
+	// Applied: the change is in the AFTER program.
+	Applied Status = iota
+	// NotCovered: the library has no model of the function; the change is
+	// not on a modelled path.
+	NotCovered
+	// Unmodelled: the function is modelled but the change could not be
+	// applied to the model (context mismatch); verdicts are inconclusive.
+	Unmodelled
+)
+
+func (s Status) String() string {
+	switch s {
+	case NotCovered:
+		return "not covered"
+	case Unmodelled:
+		return "unmodelled"
+	}
+	return "applied"
+}
+
+// Line is a changed line of a patch.
+type Line struct {
+	Op   gitdiff.LineOp
+	Old  int // pre-image line (0 for an added line)
+	New  int // post-image line (0 for a removed line)
+	Text string
+}
+
+// FuncChange is a function a patch changes.
+type FuncChange struct {
+	File string
+	Name string // "" when the hunk starts inside a function nothing identifies
+	Kind ChangeKind
+	// Line is the definition's line: in the post-image for added and
+	// modified functions whose header the patch shows, else the model's
+	// kernel line, else the first changed line.
+	Line        int
+	Lines       []Line
+	CommentOnly bool         // every changed line is comment or blank
+	Model       *models.Func // the library's model, nil when none
+	Status      Status
+	Reason      string // why NotCovered or Unmodelled
+}
+
+// OtherKind classifies a change outside functions.
+type OtherKind uint8
+
+const (
+	Include OtherKind = iota
+	Comment
+	Blank
+	Macro
+	Declaration
+)
+
+func (k OtherKind) String() string {
+	return [...]string{"include", "comment", "blank", "macro", "declaration"}[k]
+}
+
+// OtherChange is a changed line outside any function.
+type OtherChange struct {
+	File string
+	Kind OtherKind
+	Line Line
+	// Note says what became of a macro or declaration change.
+	Note string
+}
+
+// FileChange is what one patch does to one file.
+type FileChange struct {
+	Path             string // the post-image path (the pre-image path for a deletion)
+	OldBlob, NewBlob string // abbreviated blobs of the index line
+	Modelled         bool   // the library models this file
+	Funcs            []*FuncChange
+	Other            []*OtherChange
+}
+
+// PatchChanges is the change map of one patch.
+type PatchChanges struct {
+	Patch *parse.Patch
+	Files []*FileChange
+}
+
+// Problem is an unmodelled function: a change the AFTER program could not
+// take in.
+type Problem struct {
+	Patch  int // 1-based index in the series
+	File   string
+	Func   string
+	Line   int // pre-image line of the hunk line that did not match
+	Reason string
+}
+
+func (p Problem) String() string {
+	fn := p.Func
+	if fn == "" {
+		fn = "unidentified function"
+	}
+	return fmt.Sprintf("patch %d: %s:%d: %s: %s", p.Patch, p.File, p.Line, fn, p.Reason)
+}
+
+// Uncovered is a changed function (or file) no model covers.
+type Uncovered struct {
+	File, Func string
+}
+
+func (u Uncovered) String() string {
+	if u.Func == "" {
+		return "no model covers " + u.File
+	}
+	return "no model covers " + u.File + ": " + u.Func
+}
+
+// Callee is a call to a function neither the models nor the machine know.
+type Callee struct {
+	Name string
+	Loc  sim.Loc // the calling line
+}
+
+// Result is the meaning of a series.
+type Result struct {
+	Patches []*PatchChanges
+	// Funcs are the changed functions over the whole series, by file and
+	// first appearance.
+	Funcs      []*FuncChange
+	Before     *Build
+	After      *Build
+	Identical  bool // BEFORE and AFTER compile to the same program, source locations aside
+	Unknown    []Callee
+	Unmodelled []Problem
+	Uncovered  []Uncovered
+	// Drift lists differences between the library's baseline and a kernel
+	// tree's (with Options.Tree).
+	Drift []Drift
+}
+
+// Inconclusive reports whether the AFTER program misses part of the series:
+// an unmodelled function or a call nobody models.
+func (r *Result) Inconclusive() bool { return len(r.Unmodelled) > 0 || len(r.Unknown) > 0 }
+
+// Config is the build configuration of the programs.
+type Config struct {
+	HZ int // CONFIG_HZ; 250 when 0
+	// SpinTable selects the spin-table enable method (no cpu_die) for every
+	// CPU instead of PSCI.
+	SpinTable bool
+}
+
+// Options configure Analyze.
+type Options struct {
+	Library *models.Library // models.Default() when nil
+	Config  Config
+	// Tree takes baselines from a kernel tree instead of the library for
+	// the functions a patch touches (see OpenTree).
+	Tree *Tree
+}
+
+// Analyze maps the series' changes to functions, applies them to the model
+// library and compiles BEFORE and AFTER. Patches that touch nothing modelled
+// are reported as Uncovered, not as errors. The error is for what cannot be
+// analysed at all (a patch that is not a text diff of C is not an error: it
+// is uncovered).
+func Analyze(s *parse.Series, opts *Options) (*Result, error) {
+	if s == nil {
+		return nil, fmt.Errorf("semantics: no series")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	lib := o.Library
+	if lib == nil {
+		lib = models.Default()
+	}
+	a := &analyzer{lib: lib, res: &Result{}, work: map[string]*working{}, tree: o.Tree}
+	for i, p := range s.Patches {
+		a.patch(i+1, p)
+	}
+	a.mergeFuncs()
+	if o.Tree != nil {
+		a.res.Drift = append(o.Tree.checkBlobs(a.res), o.Tree.drift(lib, a.res.Funcs)...)
+	}
+	a.build(o.Config)
+	return a.res, nil
+}
+
+type analyzer struct {
+	lib  *models.Library
+	res  *Result
+	work map[string]*working // AFTER copies of the model files patches touched
+	tree *Tree
+}
+
+func (a *analyzer) working(path string) *working {
+	if w, ok := a.work[path]; ok {
+		return w
+	}
+	mf := a.lib.File(path)
+	if mf == nil {
+		return nil
+	}
+	w := newWorking(mf)
+	a.work[path] = w
+	return w
+}
+
+func (a *analyzer) patch(n int, p *parse.Patch) {
+	pc := &PatchChanges{Patch: p}
+	a.res.Patches = append(a.res.Patches, pc)
+	for _, f := range p.Files {
+		fc := a.file(n, f)
+		if fc != nil {
+			pc.Files = append(pc.Files, fc)
+		}
+	}
+}
+
+func filePath(f *gitdiff.File) string {
+	if f.IsDelete || f.NewName == "" {
+		return f.OldName
+	}
+	return f.NewName
+}
+
+func (a *analyzer) file(n int, f *gitdiff.File) *FileChange {
+	path := filePath(f)
+	fc := &FileChange{Path: path, OldBlob: f.OldOIDPrefix, NewBlob: f.NewOIDPrefix}
+	w := a.working(path)
+	fc.Modelled = w != nil
+	if f.IsBinary || len(f.TextFragments) == 0 {
+		a.res.Uncovered = append(a.res.Uncovered, Uncovered{File: path})
+		return fc
+	}
+	for _, frag := range f.TextFragments {
+		a.hunk(n, fc, w, frag)
+	}
+	seen := false
+	for _, fn := range fc.Funcs {
+		if fn.Status == NotCovered {
+			a.res.Uncovered = append(a.res.Uncovered, Uncovered{File: path, Func: displayName(fn)})
+		}
+		seen = true
+	}
+	if !seen && !fc.Modelled {
+		a.res.Uncovered = append(a.res.Uncovered, Uncovered{File: path})
+	}
+	return fc
+}
+
+func displayName(fn *FuncChange) string {
+	if fn.Name == "" {
+		return fmt.Sprintf("unidentified function or declaration at line %d", fn.Line)
+	}
+	return fn.Name
+}
+
+// imageText joins the lines of one image of a hunk, and maps image lines
+// (1-based, as Extents reports them) to hunk line indexes.
+func imageText(hl []hline, old bool) ([]byte, []int) {
+	var b strings.Builder
+	var idx []int
+	for i, h := range hl {
+		if old && h.op == gitdiff.OpAdd || !old && h.op == gitdiff.OpDelete {
+			continue
+		}
+		b.WriteString(h.text)
+		b.WriteByte('\n')
+		idx = append(idx, i)
+	}
+	return []byte(b.String()), idx
+}
+
+// extentOf assigns each hunk line of one image the extent containing it.
+func extentOf(hl []hline, old bool, into []*cfront.Extent) {
+	text, idx := imageText(hl, old)
+	ex := cfront.Extents(text)
+	for k := range ex {
+		e := &ex[k]
+		for l := e.First; l <= e.Last && l <= len(idx); l++ {
+			if l >= 1 {
+				into[idx[l-1]] = e
+			}
+		}
+	}
+}
+
+// hunk maps one hunk's changed lines to functions and applies it.
+func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFragment) {
+	hl := hunkLines(frag)
+	pre := make([]*cfront.Extent, len(hl))
+	post := make([]*cfront.Extent, len(hl))
+	extentOf(hl, true, pre)
+	extentOf(hl, false, post)
+
+	// Whole functions the patch adds or removes are handled apart from the
+	// rest of the hunk.
+	added := map[*cfront.Extent]bool{}
+	removed := map[*cfront.Extent]bool{}
+	for _, set := range []struct {
+		ex  []*cfront.Extent
+		op  gitdiff.LineOp
+		out map[*cfront.Extent]bool
+	}{{post, gitdiff.OpAdd, added}, {pre, gitdiff.OpDelete, removed}} {
+		whole := map[*cfront.Extent]bool{}
+		for i, e := range set.ex {
+			if e == nil || !e.Complete || e.Name == "" {
+				continue
+			}
+			if _, ok := whole[e]; !ok {
+				whole[e] = true
+			}
+			if hl[i].op != set.op && hl[i].class != classBlank {
+				whole[e] = false
+			}
+		}
+		for e, ok := range whole {
+			if ok {
+				set.out[e] = true
+			}
+		}
+	}
+	for i := range hl {
+		if e := post[i]; e != nil && added[e] || pre[i] != nil && removed[pre[i]] {
+			hl[i].drop = true
+		}
+	}
+
+	// Group the changed lines by function.
+	type group struct {
+		fc    *FuncChange
+		lines []int
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	cut := map[int]bool{} // hunk lines in a function the hunk starts inside
+	unstructured := false
+	if !hasExtent(pre) && !hasExtent(post) {
+		for _, h := range hl {
+			if h.op != gitdiff.OpContext && h.class == classCode {
+				unstructured = true
+			}
+		}
+	}
+	for i, h := range hl {
+		if h.op == gitdiff.OpContext {
+			continue
+		}
+		e := pre[i]
+		if h.op == gitdiff.OpAdd {
+			e = post[i]
+		}
+		if e == nil && unstructured && (h.class == classCode || h.class == classComment || h.class == classBlank) {
+			// A hunk without any brace structure: its code lines may be
+			// in the middle of a function or at file scope. Placing the
+			// hunk in the model (or the tree) decides.
+			e = &noStructure
+		}
+		if e == nil {
+			a.other(fc, h, w)
+			continue
+		}
+		kind := Modified
+		switch {
+		case added[e]:
+			kind = Added
+		case removed[e]:
+			kind = Removed
+		}
+		k := e.Name
+		if e.Name == "" {
+			k = "\x00cut"
+			cut[i] = true
+		}
+		g := byKey[k]
+		if g == nil {
+			line := 0
+			if e.Name != "" {
+				line = hunkImageLine(hl, e.First, h.op == gitdiff.OpAdd)
+			}
+			g = &group{fc: &FuncChange{File: fc.Path, Name: e.Name, Kind: kind, Line: line}}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.lines = append(g.lines, i)
+		g.fc.Lines = append(g.fc.Lines, Line{Op: h.op, Old: h.old, New: h.new, Text: h.text})
+	}
+
+	// Apply what is left of the hunk to the model file.
+	needApply := false
+	for _, g := range groups {
+		if g.fc.Kind == Modified {
+			needApply = true
+		}
+	}
+	var fnOf map[int]string
+	var mm *mismatch
+	if w != nil && needApply {
+		fnOf, mm = a.applyHunk(w, hl, fc.Path)
+	}
+	for _, g := range groups {
+		f := g.fc
+		f.CommentOnly = true
+		for _, i := range g.lines {
+			if c := hl[i].class; c != classBlank && c != classComment {
+				f.CommentOnly = false
+			}
+		}
+		if f.Name == "" && fnOf != nil {
+			for _, i := range g.lines {
+				if fnOf[i] != "" {
+					f.Name = fnOf[i]
+					break
+				}
+			}
+		}
+		if f.Name == "" && w != nil && mm != nil && mm.fn != "" {
+			f.Name = mm.fn
+		}
+		if f.Name == "" && a.tree != nil {
+			f.Name = a.tree.funcAt(fc.Path, preLine(hl, g.lines[0]), fc.OldBlob)
+		}
+		if f.Name == "" && fnOf != nil {
+			// Placed in the model outside any function: file-scope lines.
+			for _, i := range g.lines {
+				a.other(fc, hl[i], w)
+			}
+			continue
+		}
+		if f.Line == 0 {
+			if m := a.lib.Lookup(f.Name); m != nil && m.File == fc.Path {
+				f.Line = m.Line
+			} else if len(f.Lines) > 0 {
+				f.Line = max(f.Lines[0].Old, f.Lines[0].New)
+			}
+		}
+		if m := a.lib.Lookup(f.Name); m != nil && m.File == fc.Path {
+			f.Model = m
+		}
+		switch {
+		case w == nil:
+			f.Status = NotCovered
+			f.Reason = "no model of " + fc.Path
+		case f.Kind == Added:
+			a.addFunc(w, hl, g.lines, post, fc.Path)
+			if f.Model != nil {
+				// Adding a function the baseline already has: a redefinition.
+				f.Status = Unmodelled
+				f.Reason = "the patch adds a function the model already defines"
+				a.problem(n, f, f.Line, f.Reason)
+			}
+		case f.Kind == Removed:
+			if f.Model != nil {
+				w.removeFunc(f.Name, fc.Path, f.Line)
+			} else {
+				f.Status = NotCovered
+				f.Reason = "not modelled"
+			}
+		case mm != nil:
+			if f.Model == nil && f.Name != "" && !cutInModel(w, mm) {
+				f.Status = NotCovered
+				f.Reason = "not modelled"
+				break
+			}
+			f.Status = Unmodelled
+			f.Reason = "the hunk does not apply to the model: " + mm.String()
+			a.problem(n, f, mm.hunk.old, f.Reason)
+		case f.Model == nil && f.Name != "":
+			// The hunk applied to the model file but the function is not
+			// one of its models (a context match in a neighbour).
+			f.Status = NotCovered
+			f.Reason = "not modelled"
+		}
+		fc.Funcs = append(fc.Funcs, f)
+	}
+}
+
+// noStructure stands for the unknown enclosing construct of a hunk without
+// braces.
+var noStructure = cfront.Extent{CutStart: true, CutEnd: true}
+
+func hasExtent(ex []*cfront.Extent) bool {
+	for _, e := range ex {
+		if e != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// preLine is the pre-image line at or before hunk line i.
+func preLine(hl []hline, i int) int {
+	for ; i >= 0; i-- {
+		if hl[i].old > 0 {
+			return hl[i].old
+		}
+	}
+	return 0
+}
+
+// cutInModel reports whether a mismatch happened inside a modelled function.
+func cutInModel(w *working, mm *mismatch) bool { return mm.fn != "" }
+
+// hunkImageLine is the image line number of the l-th line (1-based) of a
+// hunk's pre- or post-image.
+func hunkImageLine(hl []hline, l int, post bool) int {
+	k := 0
+	for _, h := range hl {
+		if post && h.op == gitdiff.OpDelete || !post && h.op == gitdiff.OpAdd {
+			continue
+		}
+		k++
+		if k == l {
+			if post {
+				return h.new
+			}
+			return h.old
+		}
+	}
+	return 0
+}
+
+func (a *analyzer) problem(n int, f *FuncChange, line int, reason string) {
+	a.res.Unmodelled = append(a.res.Unmodelled, Problem{Patch: n, File: f.File, Func: f.Name, Line: line, Reason: reason})
+}
+
+// applyHunk places and applies the hunk's lines that are not whole added or
+// removed functions.
+func (a *analyzer) applyHunk(w *working, hl []hline, path string) (map[int]string, *mismatch) {
+	idx := oldKeys(hl)
+	hint := 0
+	if len(idx) > 0 {
+		hint = hl[idx[0]].old
+	}
+	pos, mm := w.place(hl, idx, hint)
+	if mm != nil {
+		return nil, mm
+	}
+	return w.apply(hl, idx, pos, path), nil
+}
+
+// addFunc appends a function the patch adds, taken from the post-image alone.
+func (a *analyzer) addFunc(w *working, hl []hline, lines []int, post []*cfront.Extent, path string) {
+	if len(lines) == 0 {
+		return
+	}
+	e := post[lines[0]]
+	var fn []wline
+	for i, h := range hl {
+		if post[i] != e || h.op == gitdiff.OpDelete {
+			continue
+		}
+		wl := wline{text: h.text, fn: e.Name, orig: -1,
+			loc: sim.Loc{File: path, Line: h.new, Side: sim.SidePost, Func: e.Name, Text: strings.TrimSpace(h.text)}}
+		if h.class.skippable() {
+			wl.skip = true
+		} else {
+			wl.key = key(h.text)
+		}
+		fn = append(fn, wl)
+	}
+	w.extra = append(w.extra, fn)
+}
+
+// other records a changed line outside functions. Macro and declaration
+// changes that name something the models use cannot be ignored.
+func (a *analyzer) other(fc *FileChange, h hline, w *working) {
+	oc := &OtherChange{File: fc.Path, Line: Line{Op: h.op, Old: h.old, New: h.new, Text: h.text}}
+	switch h.class {
+	case classInclude:
+		oc.Kind = Include
+	case classComment:
+		oc.Kind = Comment
+	case classBlank:
+		oc.Kind = Blank
+	case classMacro, classCond:
+		oc.Kind = Macro
+	default:
+		oc.Kind = Declaration
+	}
+	if oc.Kind == Macro || oc.Kind == Declaration {
+		var used []string
+		for _, id := range identifiers(h.text) {
+			if a.libUses(id) {
+				used = append(used, id)
+			}
+		}
+		if len(used) > 0 {
+			oc.Note = "names " + strings.Join(used, ", ") + ", which the models use; the models' own definitions are not changed"
+		} else {
+			oc.Note = "nothing the models use"
+		}
+	}
+	fc.Other = append(fc.Other, oc)
+}
+
+// libUses reports whether id occurs in the code of some model file.
+func (a *analyzer) libUses(id string) bool {
+	for _, mf := range a.lib.Files {
+		for _, l := range mf.Lines {
+			if (l.Kind == models.Code || l.Kind == models.Restated) && strings.Contains(l.Text, id) {
+				for _, x := range identifiers(l.Text) {
+					if x == id {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// mergeFuncs collects the series' changed functions: one entry per file and
+// function, the first patch's kind, every patch's lines.
+func (a *analyzer) mergeFuncs() {
+	type k struct{ file, name string }
+	seen := map[k]*FuncChange{}
+	for _, pc := range a.res.Patches {
+		for _, fc := range pc.Files {
+			for _, f := range fc.Funcs {
+				key := k{f.File, f.Name}
+				if f.Name == "" {
+					key.name = fmt.Sprintf("\x00%d", f.Line)
+				}
+				if m, ok := seen[key]; ok {
+					m.Lines = append(m.Lines, f.Lines...)
+					m.CommentOnly = m.CommentOnly && f.CommentOnly
+					if f.Status > m.Status {
+						m.Status, m.Reason = f.Status, f.Reason
+					}
+					continue
+				}
+				c := *f
+				c.Lines = append([]Line(nil), f.Lines...)
+				seen[key] = &c
+				a.res.Funcs = append(a.res.Funcs, &c)
+			}
+		}
+	}
+	sort.SliceStable(a.res.Funcs, func(i, j int) bool { return a.res.Funcs[i].File < a.res.Funcs[j].File })
+}

@@ -1,0 +1,97 @@
+package semantics
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/parse"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func parseFile(t testing.TB, name string) *parse.Series {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := parse.Parse(name, f, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return s
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+type funcKey struct{ file, name, kind string }
+
+func TestSeedFunctions(t *testing.T) {
+	want := []funcKey{
+		{"arch/arm64/kernel/process.c", "machine_shutdown", "modified"},
+		{"arch/arm64/kernel/smp.c", "cpu_die", "modified"},
+		{"arch/arm64/kernel/smp.c", "local_cpu_stop", "modified"},
+	}
+	for _, form := range []string{"arm64-kexec-smp-send-stop.mbox", "arm64-kexec-smp-send-stop.lkml.txt"} {
+		t.Run(form, func(t *testing.T) {
+			s := parseFile(t, filepath.Join("..", "fixtures", "seed", form))
+			r, err := Analyze(s, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []funcKey
+			for _, f := range r.Funcs {
+				got = append(got, funcKey{f.File, f.Name, f.Kind.String()})
+				if f.Status != Applied {
+					t.Errorf("%s: %s (%s)", f.Name, f.Status, f.Reason)
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("functions %v, want %v", got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("function %d: %v, want %v", i, got[i], want[i])
+				}
+			}
+			kinds := map[OtherKind]int{}
+			for _, fc := range r.Patches[0].Files {
+				for _, o := range fc.Other {
+					kinds[o.Kind]++
+				}
+			}
+			if kinds[Include] != 1 || kinds[Comment] != 4 {
+				t.Errorf("changes outside functions: %v, want 1 include, 4 comment lines", kinds)
+			}
+			if len(r.Unmodelled) > 0 || len(r.Uncovered) > 0 {
+				t.Errorf("unmodelled %v, uncovered %v", r.Unmodelled, r.Uncovered)
+			}
+			var b bytes.Buffer
+			if err := WriteFunctions(&b, r); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "seed-functions."+strings.TrimPrefix(filepath.Ext(form), ".")+".golden", b.Bytes())
+		})
+	}
+}

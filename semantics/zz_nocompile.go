@@ -1,0 +1,7 @@
+//go:build nocompile
+
+package semantics
+
+type Build struct{}
+
+func (a *analyzer) build(cfg Config) {}
