@@ -57,9 +57,12 @@ type format struct {
 // a more specific ending (".sarif.json") is listed before a general one.
 var formats = []format{
 	{"text", []string{".txt", ".text"}, renderText},
+	{"sarif", []string{".sarif", ".sarif.json"}, renderSARIF},
+	{"patchwork", []string{".patchwork.json", ".patchwork"}, renderPatchwork},
 	{"json", []string{".json"}, renderJSON},
 	{"email", []string{".eml", ".email", ".mail"}, renderEmail},
 	{"markdown", []string{".md", ".markdown"}, renderMarkdown},
+	{"annotations", []string{".annotations"}, renderAnnotations},
 }
 
 // Formats returns the names of the output formats, in documentation order.

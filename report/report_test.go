@@ -126,6 +126,11 @@ func TestFormatFor(t *testing.T) {
 	}{
 		{"report.json", "json", "report.json", false},
 		{"reply.eml", "email", "reply.eml", false},
+		{"report.sarif", "sarif", "report.sarif", false},
+		{"report.sarif.json", "sarif", "report.sarif.json", false},
+		{"checks.patchwork.json", "patchwork", "checks.patchwork.json", false},
+		{"gh.annotations", "annotations", "gh.annotations", false},
+		{"annotations:-", "annotations", "-", false},
 		{"summary.md", "markdown", "summary.md", false},
 		{"report.txt", "text", "report.txt", false},
 		{"json:out.data", "json", "out.data", false},
