@@ -1,0 +1,713 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
+)
+
+// Engines are the simulator's two engines as Evaluate uses them: the untimed
+// explorer for properties and the timed engine for metrics. SimEngines
+// adapts package sim's engines; tests may count calls through it.
+type Engines interface {
+	Explore(req *ExploreRequest) ([]CheckResult, error)
+	Measure(req *MeasureRequest) (*MeasureResult, error)
+}
+
+// ExploreRequest asks for every interleaving of Program in Scenario to be
+// explored, checking each rule at its event.
+type ExploreRequest struct {
+	Program  *sim.Program
+	Scenario Scenario
+	Rules    []*PropertyRule
+	Seed     int64
+	Budget   Budget
+}
+
+// CheckResult is the outcome of one rule of an ExploreRequest.
+type CheckResult struct {
+	Verdict        string // holds | holds-if-bounds | violated | inconclusive
+	NeedsExpiry    []string
+	Counterexample *Counterexample
+	Explored       Exploration
+	Reason         string
+}
+
+// MeasureRequest asks for Runs timed runs of Program in Scenario.
+type MeasureRequest struct {
+	Program  *sim.Program
+	Scenario Scenario
+	Metrics  []string
+	Profile  *profile.Profile
+	Seed     int64
+	Runs     int
+}
+
+// MeasureResult holds a distribution per metric the engine measured, and
+// the timeline of one representative run.
+type MeasureResult struct {
+	Metrics  map[string]Distribution
+	Timeline *Timeline
+}
+
+// Budget limits the work of one evaluation. Hitting a limit makes the
+// affected verdicts inconclusive, never a hang.
+type Budget struct {
+	MaxStates int64 // per exploration
+	Runs      int   // timed runs per scenario; 0: the pack's
+}
+
+// Variants are the two programs of one point of a series.
+type Variants struct {
+	Before, After *sim.Program
+	// Identical: BEFORE and AFTER are the same program (source lines aside).
+	Identical bool
+	// Covered: some change of the series is on a modelled path.
+	Covered bool
+	// Incomplete lists why AFTER misses part of the series (unmodelled
+	// functions, calls nobody models); verdicts on AFTER are then
+	// inconclusive.
+	Incomplete []string
+}
+
+// EvalInput is everything Evaluate needs.
+type EvalInput struct {
+	Series   *parse.Series
+	Programs Variants
+	// Steps are the programs after patches 1..k for k = 1..n-1 of a series
+	// of n patches; empty for a single patch.
+	Steps   []Variants
+	Pack    *Pack
+	Profile *profile.Profile
+	Seed    int64
+	Budget  Budget
+	Engines Engines
+}
+
+// Evaluate runs BEFORE and AFTER through the explorer for every property and
+// safety scenario, and through the timed engine for every claim's scenario,
+// and returns the verdicts. The caller fills Tool, Inputs, Series, Functions
+// and Models, which come from the other stages.
+func Evaluate(in *EvalInput) (*Report, error) {
+	if in == nil || in.Series == nil || in.Pack == nil || in.Engines == nil {
+		return nil, errors.New("rules: Evaluate needs a series, a pack and engines")
+	}
+	e := &evaluator{in: in, runs: in.Budget.Runs, tol: in.Pack.Claims.AboutTolerance}
+	if e.runs <= 0 {
+		e.runs = in.Pack.Scenarios.Runs
+	}
+	if e.runs <= 0 {
+		e.runs = 100
+	}
+	if e.tol <= 0 {
+		e.tol = 0.3
+	}
+	r := &Report{Schema: Schema, Claims: []Claim{}, Properties: []Property{}, Findings: []Finding{}}
+	if p := in.Profile; p != nil {
+		r.Profile = &ProfileRef{Name: p.Name, Source: p.File, Calibrated: slices.Clone(p.CalibratedOn)}
+	}
+	v := in.Programs
+	r.BehaviourChanged = v.Covered && !v.Identical
+	defCPUs := 16
+	if n := slices.Max(append([]int{1}, in.Pack.Scenarios.TimingCPUs...)); n > 1 {
+		defCPUs = n
+	}
+	r.Claims = ExtractClaims(Messages(in.Series), &in.Pack.Claims, defCPUs)
+
+	if !v.Covered {
+		for i := range r.Claims {
+			c := &r.Claims[i]
+			if c.Verdict == "" {
+				c.Verdict, c.Reason = "not-evaluated", "the patch changes no function on a modelled path, so there is nothing to execute"
+			}
+		}
+		r.Findings = append(r.Findings, Finding{ID: "model.not-covered", Severity: "note",
+			Message: "The patch changes no function on a modelled path; there is nothing to execute."})
+		r.Verdict, r.Summary = "inconclusive", "no modelled function changed; nothing was executed"
+		return r, nil
+	}
+	if v.Before == nil || v.After == nil {
+		return nil, errors.New("rules: Evaluate needs the BEFORE and AFTER programs")
+	}
+	props, err := e.properties(v)
+	if err != nil {
+		return nil, err
+	}
+	r.Properties = props
+	if err := e.claims(r, v); err != nil {
+		return nil, err
+	}
+	r.Findings = append(r.Findings, e.findings(r)...)
+	r.Verdict, r.Summary = verdict(r, v)
+	for k, sv := range in.Steps {
+		sp, err := e.properties(sv)
+		if err != nil {
+			return nil, err
+		}
+		sr := &Report{Properties: sp, Claims: []Claim{}}
+		vd, sum := verdict(sr, sv)
+		r.Steps = append(r.Steps, SeriesStep{Upto: k + 1, BehaviourChanged: sv.Covered && !sv.Identical, Verdict: vd, Summary: sum})
+	}
+	if len(in.Steps) > 0 {
+		r.Steps = append(r.Steps, SeriesStep{Upto: len(in.Steps) + 1, BehaviourChanged: r.BehaviourChanged, Verdict: r.Verdict, Summary: r.Summary})
+	}
+	return r, nil
+}
+
+type evaluator struct {
+	in   *EvalInput
+	runs int
+	tol  float64
+	// measured caches timed runs by variant and scenario key.
+	measured map[string]*MeasureResult
+}
+
+// safetyScenarios is the pack's matrix in a fixed order.
+func (e *evaluator) safetyScenarios() []Scenario {
+	m := e.in.Pack.Scenarios
+	faults := m.Faults
+	if len(faults) == 0 {
+		faults = [][]string{{}}
+	}
+	loads := m.Loads
+	if len(loads) == 0 {
+		loads = []string{"idle"}
+	}
+	var out []Scenario
+	for _, f := range faults {
+		for _, n := range m.CPUs {
+			for _, l := range loads {
+				out = append(out, Scenario{CPUs: n, Load: l, Faults: append([]string{}, f...)})
+			}
+		}
+	}
+	return out
+}
+
+func inScope(r *PropertyRule, sc Scenario) bool {
+	switch r.Scope {
+	case "healthy":
+		return len(sc.Faults) == 0
+	case "faulted":
+		return len(sc.Faults) > 0
+	}
+	return true
+}
+
+// verdictRank orders verdicts from best to worst for aggregation.
+var verdictRank = map[string]int{"holds": 0, "holds-if-bounds": 1, "inconclusive": 2, "violated": 3}
+
+// properties explores both variants in every safety scenario and returns one
+// Property per rule, variant and fault set: the worst verdict over the CPU
+// counts and loads, with the scenario it was found in.
+func (e *evaluator) properties(v Variants) ([]Property, error) {
+	var out []Property
+	pack := e.in.Pack
+	for _, variant := range []string{"before", "after"} {
+		prog := v.Before
+		if variant == "after" {
+			prog = v.After
+		}
+		// Static rules: the polling loops of the program.
+		for _, r := range pack.Properties {
+			if r.At == "wait" {
+				p, err := checkWaits(r, prog, variant)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, p)
+			}
+		}
+		var dyn []*PropertyRule
+		for _, r := range pack.Properties {
+			if r.At != "wait" {
+				dyn = append(dyn, r)
+			}
+		}
+		if len(dyn) == 0 {
+			continue
+		}
+		type agg struct {
+			p     Property
+			seen  []string
+			count int
+		}
+		groups := map[string]*agg{}
+		var order []string
+		for _, sc := range e.safetyScenarios() {
+			var rules []*PropertyRule
+			for _, r := range dyn {
+				if inScope(r, sc) {
+					rules = append(rules, r)
+				}
+			}
+			if len(rules) == 0 {
+				continue
+			}
+			var res []CheckResult
+			if variant == "after" && len(v.Incomplete) > 0 {
+				res = make([]CheckResult, len(rules))
+				for i := range res {
+					res[i] = CheckResult{Verdict: "inconclusive", Reason: "the AFTER program misses part of the series: " + strings.Join(v.Incomplete, "; ")}
+				}
+			} else {
+				var err error
+				res, err = e.in.Engines.Explore(&ExploreRequest{Program: prog, Scenario: sc, Rules: rules, Seed: e.in.Seed, Budget: e.in.Budget})
+				if err != nil {
+					return nil, fmt.Errorf("exploring %s in %s: %w", variant, scenarioString(sc), err)
+				}
+				if len(res) != len(rules) {
+					return nil, fmt.Errorf("exploring %s in %s: %d results for %d properties", variant, scenarioString(sc), len(res), len(rules))
+				}
+			}
+			for i, r := range rules {
+				key := r.ID + "\x00" + strings.Join(sc.Faults, ",")
+				g, ok := groups[key]
+				cr := res[i]
+				note := fmt.Sprintf("%d CPUs %s: %s", sc.CPUs, sc.Load, cr.Verdict)
+				if !ok {
+					g = &agg{p: Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: sc,
+						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), Counterexample: cr.Counterexample,
+						Explored: cr.Explored, Reason: cr.Reason}}
+					groups[key] = g
+					order = append(order, key)
+				} else if verdictRank[cr.Verdict] > verdictRank[g.p.Verdict] {
+					g.p.Scenario, g.p.Verdict, g.p.NeedsExpiry = sc, cr.Verdict, nonNil(cr.NeedsExpiry)
+					g.p.Counterexample, g.p.Explored, g.p.Reason = cr.Counterexample, cr.Explored, cr.Reason
+				}
+				g.seen = append(g.seen, note)
+			}
+		}
+		for _, k := range order {
+			g := groups[k]
+			if len(g.seen) > 1 {
+				g.p.Explored.Note = joinNote(g.p.Explored.Note, "checked in "+strings.Join(g.seen, ", ")+"; the worst is shown")
+			}
+			out = append(out, g.p)
+		}
+	}
+	return out, nil
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// checkWaits evaluates a "wait" rule on every polling loop of prog: a static
+// property of the code, the same in every scenario.
+func checkWaits(r *PropertyRule, prog *sim.Program, variant string) (Property, error) {
+	p := Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: Scenario{Faults: []string{}},
+		Verdict: "holds", NeedsExpiry: []string{}, Explored: Exploration{Mode: "exhaustive", Complete: true,
+			Note: strconv.Itoa(len(prog.Waits)) + " polling loops of the program, checked statically"}}
+	for _, w := range prog.Waits {
+		env := &Env{Event: "wait", Outcome: "running", Wait: WaitEnv{Name: w.Name, Bound: w.Bound, Bounded: w.Expired >= 0}}
+		ok, err := r.Check(env)
+		if err != nil {
+			return p, err
+		}
+		if !ok {
+			p.Verdict = "violated"
+			loc := locOf(prog, w.Loc)
+			p.Reason = "wait " + strconv.Quote(w.Name) + " at " + loc.File + ":" + strconv.Itoa(loc.Line)
+			p.Counterexample = &Counterexample{Steps: []Step{{CPU: -1, Action: "wait", File: loc.File, Line: loc.Line,
+				Side: loc.Side.String(), Func: loc.Func, Text: loc.Text, Event: "wait"}}}
+			break
+		}
+	}
+	return p, nil
+}
+
+func locOf(p *sim.Program, i int32) sim.Loc {
+	if i < 0 || int(i) >= len(p.Locs) {
+		return sim.Loc{}
+	}
+	return p.Locs[i]
+}
+
+func scenarioString(sc Scenario) string {
+	s := strconv.Itoa(sc.CPUs) + " CPUs " + sc.Load
+	if len(sc.Faults) > 0 {
+		s += ", faults " + strings.Join(sc.Faults, "+")
+	}
+	return s
+}
+
+// metricsFor lists the metrics the timed engine is asked for: the pack's,
+// without derived ones.
+func (e *evaluator) engineMetrics() []string {
+	var out []string
+	for _, m := range e.in.Pack.Metrics {
+		if m.Name != "cpu_offline" {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+func (e *evaluator) measure(variant string, prog *sim.Program, sc Scenario) (*MeasureResult, error) {
+	key := variant + "|" + scenarioString(sc)
+	if mr, ok := e.measured[key]; ok {
+		return mr, nil
+	}
+	mr, err := e.in.Engines.Measure(&MeasureRequest{Program: prog, Scenario: sc, Metrics: e.engineMetrics(),
+		Profile: e.in.Profile, Seed: e.in.Seed, Runs: e.runs})
+	if err != nil {
+		return nil, fmt.Errorf("timing %s in %s: %w", variant, scenarioString(sc), err)
+	}
+	if e.measured == nil {
+		e.measured = map[string]*MeasureResult{}
+	}
+	e.measured[key] = mr
+	return mr, nil
+}
+
+func (e *evaluator) source(sc Scenario) string {
+	p := "builtin"
+	if e.in.Profile != nil {
+		p = e.in.Profile.Name
+	}
+	return fmt.Sprintf("simulation: %s, seed %d, %d runs, profile %s", scenarioString(sc), e.in.Seed, e.runs, p)
+}
+
+// metric returns the distribution of name for variant in sc; cpu_offline is
+// machine_shutdown divided by the secondaries stopped.
+func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Distribution, error) {
+	prog := v.Before
+	if variant == "after" {
+		prog = v.After
+	}
+	mr, err := e.measure(variant, prog, sc)
+	if err != nil {
+		return nil, err
+	}
+	base := name
+	if name == "cpu_offline" {
+		base = "machine_shutdown"
+	}
+	d, ok := mr.Metrics[base]
+	if !ok {
+		return nil, nil
+	}
+	if name == "cpu_offline" {
+		d = scale(d, sc.CPUs-1)
+	}
+	return &d, nil
+}
+
+func (e *evaluator) claims(r *Report, v Variants) error {
+	seen := map[string]bool{}
+	for i := range r.Claims {
+		c := &r.Claims[i]
+		if c.Verdict != "" {
+			continue
+		}
+		sc := c.Scenario
+		c.Source = e.source(sc)
+		if c.Variant == "after" && len(v.Incomplete) > 0 || c.Variant == "change" && len(v.Incomplete) > 0 {
+			c.Verdict, c.Reason = "not-evaluated", "the AFTER program misses part of the series: "+strings.Join(v.Incomplete, "; ")
+			continue
+		}
+		var err error
+		switch c.Variant {
+		case "change":
+			var b, a *Distribution
+			if b, err = e.metric(v, "before", c.Metric, sc); err != nil {
+				return err
+			}
+			if a, err = e.metric(v, "after", c.Metric, sc); err != nil {
+				return err
+			}
+			c.Predicted = a
+			c.Verdict, c.Reason, _, _ = judgeSpeedup(c.Claimed, b, a, e.tol)
+			e.record(r, seen, "before", c.Metric, sc, b)
+			e.record(r, seen, "after", c.Metric, sc, a)
+		default:
+			d, err := e.metric(v, c.Variant, c.Metric, sc)
+			if err != nil {
+				return err
+			}
+			c.Predicted = d
+			c.Verdict, c.Reason = judge(c.Claimed, d, e.tol)
+			if c.Claimed.PerCPU {
+				c.Reason += fmt.Sprintf(" (per CPU: machine_shutdown divided by the %d secondaries stopped)", sc.CPUs-1)
+			}
+			e.record(r, seen, c.Variant, c.Metric, sc, d)
+		}
+		if v.Identical {
+			c.Reason += "; the patch does not change the modelled behaviour: AFTER runs the same program as BEFORE"
+		}
+		for j := range c.Also {
+			a := &c.Also[j]
+			variant := c.Variant
+			if variant == "change" {
+				variant = "after"
+			}
+			d, err := e.metric(v, variant, a.Metric, sc)
+			if err != nil {
+				return err
+			}
+			a.Predicted = d
+			e.record(r, seen, variant, a.Metric, sc, d)
+		}
+		if c.Predicted == nil && c.Verdict != "unsupported" {
+			c.Verdict, c.Reason = "not-evaluated", "the timed engine does not measure "+c.Metric
+		}
+	}
+	// Timing matrix of the pack, for both variants.
+	loads := e.in.Pack.Scenarios.TimingLoads
+	if len(loads) == 0 {
+		loads = []string{"idle"}
+	}
+	for _, n := range e.in.Pack.Scenarios.TimingCPUs {
+		for _, l := range loads {
+			sc := Scenario{CPUs: n, Load: l, Faults: []string{}}
+			for _, variant := range []string{"before", "after"} {
+				d, err := e.metric(v, variant, "machine_shutdown", sc)
+				if err != nil {
+					return err
+				}
+				e.record(r, seen, variant, "machine_shutdown", sc, d)
+				d2, err := e.metric(v, variant, "secondaries_off", sc)
+				if err != nil {
+					return err
+				}
+				e.record(r, seen, variant, "secondaries_off", sc, d2)
+			}
+		}
+	}
+	// One timeline per variant at the first claim's scenario (or the
+	// largest timing scenario), for pictures.
+	var tsc *Scenario
+	for i := range r.Claims {
+		if r.Claims[i].Metric != "" {
+			tsc = &r.Claims[i].Scenario
+			break
+		}
+	}
+	if tsc == nil && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
+		tsc = &Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}}
+	}
+	if tsc != nil {
+		for _, variant := range []string{"before", "after"} {
+			prog := v.Before
+			if variant == "after" {
+				prog = v.After
+			}
+			mr, err := e.measure(variant, prog, *tsc)
+			if err != nil {
+				return err
+			}
+			if mr.Timeline != nil {
+				t := *mr.Timeline
+				t.Variant, t.Scenario = variant, *tsc
+				r.Timelines = append(r.Timelines, t)
+			}
+		}
+	}
+	return nil
+}
+
+// record adds a metric to the report once.
+func (e *evaluator) record(r *Report, seen map[string]bool, variant, name string, sc Scenario, d *Distribution) {
+	if d == nil {
+		return
+	}
+	key := variant + "|" + name + "|" + scenarioString(sc)
+	if seen[key] {
+		return
+	}
+	seen[key] = true
+	r.Metrics = append(r.Metrics, Metric{Name: name, Variant: variant, Scenario: sc, Value: d, Source: e.source(sc)})
+}
+
+// findings turns verdicts into what a reviewer reads. A property the AFTER
+// program breaks in a scenario where BEFORE did not is the patch's doing and
+// carries the rule's severity; one BEFORE breaks too is reported as a note.
+func (e *evaluator) findings(r *Report) []Finding {
+	var out []Finding
+	before := map[string]Property{}
+	for _, p := range r.Properties {
+		if p.Variant == "before" {
+			before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] = p
+		}
+	}
+	for _, p := range r.Properties {
+		if p.Variant != "after" {
+			continue
+		}
+		rule := e.in.Pack.Property(p.ID)
+		b, hasB := before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")]
+		where := scenarioString(p.Scenario)
+		if p.Scenario.CPUs == 0 {
+			where = "the program text"
+		}
+		switch {
+		case p.Verdict == "violated" && hasB && b.Verdict == "violated":
+			out = append(out, Finding{ID: p.ID, Severity: "note", Property: p.ID,
+				Message:  fmt.Sprintf("%s (%s), before the patch as well: %s", rule.Message, where, p.Reason),
+				Location: e.location(p.Counterexample)})
+		case p.Verdict == "violated":
+			out = append(out, Finding{ID: p.ID, Severity: severity(rule.Severity), Property: p.ID,
+				Message:  fmt.Sprintf("After the patch, %s (%s).%s", rule.Message, where, beforeNote(b, hasB)),
+				Location: e.location(p.Counterexample)})
+		case p.Verdict == "holds-if-bounds" && hasB && b.Verdict == "holds":
+			out = append(out, Finding{ID: p.ID, Severity: "warning", Property: p.ID,
+				Message: fmt.Sprintf("After the patch, %s once a bounded wait expires (%s; waits: %s); before the patch it held regardless.",
+					rule.Message, where, strings.Join(p.NeedsExpiry, "; ")),
+				Location: e.location(p.Counterexample)})
+		case p.Verdict == "inconclusive":
+			out = append(out, Finding{ID: p.ID, Severity: "note", Property: p.ID,
+				Message: fmt.Sprintf("%s could not be decided after the patch (%s): %s", p.ID, where, p.Reason)})
+		}
+	}
+	for _, c := range r.Claims {
+		if c.Verdict == "inconsistent" {
+			out = append(out, Finding{ID: "claim.inconsistent", Severity: "warning", Claim: c.ID,
+				Message: fmt.Sprintf("Claim %s %q (%s, %s) is not consistent with the model: %s. Source: %s.",
+					c.ID, c.Text, c.Variant, scenarioString(c.Scenario), c.Reason, c.Source)})
+		}
+	}
+	return out
+}
+
+func beforeNote(b Property, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return " Before the patch: " + b.Verdict + "."
+}
+
+func severity(s string) string {
+	if s == "info" {
+		return "note"
+	}
+	return s
+}
+
+// location points a finding at the last post-image line of the
+// counterexample (the patch's code the trace went through last), else its
+// last step.
+func (e *evaluator) location(cx *Counterexample) *Location {
+	if cx == nil || len(cx.Steps) == 0 {
+		return nil
+	}
+	pick := -1
+	for i, s := range cx.Steps {
+		if s.Side == "post" {
+			pick = i
+		}
+	}
+	if pick < 0 {
+		return nil
+	}
+	s := cx.Steps[pick]
+	return &Location{Patch: e.patchOf(s.File), File: s.File, Line: s.Line, Side: s.Side}
+}
+
+// patchOf is the last patch of the series that touches file: post-image
+// lines are those of the series' final image.
+func (e *evaluator) patchOf(file string) int {
+	n := 0
+	for _, p := range e.in.Series.Patches {
+		for _, f := range p.Files {
+			if f.NewName == file || f.OldName == file {
+				n = p.Index
+			}
+		}
+	}
+	return n
+}
+
+// verdict is the overall verdict: fail when the AFTER program breaks an
+// error-severity property that BEFORE kept in the same fault set, or a claim
+// is inconsistent; inconclusive when nothing failed but an AFTER property or
+// a bound claim could not be decided; pass otherwise.
+func verdict(r *Report, v Variants) (string, string) {
+	before := map[string]string{}
+	for _, p := range r.Properties {
+		if p.Variant == "before" {
+			before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] = p.Verdict
+		}
+	}
+	var violated, undecided []string
+	for _, p := range r.Properties {
+		if p.Variant != "after" {
+			continue
+		}
+		switch {
+		case p.Verdict == "violated" && p.Severity == "error" && before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] != "violated":
+			violated = append(violated, p.ID+" ("+scenarioString(p.Scenario)+")")
+		case p.Verdict == "inconclusive":
+			undecided = append(undecided, p.ID)
+		}
+	}
+	counts := map[string]int{}
+	for _, c := range r.Claims {
+		counts[c.Verdict]++
+	}
+	var parts []string
+	if len(violated) > 0 {
+		parts = append(parts, "violated after the patch: "+strings.Join(violated, ", "))
+	}
+	if len(undecided) > 0 {
+		parts = append(parts, "undecided: "+strings.Join(dedup(undecided), ", "))
+	}
+	if len(r.Claims) > 0 {
+		var cs []string
+		for _, k := range []string{"consistent", "inconsistent", "unsupported", "not-evaluated"} {
+			if counts[k] > 0 {
+				cs = append(cs, fmt.Sprintf("%d %s", counts[k], k))
+			}
+		}
+		parts = append(parts, "claims: "+strings.Join(cs, ", "))
+	}
+	if !v.Covered {
+		return "inconclusive", "no modelled function changed; nothing was executed"
+	}
+	if v.Identical {
+		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
+	}
+	sum := strings.Join(parts, "; ")
+	switch {
+	case len(violated) > 0 || counts["inconsistent"] > 0:
+		return "fail", sum
+	case len(undecided) > 0 || len(v.Incomplete) > 0 || counts["not-evaluated"] > 0:
+		return "inconclusive", sum
+	}
+	if sum == "" {
+		sum = "every property holds"
+	}
+	return "pass", sum
+}
+
+func dedup(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// ExitCode maps an overall verdict to the command's exit status.
+func ExitCode(verdict string) int {
+	switch verdict {
+	case "pass":
+		return 0
+	case "fail":
+		return 1
+	}
+	return 3
+}
