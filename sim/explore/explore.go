@@ -1,0 +1,574 @@
+// Package explore checks safety properties of a sim.Program by exploring
+// every interleaving of the machine's atomic steps (sim.Machine.Step with
+// Config.Merge and Config.AtomicWaits), or, for machines too large to
+// exhaust, by randomized PCT-style runs.
+//
+// Every bounded wait may expire, as a nondeterministic choice, whenever its
+// condition still holds. Counterexamples are searched in order of (number of
+// wait expiries, length): the one reported for a property needs the fewest
+// expiries (none: a pure logic race) and among those is the shortest. States
+// are stored in full (compact encodings in an arena, deduplicated through a
+// hash table that compares whole encodings), so there is no hash-compaction
+// risk. With symmetry reduction, states that differ only by a renaming of
+// identical secondaries are stored once, and of several interchangeable
+// secondaries only the first is stepped.
+package explore
+
+import (
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/patchcheck/patchcheck/sim"
+)
+
+// Points is a set of places where a property is checked: event kinds, plus
+// AtStep (after every step) and AtEnd (when the run ends, whatever the reason,
+// deadlock included).
+type Points uint64
+
+const (
+	AtStep Points = 1 << 63
+	AtEnd  Points = 1 << 62
+)
+
+// At returns the set of the given event kinds.
+func At(kinds ...sim.EventKind) Points {
+	var p Points
+	for _, k := range kinds {
+		p |= 1 << k
+	}
+	return p
+}
+
+func (p Points) has(k sim.EventKind) bool { return p&(1<<k) != 0 }
+
+// Property is an invariant checked at the given points.
+type Property struct {
+	Name string
+	At   Points
+	// Check returns true when the invariant holds in v (the state after the
+	// step, v.Ev the event checked, nil for AtStep).
+	Check func(v sim.View) bool
+	// NamesCPUs says Check refers to particular secondaries by id; symmetry
+	// reduction is then unsound and is switched off.
+	NamesCPUs bool
+}
+
+// Options bound the search. Zero values mean the defaults.
+type Options struct {
+	MaxStates  int           // stored states; default 4,000,000
+	MaxDepth   int           // steps from the start; default unbounded
+	Timeout    time.Duration // wall-clock safety net; default none (a stop by it is reported, and makes the result timing dependent)
+	NoSymmetry bool          // never use symmetry reduction
+}
+
+// Verdict of one property.
+type Verdict string
+
+const (
+	Holds         Verdict = "holds"
+	HoldsIfBounds Verdict = "holds-if-bounds" // violated only when some bounded waits expire
+	Violated      Verdict = "violated"        // violated with no wait expiring
+	Inconclusive  Verdict = "inconclusive"
+)
+
+// PropertyResult is the verdict on one property.
+type PropertyResult struct {
+	Name    string
+	Verdict Verdict
+	Reason  string
+	// Trace is the counterexample for Violated and HoldsIfBounds.
+	Trace *Trace
+	// Minimal says the trace was proven to need the fewest expiries and then
+	// the fewest steps (false only when a budget stopped the search first).
+	Minimal bool
+}
+
+// Result of an exploration.
+type Result struct {
+	Mode        string // "exhaustive" or "random"
+	CPUs        int
+	Properties  []PropertyResult
+	States      int // distinct states stored (exhaustive) or steps run (random)
+	Transitions int
+	Depth       int  // deepest state expanded
+	Complete    bool // the whole reachable state space was explored
+	Stop        string
+	Symmetry    bool
+	SymmetryOff []string // why symmetry reduction was off
+	Unknown     []string // unmodelled functions some run reached
+	Errors      []string // machine errors some run met
+	MemoryBytes int64    // peak bytes of the explorer's own tables
+	Seed        uint64   // random mode
+	Runs        int      // random mode
+}
+
+// String renders the result deterministically.
+func (r *Result) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s exploration, %d CPUs: %d states, %d transitions, depth %d, complete=%v", r.Mode, r.CPUs, r.States, r.Transitions, r.Depth, r.Complete)
+	if r.Stop != "" {
+		fmt.Fprintf(&b, " (%s)", r.Stop)
+	}
+	fmt.Fprintf(&b, ", symmetry=%v", r.Symmetry)
+	if r.Mode == "random" {
+		fmt.Fprintf(&b, ", seed %d, %d runs", r.Seed, r.Runs)
+	}
+	b.WriteString("\n")
+	for _, s := range r.SymmetryOff {
+		fmt.Fprintf(&b, "  symmetry off: %s\n", s)
+	}
+	for _, s := range r.Unknown {
+		fmt.Fprintf(&b, "  unknown call reached: %s\n", s)
+	}
+	for _, s := range r.Errors {
+		fmt.Fprintf(&b, "  machine error: %s\n", s)
+	}
+	for _, p := range r.Properties {
+		fmt.Fprintf(&b, "property %s: %s", p.Name, p.Verdict)
+		if p.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", p.Reason)
+		}
+		b.WriteString("\n")
+		if p.Trace != nil {
+			b.WriteString(p.Trace.String())
+		}
+	}
+	return b.String()
+}
+
+// stored per state
+type meta struct {
+	parent uint32
+	act    uint32 // cpu<<8 | kind<<4 ; arg kept separately
+	arg    int32
+	exp    uint32
+	depth  uint32
+}
+
+type candidate struct {
+	found  bool
+	exp    uint32
+	depth  uint32
+	parent uint32
+	act    sim.Action
+	hang   bool
+}
+
+func less(e1, d1, e2, d2 uint32) bool { return e1 < e2 || (e1 == e2 && d1 < d2) }
+
+type explorer struct {
+	m     *sim.Machine
+	props []Property
+	opt   Options
+	canon *sim.Canon
+	sym   bool
+
+	seed   maphash.Seed
+	arena  []byte
+	off    []uint64 // off[i]..off[i+1] is state i's encoding
+	hashes []uint64
+	meta   []meta
+	table  []uint32 // id+1, open addressing
+	mask   uint64
+
+	layers [][][]uint32 // layers[expiries][depth] = state ids
+
+	cands   []candidate
+	unknown map[string]bool
+	errs    map[string]bool
+	trans   int
+	depth   int
+	peak    int64
+
+	// the cheapest key (expiries, depth) of a state left unexpanded
+	frontE, frontD uint32
+	partial        bool
+}
+
+func (x *explorer) leave(e, d int) {
+	if !x.partial || less(uint32(e), uint32(d), x.frontE, x.frontD) {
+		x.frontE, x.frontD = uint32(e), uint32(d)
+	}
+	x.partial = true
+}
+
+// Explore checks props on every interleaving of m's runs. m must have been
+// built with Config.Merge and Config.AtomicWaits (NewMachine for exploring:
+// see Machine).
+func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
+	if !m.Cfg.Merge || !m.Cfg.AtomicWaits {
+		return nil, fmt.Errorf("explore: machine must be built with Config.Merge and Config.AtomicWaits")
+	}
+	if opt.MaxStates <= 0 {
+		opt.MaxStates = 4_000_000
+	}
+	if opt.MaxDepth <= 0 {
+		opt.MaxDepth = 1 << 30
+	}
+	x := &explorer{m: m, props: props, opt: opt, canon: m.NewCanon(), seed: maphash.MakeSeed(),
+		cands: make([]candidate, len(props)), unknown: map[string]bool{}, errs: map[string]bool{}}
+	res := &Result{Mode: "exhaustive", CPUs: m.NumCPUs()}
+	x.sym, res.SymmetryOff = symmetry(m, props, opt)
+	res.Symmetry = x.sym
+	x.table = make([]uint32, 1<<16)
+	x.mask = uint64(len(x.table) - 1)
+	x.off = append(x.off, 0)
+	x.run(res)
+	x.finish(res)
+	return res, nil
+}
+
+func symmetry(m *sim.Machine, props []Property, opt Options) (bool, []string) {
+	if m.NumCPUs() <= 2 {
+		return false, []string{"fewer than two secondaries"}
+	}
+	if opt.NoSymmetry {
+		return false, []string{"disabled by option"}
+	}
+	var why []string
+	why = append(why, m.SymmetryBreakers()...)
+	for _, p := range props {
+		if p.NamesCPUs {
+			why = append(why, fmt.Sprintf("property %s names particular CPUs", p.Name))
+		}
+	}
+	return len(why) == 0, why
+}
+
+func (x *explorer) hash(b []byte) uint64 { return maphash.Bytes(x.seed, b) }
+
+// intern returns the id of the state encoded in b, adding it if new.
+func (x *explorer) intern(b []byte) (uint32, bool) {
+	h := x.hash(b)
+	for i := h & x.mask; ; i = (i + 1) & x.mask {
+		v := x.table[i]
+		if v == 0 {
+			id := uint32(len(x.meta))
+			x.table[i] = id + 1
+			x.arena = append(x.arena, b...)
+			x.off = append(x.off, uint64(len(x.arena)))
+			x.hashes = append(x.hashes, h)
+			x.meta = append(x.meta, meta{})
+			if uint64(len(x.meta))*2 > uint64(len(x.table)) {
+				x.grow()
+			}
+			return id, true
+		}
+		id := v - 1
+		if x.hashes[id] == h && string(x.arena[x.off[id]:x.off[id+1]]) == string(b) {
+			return id, false
+		}
+	}
+}
+
+func (x *explorer) grow() {
+	t := make([]uint32, len(x.table)*2)
+	mask := uint64(len(t) - 1)
+	for id, h := range x.hashes {
+		i := h & mask
+		for t[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t[i] = uint32(id) + 1
+	}
+	x.table, x.mask = t, mask
+}
+
+func (x *explorer) push(e, d uint32, id uint32) {
+	for uint32(len(x.layers)) <= e {
+		x.layers = append(x.layers, nil)
+	}
+	l := x.layers[e]
+	for uint32(len(l)) <= d {
+		l = append(l, nil)
+	}
+	l[d] = append(l[d], id)
+	x.layers[e] = l
+}
+
+func (x *explorer) memory() int64 {
+	n := int64(cap(x.arena)) + int64(cap(x.off))*8 + int64(cap(x.hashes))*8 +
+		int64(cap(x.meta))*20 + int64(cap(x.table))*4
+	if n > x.peak {
+		x.peak = n
+	}
+	return n
+}
+
+// settled: no candidate found later can beat the property's candidate.
+func (x *explorer) settled(i int, e, d uint32) bool {
+	c := &x.cands[i]
+	return c.found && !less(e, d+1, c.exp, c.depth)
+}
+
+func (x *explorer) run(res *Result) {
+	m := x.m
+	n := m.NumCPUs()
+	start := time.Now()
+	cur, next := &sim.State{}, &sim.State{}
+	var step sim.StepResult
+	var acts []sim.Action
+	var buf []byte
+	twins := make([]bool, n)
+
+	init := m.Initial()
+	buf = x.canon.Encode(buf[:0], init, x.sym)
+	x.intern(buf)
+	x.push(0, 0, 0)
+	expanded := 0
+	for e := 0; e < len(x.layers); e++ {
+		for d := 0; d < len(x.layers[e]); d++ {
+			all := len(x.props) > 0
+			for i := range x.props {
+				all = all && x.settled(i, uint32(e), uint32(d))
+			}
+			if all {
+				res.Stop = "every property has its minimal counterexample"
+				x.leave(e, d)
+				return
+			}
+			bucket := x.layers[e][d]
+			x.layers[e][d] = nil
+			for _, id := range bucket {
+				mt := x.meta[id]
+				if mt.exp != uint32(e) || mt.depth != uint32(d) {
+					continue // reached more cheaply since
+				}
+				if len(x.meta) >= x.opt.MaxStates {
+					res.Stop = fmt.Sprintf("state budget of %d reached", x.opt.MaxStates)
+					x.leave(e, d)
+					return
+				}
+				if expanded&1023 == 0 {
+					x.memory()
+					if x.opt.Timeout > 0 && time.Since(start) > x.opt.Timeout {
+						res.Stop = fmt.Sprintf("time budget of %v reached", x.opt.Timeout)
+						x.leave(e, d)
+						return
+					}
+				}
+				expanded++
+				if d > x.depth {
+					x.depth = d
+				}
+				if err := m.Decode(x.arena[x.off[id]:x.off[id+1]], cur); err != nil {
+					x.errs[err.Error()] = true
+					continue
+				}
+				if cur.End != sim.Running {
+					continue
+				}
+				if d >= x.opt.MaxDepth {
+					res.Stop = fmt.Sprintf("depth bound %d reached", x.opt.MaxDepth)
+					x.leave(e, d)
+					continue
+				}
+				if x.sym {
+					x.canon.Twins(cur, twins)
+				}
+				any := false
+				for c := 0; c < n; c++ {
+					acts = m.Actions(cur, c, acts[:0])
+					if len(acts) > 0 {
+						any = true
+					}
+					if twins[c] {
+						continue
+					}
+					for _, a := range acts {
+						next.CopyFrom(cur)
+						m.Step(next, a, &step)
+						x.trans++
+						ne := uint32(e)
+						if a.Kind == sim.ActExpire {
+							ne++
+						}
+						nd := uint32(d + 1)
+						x.check(next, &step, id, a, ne, nd, false)
+						buf = x.canon.Encode(buf[:0], next, x.sym)
+						nid, isNew := x.intern(buf)
+						if isNew || less(ne, nd, x.meta[nid].exp, x.meta[nid].depth) {
+							x.meta[nid] = meta{parent: id, act: uint32(a.CPU)<<8 | uint32(a.Kind), arg: a.Arg, exp: ne, depth: nd}
+							x.push(ne, nd, nid)
+						}
+					}
+				}
+				if !any {
+					next.CopyFrom(cur)
+					m.Hang(next, &step)
+					x.check(next, &step, id, sim.Action{}, uint32(e), uint32(d+1), true)
+				}
+			}
+		}
+	}
+	res.Complete = !x.partial
+}
+
+// check evaluates the properties on the step that led to next.
+func (x *explorer) check(next *sim.State, step *sim.StepResult, parent uint32, a sim.Action, e, d uint32, hang bool) {
+	switch next.End {
+	case sim.Unknown, sim.Failed:
+		for _, ev := range step.Events {
+			switch ev.Kind {
+			case sim.EvUnknown:
+				x.unknown[ev.Msg] = true
+			case sim.EvError:
+				x.errs[fmt.Sprintf("%s: %s", x.m.LocString(ev.Loc), ev.Msg)] = true
+			}
+		}
+	}
+	for i := range x.props {
+		p := &x.props[i]
+		c := &x.cands[i]
+		if c.found && !less(e, d, c.exp, c.depth) {
+			continue
+		}
+		if !violates(x.m, p, next, step) {
+			continue
+		}
+		*c = candidate{found: true, exp: e, depth: d, parent: parent, act: a, hang: hang}
+	}
+}
+
+// violates reports whether the step described by step, which led to st,
+// violates p at one of p's points.
+func violates(m *sim.Machine, p *Property, st *sim.State, step *sim.StepResult) bool {
+	v := sim.View{M: m, S: st}
+	for i := range step.Events {
+		ev := &step.Events[i]
+		if p.At.has(ev.Kind) {
+			v.Ev = ev
+			if !p.Check(v) {
+				return true
+			}
+		}
+	}
+	if p.At&AtEnd != 0 && st.End != sim.Running && len(step.Events) > 0 {
+		v.Ev = &step.Events[len(step.Events)-1]
+		if !p.Check(v) {
+			return true
+		}
+	}
+	if p.At&AtStep != 0 {
+		v.Ev = nil
+		if !p.Check(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *explorer) finish(res *Result) {
+	res.States = len(x.meta)
+	res.Transitions = x.trans
+	res.Depth = x.depth
+	x.memory()
+	res.MemoryBytes = x.peak
+	res.Unknown = sortedKeys(x.unknown)
+	res.Errors = sortedKeys(x.errs)
+	lastE, lastD := x.frontE, x.frontD
+	for i, p := range x.props {
+		pr := PropertyResult{Name: p.Name}
+		c := &x.cands[i]
+		switch {
+		case c.found:
+			tr, err := x.trace(c, &p)
+			if err != nil {
+				pr.Verdict = Inconclusive
+				pr.Reason = "counterexample did not replay: " + err.Error()
+				break
+			}
+			pr.Trace = tr
+			// anything found from the frontier on costs at least (lastE, lastD+1)
+			pr.Minimal = res.Complete || !less(lastE, lastD+1, c.exp, c.depth)
+			if c.exp == 0 {
+				pr.Verdict = Violated
+				pr.Reason = "violated with no wait expiring"
+			} else {
+				pr.Verdict = HoldsIfBounds
+				pr.Reason = "violated only when these waits expire: " + strings.Join(tr.Expired, "; ")
+				if !pr.Minimal && lastE == 0 {
+					pr.Verdict = Inconclusive
+					pr.Reason = "a violation needing wait expiries was found, but the search stopped before ruling out one needing none: " + res.Stop
+				}
+			}
+		case res.Complete:
+			pr.Verdict = Holds
+		default:
+			pr.Verdict = Inconclusive
+			pr.Reason = res.Stop
+		}
+		if (pr.Verdict == Holds || pr.Verdict == HoldsIfBounds) && (len(res.Unknown) > 0 || len(res.Errors) > 0) {
+			pr.Verdict = Inconclusive
+			pr.Reason = "runs reached code the machine cannot run (" + strings.Join(append(append([]string(nil), res.Unknown...), res.Errors...), "; ") + ")"
+		}
+		res.Properties = append(res.Properties, pr)
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var s []string
+	for k := range m {
+		s = append(s, k)
+	}
+	slices.Sort(s)
+	return s
+}
+
+// trace rebuilds the concrete counterexample of candidate c: the path of
+// canonical states is re-run, composing the renamings so that each action
+// names the CPU of the unrenamed run, and then replayed from the start.
+func (x *explorer) trace(c *candidate, p *Property) (*Trace, error) {
+	m := x.m
+	n := m.NumCPUs()
+	// path of (state id, action into it)
+	var ids []uint32
+	for id := c.parent; ; id = x.meta[id].parent {
+		ids = append(ids, id)
+		if id == 0 {
+			break
+		}
+	}
+	slices.Reverse(ids)
+	var acts []sim.Action
+	for _, id := range ids[1:] {
+		mt := x.meta[id]
+		acts = append(acts, sim.Action{CPU: int32(mt.act >> 8), Kind: sim.ActionKind(mt.act & 0xff), Arg: mt.arg})
+	}
+	if !c.hang {
+		acts = append(acts, c.act)
+	}
+	// sigma maps concrete ids to the numbering of the current canonical state.
+	sigma := make([]int32, n)
+	inv := make([]int32, n)
+	canon := m.NewCanon()
+	var buf []byte
+	init := m.Initial()
+	buf = canon.Encode(buf[:0], init, x.sym)
+	copy(sigma, canon.Perm())
+	cur := &sim.State{}
+	var step sim.StepResult
+	concrete := make([]sim.Action, len(acts))
+	for k, a := range acts {
+		if err := m.Decode(x.arena[x.off[ids[k]]:x.off[ids[k]+1]], cur); err != nil {
+			return nil, err
+		}
+		for i, s := range sigma {
+			inv[s] = int32(i)
+		}
+		ca := a
+		ca.CPU = inv[a.CPU]
+		concrete[k] = ca
+		m.Step(cur, a, &step)
+		buf = canon.Encode(buf[:0], cur, x.sym)
+		pm := canon.Perm()
+		for i := range sigma {
+			sigma[i] = pm[sigma[i]]
+		}
+	}
+	return Replay(m, concrete, *p, c.hang)
+}
