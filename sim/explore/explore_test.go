@@ -145,3 +145,164 @@ func TestStopProtocol(t *testing.T) {
 		})
 	}
 }
+
+// Symmetry reduction must not change any verdict.
+func TestSymmetryAgrees(t *testing.T) {
+	props := []explore.Property{allOffAtRelocation, noneOnlineAtRelocation, cpuOffPreconditions, noBug}
+	for _, tt := range []struct {
+		name string
+		opts simtest.StopOptions
+		cfg  sim.Config
+	}{
+		{"racy", simtest.StopOptions{}, sim.Config{CPUs: 5}},
+		{"bounded", simtest.StopOptions{OnlineBound: 10}, sim.Config{CPUs: 4}},
+		{"faults", simtest.StopOptions{}, sim.Config{CPUs: 5, Faults: []sim.Fault{{Kind: sim.FaultIRQsMasked, CPU: 2}, {Kind: sim.FaultCPUOffDenied, CPU: 3}}}},
+		{"handoff", simtest.StopOptions{}, sim.Config{CPUs: 4}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := machine(t, tt.opts, tt.cfg)
+			if tt.name == "handoff" {
+				var err error
+				m, err = sim.NewMachine(simtest.HotplugProtocol(), sim.Config{CPUs: tt.cfg.CPUs, Merge: true, AtomicWaits: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			on, err := explore.Explore(m, props, explore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			off, err := explore.Explore(m, props, explore.Options{NoSymmetry: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !on.Symmetry || off.Symmetry {
+				t.Fatalf("symmetry on=%v (%v) off=%v", on.Symmetry, on.SymmetryOff, off.Symmetry)
+			}
+			if on.States >= off.States {
+				t.Errorf("symmetry did not reduce: %d vs %d states", on.States, off.States)
+			}
+			for i := range on.Properties {
+				a, b := on.Properties[i], off.Properties[i]
+				if a.Verdict != b.Verdict || (a.Trace == nil) != (b.Trace == nil) ||
+					(a.Trace != nil && (len(a.Trace.Steps) != len(b.Trace.Steps) || a.Trace.Expiries != b.Trace.Expiries)) {
+					t.Errorf("%s: with symmetry %s, without %s\n%s\n%s", a.Name, a.Verdict, b.Verdict, on, off)
+				}
+			}
+			t.Logf("states with symmetry %d, without %d", on.States, off.States)
+		})
+	}
+}
+
+func TestSymmetryBreakersDisableReduction(t *testing.T) {
+	m := machine(t, simtest.StopOptions{ConfirmOff: true}, sim.Config{CPUs: 4})
+	res, err := explore.Explore(m, []explore.Property{noBug}, explore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Symmetry || len(res.SymmetryOff) == 0 || !strings.Contains(res.SymmetryOff[0], "arithmetic or ordering on CPU ids") {
+		t.Fatalf("symmetry %v, reasons %q", res.Symmetry, res.SymmetryOff)
+	}
+	named := noBug
+	named.NamesCPUs = true
+	res, err = explore.Explore(machine(t, simtest.StopOptions{}, sim.Config{CPUs: 4}), []explore.Property{named}, explore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Symmetry {
+		t.Fatal("symmetry on for a property naming CPUs")
+	}
+}
+
+func TestBudgetsAreInconclusive(t *testing.T) {
+	m := machine(t, simtest.StopOptions{}, sim.Config{CPUs: 6})
+	res, err := explore.Explore(m, []explore.Property{noneOnlineAtRelocation}, explore.Options{MaxStates: 20, NoSymmetry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Complete || res.Properties[0].Verdict != explore.Inconclusive || !strings.Contains(res.Stop, "state budget") {
+		t.Fatalf("%s", res)
+	}
+	res, err = explore.Explore(m, []explore.Property{noneOnlineAtRelocation}, explore.Options{MaxDepth: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Complete || res.Properties[0].Verdict != explore.Inconclusive || !strings.Contains(res.Stop, "depth bound") {
+		t.Fatalf("%s", res)
+	}
+}
+
+func TestUnknownCallIsInconclusive(t *testing.T) {
+	p := simtest.New("test.c")
+	s := p.String("frobnicate")
+	b := p.Func("boot")
+	b.Prim("", sim.PrimIRQMask, -1)
+	b.PrimS(sim.PrimUnknownCall, s)
+	b.Ret("")
+	i := p.Func("idle")
+	i.Label("l")
+	i.Prim("", sim.PrimIdleWait, -1)
+	i.Jump("l")
+	h := p.Func("irq", "n")
+	h.Ret("")
+	m, err := sim.NewMachine(p.MustBuild("boot", "idle", "irq"), sim.Config{CPUs: 2, Merge: true, AtomicWaits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := explore.Explore(m, []explore.Property{noneOnlineAtRelocation}, explore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Properties[0].Verdict != explore.Inconclusive || len(res.Unknown) != 1 || res.Unknown[0] != "frobnicate" {
+		t.Fatalf("%s", res)
+	}
+}
+
+// Same program, options and seed: byte-identical results.
+func TestDeterministic(t *testing.T) {
+	props := []explore.Property{allOffAtRelocation, noneOnlineAtRelocation, cpuOffPreconditions, noBug}
+	run := func() string {
+		var b strings.Builder
+		m := machine(t, simtest.StopOptions{OnlineBound: 5, ConfirmOff: true, AffinityBound: 5}, sim.Config{CPUs: 3})
+		res, err := explore.Explore(m, props, explore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(res.String())
+		m = machine(t, simtest.StopOptions{}, sim.Config{CPUs: 6})
+		res, err = explore.Explore(m, props, explore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(res.String())
+		for _, seed := range []uint64{1, 42} {
+			res, err = explore.Random(m, props, explore.RandomOptions{Seed: seed, Runs: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(res.String())
+		}
+		return b.String()
+	}
+	a, b := run(), run()
+	if a != b {
+		t.Fatalf("results differ:\n%s\n----\n%s", a, b)
+	}
+}
+
+func TestRandomFindsRace(t *testing.T) {
+	m := machine(t, simtest.StopOptions{}, sim.Config{CPUs: 64})
+	res, err := explore.Random(m, []explore.Property{allOffAtRelocation, noneOnlineAtRelocation}, explore.RandomOptions{Seed: 7, Runs: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := res.Properties[0]; p.Verdict != explore.Violated || p.Trace == nil {
+		t.Fatalf("%s", res)
+	}
+	if p := res.Properties[1]; p.Verdict != explore.Inconclusive {
+		t.Fatalf("%s", res)
+	}
+	if res.Seed != 7 || res.Runs != 20 {
+		t.Fatalf("seed/runs not recorded: %s", res)
+	}
+}

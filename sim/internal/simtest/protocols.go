@@ -105,3 +105,69 @@ func StopProtocol(o StopOptions) *sim.Program {
 	h.Ret("")
 	return p.MustBuild("kernel_kexec", "secondary_idle", "do_handle_IPI")
 }
+
+// HotplugProtocol exercises the kernel-service prims symmetrically: the boot
+// CPU waits for an RCU grace period, asks the other CPUs by IPI to volunteer
+// (each writes its id to the CPU-valued global "volunteer"), hands off to the
+// last volunteer's kthread, and takes it down with stop_machine (the stop
+// function clears the CPU's online bit and migrates its interrupts).
+func HotplugProtocol() *sim.Program {
+	p := New("kernel/cpu-model.c")
+	vol := p.Global("volunteer", sim.Uint, 0, true)
+
+	b := p.Func("takedown")
+	b.Line("synchronize_rcu();")
+	b.Prim("", sim.PrimSynchronizeRCU, -1)
+	b.Line("smp_call_function(volunteer);")
+	m := b.Mask()
+	b.Prim("", sim.PrimMaskCopyOnline, m)
+	b.Prim("cpu_self", sim.PrimSelf, -1)
+	b.Prim("", sim.PrimMaskClear, m, "cpu_self")
+	b.Const("ipi", sim.IPICallFunc, sim.Int)
+	b.Prim("", sim.PrimCrossCall, m, "ipi")
+	b.Line("while (!volunteer) cpu_relax();")
+	b.Wait("takedown: a volunteer", 0, func() string {
+		b.LoadG("cpu_v", vol)
+		b.Prim("cpu_boot", sim.PrimSelf, -1)
+		b.Bin("none", sim.Eq, "cpu_v", "cpu_boot", sim.Uint)
+		return "none"
+	}, "got", "got")
+	b.Label("got")
+	b.Line("cpu = volunteer;")
+	b.LoadG("cpu", vol)
+	b.Line("kick the cpuhp thread;")
+	b.Prim("", sim.PrimSchedHandoff, -1, "cpu")
+	b.Line("err = stop_machine(take_cpu_down, NULL, cpumask_of(cpu));")
+	b.FuncRef("fn", "take_cpu_down")
+	b.Const("arg", 0, sim.Ulong)
+	b.Prim("err", sim.PrimStopMachine, -1, "fn", "arg", "cpu")
+	b.Line("BUG_ON(err);")
+	b.Branch("err", "bug", "ok")
+	b.Label("bug")
+	b.Prim("", sim.PrimBug, -1)
+	b.Label("ok")
+	b.Ret("")
+
+	t := p.Func("take_cpu_down", "arg")
+	t.Line("set_cpu_online(cpu, false);")
+	t.Prim("cpu", sim.PrimSelf, -1)
+	t.Const("zero", 0, sim.Bool)
+	t.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
+	t.Line("irq_migrate_all_off_this_cpu();")
+	t.Prim("", sim.PrimMigrateIRQs, -1)
+	t.Const("r", 0, sim.Int)
+	t.Ret("r")
+
+	s := p.Func("secondary_idle")
+	s.Line("while (1) wfi();")
+	s.Label("loop")
+	s.Prim("", sim.PrimIdleWait, -1)
+	s.Jump("loop")
+
+	h := p.Func("do_handle_IPI", "ipinr")
+	h.Line("volunteer = smp_processor_id();")
+	h.Prim("cpu", sim.PrimSelf, -1)
+	h.StoreG(vol, "cpu")
+	h.Ret("")
+	return p.MustBuild("takedown", "secondary_idle", "do_handle_IPI")
+}
