@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -181,7 +182,7 @@ func countVerdicts(claims []rules.Claim) string {
 	order := []string{"consistent", "inconsistent", "unsupported", "not-evaluated"}
 	n := map[string]int{}
 	for _, c := range claims {
-		if !contains(order, c.Verdict) {
+		if !slices.Contains(order, c.Verdict) {
 			order = append(order, c.Verdict)
 		}
 		n[c.Verdict]++
@@ -193,15 +194,6 @@ func countVerdicts(claims []rules.Claim) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // location is "file:line", or a description of where a finding without a

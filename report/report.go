@@ -63,6 +63,7 @@ var formats = []format{
 	{"email", []string{".eml", ".email", ".mail"}, renderEmail},
 	{"markdown", []string{".md", ".markdown"}, renderMarkdown},
 	{"annotations", []string{".annotations"}, renderAnnotations},
+	{"html", []string{".html", ".htm"}, renderHTML},
 }
 
 // Formats returns the names of the output formats, in documentation order.

@@ -132,6 +132,8 @@ func TestFormatFor(t *testing.T) {
 		{"gh.annotations", "annotations", "gh.annotations", false},
 		{"annotations:-", "annotations", "-", false},
 		{"summary.md", "markdown", "summary.md", false},
+		{"report.html", "html", "report.html", false},
+		{"out/REPORT.HTM", "html", "out/REPORT.HTM", false},
 		{"report.txt", "text", "report.txt", false},
 		{"json:out.data", "json", "out.data", false},
 		{"c:/x/report.json", "json", "c:/x/report.json", false},

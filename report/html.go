@@ -1,0 +1,147 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/patchcheck/patchcheck/rules"
+)
+
+//go:embed html.tmpl
+var htmlSource string
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"n":       func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
+	"seconds": seconds,
+	"dist":    distribution,
+	"claimed": claimed,
+	"upper":   variant,
+	"scen":    scenario,
+	"pverdict": func(p *rules.Property) string {
+		return propertyVerdict(p)
+	},
+	"explored": exploration,
+	"loc":      location,
+	"lineClass": func(text string) string {
+		switch {
+		case strings.HasPrefix(text, "+"):
+			return "add"
+		case strings.HasPrefix(text, "-"):
+			return "del"
+		}
+		return "ctx"
+	},
+}).Parse(htmlSource))
+
+// htmlPage is what the template reads: the Report, and the pictures and
+// lookups computed from it.
+type htmlPage struct {
+	R         *rules.Report
+	Title     string
+	Verdict   string
+	Reproduce string
+	TargetURL string
+	Groups    []*propertyGroup
+	Findings  []htmlFinding
+	Scenarios []htmlScenario
+	Plots     []*figure
+}
+
+type htmlFinding struct {
+	F        *rules.Finding
+	Quote    []string
+	QuoteAt  string
+	Sequence *figure
+	Open     bool // the first counterexample is shown unfolded
+}
+
+// htmlScenario is one scenario's timelines, BEFORE above AFTER.
+type htmlScenario struct {
+	Label    string
+	Selected bool
+	Charts   []*figure
+}
+
+// renderHTML writes one self-contained page: summary, claims, properties,
+// findings, and pictures (per-CPU timelines of both runs, the scaling
+// plot, counterexamples as sequence diagrams). CSS, script and SVG are
+// inline; the page loads nothing from the network. html/template escapes
+// every value from the Report.
+func renderHTML(w io.Writer, r *rules.Report, opts Options) error {
+	hunks := numberHunks(r)
+	page := htmlPage{
+		R:         r,
+		Title:     patchTitle(r),
+		Verdict:   r.Verdict,
+		Reproduce: reproduce(r),
+		TargetURL: opts.TargetURL,
+		Groups:    groupProperties(r.Properties),
+		Plots:     scalingPlots(r),
+		Scenarios: timelineScenarios(r, opts.TimelineCPUs),
+	}
+	opened := false
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		hf := htmlFinding{F: f}
+		if l := f.Location; l != nil {
+			if h, idx, ok := findLine(hunks, l.Patch, l.File, l.Line, l.Side); ok {
+				for _, dl := range h.Lines[max(0, idx-4) : idx+1] {
+					hf.Quote = append(hf.Quote, dl.Text)
+				}
+				hf.QuoteAt = hunkHeader(h.Hunk)
+			}
+		}
+		if p := violation(r, f); p != nil {
+			hf.Sequence = sequence(fmt.Sprintf("seq-%d", i), p, hunks)
+			hf.Open = !opened
+			opened = true
+		}
+		page.Findings = append(page.Findings, hf)
+	}
+	return htmlTemplate.Execute(w, page)
+}
+
+// timelineScenarios groups the timelines by scenario, in report order, and
+// selects the one to show first: the first with the CPU count asked for,
+// else the first that has both variants.
+func timelineScenarios(r *rules.Report, cpus int) []htmlScenario {
+	var out []htmlScenario
+	var keys []rules.Scenario
+	for i := range r.Timelines {
+		tl := &r.Timelines[i]
+		k := -1
+		for j, s := range keys {
+			if sameScenario(s, tl.Scenario) {
+				k = j
+			}
+		}
+		if k < 0 {
+			keys = append(keys, tl.Scenario)
+			out = append(out, htmlScenario{Label: scenario(tl.Scenario)})
+			k = len(keys) - 1
+		}
+		out[k].Charts = append(out[k].Charts, gantt(fmt.Sprintf("gantt-%d", i), tl))
+	}
+	pick := -1
+	for i, s := range keys {
+		if cpus > 0 && s.CPUs == cpus && pick < 0 {
+			pick = i
+		}
+	}
+	for i := range out {
+		if pick < 0 && len(out[i].Charts) >= 2 {
+			pick = i
+		}
+	}
+	if pick < 0 && len(out) > 0 {
+		pick = 0
+	}
+	if pick >= 0 {
+		out[pick].Selected = true
+	}
+	return out
+}

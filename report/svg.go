@@ -1,0 +1,358 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/patchcheck/patchcheck/rules"
+)
+
+// The pictures of the HTML report are computed here as lists of SVG
+// elements; html/template writes them, escaping every text and attribute.
+
+// figure is one SVG picture.
+type figure struct {
+	ID    string
+	Title string // for screen readers and the page's headings
+	W, H  float64
+	Els   []el
+}
+
+// el is one SVG element. Kind is rect, line, text, path or circle; the
+// fields a kind does not use stay zero.
+type el struct {
+	Kind           string
+	X, Y, W, H     float64
+	X2, Y2         float64
+	R              float64
+	D              string // path data
+	Class          string
+	Text           string
+	Anchor         string // text-anchor: start, middle, end
+	Tip            string // <title> tooltip
+	Dash, Emphasis bool
+}
+
+func (f *figure) add(e el) { f.Els = append(f.Els, e) }
+
+func (f *figure) text(x, y float64, s, class, anchor string) {
+	f.add(el{Kind: "text", X: x, Y: y, Text: s, Class: class, Anchor: anchor})
+}
+
+func (f *figure) line(x1, y1, x2, y2 float64, class string) {
+	f.add(el{Kind: "line", X: x1, Y: y1, X2: x2, Y2: y2, Class: class})
+}
+
+// knownStates are the CPU states the timeline has colours for; others are
+// drawn in a neutral colour with their name in the tooltip.
+var knownStates = []string{"running", "ipi", "stopping", "firmware", "off", "parked", "relocating"}
+
+func stateClass(s string) string {
+	if slices.Contains(knownStates, s) {
+		return "st-" + s
+	}
+	return "st-other"
+}
+
+// gantt draws one run's per-CPU states over time, with the start of the
+// relocation marked.
+func gantt(id string, tl *rules.Timeline) *figure {
+	const left, right, top, rowH, gap, axisH = 64.0, 24.0, 40.0, 20.0, 6.0, 34.0
+	const width = 980.0
+	n := float64(len(tl.CPUs))
+	f := &figure{ID: id, W: width, H: top + n*(rowH+gap) + axisH,
+		Title: fmt.Sprintf("%s, %s: per-CPU states until %s", variant(tl.Variant), scenario(tl.Scenario), seconds(tl.End))}
+	end := tl.End
+	for _, c := range tl.CPUs {
+		for _, s := range c.Segments {
+			end = math.Max(end, s.End)
+		}
+	}
+	if end <= 0 {
+		end = 1e-6
+	}
+	plotW := width - left - right
+	x := func(t float64) float64 { return left + plotW*t/end }
+	f.text(left, 14, fmt.Sprintf("%s (seed %d)", variant(tl.Variant), tl.Seed), "fig-title", "start")
+	for i, c := range tl.CPUs {
+		y := top + float64(i)*(rowH+gap)
+		f.text(left-8, y+rowH*0.7, fmt.Sprintf("CPU%d", c.CPU), "axis-label", "end")
+		for _, s := range c.Segments {
+			w := math.Max(x(s.End)-x(s.Start), 0.75)
+			f.add(el{Kind: "rect", X: x(s.Start), Y: y, W: w, H: rowH, Class: stateClass(s.State),
+				Tip: fmt.Sprintf("CPU%d %s from %s to %s (%s)", c.CPU, s.State, seconds(s.Start), seconds(s.End), seconds(s.End-s.Start))})
+		}
+	}
+	axisY := top + n*(rowH+gap)
+	f.line(left, axisY, left+plotW, axisY, "axis")
+	for _, t := range niceTicks(0, end, 6) {
+		f.line(x(t), axisY, x(t), axisY+4, "axis")
+		f.text(x(t), axisY+16, seconds(t), "tick", "middle")
+	}
+	if tl.Relocate >= 0 {
+		rx := x(tl.Relocate)
+		f.add(el{Kind: "line", X: rx, Y: top - 20, X2: rx, Y2: axisY, Class: "reloc", Dash: true,
+			Tip: "relocation starts at " + seconds(tl.Relocate)})
+		anchor := "start"
+		if rx > width-200 {
+			anchor = "end"
+		}
+		lx := rx + 4
+		if anchor == "end" {
+			lx = rx - 4
+		}
+		f.text(lx, top-8, "relocation starts "+seconds(tl.Relocate), "reloc-label", anchor)
+	}
+	return f
+}
+
+// niceTicks returns about n round values (1, 2 or 5 times a power of ten)
+// from lo to hi.
+func niceTicks(lo, hi float64, n int) []float64 {
+	span := hi - lo
+	if span <= 0 || n < 1 {
+		return []float64{lo}
+	}
+	raw := span / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := mag
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*mag >= raw {
+			step = m * mag
+			break
+		}
+	}
+	var ticks []float64
+	for t := math.Ceil(lo/step) * step; t <= hi+step*1e-9; t += step {
+		ticks = append(ticks, math.Round(t/step)*step)
+	}
+	return ticks
+}
+
+// series is one line of the scaling plot.
+type series struct {
+	Label, Class string
+	Dash         bool
+	Points       []point
+}
+
+type point struct {
+	CPUs             int
+	P5, Median, P95  float64
+	Source           string
+	Metric, Scenario string
+}
+
+// scalingPlots draws, per metric, its median against the CPU count for
+// each variant and load, with the p5–p95 band, on a logarithmic time axis.
+func scalingPlots(r *rules.Report) []*figure {
+	var names []string
+	byName := map[string][]*series{}
+	for i := range r.Metrics {
+		m := &r.Metrics[i]
+		if m.Value == nil || m.Scenario.CPUs <= 0 || len(m.Scenario.Faults) > 0 {
+			continue
+		}
+		if _, ok := byName[m.Name]; !ok {
+			names = append(names, m.Name)
+		}
+		label := fmt.Sprintf("%s, %s", variant(m.Variant), m.Scenario.Load)
+		var s *series
+		for _, x := range byName[m.Name] {
+			if x.Label == label {
+				s = x
+			}
+		}
+		if s == nil {
+			s = &series{Label: label, Class: "v-" + m.Variant, Dash: m.Scenario.Load != "idle" && m.Scenario.Load != ""}
+			byName[m.Name] = append(byName[m.Name], s)
+		}
+		s.Points = append(s.Points, point{CPUs: m.Scenario.CPUs, P5: m.Value.P5, Median: m.Value.Median, P95: m.Value.P95,
+			Source: m.Source, Metric: m.Name, Scenario: scenario(m.Scenario)})
+	}
+	var figs []*figure
+	for i, name := range names {
+		figs = append(figs, plot(fmt.Sprintf("plot-%d", i), name, byName[name]))
+	}
+	return figs
+}
+
+func plot(id, metric string, ss []*series) *figure {
+	const width, height = 480.0, 320.0
+	const left, right, top, bottom = 64.0, 16.0, 30.0, 74.0
+	f := &figure{ID: id, W: width, H: height, Title: fmt.Sprintf("%s against the number of CPUs (median, p5–p95 band, log scale)", metric)}
+	minX, maxX := math.MaxInt, 0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range ss {
+		// Points in CPU order, whatever order the report lists them in.
+		slices.SortStableFunc(s.Points, func(a, b point) int { return cmp.Compare(a.CPUs, b.CPUs) })
+		for _, p := range s.Points {
+			minX, maxX = min(minX, p.CPUs), max(maxX, p.CPUs)
+			for _, v := range []float64{p.P5, p.Median, p.P95} {
+				if v > 0 {
+					lo, hi = math.Min(lo, v), math.Max(hi, v)
+				}
+			}
+		}
+	}
+	if math.IsInf(lo, 0) {
+		lo, hi = 1e-6, 1
+	}
+	dlo, dhi := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
+	if dhi == dlo {
+		dhi++
+	}
+	if maxX == minX {
+		maxX = minX + 1
+	}
+	pw, ph := width-left-right, height-top-bottom
+	x := func(c int) float64 { return left + pw*float64(c-minX)/float64(maxX-minX) }
+	y := func(v float64) float64 {
+		v = math.Max(v, math.Pow(10, dlo))
+		return top + ph*(dhi-math.Log10(v))/(dhi-dlo)
+	}
+	f.text(left, 18, metric, "fig-title", "start")
+	for d := dlo; d <= dhi; d++ {
+		yy := y(math.Pow(10, d))
+		f.line(left, yy, left+pw, yy, "grid")
+		f.text(left-6, yy+4, seconds(math.Pow(10, d)), "tick", "end")
+	}
+	var cpus []int
+	for _, s := range ss {
+		for _, p := range s.Points {
+			if !slices.Contains(cpus, p.CPUs) {
+				cpus = append(cpus, p.CPUs)
+			}
+		}
+	}
+	f.line(left, top+ph, left+pw, top+ph, "axis")
+	for _, c := range cpus {
+		f.line(x(c), top+ph, x(c), top+ph+4, "axis")
+		f.text(x(c), top+ph+16, fmt.Sprint(c), "tick", "middle")
+	}
+	f.text(left+pw/2, top+ph+32, "CPUs", "axis-label", "middle")
+	for _, s := range ss {
+		if len(s.Points) == 0 {
+			continue
+		}
+		var band, med strings.Builder
+		for i, p := range s.Points {
+			fmt.Fprintf(&band, "%s%.1f,%.1f", cmdLetter(i), x(p.CPUs), y(p.P5))
+			fmt.Fprintf(&med, "%s%.1f,%.1f", cmdLetter(i), x(p.CPUs), y(p.Median))
+		}
+		for i := len(s.Points) - 1; i >= 0; i-- {
+			p := s.Points[i]
+			fmt.Fprintf(&band, "L%.1f,%.1f", x(p.CPUs), y(p.P95))
+		}
+		band.WriteString("Z")
+		f.add(el{Kind: "path", D: band.String(), Class: "band " + s.Class, Tip: s.Label + ": p5–p95"})
+		f.add(el{Kind: "path", D: med.String(), Class: "median " + s.Class, Dash: s.Dash, Tip: s.Label + ": median"})
+		for _, p := range s.Points {
+			f.add(el{Kind: "circle", X: x(p.CPUs), Y: y(p.Median), R: 3, Class: "dot " + s.Class,
+				Tip: fmt.Sprintf("%s, %s: median %s, p5 %s, p95 %s (%s)", s.Label, p.Scenario, seconds(p.Median), seconds(p.P5), seconds(p.P95), p.Source)})
+		}
+	}
+	// Legend below the axis label.
+	lx, ly := 16.0, top+ph+50
+	for _, s := range ss {
+		f.add(el{Kind: "line", X: lx, Y: ly, X2: lx + 22, Y2: ly, Class: "median " + s.Class, Dash: s.Dash})
+		f.text(lx+26, ly+4, s.Label, "legend", "start")
+		lx += 114
+	}
+	return f
+}
+
+func cmdLetter(i int) string {
+	if i == 0 {
+		return "M"
+	}
+	return "L"
+}
+
+// sequence draws a counterexample as a sequence diagram: a lifeline per
+// CPU, the steps top to bottom in the order they interleave, and a dashed
+// arrow wherever control passes to another CPU.
+func sequence(id string, p *rules.Property, hunks []*hunkLines) *figure {
+	cx := p.Counterexample
+	cpus := []int{}
+	for _, s := range cx.Steps {
+		if !slices.Contains(cpus, s.CPU) {
+			cpus = append(cpus, s.CPU)
+		}
+	}
+	slices.Sort(cpus) // lifelines in CPU order
+	const colW, boxW, top, lineH, pad = 340.0, 316.0, 44.0, 14.0, 8.0
+	col := func(cpu int) float64 {
+		for i, c := range cpus {
+			if c == cpu {
+				return 12 + float64(i)*colW
+			}
+		}
+		return 12
+	}
+	f := &figure{ID: id, W: 24 + float64(len(cpus))*colW,
+		Title: fmt.Sprintf("Counterexample to %s, %s, %s", p.ID, variant(p.Variant), scenario(p.Scenario))}
+	for _, c := range cpus {
+		f.text(col(c)+boxW/2, 20, fmt.Sprintf("CPU%d", c), "lifeline-label", "middle")
+	}
+	y := top
+	type box struct{ x, y, h float64 }
+	var boxes []box
+	for i, s := range cx.Steps {
+		lines := wrap(fmt.Sprintf("%d. %s", i+1, s.Action), 46)
+		where := stepWhere(s) + " " + s.Func
+		code := strings.TrimSpace(strings.ReplaceAll(stepLine(hunks, s), "\t", " "))
+		h := pad*2 + lineH*float64(len(lines)+1)
+		if code != "" {
+			h += lineH
+		}
+		bx := col(s.CPU)
+		class := "step"
+		switch s.Event {
+		case "violation", "panic":
+			class = "step bad"
+		case "relocation-start":
+			class = "step mark"
+		}
+		f.add(el{Kind: "rect", X: bx, Y: y, W: boxW, H: h, Class: class, Tip: fmt.Sprintf("CPU%d at %s: %s", s.CPU, where, s.Action)})
+		ty := y + pad + 11
+		for _, l := range lines {
+			f.text(bx+8, ty, l, "step-text", "start")
+			ty += lineH
+		}
+		f.text(bx+8, ty, truncRunes(where, 52), "step-where", "start")
+		ty += lineH
+		if code != "" {
+			f.text(bx+8, ty, truncRunes(code, 50), "step-code", "start")
+		}
+		boxes = append(boxes, box{bx, y, h})
+		if i > 0 && cx.Steps[i-1].CPU != s.CPU {
+			prev := boxes[i-1]
+			x1, x2 := prev.x+boxW, bx
+			if x1 > x2 {
+				x1, x2 = prev.x, bx+boxW
+			}
+			f.add(el{Kind: "line", X: x1, Y: prev.y + prev.h/2, X2: x2, Y2: y + 10, Class: "handoff", Dash: true})
+		}
+		y += h + 10
+	}
+	f.H = y + 4
+	// Lifelines behind the boxes: drawn first.
+	var lifelines []el
+	for _, c := range cpus {
+		lifelines = append(lifelines, el{Kind: "line", X: col(c) + boxW/2, Y: 28, X2: col(c) + boxW/2, Y2: y, Class: "lifeline"})
+	}
+	f.Els = append(lifelines, f.Els...)
+	return f
+}
+
+func truncRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
