@@ -186,3 +186,18 @@ func stripLocs(p *sim.Program) *sim.Program {
 	}
 	return &q
 }
+
+// FuncLines returns the source lines of the named function in b, as
+// compiled (the lines whose origin names the function).
+func (b *Build) FuncLines(name string) []string {
+	var out []string
+	for _, s := range b.Sources {
+		lines := strings.Split(string(s.Text), "\n")
+		for i, loc := range s.Lines {
+			if loc.Func == name && i < len(lines) {
+				out = append(out, lines[i])
+			}
+		}
+	}
+	return out
+}

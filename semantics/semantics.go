@@ -210,6 +210,26 @@ type Options struct {
 // analysed at all (a patch that is not a text diff of C is not an error: it
 // is uncovered).
 func Analyze(s *parse.Series, opts *Options) (*Result, error) {
+	a, err := analyze(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	a.build(a.opts.Config)
+	return a.res, nil
+}
+
+// Map is Analyze without compiling: the function map, the unmodelled and
+// uncovered functions and, with a tree, the drift. Result.Before and After
+// are nil.
+func Map(s *parse.Series, opts *Options) (*Result, error) {
+	a, err := analyze(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	return a.res, nil
+}
+
+func analyze(s *parse.Series, opts *Options) (*analyzer, error) {
 	if s == nil {
 		return nil, fmt.Errorf("semantics: no series")
 	}
@@ -221,7 +241,7 @@ func Analyze(s *parse.Series, opts *Options) (*Result, error) {
 	if lib == nil {
 		lib = models.Default()
 	}
-	a := &analyzer{lib: lib, res: &Result{}, work: map[string]*working{}, tree: o.Tree}
+	a := &analyzer{lib: lib, res: &Result{}, work: map[string]*working{}, tree: o.Tree, opts: o}
 	for i, p := range s.Patches {
 		a.patch(i+1, p)
 	}
@@ -229,8 +249,7 @@ func Analyze(s *parse.Series, opts *Options) (*Result, error) {
 	if o.Tree != nil {
 		a.res.Drift = append(o.Tree.checkBlobs(a.res), o.Tree.drift(lib, a.res.Funcs)...)
 	}
-	a.build(o.Config)
-	return a.res, nil
+	return a, nil
 }
 
 type analyzer struct {
@@ -238,6 +257,7 @@ type analyzer struct {
 	res  *Result
 	work map[string]*working // AFTER copies of the model files patches touched
 	tree *Tree
+	opts Options
 }
 
 func (a *analyzer) working(path string) *working {
