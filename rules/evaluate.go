@@ -54,6 +54,10 @@ type MeasureRequest struct {
 type MeasureResult struct {
 	Metrics  map[string]Distribution
 	Timeline *Timeline
+	// Inconclusive runs hit a budget, an unmodelled function or a machine
+	// error; Outcomes says how the runs ended ("relocated: 200").
+	Inconclusive int
+	Outcomes     []string
 }
 
 // Budget limits the work of one evaluation. Hitting a limit makes the
@@ -403,6 +407,10 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 	d, ok := mr.Metrics[base]
 	if !ok {
 		return nil, nil
+	}
+	if mr.Inconclusive*2 > d.Runs {
+		// Most runs gave no answer: no distribution to compare with.
+		return &Distribution{}, nil
 	}
 	if name == "cpu_offline" {
 		d = scale(d, sc.CPUs-1)

@@ -110,7 +110,7 @@ claims:
   bindings:
     - id: site-boot
       match: '(?i)\bboot\b'
-      metric: relocate
+      metric: relocation
 `
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
