@@ -1,0 +1,186 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chromiumPath finds the browser for the browser test. PATCHCHECK_CHROMIUM
+// overrides the default /usr/bin/chromium (Debian's package). Without a
+// browser the test is skipped, except in CI (CI=true), where a missing
+// browser is a failure: .ci/install-chromium is meant to have installed it.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("PATCHCHECK_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("no browser at %s: CI must install it (.ci/install-chromium) so that the HTML report is tested", path)
+	}
+	t.Skipf("no browser at %s: install Debian's chromium (.ci/install-chromium) or set PATCHCHECK_CHROMIUM to run the browser test of the HTML report", path)
+	return ""
+}
+
+// chromium runs headless chromium on a local file with extra arguments and
+// returns its standard output and error. Every run gets a fresh profile
+// and no network-using background services.
+func chromium(t *testing.T, bin, page string, args ...string) (stdout, stderr []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	base := []string{
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + t.TempDir(),
+		"--enable-logging=stderr", "--v=0",
+	}
+	cmd := exec.CommandContext(ctx, bin, append(append(base, args...), "file://"+page)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, errb.Bytes())
+	}
+	return out.Bytes(), errb.Bytes()
+}
+
+// consoleLines picks the page's console messages out of chromium's log:
+// uncaught exceptions and console.* calls both show up as CONSOLE lines.
+func consoleLines(stderr []byte) []string {
+	var lines []string
+	for _, l := range strings.Split(string(stderr), "\n") {
+		if strings.Contains(l, ":CONSOLE") {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// pageCheck loads a page twice, once for its DOM after scripts ran and
+// once for a screenshot, and reports what is wrong with it.
+type pageCheck struct {
+	dom     string
+	console []string
+	shot    image.Image
+	png     []byte
+}
+
+func loadPage(t *testing.T, bin, page string) pageCheck {
+	t.Helper()
+	dom, stderr1 := chromium(t, bin, page, "--dump-dom")
+	shotPath := filepath.Join(t.TempDir(), "shot.png")
+	_, stderr2 := chromium(t, bin, page, "--screenshot="+shotPath, "--window-size=1100,1150")
+	data, err := os.ReadFile(shotPath)
+	if err != nil {
+		t.Fatalf("no screenshot: %v\n%s", err, stderr2)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	return pageCheck{dom: string(dom), console: append(consoleLines(stderr1), consoleLines(stderr2)...), shot: img, png: data}
+}
+
+// colourShare is the share of pixels within tol of c.
+func colourShare(img image.Image, c color.RGBA, tol int) float64 {
+	b := img.Bounds()
+	n := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if abs(int(r>>8)-int(c.R)) <= tol && abs(int(g>>8)-int(c.G)) <= tol && abs(int(bl>>8)-int(c.B)) <= tol {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(b.Dx()*b.Dy())
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// problems lists what makes a loaded page fail: script errors, a page that
+// did not finish its script, or a blank screenshot.
+func (p pageCheck) problems() []string {
+	var out []string
+	for _, l := range p.console {
+		out = append(out, "console: "+l)
+	}
+	if !strings.Contains(p.dom, `data-ready="1"`) {
+		out = append(out, "the page's script did not run to its end")
+	}
+	if i := strings.Index(p.dom, `id="js-errors"`); i >= 0 && !strings.Contains(p.dom[i:], `id="js-errors" hidden=""></pre>`) {
+		out = append(out, "the page reported script errors")
+	}
+	if white := colourShare(p.shot, color.RGBA{255, 255, 255, 255}, 2); white > 0.97 {
+		out = append(out, "the screenshot is blank")
+	}
+	return out
+}
+
+func TestHTMLInBrowser(t *testing.T) {
+	bin := chromiumPath(t)
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(page, render(t, "html", loadReport(t, "seed-report.json"), Options{}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := loadPage(t, bin, page)
+	for _, problem := range p.problems() {
+		t.Error(problem)
+	}
+	// The pictures really are drawn: the timeline's "running" green and
+	// "in firmware" purple, and the plot's AFTER band, cover parts of the
+	// first screen.
+	for _, c := range []struct {
+		name string
+		rgb  color.RGBA
+		min  float64
+	}{
+		{"running", color.RGBA{0x59, 0xa1, 0x4f, 255}, 0.01},
+		{"in firmware", color.RGBA{0xb0, 0x7a, 0xa1, 255}, 0.005},
+		{"relocating", color.RGBA{0x4e, 0x79, 0xa7, 255}, 0.005},
+	} {
+		if got := colourShare(p.shot, c.rgb, 6); got < c.min {
+			t.Errorf("the %s colour covers %.4f of the screenshot, want at least %.3f: is the timeline drawn?", c.name, got, c.min)
+		}
+	}
+	if *update {
+		if err := os.WriteFile(filepath.Join("..", "docs", "img", "html-report.png"), p.png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBrowserCheckCatchesBrokenPages makes sure the checks above can fail:
+// a blank page with a script error must be reported on both counts.
+func TestBrowserCheckCatchesBrokenPages(t *testing.T) {
+	bin := chromiumPath(t)
+	page := filepath.Join(t.TempDir(), "broken.html")
+	broken := `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><pre id="js-errors" hidden></pre><script>undefinedFunction();</script></body></html>`
+	if err := os.WriteFile(page, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	problems := strings.Join(loadPage(t, bin, page).problems(), "\n")
+	for _, want := range []string{"console:", "did not run to its end", "blank"} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("broken page: no %q among the problems found:\n%s", want, problems)
+		}
+	}
+}
