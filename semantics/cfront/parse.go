@@ -669,7 +669,18 @@ func (c *conv) expr(n *sitter.Node) Expr {
 	case "null":
 		return &Ident{Pos: p, Name: "NULL"}
 	case "number_literal":
-		lit, err := parseInt(c.text(n))
+		text := c.text(n)
+		if len(text) > 1 && (text[0] == '-' || text[0] == '+') {
+			// The grammar folds a sign into the literal in some places.
+			lit, err := parseInt(strings.TrimSpace(text[1:]))
+			if err != nil {
+				c.errorf(n, "unsupported", "%v", err)
+				return &BadExpr{Pos: p, Text: text}
+			}
+			lit.Pos = Pos{Line: p.Line, Col: p.Col + 1}
+			return &UnaryExpr{Pos: p, Op: text[:1], X: lit}
+		}
+		lit, err := parseInt(text)
 		if err != nil {
 			c.errorf(n, "unsupported", "%v", err)
 			return &BadExpr{Pos: p, Text: c.text(n)}

@@ -1,0 +1,725 @@
+package compile
+
+import (
+	"strings"
+
+	"github.com/patchcheck/patchcheck/semantics/cfront"
+	"github.com/patchcheck/patchcheck/sim"
+)
+
+// printkLevels are the console log levels of the printk family.
+var printkLevels = map[string]int64{
+	"pr_emerg": 0, "pr_alert": 1, "pr_crit": 2, "pr_err": 3, "pr_warn": 4, "pr_warning": 4,
+	"pr_notice": 5, "pr_info": 6, "pr_debug": 7, "pr_devel": 7, "pr_cont": 4,
+	"pr_info_once": 6, "pr_warn_once": 4, "pr_err_once": 3, "pr_crit_once": 2,
+	"printk": 4, "pr_info_ratelimited": 6, "pr_warn_ratelimited": 4, "pr_err_ratelimited": 3,
+}
+
+// aliases bind kernel spellings to prims that take the same arguments.
+var aliases = map[string]sim.Prim{
+	"raw_smp_processor_id":             sim.PrimSelf,
+	"local_irq_disable":                sim.PrimIRQMask,
+	"local_fiq_disable":                sim.PrimIRQMask,
+	"local_irq_enable":                 sim.PrimIRQUnmask,
+	"schedule_timeout_uninterruptible": sim.PrimSleepJiffies,
+	"schedule_timeout_interruptible":   sim.PrimSleepJiffies,
+	"schedule_timeout_idle":            sim.PrimSleepJiffies,
+	"cpu_relax":                        sim.PrimCPURelax,
+	"idle_task_exit":                   sim.PrimIdleTaskExit,
+	"irq_migrate_all_off_this_cpu":     sim.PrimMigrateIRQs,
+	"psci_tos_resident_on":             sim.PrimTOSResidentOn,
+	"num_online_cpus":                  sim.PrimNumOnline,
+	"cpu_online":                       sim.PrimCPUOnline,
+	"set_cpu_online":                   sim.PrimSetOnline,
+	"synchronize_rcu":                  sim.PrimSynchronizeRCU,
+	"synchronize_rcu_expedited":        sim.PrimSynchronizeRCU,
+	"cpu_park_loop":                    sim.PrimParkLoop,
+	"sdei_mask_local_cpu":              sim.PrimSDEIMask,
+	"local_daif_mask":                  sim.PrimIRQMask,
+	"in_interrupt":                     sim.PrimInInterrupt,
+	"irqs_disabled":                    sim.PrimIRQsMasked,
+	"preemptible":                      sim.PrimPreemptible,
+}
+
+// noops are calls with no effect on the machine the model runs: compiler
+// and memory barriers (the machine is sequentially consistent), debug checks.
+var noops = map[string]bool{
+	"might_sleep": true, "barrier": true, "smp_mb": true, "smp_wmb": true, "smp_rmb": true,
+	"mb": true, "wmb": true, "rmb": true, "dsb": true, "isb": true, "dmb": true,
+	"smp_mb__before_atomic": true, "smp_mb__after_atomic": true, "lockdep_assert_irqs_disabled": true,
+	"lockdep_assert_held": true, "lockdep_assert_cpus_held": true, "rcu_read_lock": true, "rcu_read_unlock": true,
+}
+
+// primType is the C type of a prim's result.
+func primType(p sim.Prim) ctype {
+	switch p {
+	case sim.PrimSelf, sim.PrimNrCPUs, sim.PrimNumOnline, sim.PrimNextOnline, sim.PrimNextPossible, sim.PrimMaskWeight:
+		return tUint
+	case sim.PrimCPUOnline, sim.PrimMaskTest, sim.PrimIRQsMasked, sim.PrimInInterrupt, sim.PrimPreemptible, sim.PrimTOSResidentOn:
+		return tBool
+	case sim.PrimJiffies:
+		return tUlong
+	}
+	if sim.Prims[p].Returns {
+		return tInt
+	}
+	return tVoid
+}
+
+// primCall emits a prim with its arguments compiled from args.
+func (g *fn) primCall(p sim.Prim, args []cfront.Expr, pos cfront.Pos, name string) opnd {
+	spec := sim.Prims[p]
+	if len(args) != spec.Args || spec.Mask {
+		g.diag("unsupported", name, pos, "%s takes %d arguments here, the machine's %s takes %d", name, len(args), spec.Name, spec.Args)
+		for _, a := range args {
+			g.expr(a)
+		}
+		return g.unknownCall(name, pos, false)
+	}
+	var regs []int32
+	for _, a := range args {
+		v := g.expr(a)
+		if v.r < 0 {
+			v = g.constReg(0, tInt)
+		}
+		regs = append(regs, v.r)
+	}
+	return g.prim(p, regs, -1, 0)
+}
+
+func (g *fn) prim(p sim.Prim, args []int32, mask int32, imm int64) opnd {
+	t := primType(p)
+	in := sim.Instr{Op: sim.OpPrim, Sub: uint8(p), A: -1, Args: args, M: mask, Imm: imm}
+	if t.k != kVoid {
+		in.A = g.newReg()
+	}
+	g.emit(in)
+	return opnd{in.A, t}
+}
+
+// unknownCall emits PrimUnknownCall for a callee nobody models.
+func (g *fn) unknownCall(name string, pos cfront.Pos, report bool) opnd {
+	if report {
+		g.diag("unknown-callee", name, pos, "call of %s, which neither the sources define nor a machine primitive models", name)
+	}
+	g.emit(sim.Instr{Op: sim.OpPrim, Sub: uint8(sim.PrimUnknownCall), A: -1, Imm: g.c.str(name)})
+	return g.constReg(0, tInt)
+}
+
+// call compiles a function call.
+func (g *fn) call(e *cfront.CallExpr) opnd {
+	g.setLoc(e.Pos)
+	switch f := e.Fun.(type) {
+	case *cfront.Ident:
+		if i, ok := g.c.funcIdx[f.Name]; ok && g.lookup(f.Name) == nil {
+			return g.direct(i, e.Args, e.Pos)
+		}
+		if l := g.lookup(f.Name); l != nil && l.t.k == kFunc && l.reg >= 0 {
+			return g.indirect(l.reg, e.Args, e.Pos, f.Name)
+		}
+		return g.builtin(f.Name, e)
+	case *cfront.MemberExpr:
+		return g.tableCall(f, e.Args, e.Pos)
+	}
+	g.diag("unsupported", "", e.Pos, "call through an expression")
+	return g.constReg(0, tInt)
+}
+
+func (g *fn) args(callee *funcDef, args []cfront.Expr) []int32 {
+	var regs []int32
+	for k, a := range args {
+		v := g.expr(a)
+		if k < len(callee.prms) {
+			v = g.assignConv(v, callee.prms[k])
+		}
+		if v.r < 0 {
+			v = g.constReg(0, tInt)
+		}
+		regs = append(regs, v.r)
+	}
+	return regs
+}
+
+// direct calls a function the sources define. In a wait condition
+// (g.inline set) the callee is compiled in place instead, so that the
+// condition block has no call.
+func (g *fn) direct(i int, args []cfront.Expr, pos cfront.Pos) opnd {
+	callee := g.c.funcs[i]
+	if len(args) != len(callee.prms) {
+		g.diag("syntax", callee.decl.Name, pos, "%s called with %d arguments, defined with %d", callee.decl.Name, len(args), len(callee.prms))
+		return g.constReg(0, tInt)
+	}
+	if g.waitMode {
+		return g.inlineCall(callee, args, pos)
+	}
+	regs := g.args(callee, args)
+	in := sim.Instr{Op: sim.OpCall, A: -1, Imm: int64(i), Args: regs}
+	if callee.typ.k != kVoid {
+		in.A = g.newReg()
+	}
+	g.emit(in)
+	return opnd{in.A, callee.typ}
+}
+
+func (g *fn) indirect(ref int32, args []cfront.Expr, pos cfront.Pos, name string) opnd {
+	var regs []int32
+	for _, a := range args {
+		v := g.expr(a)
+		if v.r < 0 {
+			v = g.constReg(0, tInt)
+		}
+		regs = append(regs, v.r)
+	}
+	r := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpCallInd, A: r, B: ref, Args: regs})
+	return opnd{r, tLong}
+}
+
+// builtin compiles a call of a name the sources do not define.
+func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
+	args, pos := e.Args, e.Pos
+	nargs := func(n int) bool {
+		if len(args) != n {
+			g.diag("syntax", name, pos, "%s takes %d arguments, called with %d", name, n, len(args))
+			return false
+		}
+		return true
+	}
+	if lvl, ok := printkLevels[name]; ok {
+		return g.printk(name, lvl, args, pos)
+	}
+	if noops[name] {
+		return g.void()
+	}
+	switch name {
+	case "likely", "unlikely":
+		if !nargs(1) {
+			return g.constReg(0, tInt)
+		}
+		v := g.expr(args[0])
+		r := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: v.t.it, A: r, B: v.r})
+		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: sim.Int, A: r, B: r})
+		return opnd{r, tInt}
+	case "BUG":
+		g.prim(sim.PrimBug, nil, -1, 0)
+		return g.void()
+	case "BUG_ON":
+		if !nargs(1) {
+			return g.void()
+		}
+		t, end := g.newLabel(), g.newLabel()
+		g.cond(args[0], t, end)
+		g.bind(t)
+		g.prim(sim.PrimBug, nil, -1, 0)
+		g.bind(end)
+		return g.void()
+	case "WARN_ON", "WARN_ON_ONCE", "WARN", "WARN_ONCE":
+		if len(args) < 1 || (name == "WARN" || name == "WARN_ONCE") && len(args) < 2 {
+			nargs(1)
+			return g.constReg(0, tInt)
+		}
+		v := g.expr(args[0])
+		r := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: v.t.it, A: r, B: v.r})
+		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: sim.Int, A: r, B: r})
+		t, end := g.newLabel(), g.newLabel()
+		g.branch(r, t, end)
+		g.bind(t)
+		g.prim(sim.PrimWarn, nil, -1, 0)
+		g.bind(end)
+		return opnd{r, tInt}
+	case "panic":
+		format := "panic"
+		if len(args) > 0 {
+			if s, ok := args[0].(*cfront.StringLit); ok {
+				format = s.Value
+			}
+		}
+		g.prim(sim.PrimPanic, nil, -1, g.c.str(format))
+		return g.void()
+	case "smp_processor_id", "raw_smp_processor_id":
+		return g.prim(sim.PrimSelf, nil, -1, 0)
+	case "cpu_logical_map":
+		// Logical CPU n has hardware id n in the machine.
+		if !nargs(1) {
+			return g.constReg(0, tUlong)
+		}
+		v := g.expr(args[0])
+		r := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpConv, A: r, B: v.r, Type: v.t.it, Type2: sim.Ulong})
+		return opnd{r, tUlong}
+	case "cpu_soft_restart":
+		for _, a := range args {
+			g.expr(a)
+		}
+		g.prim(sim.PrimRelocate, nil, -1, 0)
+		return g.void()
+	case "mdelay":
+		if !nargs(1) {
+			return g.void()
+		}
+		v := g.conv(g.expr(args[0]), tUlong)
+		k := g.constReg(1000, tUlong)
+		r := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Mul), Type: sim.Ulong, A: r, B: v.r, C: k.r})
+		return g.prim(sim.PrimUdelay, []int32{r}, -1, 0)
+	case "per_cpu", "READ_ONCE", "this_cpu_read", "__this_cpu_read":
+		if name == "this_cpu_read" || name == "__this_cpu_read" {
+			if !nargs(1) {
+				return g.constReg(0, tInt)
+			}
+			self := g.prim(sim.PrimSelf, nil, -1, 0)
+			lv, ok := g.pcpuPlace(args[0], self, pos)
+			if !ok {
+				return g.constReg(0, tInt)
+			}
+			return g.load(lv)
+		}
+		lv, ok := g.lval(e)
+		if !ok {
+			return g.constReg(0, tInt)
+		}
+		return g.load(lv)
+	case "WRITE_ONCE", "this_cpu_write", "__this_cpu_write":
+		if !nargs(2) {
+			return g.void()
+		}
+		var lv lvalue
+		var ok bool
+		if name == "WRITE_ONCE" {
+			lv, ok = g.lval(args[0])
+		} else {
+			self := g.prim(sim.PrimSelf, nil, -1, 0)
+			lv, ok = g.pcpuPlace(args[0], self, pos)
+		}
+		v := g.expr(args[1])
+		if ok {
+			g.store(lv, g.assignConv(v, lv.t))
+		}
+		return g.void()
+	case "atomic_read", "atomic64_read", "atomic_long_read", "atomic_set", "atomic64_set", "atomic_long_set",
+		"atomic_inc", "atomic_dec", "atomic_add", "atomic_sub", "atomic_inc_return", "atomic_dec_return",
+		"atomic_add_return", "atomic_sub_return", "atomic_dec_and_test", "atomic_inc_and_test",
+		"atomic_xchg", "atomic_cmpxchg", "atomic_fetch_add", "atomic_fetch_inc", "atomic_fetch_dec":
+		return g.atomic(name, args, pos)
+	case "cpumask_copy", "cpumask_clear_cpu", "cpumask_set_cpu", "cpumask_test_cpu", "cpumask_weight", "cpumask_clear",
+		"smp_cross_call", "cpumask_empty":
+		return g.maskCall(name, args, pos)
+	case "stop_machine", "stop_machine_cpuslocked":
+		return g.stopMachine(name, args, pos)
+	case "time_before", "time_after", "time_before_eq", "time_after_eq":
+		// (long)(a - b) < 0 and friends (include/linux/jiffies.h).
+		if !nargs(2) {
+			return g.constReg(0, tInt)
+		}
+		a := g.conv(g.expr(args[0]), tUlong)
+		b := g.conv(g.expr(args[1]), tUlong)
+		if name == "time_after" || name == "time_after_eq" {
+			a, b = b, a
+		}
+		d := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Sub), Type: sim.Ulong, A: d, B: a.r, C: b.r})
+		z := g.constReg(0, tLong)
+		r := g.newReg()
+		op := sim.Lt
+		if strings.HasSuffix(name, "_eq") {
+			op = sim.Le
+		}
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(op), Type: sim.Long, A: r, B: d, C: z.r})
+		return opnd{r, tInt}
+	}
+	if p, ok := aliases[name]; ok {
+		return g.primCall(p, args, pos, name)
+	}
+	if p, ok := sim.PrimByName(name); ok && !sim.Prims[p].Mask && p != sim.PrimUnknownCall && p != sim.PrimPrintk &&
+		p != sim.PrimPanic && p != sim.PrimCost {
+		return g.primCall(p, args, pos, name)
+	}
+	for _, a := range args {
+		// Arguments are evaluated before the call; their effects are kept.
+		if hasEffects(a) {
+			g.expr(a)
+		}
+	}
+	return g.unknownCall(name, pos, true)
+}
+
+// printk emits a printk-family call. Only the format reaches the machine
+// (the console cost depends on the level, not on the values printed), so
+// the other arguments are not evaluated: they are formatting helpers
+// (cpumask_pr_args, jiffies_to_msecs) that would otherwise be unknown calls.
+func (g *fn) printk(name string, lvl int64, args []cfront.Expr, pos cfront.Pos) opnd {
+	format := ""
+	if len(args) > 0 {
+		s, ok := args[0].(*cfront.StringLit)
+		if !ok {
+			g.diag("unsupported", name, pos, "%s with a format that is not a string literal", name)
+		} else {
+			format = s.Value
+		}
+	}
+	if name == "printk" && len(format) >= 2 && format[0] == '\x01' {
+		if format[1] >= '0' && format[1] <= '7' {
+			lvl = int64(format[1] - '0')
+		}
+		format = format[2:]
+	}
+	for _, a := range args[min(1, len(args)):] {
+		if hasEffects(a) {
+			g.diag("unsupported", name, pos, "%s argument with side effects is not evaluated", name)
+		}
+	}
+	l := g.constReg(lvl, tInt)
+	g.prim(sim.PrimPrintk, []int32{l.r}, -1, g.c.str(format))
+	return g.void()
+}
+
+// hasEffects reports whether evaluating e could change state: assignments,
+// increments, or calls other than pure formatting helpers.
+func hasEffects(e cfront.Expr) bool {
+	eff := false
+	walk(e, func(n cfront.Node) {
+		switch n := n.(type) {
+		case *cfront.AssignExpr, *cfront.IncDecExpr:
+			eff = true
+		case *cfront.CallExpr:
+			if id, ok := n.Fun.(*cfront.Ident); !ok || !pureHelpers[id.Name] {
+				eff = true
+			}
+		}
+	})
+	return eff
+}
+
+var pureHelpers = map[string]bool{
+	"cpumask_pr_args": true, "jiffies_to_msecs": true, "smp_processor_id": true, "raw_smp_processor_id": true,
+	"cpu_logical_map": true, "num_online_cpus": true, "cpu_online": true, "likely": true, "unlikely": true,
+	"per_cpu": true, "READ_ONCE": true, "atomic_read": true,
+}
+
+// atomic compiles atomic_* on a global or a per-CPU variable: reads and
+// sets are plain visible loads and stores; read-modify-writes are one
+// OpAtomic step.
+func (g *fn) atomic(name string, args []cfront.Expr, pos cfront.Pos) opnd {
+	want := 1
+	switch name {
+	case "atomic_set", "atomic64_set", "atomic_long_set", "atomic_add", "atomic_sub", "atomic_add_return", "atomic_sub_return",
+		"atomic_xchg", "atomic_fetch_add":
+		want = 2
+	case "atomic_cmpxchg":
+		want = 3
+	}
+	if len(args) != want {
+		g.diag("syntax", name, pos, "%s takes %d arguments, called with %d", name, want, len(args))
+		return g.constReg(0, tInt)
+	}
+	// atomic_add(i, v) and atomic_sub(i, v) take the variable second.
+	vIdx := 0
+	if name == "atomic_add" || name == "atomic_sub" || name == "atomic_add_return" || name == "atomic_sub_return" || name == "atomic_fetch_add" {
+		vIdx = 1
+	}
+	lv, ok := g.addrPlace(args[vIdx])
+	if !ok {
+		return g.constReg(0, tInt)
+	}
+	t := lv.t
+	if lv.kind == lvReg {
+		g.diag("unsupported", name, pos, "%s on a local variable", name)
+		return g.constReg(0, tInt)
+	}
+	switch name {
+	case "atomic_read", "atomic64_read", "atomic_long_read":
+		return g.load(lv)
+	case "atomic_set", "atomic64_set", "atomic_long_set":
+		g.store(lv, g.assignConv(g.expr(args[1]), t))
+		return g.void()
+	}
+	var op sim.AtomicOp
+	var b, cc opnd
+	switch name {
+	case "atomic_inc", "atomic_inc_return", "atomic_inc_and_test", "atomic_fetch_inc":
+		op, b = sim.AtomicAdd, g.constReg(1, t)
+	case "atomic_dec", "atomic_dec_return", "atomic_dec_and_test", "atomic_fetch_dec":
+		op, b = sim.AtomicAdd, g.constReg(-1, t)
+	case "atomic_add", "atomic_add_return", "atomic_fetch_add":
+		op, b = sim.AtomicAdd, g.assignConv(g.expr(args[0]), t)
+	case "atomic_sub", "atomic_sub_return":
+		v := g.assignConv(g.expr(args[0]), t)
+		r := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Neg), Type: t.it, A: r, B: v.r})
+		op, b = sim.AtomicAdd, opnd{r, t}
+	case "atomic_xchg":
+		op, b = sim.AtomicXchg, g.assignConv(g.expr(args[1]), t)
+	case "atomic_cmpxchg":
+		op = sim.AtomicCmpxchg
+		b = g.assignConv(g.expr(args[1]), t)
+		cc = g.assignConv(g.expr(args[2]), t)
+	}
+	in := sim.Instr{Op: sim.OpAtomic, Sub: uint8(op), Type: t.it, A: g.newReg(), B: b.r, C: cc.r, Imm: int64(lv.g.idx)}
+	if cc.r == 0 && op != sim.AtomicCmpxchg {
+		in.C = -1
+	}
+	if lv.kind == lvPCPU {
+		in.Args = []int32{lv.cpu}
+	}
+	g.emit(in)
+	old := opnd{in.A, t}
+	switch name {
+	case "atomic_xchg", "atomic_cmpxchg", "atomic_fetch_add", "atomic_fetch_inc", "atomic_fetch_dec":
+		return old
+	}
+	// The _return and _and_test forms give the new value.
+	nv := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Add), Type: t.it, A: nv, B: old.r, C: b.r})
+	if strings.HasSuffix(name, "_and_test") {
+		z := g.constReg(0, t)
+		r := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), Type: t.it, A: r, B: nv, C: z.r})
+		return opnd{r, tInt}
+	}
+	if strings.HasSuffix(name, "_return") {
+		return opnd{nv, t}
+	}
+	return g.void()
+}
+
+// maskArg resolves &mask of a cpumask local.
+func (g *fn) maskArg(e cfront.Expr) *local {
+	if u, ok := e.(*cfront.UnaryExpr); ok && u.Op == "&" {
+		e = u.X
+	}
+	if id, ok := e.(*cfront.Ident); ok {
+		if l := g.lookup(id.Name); l != nil && l.t.k == kMask {
+			return l
+		}
+	}
+	return nil
+}
+
+func isIdent(e cfront.Expr, name string) bool {
+	id, ok := e.(*cfront.Ident)
+	return ok && id.Name == name
+}
+
+// cpumaskOf returns x of cpumask_of(x).
+func cpumaskOf(e cfront.Expr) (cfront.Expr, bool) {
+	if c, ok := e.(*cfront.CallExpr); ok && isIdent(c.Fun, "cpumask_of") && len(c.Args) == 1 {
+		return c.Args[0], true
+	}
+	return nil, false
+}
+
+func (g *fn) maskCall(name string, args []cfront.Expr, pos cfront.Pos) opnd {
+	bad := func() opnd {
+		g.diag("unsupported", name, pos, "%s on these arguments (cpumask locals, cpu_online_mask and cpumask_of are supported)", name)
+		return g.unknownCall(name, pos, false)
+	}
+	switch name {
+	case "cpumask_copy":
+		if len(args) == 2 && isIdent(args[1], "cpu_online_mask") {
+			if m := g.maskArg(args[0]); m != nil {
+				g.prim(sim.PrimMaskCopyOnline, nil, m.mask, 0)
+				return g.void()
+			}
+		}
+	case "cpumask_clear_cpu", "cpumask_set_cpu", "cpumask_test_cpu":
+		if len(args) != 2 {
+			return bad()
+		}
+		if name == "cpumask_test_cpu" && isIdent(args[1], "cpu_online_mask") {
+			return g.primCall(sim.PrimCPUOnline, args[:1], pos, name)
+		}
+		m := g.maskArg(args[1])
+		if m == nil {
+			return bad()
+		}
+		cpu := g.expr(args[0])
+		p := map[string]sim.Prim{"cpumask_clear_cpu": sim.PrimMaskClear, "cpumask_set_cpu": sim.PrimMaskSet, "cpumask_test_cpu": sim.PrimMaskTest}[name]
+		return g.prim(p, []int32{cpu.r}, m.mask, 0)
+	case "cpumask_weight", "cpumask_empty":
+		if len(args) != 1 {
+			return bad()
+		}
+		var w opnd
+		if isIdent(args[0], "cpu_online_mask") {
+			w = g.prim(sim.PrimNumOnline, nil, -1, 0)
+		} else if m := g.maskArg(args[0]); m != nil {
+			w = g.prim(sim.PrimMaskWeight, nil, m.mask, 0)
+		} else {
+			return bad()
+		}
+		if name == "cpumask_empty" {
+			r := g.newReg()
+			g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: sim.Uint, A: r, B: w.r})
+			return opnd{r, tBool}
+		}
+		return w
+	case "cpumask_clear":
+		if len(args) == 1 {
+			if m := g.maskArg(args[0]); m != nil {
+				g.prim(sim.PrimMaskZero, nil, m.mask, 0)
+				return g.void()
+			}
+		}
+	case "smp_cross_call":
+		if len(args) != 2 {
+			return bad()
+		}
+		if cpu, ok := cpumaskOf(args[0]); ok {
+			c := g.expr(cpu)
+			ipi := g.expr(args[1])
+			return g.prim(sim.PrimSendIPI, []int32{c.r, ipi.r}, -1, 0)
+		}
+		if m := g.maskArg(args[0]); m != nil {
+			ipi := g.expr(args[1])
+			return g.prim(sim.PrimCrossCall, []int32{ipi.r}, m.mask, 0)
+		}
+	}
+	return bad()
+}
+
+// stopMachine compiles stop_machine(fn, data, cpumask_of(cpu)).
+func (g *fn) stopMachine(name string, args []cfront.Expr, pos cfront.Pos) opnd {
+	if len(args) != 3 {
+		g.diag("syntax", name, pos, "%s takes 3 arguments", name)
+		return g.constReg(0, tInt)
+	}
+	cpuE, ok := cpumaskOf(args[2])
+	if !ok {
+		g.diag("unsupported", name, pos, "%s with a mask other than cpumask_of(cpu)", name)
+		return g.unknownCall(name, pos, false)
+	}
+	f := g.expr(args[0])
+	if f.t.k != kFunc {
+		g.diag("unsupported", name, pos, "%s of something other than a function of the sources", name)
+	}
+	data := g.expr(args[1])
+	if data.r < 0 {
+		data = g.constReg(0, tUlong)
+	}
+	cpu := g.expr(cpuE)
+	return g.prim(sim.PrimStopMachine, []int32{f.r, data.r, cpu.r}, -1, 0)
+}
+
+// tableCall compiles a call through an ops table field: ops->cpu_die(cpu),
+// psci_ops.cpu_off(state). When the table is known at compile time the field
+// is bound statically; otherwise every table of the struct type is tried in
+// turn on the pointer's value (a table id). A NULL field, or a NULL or
+// unknown pointer, is a BUG at run time, as the kernel's call through NULL
+// would oops.
+func (g *fn) tableCall(m *cfront.MemberExpr, args []cfront.Expr, pos cfront.Pos) opnd {
+	if tb := g.tableOf(m); tb != nil {
+		return g.fieldCall(tb, m.Name, args, pos)
+	}
+	ptr := g.expr(m.X)
+	if ptr.t.k != kStructPtr && ptr.t.k != kStruct {
+		g.diag("unsupported", m.Name, pos, "call through a member of something that is not an ops table")
+		return g.constReg(0, tInt)
+	}
+	res := g.newReg()
+	end := g.newLabel()
+	rt := tVoid
+	for _, tb := range g.c.tabByID {
+		if tb.strct != ptr.t.name {
+			continue
+		}
+		k := g.constReg(tb.id, tUlong)
+		eq := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), Type: sim.Ulong, A: eq, B: ptr.r, C: k.r})
+		yes, no := g.newLabel(), g.newLabel()
+		g.branch(eq, yes, no)
+		g.bind(yes)
+		v := g.fieldCall(tb, m.Name, args, pos)
+		if v.r >= 0 {
+			g.emit(sim.Instr{Op: sim.OpMov, A: res, B: v.r})
+			rt = v.t
+		}
+		g.jump(end)
+		g.bind(no)
+	}
+	g.prim(sim.PrimBug, nil, -1, 0)
+	g.bind(end)
+	if rt.k == kVoid {
+		return g.void()
+	}
+	return opnd{res, rt}
+}
+
+// tableOf returns the table a member expression's object is statically.
+func (g *fn) tableOf(m *cfront.MemberExpr) *table {
+	if m.Arrow {
+		return g.staticTable(m.X)
+	}
+	if id, ok := m.X.(*cfront.Ident); ok && g.lookup(id.Name) == nil {
+		return g.c.tables[id.Name]
+	}
+	return nil
+}
+
+func (g *fn) fieldCall(tb *table, field string, args []cfront.Expr, pos cfront.Pos) opnd {
+	v, ok := tb.fields[field]
+	if ok && isNull(v) {
+		ok = false
+	}
+	if !ok {
+		// The kernel would jump to address 0.
+		for _, a := range args {
+			g.expr(a)
+		}
+		g.prim(sim.PrimBug, nil, -1, 0)
+		return g.void()
+	}
+	id, isID := v.(*cfront.Ident)
+	if u, ok := v.(*cfront.UnaryExpr); ok && u.Op == "&" {
+		id, isID = u.X.(*cfront.Ident)
+	}
+	if !isID {
+		g.diag("unsupported", field, pos, "field %s of %s is not a function name", field, tb.name)
+		return g.constReg(0, tInt)
+	}
+	return g.call(&cfront.CallExpr{Pos: pos, Fun: &cfront.Ident{Pos: pos, Name: id.Name}, Args: args})
+}
+
+func isNull(e cfront.Expr) bool {
+	switch e := e.(type) {
+	case *cfront.Ident:
+		return e.Name == "NULL"
+	case *cfront.IntLit:
+		return e.Value == 0
+	}
+	return false
+}
+
+// memberValue reads an ops table field as a value: a function reference,
+// or 0 for a NULL or absent field. Only statically known tables are
+// supported.
+func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
+	tb := g.tableOf(m)
+	if tb == nil {
+		g.diag("unsupported", m.Name, m.Pos, "member %s of something that is not a known ops table", m.Name)
+		return g.constReg(0, tInt)
+	}
+	v, ok := tb.fields[m.Name]
+	if !ok || isNull(v) {
+		return g.constReg(0, tFunc)
+	}
+	switch x := v.(type) {
+	case *cfront.StringLit:
+		return g.constReg(g.c.str(x.Value), tStr)
+	case *cfront.Ident:
+		if i, ok := g.c.funcIdx[x.Name]; ok {
+			// A NULL test of a field is resolved here: the field is set.
+			r := g.newReg()
+			g.emit(sim.Instr{Op: sim.OpFuncRef, A: r, Imm: int64(i)})
+			return opnd{r, tFunc}
+		}
+		// A machine primitive: not NULL, but not a function of the program.
+		return g.constReg(1, tFunc)
+	}
+	if val, t, ok := g.c.constValue(tb.u, v, ""); ok {
+		return g.constReg(val, t)
+	}
+	g.diag("unsupported", m.Name, m.Pos, "field %s of %s", m.Name, tb.name)
+	return g.constReg(0, tInt)
+}

@@ -1,0 +1,521 @@
+// Package compile turns kernel C in the subset of package cfront into a
+// program for the simulated machine (sim.Program).
+//
+// Every instruction carries the source line it came from, taken from
+// Source.Lines, so that a trace can point at the patch line (pre- or
+// post-image) or the model line it executed. Calls to functions that the
+// sources do not define bind to machine primitives: by the primitive's name
+// (sim.Prims[i].Name) or through the table of kernel spellings in
+// bindings.go. Anything else becomes a PrimUnknownCall and a diagnostic of
+// kind "unknown-callee": the compiler never guesses what an unknown function
+// does.
+//
+// Polling loops (a state re-check under a counter or deadline bound, with
+// only delays in the body) are recognised from their shape and described by a
+// sim.Wait; see wait.go.
+package compile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/patchcheck/patchcheck/semantics/cfront"
+	"github.com/patchcheck/patchcheck/sim"
+)
+
+// Source is one C text to compile.
+type Source struct {
+	Name  string    // for diagnostics, and the file of lines Lines does not cover
+	Text  []byte    // C text: function definitions, globals, enums, #defines
+	Lines []sim.Loc // Lines[i] is the origin of line i+1 of Text
+}
+
+// Config says what to build.
+type Config struct {
+	// Entries name the functions the machine starts CPUs in.
+	Entries struct{ Boot, Secondary, IRQ string }
+	// Kconfig gives CONFIG_* values for #if/#ifdef.
+	Kconfig map[string]bool
+	// Consts are extra integer constants (HZ, NR_CPUS, ...). They take
+	// precedence over enums and #defines of the sources.
+	Consts map[string]int64
+}
+
+// Diag is a compile diagnostic.
+type Diag struct {
+	Kind string // "syntax", "unsupported", "unknown-callee", "unknown-identifier", "duplicate", "entry", "config"
+	Name string // the function, variable or callee concerned
+	Loc  sim.Loc
+	Msg  string
+}
+
+func (d Diag) String() string {
+	return fmt.Sprintf("%s:%d: %s: %s", d.Loc.File, d.Loc.Line, d.Kind, d.Msg)
+}
+
+// Compile compiles the sources into one program. The program is returned
+// even when there are diagnostics (it is then usable only as far as the
+// diagnostics allow: callers treat "unknown-callee" as inconclusive, and
+// "syntax" or "unsupported" as an error). Sources are processed in order; a
+// #define of an earlier source is visible in later ones, as if included.
+func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
+	c := &compiler{
+		cfg:     cfg,
+		prog:    &sim.Program{},
+		funcIdx: map[string]int{},
+		globals: map[string]*global{},
+		tables:  map[string]*table{},
+		locIdx:  map[sim.Loc]int32{},
+		strIdx:  map[string]int64{},
+		consts:  map[string]*constDef{},
+	}
+	c.parseAll(srcs)
+	c.declare()
+	c.compileNull()
+	for i := 1; i < len(c.funcs); i++ {
+		c.compileFunc(i)
+	}
+	c.markCPU()
+	c.entries()
+	sort.SliceStable(c.diags, func(i, j int) bool { return c.diags[i].order < c.diags[j].order })
+	out := make([]Diag, len(c.diags))
+	for i, d := range c.diags {
+		out[i] = d.Diag
+	}
+	return c.prog, out
+}
+
+// nullFunc is the name of Funcs[0], the target of a NULL function pointer.
+const nullFunc = "(null)"
+
+func (c *compiler) compileNull() {
+	l := c.locIndex(sim.Loc{File: "(compiler)", Func: nullFunc, Text: "call through a NULL function pointer"})
+	f := &c.prog.Funcs[0]
+	f.Loc = l
+	f.Code = []sim.Instr{
+		{Op: sim.OpPrim, Sub: uint8(sim.PrimBug), A: -1, Loc: l},
+		{Op: sim.OpRet, A: -1, Loc: l},
+	}
+}
+
+type orderedDiag struct {
+	Diag
+	order int
+}
+
+// unit is one parsed source.
+type unit struct {
+	src  *Source
+	file *cfront.File
+}
+
+// funcDef is a function to compile.
+type funcDef struct {
+	decl *cfront.FuncDecl
+	u    *unit
+	typ  ctype   // result type
+	prms []ctype // parameter types
+}
+
+// global is a global or per-CPU variable, or a function-local static.
+type global struct {
+	name   string
+	idx    int
+	perCPU bool
+	typ    ctype
+}
+
+// table is a struct variable with (mostly) function-pointer fields: an ops
+// table such as cpu_psci_ops or psci_ops. Tables are constant: the compiler
+// resolves calls through them. A table's id (1, 2, ...) is the value of a
+// pointer to it; 0 is NULL.
+type table struct {
+	name   string
+	id     int64
+	strct  string
+	fields map[string]cfront.Expr
+	u      *unit
+}
+
+// constDef is a named integer constant: an enumerator, a #define or an
+// entry of Config.Consts.
+type constDef struct {
+	name  string
+	expr  cfront.Expr // nil for Config.Consts
+	val   int64
+	typ   ctype
+	state int // 0 unevaluated, 1 evaluating, 2 done, 3 not constant
+	u     *unit
+	pos   cfront.Pos
+}
+
+type compiler struct {
+	cfg     Config
+	prog    *sim.Program
+	units   []*unit
+	funcs   []*funcDef
+	funcIdx map[string]int
+	globals map[string]*global
+	tables  map[string]*table
+	tabByID []*table
+	structs map[string]*cfront.StructDecl
+	consts  map[string]*constDef
+	locIdx  map[sim.Loc]int32
+	strIdx  map[string]int64
+	diags   []orderedDiag
+	// cpuGlobal marks globals and per-CPU variables that receive CPU ids.
+	cpuGlobal, cpuPCPU map[int]bool
+}
+
+func (c *compiler) diag(kind, name string, loc sim.Loc, format string, args ...any) {
+	c.diags = append(c.diags, orderedDiag{Diag{Kind: kind, Name: name, Loc: loc, Msg: fmt.Sprintf(format, args...)}, len(c.diags)})
+}
+
+// loc returns the origin of line pos.Line of u's text.
+func (c *compiler) loc(u *unit, pos cfront.Pos, fn string) sim.Loc {
+	var l sim.Loc
+	if pos.Line >= 1 && pos.Line <= len(u.src.Lines) {
+		l = u.src.Lines[pos.Line-1]
+	} else {
+		l = sim.Loc{File: u.src.Name, Line: pos.Line, Side: sim.SideModel}
+	}
+	if l.File == "" {
+		l.File = u.src.Name
+	}
+	if l.Func == "" {
+		l.Func = fn
+	}
+	if l.Text == "" {
+		l.Text = lineText(u.src.Text, pos.Line)
+	}
+	return l
+}
+
+func lineText(b []byte, line int) string {
+	for i := 1; i < line; i++ {
+		k := strings.IndexByte(string(b), '\n')
+		if k < 0 {
+			return ""
+		}
+		b = b[k+1:]
+	}
+	if k := strings.IndexByte(string(b), '\n'); k >= 0 {
+		b = b[:k]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func (c *compiler) locIndex(l sim.Loc) int32 {
+	if i, ok := c.locIdx[l]; ok {
+		return i
+	}
+	i := int32(len(c.prog.Locs))
+	c.prog.Locs = append(c.prog.Locs, l)
+	c.locIdx[l] = i
+	return i
+}
+
+func (c *compiler) str(s string) int64 {
+	if i, ok := c.strIdx[s]; ok {
+		return i
+	}
+	i := int64(len(c.prog.Strings))
+	c.prog.Strings = append(c.prog.Strings, s)
+	c.strIdx[s] = i
+	return i
+}
+
+func (c *compiler) parseAll(srcs []Source) {
+	macros := map[string]string{}
+	for i := range srcs {
+		src := &srcs[i]
+		m := make(map[string]string, len(macros))
+		for k, v := range macros {
+			m[k] = v
+		}
+		f, _ := cfront.Parse(src.Name, src.Text, cfront.Config{Kconfig: c.cfg.Kconfig, Macros: m})
+		u := &unit{src: src, file: f}
+		c.units = append(c.units, u)
+		for _, d := range f.Diags {
+			kind := d.Kind
+			if kind == "unknown-config" || kind == "preprocessor" {
+				kind = "config"
+			}
+			c.diag(kind, "", c.loc(u, d.Pos, ""), "%s", d.Msg)
+		}
+		for _, d := range f.Defines {
+			macros[d.Name] = d.Text
+		}
+		for _, fd := range f.Funcs {
+			if fd.CutStart || fd.CutEnd {
+				name := fd.Name
+				if name == "" {
+					name = "(fragment)"
+				}
+				c.diag("syntax", name, c.loc(u, fd.Pos, fd.Name), "function %s is cut off by the end of the text", name)
+			}
+		}
+		for _, st := range f.Stmts {
+			c.diag("syntax", "", c.loc(u, st.Position(), ""), "statement outside a function")
+		}
+	}
+}
+
+// declare collects functions, constants, globals and tables of every unit,
+// in source order (indices never depend on map order).
+func (c *compiler) declare() {
+	c.structs = map[string]*cfront.StructDecl{}
+	for name, v := range c.cfg.Consts { // map to map: no order leaks out
+		c.consts[name] = &constDef{name: name, val: v, typ: tLong, state: 2}
+	}
+	for _, u := range c.units {
+		for _, sd := range u.file.Structs {
+			if sd.Name != "" {
+				c.structs[sd.Name] = sd
+			}
+		}
+		for _, ed := range u.file.Enums {
+			var prev *constDef
+			for _, e := range ed.Values {
+				if _, ok := c.consts[e.Name]; ok {
+					continue
+				}
+				cd := &constDef{name: e.Name, expr: e.Value, u: u, pos: e.Pos, typ: tInt}
+				if e.Value == nil {
+					if prev == nil {
+						cd.state = 2
+					} else {
+						cd.expr = &cfront.BinaryExpr{Pos: e.Pos, Op: "+", X: &cfront.Ident{Pos: e.Pos, Name: prev.name}, Y: &cfront.IntLit{Pos: e.Pos, Value: 1, Text: "1"}}
+					}
+				}
+				c.consts[e.Name] = cd
+				prev = cd
+			}
+		}
+		for _, d := range u.file.Defines {
+			if _, ok := c.consts[d.Name]; ok || d.Value == nil {
+				continue
+			}
+			c.consts[d.Name] = &constDef{name: d.Name, expr: d.Value, u: u, pos: d.Pos}
+		}
+	}
+	for _, u := range c.units {
+		for _, fd := range u.file.Funcs {
+			if fd.CutStart || fd.CutEnd || fd.Name == "" {
+				continue
+			}
+			if i, ok := c.funcIdx[fd.Name]; ok {
+				prev := c.funcs[i]
+				c.diag("duplicate", fd.Name, c.loc(u, fd.Pos, fd.Name), "function %s is defined twice (also at %s:%d); the later definition is used",
+					fd.Name, prev.u.src.Name, prev.decl.Pos.Line)
+				c.funcs[i] = &funcDef{decl: fd, u: u}
+				continue
+			}
+			c.funcIdx[fd.Name] = len(c.funcs)
+			c.funcs = append(c.funcs, &funcDef{decl: fd, u: u})
+		}
+	}
+	// Funcs[0] is what a NULL function pointer refers to: a function
+	// reference's value is its index, so that index 0 is NULL, and calling
+	// it is a BUG, as the kernel's jump to address 0 would oops.
+	null := &funcDef{decl: &cfront.FuncDecl{Name: nullFunc, Body: &cfront.BlockStmt{}}, u: &unit{src: &Source{Name: "(compiler)"}}}
+	c.funcs = append([]*funcDef{null}, c.funcs...)
+	for name, i := range c.funcIdx {
+		c.funcIdx[name] = i + 1
+	}
+	c.prog.Funcs = make([]sim.Func, len(c.funcs))
+	for i, f := range c.funcs {
+		f.typ = c.resolveType(f.u, f.decl.Result, f.decl.Name)
+		for _, p := range f.decl.Params {
+			f.prms = append(f.prms, c.resolveType(f.u, p.Type, f.decl.Name))
+		}
+		c.prog.Funcs[i] = sim.Func{Name: f.decl.Name, Params: len(f.prms), NoReturn: f.decl.NoReturn,
+			Loc: c.locIndex(c.loc(f.u, f.decl.Pos, f.decl.Name))}
+	}
+	for _, u := range c.units {
+		for _, v := range u.file.Vars {
+			c.declareGlobal(u, v, v.Name, "")
+		}
+	}
+}
+
+// declareGlobal adds a file-scope variable (or a function-local static,
+// named fn.name).
+func (c *compiler) declareGlobal(u *unit, v *cfront.VarDecl, name, fn string) *global {
+	t := c.resolveType(u, v.Type, fn)
+	loc := c.loc(u, v.Pos, fn)
+	if t.k == kStruct {
+		if _, ok := c.tables[name]; ok {
+			if v.Extern {
+				return nil
+			}
+		}
+		tb := &table{name: name, strct: t.name, fields: map[string]cfront.Expr{}, u: u}
+		if il, ok := v.Init.(*cfront.InitList); ok {
+			for _, el := range il.Elems {
+				if el.Field == "" {
+					c.diag("unsupported", name, loc, "initialiser of %s without field designators", name)
+					continue
+				}
+				tb.fields[el.Field] = el.Value
+			}
+		} else if v.Init != nil {
+			c.diag("unsupported", name, loc, "initialiser of struct %s", name)
+		}
+		if old, ok := c.tables[name]; ok {
+			if v.Init == nil {
+				return nil
+			}
+			tb.id = old.id
+			c.tabByID[old.id-1] = tb
+		} else {
+			tb.id = int64(len(c.tabByID) + 1)
+			c.tabByID = append(c.tabByID, tb)
+		}
+		c.tables[name] = tb
+		return nil
+	}
+	if t.k == kMask {
+		c.diag("unsupported", name, loc, "global cpumask %s (cpumasks are supported as locals)", name)
+		return nil
+	}
+	if t.k != kInt && t.k != kPtr && t.k != kStructPtr {
+		c.diag("unsupported", name, loc, "global %s of type %s", name, v.Type.Name)
+		return nil
+	}
+	var init int64
+	if v.Init != nil {
+		val, _, ok := c.constValue(u, v.Init, fn)
+		if !ok {
+			c.diag("unsupported", name, loc, "initialiser of %s is not a constant expression", name)
+		}
+		init = val
+	}
+	g, exists := c.globals[name]
+	if exists {
+		if v.Extern || v.Init == nil {
+			return g
+		}
+	} else {
+		g = &global{name: name, perCPU: v.PerCPU, typ: t}
+		if v.PerCPU {
+			g.idx = len(c.prog.PerCPU)
+			c.prog.PerCPU = append(c.prog.PerCPU, sim.Global{Name: name, Type: t.it})
+		} else {
+			g.idx = len(c.prog.Globals)
+			c.prog.Globals = append(c.prog.Globals, sim.Global{Name: name, Type: t.it})
+		}
+		c.globals[name] = g
+	}
+	gv := &c.prog.Globals
+	if g.perCPU {
+		gv = &c.prog.PerCPU
+	}
+	(*gv)[g.idx].Init = truncate(uint64(init), t.it)
+	return g
+}
+
+func (c *compiler) entries() {
+	set := func(name, what string, dst *int32) {
+		*dst = -1
+		if name == "" {
+			return
+		}
+		i, ok := c.funcIdx[name]
+		if !ok {
+			c.diag("entry", name, sim.Loc{}, "%s entry function %s is not defined by the sources", what, name)
+			return
+		}
+		*dst = int32(i)
+	}
+	set(c.cfg.Entries.Boot, "boot", &c.prog.Entry.Boot)
+	set(c.cfg.Entries.Secondary, "secondary", &c.prog.Entry.Secondary)
+	set(c.cfg.Entries.IRQ, "IRQ", &c.prog.Entry.IRQ)
+}
+
+// markCPU marks the registers and variables that hold CPU ids, to a fixed
+// point: results of smp_processor_id and of the CPU iterators, and from
+// there copies, conversions, parameters of callees given CPU ids, globals
+// stored from CPU registers and loads of those, results of functions that
+// return CPU ids.
+func (c *compiler) markCPU() {
+	c.cpuGlobal, c.cpuPCPU = map[int]bool{}, map[int]bool{}
+	retCPU := make([]bool, len(c.prog.Funcs))
+	for changed := true; changed; {
+		changed = false
+		mark := func(f *sim.Func, r int32) {
+			if r >= 0 && int(r) < len(f.CPUReg) && !f.CPUReg[r] {
+				f.CPUReg[r] = true
+				changed = true
+			}
+		}
+		for fi := range c.prog.Funcs {
+			f := &c.prog.Funcs[fi]
+			for _, in := range f.Code {
+				switch in.Op {
+				case sim.OpPrim:
+					switch sim.Prim(in.Sub) {
+					case sim.PrimSelf, sim.PrimNextOnline, sim.PrimNextPossible:
+						mark(f, in.A)
+					case sim.PrimStopMachine:
+						// stop_machine(fn, data, cpu) runs fn(data): a CPU id
+						// passed as data is fn's parameter.
+						if len(in.Args) == 3 && f.CPUReg[in.Args[1]] {
+							for _, def := range f.Code {
+								if def.Op == sim.OpFuncRef && def.A == in.Args[0] {
+									if g := &c.prog.Funcs[def.Imm]; g.Params > 0 {
+										mark(g, 0)
+									}
+								}
+							}
+						}
+					}
+				case sim.OpMov, sim.OpConv:
+					if f.CPUReg[in.B] {
+						mark(f, in.A)
+					}
+				case sim.OpCall:
+					g := &c.prog.Funcs[in.Imm]
+					for k, a := range in.Args {
+						if f.CPUReg[a] && k < len(g.CPUReg) {
+							mark(g, int32(k))
+						}
+					}
+					if retCPU[in.Imm] {
+						mark(f, in.A)
+					}
+				case sim.OpRet:
+					if in.A >= 0 && f.CPUReg[in.A] && !retCPU[fi] {
+						retCPU[fi] = true
+						changed = true
+					}
+				case sim.OpStoreG:
+					if f.CPUReg[in.A] && !c.cpuGlobal[int(in.Imm)] {
+						c.cpuGlobal[int(in.Imm)] = true
+						changed = true
+					}
+				case sim.OpStorePCPU:
+					if f.CPUReg[in.A] && !c.cpuPCPU[int(in.Imm)] {
+						c.cpuPCPU[int(in.Imm)] = true
+						changed = true
+					}
+				case sim.OpLoadG:
+					if c.cpuGlobal[int(in.Imm)] {
+						mark(f, in.A)
+					}
+				case sim.OpLoadPCPU:
+					if c.cpuPCPU[int(in.Imm)] {
+						mark(f, in.A)
+					}
+				}
+			}
+		}
+	}
+	for i := range c.prog.Globals {
+		c.prog.Globals[i].CPU = c.cpuGlobal[i]
+	}
+	for i := range c.prog.PerCPU {
+		c.prog.PerCPU[i].CPU = c.cpuPCPU[i]
+	}
+}

@@ -1,0 +1,281 @@
+package compile
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func compileText(t *testing.T, text string, cfg Config) (*sim.Program, []Diag) {
+	t.Helper()
+	if cfg.Consts == nil {
+		cfg.Consts = map[string]int64{"HZ": 250}
+	}
+	return Compile([]Source{{Name: "t.c", Text: []byte(text)}}, cfg)
+}
+
+func mustCompile(t *testing.T, text string) *sim.Program {
+	t.Helper()
+	p, diags := compileText(t, text, Config{})
+	for _, d := range diags {
+		t.Errorf("diagnostic: %v", d)
+	}
+	return p
+}
+
+// TestCSemantics runs compiled functions and compares their results with
+// what C gives.
+func TestCSemantics(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		fn   string
+		args []uint64
+		want uint64
+	}{
+		{"unsigned wrap of timeout--", `unsigned long f(void) { unsigned long timeout = 0; timeout--; return timeout; }`, "f", nil, ^uint64(0)},
+		{"post-decrement value", `int f(void) { unsigned long t = 0; return t-- == 0; }`, "f", nil, 1},
+		{"pre-decrement value", `long f(void) { long t = 0; return --t; }`, "f", nil, ^uint64(0)},
+		{"int vs unsigned int compares unsigned", `int f(void) { int a = -1; unsigned int b = 1; return a < b; }`, "f", nil, 0},
+		{"long vs unsigned int compares signed", `int f(void) { long a = -1; unsigned int b = 1; return a < b; }`, "f", nil, 1},
+		{"int arithmetic wraps at 32 bits", `unsigned int f(void) { unsigned int x = 4294967295U; return x + 2; }`, "f", nil, 1},
+		{"signed division truncates", `int f(void) { int a = -7; return a / 2; }`, "f", nil, uint64(0xffffffff_fffffffd)},
+		{"signed modulo", `int f(void) { int a = -7; return a % 2; }`, "f", nil, ^uint64(0)},
+		{"u8 increment wraps", `unsigned int f(void) { u8 x = 255; x++; return x; }`, "f", nil, 0},
+		{"bool conversion", `int f(void) { bool b = 5; return b; }`, "f", nil, 1},
+		{"shift in promoted type", `unsigned long f(void) { unsigned long one = 1; return one << 40; }`, "f", nil, 1 << 40},
+		{"arithmetic right shift", `int f(void) { int x = -8; return x >> 1; }`, "f", nil, uint64(0xffffffff_fffffffc)},
+		{"compound assignment converts back", `int f(void) { s8 x = 100; x += 100; return x; }`, "f", nil, uint64(0xffffffff_ffffffc8)},
+		{"short-circuit and/or", `int g; int side(void) { g++; return 1; }
+			int f(void) { int x = 0 && side(); int y = 1 || side(); return g * 10 + x + y; }`, "f", nil, 1},
+		{"switch fallthrough case 1", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{1}, 3},
+		{"switch case 2", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{2}, 2},
+		{"switch default", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{7}, 9},
+		{"switch without default", `int f(int x) { int r = 4; switch (x) { case 1: r = 1; } return r; }`, "f", []uint64{3}, 4},
+		{"for with continue and break", `int f(void) { int i, s = 0; for (i = 0; i < 10; i++) { if (i == 2) continue; if (i == 5) break; s += i; } return s; }`, "f", nil, 0 + 1 + 3 + 4},
+		{"do while", `int f(void) { int n = 0; do { n++; } while (n < 3); return n; }`, "f", nil, 3},
+		{"goto", `int f(int a) { if (a) goto out; return 1; out: return 2; }`, "f", []uint64{1}, 2},
+		{"ternary with mixed types", `long f(int a) { unsigned int u = 1; return a ? -1 : u; }`, "f", []uint64{1}, 0xffffffff},
+		{"comma and assignment value", `int f(void) { int a, b; b = (a = 3, a + 1); return b; }`, "f", nil, 4},
+		{"sizeof", `unsigned long f(void) { return sizeof(long) + sizeof(int) + sizeof(u8) + sizeof(void *); }`, "f", nil, 21},
+		{"enum values", `enum e { A, B = 5, C }; int f(void) { return A + B + C; }`, "f", nil, 11},
+		{"define constant expression", "#define N (1 << 4)\n#define M (N - 1)\nint f(void) { return M; }", "f", nil, 15},
+		{"negative parameter", `long f(int x) { return x; }`, "f", []uint64{^uint64(0)}, ^uint64(0)},
+		{"not and bitnot", `int f(void) { unsigned int x = 0; return !x + (~x == 4294967295U); }`, "f", nil, 2},
+		{"likely is identity", `int f(int x) { if (likely(x > 1)) return 7; return 8; }`, "f", []uint64{2}, 7},
+		{"global read and write", `int counter = 40; int f(void) { counter += 2; return counter; }`, "f", nil, 42},
+		{"function-local static keeps its value", `int f(void) { static int n; n++; return n; }`, "f", nil, 1},
+		{"unsigned compare of jiffies-style deadline", `int f(void) { unsigned long a = 5, b = 10; return time_before(a, b) + 2 * time_after(a, b); }`, "f", nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustCompile(t, tt.src)
+			ev := newEvaluator(p)
+			got, err := ev.call(tt.fn, tt.args...)
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if got != tt.want {
+				var buf bytes.Buffer
+				Fprint(&buf, p)
+				t.Errorf("%s = %#x, want %#x\n%s", tt.fn, got, tt.want, buf.String())
+			}
+		})
+	}
+}
+
+// TestBindings checks what leaf calls become, by the prims a run reaches.
+func TestBindings(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		trace string // prim calls, joined by "; "
+		halt  string // substring of the reason the run ended, "" when it returned
+		diag  string // substring of a diagnostic, "" for none
+	}{
+		{
+			name:  "printk family",
+			src:   `void f(void) { pr_info("a %d\n", 1); pr_crit("b\n"); printk(KERN_NOTICE "c\n"); printk("d\n"); }`,
+			trace: `printk(6) "a %d\n"; printk(2) "b\n"; printk(5) "c\n"; printk(4) "d\n"`,
+		},
+		{
+			name:  "prims by name and alias",
+			src:   `void f(void) { unsigned int cpu = raw_smp_processor_id(); set_cpu_online(cpu, false); local_irq_disable(); udelay(10); local_daif_mask(); sdei_mask_local_cpu(); }`,
+			trace: `smp_processor_id(); set_cpu_online(0, 0); local_daif_mask(); udelay(10); local_daif_mask(); sdei_mask_local_cpu()`,
+		},
+		{
+			name:  "BUG_ON and WARN_ON",
+			src:   `int f(int x) { if (WARN_ON(x == 1)) x = 3; BUG_ON(x > 2); return x; }`,
+			trace: `warn(); BUG()`,
+			halt:  "BUG",
+		},
+		{
+			name:  "unknown callee",
+			src:   `void f(void) { mystery(1); }`,
+			trace: `unknown_call() "mystery"`,
+			halt:  "unknown_call",
+			diag:  "unknown-callee: call of mystery",
+		},
+		{
+			name: "ops table resolved statically",
+			src: `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
+				static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
+				const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, };
+				const struct cpu_operations *get_cpu_ops(int cpu) { return &cpu_psci_ops; }
+				void f(void) { unsigned int cpu = smp_processor_id(); const struct cpu_operations *ops = get_cpu_ops(cpu);
+					if (!ops->cpu_kill) pr_info("no kill\n");
+					if (ops && ops->cpu_die) ops->cpu_die(cpu); }`,
+			trace: `smp_processor_id(); printk(6) "no kill\n"; psci_cpu_off(7)`,
+		},
+		{
+			name: "call through a NULL field is a BUG at run time",
+			src: `struct cpu_operations { const char *name; void (*cpu_die)(unsigned int cpu); };
+				const struct cpu_operations smp_spin_table_ops = { .name = "spin-table", };
+				const struct cpu_operations *get_cpu_ops(int cpu) { return &smp_spin_table_ops; }
+				void f(void) { const struct cpu_operations *ops = get_cpu_ops(0); ops->cpu_die(0); BUG(); }`,
+			trace: `BUG()`,
+			halt:  "BUG",
+		},
+		{
+			name: "ops pointer assigned twice is dispatched at run time",
+			src: `struct ops { int (*get)(void); };
+				static int one(void) { return 1; } static int two(void) { return 2; }
+				const struct ops a = { .get = one, }; const struct ops b = { .get = two, };
+				void f(int x) { const struct ops *o = &a; if (x) o = &b; udelay(o->get()); }`,
+			trace: `udelay(2)`,
+		},
+		{
+			name:  "psci_ops struct with prim fields",
+			src:   `struct psci_operations { int (*cpu_off)(u32 state); }; struct psci_operations psci_ops = { .cpu_off = psci_cpu_off, }; void f(void) { psci_ops.cpu_off(3); }`,
+			trace: `psci_cpu_off(3)`,
+		},
+		{
+			name:  "cpumask locals and cross call",
+			src:   `void f(void) { cpumask_t mask; cpumask_copy(&mask, cpu_online_mask); cpumask_clear_cpu(smp_processor_id(), &mask); smp_cross_call(&mask, 2); smp_cross_call(cpumask_of(1), 4); }`,
+			trace: `cpumask_copy_online(); smp_processor_id(); cpumask_clear_cpu(0); smp_cross_call(2); send_ipi(1, 4)`,
+		},
+		{
+			name:  "stop_machine",
+			src:   `static int take_cpu_down(void *data) { return 0; } int f(unsigned int cpu) { return stop_machine(take_cpu_down, NULL, cpumask_of(cpu)); }`,
+			trace: `stop_machine(1, 0, 1)`,
+		},
+		{
+			name:  "cpu_soft_restart relocates",
+			src:   `void f(void) { cpu_soft_restart(1, 2, 3, 4); }`,
+			trace: `relocate()`,
+			halt:  "relocate",
+		},
+		{
+			name:  "no-ops and identities",
+			src:   `void f(void) { might_sleep(); smp_mb(); barrier(); smp_wmb(); udelay(cpu_logical_map(3)); }`,
+			trace: `udelay(3)`,
+		},
+		{
+			name:  "panic",
+			src:   `void f(void) { panic("oops %d", 1); }`,
+			trace: `panic() "oops %d"`,
+			halt:  "panic",
+		},
+		{
+			name:  "for_each_online_cpu",
+			src:   `void f(void) { unsigned int cpu; for_each_online_cpu(cpu) udelay(cpu); }`,
+			trace: `cpumask_next_online(-1); nr_cpu_ids(); udelay(1); cpumask_next_online(1); nr_cpu_ids(); udelay(3); cpumask_next_online(3); nr_cpu_ids()`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, diags := compileText(t, tt.src, Config{})
+			var ds []string
+			for _, d := range diags {
+				ds = append(ds, d.String())
+			}
+			if tt.diag == "" && len(ds) > 0 || tt.diag != "" && !strings.Contains(strings.Join(ds, "\n"), tt.diag) {
+				t.Errorf("diagnostics %q, want %q", ds, tt.diag)
+			}
+			ev := newEvaluator(p)
+			ev.prim = scriptedPrims
+			_, err := ev.call("f", 1)
+			if got := strings.Join(ev.trace, "; "); got != tt.trace {
+				var buf bytes.Buffer
+				Fprint(&buf, p)
+				t.Errorf("trace\n%s\nwant\n%s\n%s", got, tt.trace, buf.String())
+			}
+			if tt.halt == "" && err != nil || tt.halt != "" && (err == nil || !strings.Contains(err.Error(), tt.halt)) {
+				t.Errorf("run ended with %v, want %q", err, tt.halt)
+			}
+		})
+	}
+}
+
+// scriptedPrims is a tiny world: CPUs 1 and 3 online of 4.
+func scriptedPrims(ev *evaluator, p sim.Prim, args []uint64, in *sim.Instr) uint64 {
+	switch p {
+	case sim.PrimNrCPUs:
+		return 4
+	case sim.PrimNextOnline:
+		for c := int64(args[0]) + 1; c < 4; c++ {
+			if c == 1 || c == 3 {
+				return uint64(c)
+			}
+		}
+		return 4
+	case sim.PrimNumOnline:
+		return 2
+	}
+	return 0
+}
+
+func TestGolden(t *testing.T) {
+	paths, err := filepath.Glob("testdata/*.c")
+	if err != nil || len(paths) == 0 {
+		t.Fatal("no testdata")
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := Config{Consts: map[string]int64{"HZ": 250}}
+			p, diags := Compile([]Source{{Name: filepath.Base(path), Text: src}}, cfg)
+			var buf bytes.Buffer
+			for _, d := range diags {
+				buf.WriteString("diag " + d.String() + "\n")
+			}
+			if err := Fprint(&buf, p); err != nil {
+				t.Fatal(err)
+			}
+			// Same input, same bytes.
+			p2, _ := Compile([]Source{{Name: filepath.Base(path), Text: src}}, cfg)
+			var buf2 bytes.Buffer
+			Fprint(&buf2, p2)
+			var again bytes.Buffer
+			for _, d := range diags {
+				again.WriteString("diag " + d.String() + "\n")
+			}
+			again.Write(buf2.Bytes())
+			if !bytes.Equal(buf.Bytes(), again.Bytes()) {
+				t.Error("two compilations of the same input differ")
+			}
+			golden := strings.TrimSuffix(path, ".c") + ".golden"
+			if *update {
+				os.WriteFile(golden, buf.Bytes(), 0o644)
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("listing differs from %s:\n%s", golden, buf.String())
+			}
+		})
+	}
+}
