@@ -74,6 +74,28 @@ func (d Dist) Typical() float64 {
 	return d.Quantile(0.5)
 }
 
+// Mean is the distribution's expected value.
+func (d Dist) Mean() float64 {
+	switch d.Shape {
+	case Uniform:
+		return (d.Min + d.Max) / 2
+	case Triangular:
+		return (d.Min + d.Mode + d.Max) / 3
+	case LogUniform:
+		if d.Max == d.Min {
+			return d.Min
+		}
+		return (d.Max - d.Min) / (math.Log(d.Max) - math.Log(d.Min))
+	case Choice:
+		s := 0.0
+		for _, v := range d.Values {
+			s += v
+		}
+		return s / float64(len(d.Values))
+	}
+	return d.Min
+}
+
 // Draw draws one value.
 func (d Dist) Draw(r *rand.Rand) float64 {
 	if d.Shape == Fixed {

@@ -79,3 +79,23 @@ func TestMaxOfGrowsWithK(t *testing.T) {
 		t.Errorf("max of no draws = %v", got)
 	}
 }
+
+func TestMean(t *testing.T) {
+	r := NewRand(9, 9)
+	for _, d := range []Dist{
+		{Shape: Uniform, Min: 1, Max: 3},
+		{Shape: Triangular, Min: 0, Mode: 1, Max: 5},
+		{Shape: LogUniform, Min: 1e-6, Max: 1e-3},
+		{Shape: Choice, Values: []float64{1, 2, 9}},
+		{Shape: Fixed, Min: 4, Max: 4},
+	} {
+		const n = 200000
+		s := 0.0
+		for range n {
+			s += d.Draw(r)
+		}
+		if got, want := s/n, d.Mean(); math.Abs(got-want) > 0.01*want {
+			t.Errorf("%v: sample mean %v, Mean %v", d.Shape, got, want)
+		}
+	}
+}

@@ -77,6 +77,7 @@ const (
 	ConsoleBaud
 	ConsoleLoglevel
 	ConsoleLineOverhead
+	WarnChars
 	PSCICPUOff
 	PSCICall
 	SDEIMask
@@ -116,6 +117,7 @@ var Specs = [NumParams]Spec{
 	ConsoleBaud:            {Name: "console_baud", Dim: DimBaud, Doc: "serial console speed (8N1: 10 bits per character)"},
 	ConsoleLoglevel:        {Name: "console_loglevel", Dim: DimLevel, Doc: "messages of a level below this are written to the console synchronously"},
 	ConsoleLineOverhead:    {Name: "console_line_overhead", Dim: DimCount, Doc: "characters per console line beyond the message (timestamp prefix, CR LF)"},
+	WarnChars:              {Name: "warn_chars", Dim: DimCount, Doc: "characters a WARN splat writes (header, registers, call trace), at KERN_WARNING"},
 	PSCICPUOff:             {Name: "psci_cpu_off_latency", Dim: DimDuration, Doc: "from a CPU_OFF call to firmware publishing the core OFF (cache maintenance dominated)"},
 	PSCICall:               {Name: "psci_call", Dim: DimDuration, Doc: "a PSCI call that returns (AFFINITY_INFO, CPU_ON): SMC round trip"},
 	SDEIMask:               {Name: "sdei_mask", Dim: DimDuration, Doc: "sdei_mask_local_cpu: a firmware call"},

@@ -95,3 +95,12 @@ func (s *Set) With(id ID, v float64) *Set {
 	c.event[id] = false
 	return &c
 }
+
+// Mean is the expected value of one use of the parameter: the distribution's
+// mean for a per-event parameter, the run's value otherwise.
+func (s *Set) Mean(id ID) float64 {
+	if s.event[id] {
+		return s.dist[id].Mean()
+	}
+	return s.val[id]
+}

@@ -1,0 +1,767 @@
+// Package timed is the timed engine: a discrete-event simulation of the
+// machine of package sim, with every step priced by a timing profile.
+//
+// The engine does not interpret programs itself. It drives sim.Machine: at
+// each event it picks the action the CPU takes at that moment among those
+// the machine says are enabled, lets the machine step, and prices the step
+// from what the machine reports (the visible instruction, the prim and its
+// arguments, the events). Each CPU has timers for the things that can happen
+// to it: its program continuing after the previous step's cost, an IPI
+// arriving, a hand-off kthread being scheduled, its stopper being reached,
+// firmware finishing CPU_OFF, an interrupts-masked fault section ending. The
+// CPU's next event is the earliest of its enabled actions' timers. Events at
+// the same instant run in CPU id order, so a run is a function of its seed.
+//
+// Waits (sim.OpWait) are no-ops here: polling loops run as written, with the
+// bound and the delay the code states. Loops that provably cannot observe a
+// change are fast-forwarded (see forward.go).
+package timed
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+
+	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
+)
+
+const never = math.MaxInt64
+
+// Engine runs timed simulations of one program in one scenario.
+type Engine struct {
+	prog     *sim.Program
+	cfg      sim.Config
+	mu       sync.Mutex
+	machines map[int]*sim.Machine // by HZ: the jiffies prim needs the sampled tick rate
+	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's condition block -> wait index
+	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
+}
+
+// New checks the program against the scenario. cfg.HZ is replaced by each
+// run's sampled HZ; cfg.Merge and cfg.AtomicWaits are turned off (every prim
+// is a priced step and loops run as written) and cfg.TraceCalls is turned
+// on (function durations are metrics).
+func New(prog *sim.Program, cfg sim.Config) (*Engine, error) {
+	cfg.Merge, cfg.AtomicWaits, cfg.TraceCalls = false, false, true
+	e := &Engine{prog: prog, cfg: cfg, machines: map[int]*sim.Machine{}, waitAt: map[[2]int32]int32{}}
+	if _, err := e.machine(250); err != nil {
+		return nil, err
+	}
+	for fi, f := range prog.Funcs {
+		for pc, in := range f.Code {
+			if in.Op != sim.OpWait {
+				continue
+			}
+			w := prog.Waits[in.Imm]
+			_ = pc
+			for i := w.CondStart; i < w.CondEnd; i++ {
+				e.waitAt[[2]int32{int32(fi), i}] = int32(in.Imm)
+			}
+		}
+	}
+	e.costs = make([]profile.ID, len(prog.Strings))
+	for i, s := range prog.Strings {
+		e.costs[i] = -1
+		if id, ok := profile.Lookup(s); ok && profile.Specs[id].Step {
+			e.costs[i] = id
+		}
+	}
+	return e, nil
+}
+
+func (e *Engine) machine(hz int) (*sim.Machine, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if m := e.machines[hz]; m != nil {
+		return m, nil
+	}
+	cfg := e.cfg
+	cfg.HZ = hz
+	m, err := sim.NewMachine(e.prog, cfg)
+	if err != nil {
+		return nil, err
+	}
+	e.machines[hz] = m
+	return m, nil
+}
+
+// Budget bounds one run.
+type Budget struct {
+	MaxTime  float64 // simulated seconds; 0 means 120
+	MaxSteps int64   // machine steps; 0 means 50,000,000
+}
+
+// Run is the record of one timed run. Times are in seconds from the run's
+// start (the boot CPU entering Entry.Boot); a negative time means never.
+type Run struct {
+	Outcome  string // relocated | returned | reset | bug | panic | unknown | hang | error | timeout
+	Message  string // what ended the run, for bug, panic, unknown, error, timeout
+	End      float64
+	Steps    int64
+	Skipped  int64 // polling-loop iterations fast-forwarded (see forward.go)
+	Relocate float64
+	Offline  []float64          // per CPU: removed from cpu_online_mask
+	Off      []float64          // per CPU: firmware published OFF
+	Enter    map[string]float64 // boot CPU's first entry of each traced function
+	Return   map[string]float64 // its return from that first call
+	Timeline *Timeline
+}
+
+// SecondariesOff is the time by which firmware reported every secondary
+// OFF, or -1.
+func (r *Run) SecondariesOff() float64 {
+	t := 0.0
+	for c := 1; c < len(r.Off); c++ {
+		if r.Off[c] < 0 {
+			return -1
+		}
+		t = max(t, r.Off[c])
+	}
+	return t
+}
+
+// Inconclusive reports whether the run ended without an answer: a budget
+// ran out, an unmodelled function was reached, or the machine failed.
+func (r *Run) Inconclusive() bool {
+	switch r.Outcome {
+	case "timeout", "unknown", "error":
+		return true
+	}
+	return false
+}
+
+// run is the state of one timed run.
+type run struct {
+	e     *Engine
+	m     *sim.Machine
+	st    *sim.State
+	set   *profile.Set
+	r     *rand.Rand
+	n     int
+	busy  bool
+	now   int64
+	phase int64 // tick phase: jiffies count from -phase
+	q     *queue
+
+	runAt     []int64 // when the CPU's program may continue
+	saved     []int64 // runAt when an interrupt handler was entered
+	irqAt     []int64 // [cpu*NumIPIs+ipi]: arrival of a pending IPI
+	handoffAt []int64 // when the hand-off kthread runs on this CPU
+	back      []int64 // hand-off caller: from the kthread running to the caller continuing
+	fwAt      []int64
+	releaseAt []int64
+	slowOff   []float64 // FaultSlowCPUOff latency (seconds; 0 none, -1 profile's)
+
+	smAt    int64
+	smParts []int32
+	waiters []int32 // blocked on a condition other CPUs change (RCU, hand-off, stop_machine)
+	waiting []bool
+
+	res      sim.StepResult
+	probeRes sim.StepResult
+	acts     []sim.Action
+	steps    int64
+	skipped  int64 // loop iterations fast-forwarded
+	maxTime  int64
+	ff       forward
+
+	// metrics
+	trace   map[int32]string // traced function index -> name
+	depth   int
+	entered map[string]int // depth of the first call of each traced function
+	out     *Run
+	tl      *timelineRec
+}
+
+func (e *Engine) newRun(set *profile.Set, r *rand.Rand, trace []string, timeline bool) (*run, error) {
+	hz := int(math.Round(set.Value(profile.HZ)))
+	m, err := e.machine(hz)
+	if err != nil {
+		return nil, err
+	}
+	n := m.NumCPUs()
+	ru := &run{e: e, m: m, st: m.Initial(), set: set, r: r, n: n, busy: e.cfg.Load == sim.LoadBusy,
+		q:     newQueue(n + 1),
+		runAt: make([]int64, n), saved: make([]int64, n), irqAt: make([]int64, n*sim.NumIPIs),
+		handoffAt: make([]int64, n), back: make([]int64, n), fwAt: make([]int64, n),
+		releaseAt: make([]int64, n), slowOff: make([]float64, n), smAt: never, waiting: make([]bool, n),
+		trace: map[int32]string{}, entered: map[string]int{},
+		out: &Run{Relocate: -1, Offline: make([]float64, n), Off: make([]float64, n),
+			Enter: map[string]float64{}, Return: map[string]float64{}},
+	}
+	for i := range n {
+		ru.out.Offline[i], ru.out.Off[i] = -1, -1
+		ru.handoffAt[i], ru.fwAt[i], ru.releaseAt[i] = never, never, never
+	}
+	for i := range ru.irqAt {
+		ru.irqAt[i] = never
+	}
+	for _, name := range trace {
+		if fi := e.prog.FuncIndex(name); fi >= 0 {
+			ru.trace[int32(fi)] = name
+		}
+	}
+	// The boot CPU starts settled at its first visible action: the calls
+	// on its stack were entered at time zero.
+	boot := &ru.st.CPUs[0]
+	ru.depth = len(boot.Frames)
+	for d, fr := range boot.Frames {
+		if name, ok := ru.trace[fr.Func]; ok {
+			if _, seen := ru.entered[name]; !seen {
+				ru.entered[name] = d + 1
+				ru.out.Enter[name] = 0
+			}
+		}
+	}
+	ru.phase = int64(r.Float64() * set.Jiffy() * 1e9)
+	for _, f := range e.cfg.Faults {
+		switch f.Kind {
+		case sim.FaultIRQsMasked:
+			d := f.For.Seconds()
+			if d <= 0 {
+				d = set.Draw(profile.FaultIRQsMasked, r)
+			}
+			ru.releaseAt[f.CPU] = ns(d)
+		case sim.FaultSlowCPUOff:
+			ru.slowOff[f.CPU] = f.For.Seconds()
+			if ru.slowOff[f.CPU] <= 0 {
+				ru.slowOff[f.CPU] = -1
+			}
+		}
+	}
+	if timeline {
+		ru.tl = newTimelineRec(n)
+		for c := range n {
+			ru.tl.set(c, 0, ru.state(c))
+		}
+	}
+	return ru, nil
+}
+
+func ns(sec float64) int64 {
+	if sec <= 0 {
+		return 0
+	}
+	if sec > 1e9 {
+		return never / 2
+	}
+	return int64(math.Round(sec * 1e9))
+}
+
+func secs(t int64) float64 { return float64(t) / 1e9 }
+
+// do runs to the end or the budget.
+func (ru *run) do(b Budget) *Run {
+	maxTime := ns(b.MaxTime)
+	if b.MaxTime <= 0 {
+		maxTime = ns(120)
+	}
+	ru.maxTime = maxTime
+	maxSteps := b.MaxSteps
+	if maxSteps <= 0 {
+		maxSteps = 50_000_000
+	}
+	for c := range ru.n {
+		ru.plan(c)
+	}
+	for ru.st.End == sim.Running {
+		c, t, ok := ru.q.pop()
+		if !ok {
+			ru.m.Hang(ru.st, &ru.res)
+			ru.events(-1)
+			break
+		}
+		if t > maxTime {
+			ru.out.Outcome, ru.out.Message = "timeout", fmt.Sprintf("simulated time budget of %gs exhausted", secs(maxTime))
+			ru.now = maxTime
+			break
+		}
+		ru.now = t
+		ru.st.Now = t + ru.phase
+		if c == ru.n {
+			ru.rendezvous()
+			continue
+		}
+		ru.stepCPU(c)
+		if ru.steps > maxSteps {
+			ru.out.Outcome, ru.out.Message = "timeout", fmt.Sprintf("step budget of %d machine steps exhausted", maxSteps)
+			break
+		}
+	}
+	return ru.finish()
+}
+
+func (ru *run) finish() *Run {
+	out := ru.out
+	out.End = secs(ru.now)
+	out.Steps = ru.steps
+	out.Skipped = ru.skipped
+	if out.Outcome == "" {
+		out.Outcome = ru.st.End.String()
+		for _, ev := range ru.res.Events {
+			if ev.Msg != "" && (ev.Kind == sim.EvBug || ev.Kind == sim.EvPanic || ev.Kind == sim.EvUnknown || ev.Kind == sim.EvError) {
+				out.Message = ev.Msg
+			}
+		}
+	}
+	if ru.st.End == sim.Relocated {
+		// Firmware finishes a CPU_OFF already under way whatever the old
+		// kernel's memory holds: count those CPUs OFF when it does.
+		for c := range ru.n {
+			if ru.st.CPUs[c].PSCI == sim.PowerInCPUOff && ru.fwAt[c] != never && out.Off[c] < 0 {
+				out.Off[c] = secs(ru.fwAt[c])
+				if ru.tl != nil {
+					ru.tl.set(c, ru.fwAt[c], "off")
+				}
+			}
+		}
+	}
+	if ru.tl != nil {
+		end := max(ru.now, ns(ru.out.Relocate))
+		for c := range ru.n {
+			if out.Off[c] >= 0 {
+				end = max(end, ns(out.Off[c]))
+			}
+		}
+		out.Timeline = ru.tl.finish(end, ru.out.Relocate)
+	}
+	return out
+}
+
+// due is when action a of CPU c would happen.
+func (ru *run) due(c int, a sim.Action) int64 {
+	switch a.Kind {
+	case sim.ActFirmware:
+		if ru.fwAt[c] == never {
+			return ru.now
+		}
+		return ru.fwAt[c]
+	case sim.ActRelease:
+		return ru.releaseAt[c]
+	case sim.ActStopperRun:
+		return max(ru.smAt, ru.runAt[c])
+	case sim.ActIRQ:
+		return ru.irqDue(c)
+	case sim.ActPreempt:
+		if a.Arg == 0 {
+			return max(ru.handoffAt[c], ru.runAt[c])
+		}
+		if ru.smAt == never {
+			return never
+		}
+		return max(ru.smAt, ru.runAt[c])
+	case sim.ActRun:
+		cpu := &ru.st.CPUs[c]
+		if fr := &cpu.Frames[len(cpu.Frames)-1]; ru.e.prog.Funcs[fr.Func].Code[fr.PC].Op == sim.OpPrim &&
+			sim.Prim(ru.e.prog.Funcs[fr.Func].Code[fr.PC].Sub) == sim.PrimIdleWait {
+			// wfi woken by an interrupt it cannot take
+			return max(ru.irqDue(c), ru.runAt[c])
+		}
+		return ru.runAt[c]
+	}
+	return never
+}
+
+// irqDue is the arrival of the earliest pending IPI of c.
+func (ru *run) irqDue(c int) int64 {
+	t := int64(never)
+	p := ru.st.CPUs[c].Pending
+	for i := range sim.NumIPIs {
+		if p&(1<<i) != 0 {
+			t = min(t, ru.irqAt[c*sim.NumIPIs+i])
+		}
+	}
+	return t
+}
+
+// choose picks the action c takes now: the enabled action that is due
+// earliest; among equally due ones, firmware and fault ends first, then
+// interrupts, then preemption, then the program itself.
+func (ru *run) choose(c int) (sim.Action, int64, bool) {
+	ru.acts = ru.m.Actions(ru.st, c, ru.acts[:0])
+	best, bt := sim.Action{}, int64(never)
+	for _, a := range ru.acts {
+		if a.Kind == sim.ActExpire {
+			continue
+		}
+		if t := ru.due(c, a); t < bt || (t == bt && rank(a) < rank(best)) {
+			best, bt = a, t
+		}
+	}
+	return best, bt, bt != never
+}
+
+func rank(a sim.Action) int {
+	switch a.Kind {
+	case sim.ActFirmware:
+		return 0
+	case sim.ActRelease:
+		return 1
+	case sim.ActStopperRun:
+		return 2
+	case sim.ActIRQ:
+		return 3
+	case sim.ActPreempt:
+		return 5 - int(a.Arg)
+	}
+	return 6
+}
+
+// plan schedules c's next event, or records it as blocked.
+func (ru *run) plan(c int) {
+	_, t, ok := ru.choose(c)
+	if !ok {
+		ru.q.remove(c)
+		switch ru.m.Blocked(ru.st, c) {
+		case sim.BlockRCU, sim.BlockHandoff, sim.BlockWait:
+			if !ru.waiting[c] {
+				ru.waiting[c] = true
+				ru.waiters = append(ru.waiters, int32(c))
+			}
+		}
+		return
+	}
+	ru.q.set(c, max(t, ru.now))
+}
+
+// stepCPU performs c's due action.
+func (ru *run) stepCPU(c int) {
+	a, t, ok := ru.choose(c)
+	if !ok {
+		ru.plan(c)
+		return
+	}
+	if t > ru.now {
+		ru.q.set(c, t)
+		return
+	}
+	cpu := &ru.st.CPUs[c]
+	var pre preStep
+	if len(cpu.Frames) > 0 {
+		fr := &cpu.Frames[len(cpu.Frames)-1]
+		pre.phase = fr.Phase
+		pre.depth = len(cpu.Frames)
+		pre.inIRQ = sim.ContextOf(cpu) == sim.ExecIRQ
+	}
+	if a.Kind == sim.ActRun && ru.ff.try(ru, c) {
+		return
+	}
+	ru.m.Step(ru.st, a, &ru.res)
+	ru.steps++
+	ru.after(c, a, pre)
+}
+
+// preStep is what the engine notes about a CPU before it steps.
+type preStep struct {
+	phase uint8
+	depth int
+	inIRQ bool
+}
+
+// after prices the step c just took, applies its events and plans the CPUs
+// it affected.
+func (ru *run) after(c int, a sim.Action, pre preStep) {
+	cost, sleep := ru.price(c, a, pre)
+	ru.ff.observe(ru, c, a)
+	cpu := &ru.st.CPUs[c]
+	switch {
+	case a.Kind == sim.ActIRQ:
+		ru.saved[c] = ru.runAt[c]
+		ru.runAt[c] = ru.now + cost
+	case pre.inIRQ && sim.ContextOf(cpu) != sim.ExecIRQ && sim.ContextOf(cpu) != sim.ExecStopper:
+		// the handler returned: the interrupted wait or sleep goes on
+		ru.runAt[c] = max(ru.now+cost, ru.saved[c])
+	default:
+		ru.runAt[c] = ru.now + cost
+	}
+	_ = sleep
+	ru.events(c)
+	if a.Kind == sim.ActRun && ru.res.Visible && ru.res.Op == sim.OpPrim {
+		ru.special(c, pre)
+	}
+	if ru.tl != nil {
+		ru.tl.set(c, ru.now, ru.state(c))
+	}
+	ru.plan(c)
+	if len(ru.waiters) > 0 {
+		ws := ru.waiters
+		ru.waiters = nil
+		for _, w := range ws {
+			ru.waiting[w] = false
+		}
+		for _, w := range ws {
+			if int(w) != c {
+				ru.plan(int(w))
+			}
+		}
+	}
+}
+
+// special handles prims that start something other CPUs take part in.
+func (ru *run) special(c int, pre preStep) {
+	cpu := &ru.st.CPUs[c]
+	switch ru.res.Prim {
+	case sim.PrimStopMachine:
+		if pre.phase != 0 || !ru.st.SM.Active || int(ru.st.SM.Caller) != c {
+			return
+		}
+		ru.smParts = ru.smParts[:0]
+		k, kb := 0, 0
+		for i := range ru.st.CPUs {
+			if ru.st.CPUs[i].Flags&sim.FlagSMPart != 0 {
+				ru.smParts = append(ru.smParts, int32(i))
+				k++
+				if ru.isBusy(i) {
+					kb++
+				}
+			}
+		}
+		s := ru.set
+		d := s.Draw(profile.StopMachineBase, ru.r) + float64(k)*s.Value(profile.StopMachinePerCPU)
+		d += profile.MaxOfMixture(s.Value(profile.BusyNonpreemptFraction), s.Dist(profile.BusyNonpreemptResidual), kb, ru.r)
+		ru.smAt = ru.now + ns(d)
+		ru.q.set(ru.n, ru.smAt)
+	case sim.PrimSchedHandoff:
+		t := int(ru.res.Args[0])
+		if pre.phase != 0 || t == c || t >= ru.n || len(cpu.Frames) == 0 || cpu.Frames[len(cpu.Frames)-1].Phase != 1 {
+			return
+		}
+		var rt float64
+		if ru.isBusy(t) {
+			rt = ru.set.Draw(profile.SchedHandoffBusy, ru.r) +
+				profile.MaxOfMixture(ru.set.Value(profile.BusyNonpreemptFraction), ru.set.Dist(profile.BusyNonpreemptResidual), 1, ru.r)
+		} else {
+			rt = ru.set.Draw(profile.SchedHandoffIdle, ru.r)
+		}
+		fwd := ns(rt / 2)
+		ru.handoffAt[t] = ru.now + fwd
+		ru.back[c] = ns(rt) - fwd
+		ru.plan(t)
+	}
+}
+
+// isBusy says CPU c is running the scenario's workload: a secondary of a busy
+// scenario, online, in task context in its task loop.
+func (ru *run) isBusy(c int) bool {
+	if !ru.busy || c == 0 {
+		return false
+	}
+	cpu := &ru.st.CPUs[c]
+	if cpu.Flags&sim.FlagOnline == 0 || cpu.PSCI != sim.PowerOn || len(cpu.Frames) == 0 || sim.ContextOf(cpu) != sim.ExecTask {
+		return false
+	}
+	fr := &cpu.Frames[len(cpu.Frames)-1]
+	in := &ru.e.prog.Funcs[fr.Func].Code[fr.PC]
+	return in.Op == sim.OpPrim && sim.Prim(in.Sub) == sim.PrimIdleWait
+}
+
+// events applies the events of the last step (c is the CPU that stepped, -1
+// for a hang).
+func (ru *run) events(c int) {
+	for i := range ru.res.Events {
+		ev := &ru.res.Events[i]
+		switch ev.Kind {
+		case sim.EvIPISent:
+			t := int(ev.Target)
+			ru.deliver(t, int(ev.Val))
+		case sim.EvOnline:
+			if ev.Val == 0 && ru.out.Offline[ev.Target] < 0 {
+				ru.out.Offline[ev.Target] = secs(ru.now)
+			}
+		case sim.EvCPUOff:
+			if ev.Val == 0 {
+				var d float64
+				switch s := ru.slowOff[ev.CPU]; {
+				case s > 0:
+					d = s
+				case s < 0:
+					d = ru.set.Draw(profile.FaultSlowCPUOff, ru.r)
+				default:
+					d = ru.set.Draw(profile.PSCICPUOff, ru.r)
+				}
+				ru.fwAt[ev.CPU] = ru.runAt[ev.CPU] + ns(d)
+				for ipi := range sim.NumIPIs {
+					ru.irqAt[int(ev.CPU)*sim.NumIPIs+ipi] = never
+				}
+			}
+		case sim.EvOffPublished:
+			if ru.out.Off[ev.CPU] < 0 {
+				ru.out.Off[ev.CPU] = secs(ru.now)
+			}
+			ru.fwAt[ev.CPU] = never
+		case sim.EvCPUOn:
+			if ev.Val == 0 {
+				ru.fwAt[ev.Target] = ru.now + ns(ru.set.Draw(profile.PSCICall, ru.r))
+				ru.plan(int(ev.Target))
+			}
+		case sim.EvKthreadRan:
+			w := int(ev.Target)
+			ru.handoffAt[ev.CPU] = never
+			ru.runAt[w] = max(ru.runAt[w], ru.now+ru.back[w])
+			ru.plan(w)
+		case sim.EvStopMachineDone:
+			caller := int(ev.Target)
+			ru.smAt = never
+			ru.q.remove(ru.n)
+			ru.runAt[caller] = max(ru.runAt[caller], ru.now+ns(ru.set.Draw(profile.VisibleStep, ru.r)))
+			for _, p := range ru.smParts {
+				if int(p) != c {
+					if ru.tl != nil {
+						ru.tl.set(int(p), ru.now, ru.state(int(p)))
+					}
+					ru.plan(int(p))
+				}
+			}
+		case sim.EvCall:
+			if ev.CPU == 0 {
+				ru.depth++
+				if name, ok := ru.trace[int32(ev.Val)]; ok {
+					if _, seen := ru.entered[name]; !seen {
+						ru.entered[name] = ru.depth
+						ru.out.Enter[name] = secs(ru.runAt[0])
+					}
+				}
+			}
+		case sim.EvReturn:
+			if ev.CPU == 0 {
+				if name, ok := ru.trace[int32(ev.Val)]; ok && ru.entered[name] == ru.depth {
+					if _, done := ru.out.Return[name]; !done {
+						ru.out.Return[name] = secs(ru.runAt[0])
+					}
+				}
+				ru.depth--
+			}
+		case sim.EvRelocate:
+			ru.out.Relocate = secs(ru.runAt[ev.CPU])
+			if ru.tl != nil {
+				ru.tl.relocate = ru.out.Relocate
+			}
+		}
+	}
+}
+
+// deliver schedules the arrival of IPI ipi at CPU t.
+func (ru *run) deliver(t, ipi int) {
+	s := ru.set
+	d := s.Draw(profile.IPILatency, ru.r)
+	cpu := &ru.st.CPUs[t]
+	if len(cpu.Frames) > 0 {
+		fr := &cpu.Frames[len(cpu.Frames)-1]
+		in := &ru.e.prog.Funcs[fr.Func].Code[fr.PC]
+		if in.Op == sim.OpPrim && sim.Prim(in.Sub) == sim.PrimIdleWait && !ru.isBusy(t) {
+			d += s.Draw(profile.WFIWakeup, ru.r)
+		}
+	}
+	if ru.isBusy(t) {
+		d += profile.MaxOfMixture(s.Value(profile.BusyIRQOffFraction), s.Dist(profile.BusyIRQOffResidual), 1, ru.r)
+	}
+	at := ru.now + ns(d)
+	i := t*sim.NumIPIs + ipi
+	if ru.irqAt[i] == never || ru.irqAt[i] < ru.runAt[t]-never/2 {
+		ru.irqAt[i] = at
+	} else {
+		ru.irqAt[i] = min(ru.irqAt[i], at)
+	}
+	ru.plan(t)
+}
+
+// rendezvous: every participant of the running stop_machine that is at a
+// preemption point enters its stopper now; the rest enter when they reach
+// one. The rendezvous time already includes the wait for the slowest CPU
+// (drawn analytically as a maximum over the participants).
+func (ru *run) rendezvous() {
+	for _, p := range ru.smParts {
+		c := int(p)
+		cpu := &ru.st.CPUs[c]
+		if cpu.Stopper != 0 || cpu.Flags&sim.FlagSMPart == 0 {
+			continue
+		}
+		ru.acts = ru.m.Actions(ru.st, c, ru.acts[:0])
+		for _, a := range ru.acts {
+			if a.Kind == sim.ActPreempt && a.Arg == 1 {
+				ru.m.Step(ru.st, a, &ru.res)
+				ru.steps++
+				ru.q.remove(c)
+				if ru.tl != nil {
+					ru.tl.set(c, ru.now, "stopper")
+				}
+				break
+			}
+		}
+	}
+	if t := int(ru.st.SM.Target); ru.st.SM.Active {
+		ru.plan(t)
+	}
+	for _, p := range ru.smParts {
+		if ru.st.CPUs[p].Stopper == 0 {
+			ru.plan(int(p))
+		}
+	}
+}
+
+// state names what CPU c is doing, for timelines.
+func (ru *run) state(c int) string {
+	cpu := &ru.st.CPUs[c]
+	online := cpu.Flags&sim.FlagOnline != 0
+	switch ru.m.ExecOf(cpu) {
+	case sim.ExecOff:
+		return "off"
+	case sim.ExecFirmware:
+		return "firmware"
+	case sim.ExecParked:
+		return "parked"
+	case sim.ExecStopper:
+		return "stopper"
+	case sim.ExecDone:
+		return "idle"
+	case sim.ExecIRQ:
+		if online {
+			return "ipi"
+		}
+		return "stopping"
+	}
+	if c != 0 && !online {
+		return "stopping"
+	}
+	fr := &cpu.Frames[len(cpu.Frames)-1]
+	if in := &ru.e.prog.Funcs[fr.Func].Code[fr.PC]; in.Op == sim.OpPrim && sim.Prim(in.Sub) == sim.PrimIdleWait {
+		if ru.busy && c != 0 {
+			return "running"
+		}
+		return "idle"
+	}
+	return "running"
+}
+
+// consoleChars estimates the characters a printk format produces: each
+// conversion prints a short number.
+func consoleChars(format string) int {
+	n := 0
+	for i := 0; i < len(format); i++ {
+		ch := format[i]
+		switch {
+		case ch == '\001' && i+1 < len(format): // KERN_<LEVEL> prefix
+			i++
+		case ch == '%' && i+1 < len(format) && format[i+1] == '%':
+			n++
+			i++
+		case ch == '%':
+			j := i + 1
+			for j < len(format) && strings.IndexByte("diouxXscpluhzt0123456789.-+# *", format[j]) >= 0 {
+				if strings.IndexByte("diouxXscp", format[j]) >= 0 {
+					break
+				}
+				j++
+			}
+			i = j
+			n += 2
+		case ch == '\n':
+		default:
+			n++
+		}
+	}
+	return n
+}

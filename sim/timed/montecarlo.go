@@ -1,0 +1,263 @@
+package timed
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
+)
+
+// Options configures a Monte Carlo evaluation.
+type Options struct {
+	Runs int    // number of runs; 0 means 100
+	Seed uint64 // the seed; run i samples its parameters from stream 2i and its event draws from stream 2i+1
+	// Origin names a function whose first entry on the boot CPU is time zero
+	// of the time metrics (secondaries_off, relocation, per-CPU times);
+	// empty means the start of the run. Runs that never enter it count as
+	// never reaching those events.
+	Origin string
+	// Functions are functions whose duration on the boot CPU (first entry to
+	// its return) is a metric named "func:<name>". machine_shutdown, when
+	// the program has it, is always measured, as the metric machine_shutdown.
+	Functions []string
+	PerCPU    bool // add per-CPU metrics cpu<n>_offline and cpu<n>_off
+	Budget    Budget
+	Timeline  bool // record the timeline of run 0
+	// Workers runs that many runs in parallel; 0 means GOMAXPROCS. Results
+	// do not depend on it.
+	Workers int
+}
+
+// Metric is a named measurement summarised over the runs.
+type Metric struct {
+	Name  string       `json:"name"`
+	Value Distribution `json:"value"`
+	Doc   string       `json:"doc"`
+}
+
+// OutcomeCount is how many runs ended one way.
+type OutcomeCount struct {
+	Outcome string `json:"outcome"`
+	Runs    int    `json:"runs"`
+	Example string `json:"example,omitempty"` // the message of the first such run
+}
+
+// Result is a Monte Carlo evaluation.
+type Result struct {
+	Profile      string         `json:"profile"`
+	CalibratedOn []string       `json:"calibrated_on"`
+	Seed         uint64         `json:"seed"`
+	Runs         int            `json:"runs"`
+	Origin       string         `json:"origin"`
+	Metrics      []Metric       `json:"metrics"`
+	Outcomes     []OutcomeCount `json:"outcomes"`
+	Inconclusive int            `json:"inconclusive"` // runs that hit a budget, an unmodelled function or a machine error
+	Steps        int64          `json:"steps"`        // machine steps over all runs
+	Skipped      int64          `json:"skipped"`      // loop iterations fast-forwarded over all runs
+	Timeline     *Timeline      `json:"timeline,omitempty"`
+}
+
+// Metric returns the named metric.
+func (r *Result) Metric(name string) (Distribution, bool) {
+	for _, m := range r.Metrics {
+		if m.Name == name {
+			return m.Value, true
+		}
+	}
+	return Distribution{}, false
+}
+
+// Evaluate runs prog in scenario cfg opt.Runs times with parameters sampled
+// from prof, and summarises the metrics.
+func Evaluate(prog *sim.Program, cfg sim.Config, prof *profile.Profile, opt Options) (*Result, error) {
+	e, err := New(prog, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return e.Evaluate(prof, opt)
+}
+
+// Evaluate is the Monte Carlo evaluation on e.
+func (e *Engine) Evaluate(prof *profile.Profile, opt Options) (*Result, error) {
+	if opt.Runs <= 0 {
+		opt.Runs = 100
+	}
+	trace := e.traced(opt)
+	// Build the machines of every HZ the profile can sample before going
+	// parallel: the cache is not locked.
+	for _, hz := range hzValues(prof) {
+		if _, err := e.machine(hz); err != nil {
+			return nil, err
+		}
+	}
+	runs := make([]*Run, opt.Runs)
+	errs := make([]error, opt.Runs)
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, opt.Runs)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				runs[i], errs[i] = e.RunOne(prof, opt.Seed, i, trace, opt.Budget, opt.Timeline && i == 0)
+			}
+		}()
+	}
+	for i := range opt.Runs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return e.summarise(prof, opt, runs), nil
+}
+
+// RunOne performs run i of seed: parameters sampled from stream 2i, event
+// draws from stream 2i+1.
+func (e *Engine) RunOne(prof *profile.Profile, seed uint64, i int, trace []string, b Budget, timeline bool) (*Run, error) {
+	set := prof.Sample(profile.NewRand(seed, 2*uint64(i)))
+	return e.RunSet(set, profile.NewRand(seed, 2*uint64(i)+1), trace, b, timeline)
+}
+
+// RunSet performs one run with a given parameter set and event generator.
+func (e *Engine) RunSet(set *profile.Set, r *rand.Rand, trace []string, b Budget, timeline bool) (*Run, error) {
+	ru, err := e.newRun(set, r, trace, timeline)
+	if err != nil {
+		return nil, err
+	}
+	return ru.do(b), nil
+}
+
+func hzValues(p *profile.Profile) []int {
+	prm := &p.Params[profile.HZ]
+	var v []int
+	switch prm.Shape {
+	case profile.Choice:
+		for _, x := range prm.Values {
+			v = append(v, int(x+0.5))
+		}
+	case profile.Fixed:
+		v = append(v, int(prm.Min+0.5))
+	}
+	return v
+}
+
+func (e *Engine) traced(opt Options) []string {
+	t := []string{"machine_shutdown"}
+	if opt.Origin != "" {
+		t = append(t, opt.Origin)
+	}
+	t = append(t, opt.Functions...)
+	slices.Sort(t)
+	return slices.Compact(t)
+}
+
+func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Result {
+	res := &Result{Profile: prof.Name, CalibratedOn: prof.CalibratedOn, Seed: opt.Seed, Runs: len(runs), Origin: opt.Origin}
+	type acc struct {
+		vals  []float64
+		never int
+		doc   string
+	}
+	metrics := map[string]*acc{}
+	add := func(name, doc string, v float64, ok bool) {
+		a := metrics[name]
+		if a == nil {
+			a = &acc{doc: doc}
+			metrics[name] = a
+		}
+		if ok {
+			a.vals = append(a.vals, v)
+		} else {
+			a.never++
+		}
+	}
+	outcomes := map[string]*OutcomeCount{}
+	hasShutdown := e.prog.FuncIndex("machine_shutdown") >= 0
+	n := e.cfg.CPUs
+	for _, r := range runs {
+		res.Steps += r.Steps
+		res.Skipped += r.Skipped
+		if r.Inconclusive() {
+			res.Inconclusive++
+		}
+		oc := outcomes[r.Outcome]
+		if oc == nil {
+			oc = &OutcomeCount{Outcome: r.Outcome, Example: r.Message}
+			outcomes[r.Outcome] = oc
+		}
+		oc.Runs++
+
+		dur := func(f string) (float64, bool) {
+			in, ok1 := r.Enter[f]
+			out, ok2 := r.Return[f]
+			return out - in, ok1 && ok2
+		}
+		if hasShutdown {
+			v, ok := dur("machine_shutdown")
+			add("machine_shutdown", "boot CPU: machine_shutdown entry to return", v, ok)
+		}
+		for _, f := range opt.Functions {
+			v, ok := dur(f)
+			add("func:"+f, "boot CPU: "+f+" first entry to its return", v, ok)
+		}
+		origin, haveOrigin := 0.0, true
+		if opt.Origin != "" {
+			origin, haveOrigin = r.Enter[opt.Origin]
+		}
+		at := func(t float64) (float64, bool) { return t - origin, haveOrigin && t >= 0 }
+		v, ok := at(r.SecondariesOff())
+		add("secondaries_off", "until firmware reports every secondary OFF", v, ok)
+		v, ok = at(r.Relocate)
+		add("relocation", "until the relocation stub starts", v, ok)
+		if opt.PerCPU {
+			for c := 1; c < n; c++ {
+				v, ok := at(r.Offline[c])
+				add(fmt.Sprintf("cpu%d_offline", c), fmt.Sprintf("until CPU %d leaves cpu_online_mask", c), v, ok)
+				v, ok = at(r.Off[c])
+				add(fmt.Sprintf("cpu%d_off", c), fmt.Sprintf("until firmware reports CPU %d OFF", c), v, ok)
+			}
+		}
+		if r.Timeline != nil {
+			res.Timeline = r.Timeline
+		}
+	}
+	for name, a := range metrics {
+		res.Metrics = append(res.Metrics, Metric{Name: name, Value: Summarise(a.vals, a.never), Doc: a.doc})
+	}
+	sort.Slice(res.Metrics, func(i, j int) bool { return metricLess(res.Metrics[i].Name, res.Metrics[j].Name) })
+	for _, oc := range outcomes {
+		res.Outcomes = append(res.Outcomes, *oc)
+	}
+	sort.Slice(res.Outcomes, func(i, j int) bool { return res.Outcomes[i].Outcome < res.Outcomes[j].Outcome })
+	return res
+}
+
+// metricLess orders metrics by name, with per-CPU metrics in CPU order.
+func metricLess(a, b string) bool {
+	var ca, cb int
+	var sa, sb string
+	na, _ := fmt.Sscanf(a, "cpu%d_%s", &ca, &sa)
+	nb, _ := fmt.Sscanf(b, "cpu%d_%s", &cb, &sb)
+	if na == 2 && nb == 2 {
+		if ca != cb {
+			return ca < cb
+		}
+		return sa < sb
+	}
+	return a < b
+}

@@ -1,0 +1,264 @@
+package timed
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
+)
+
+func evaluate(t testing.TB, prog *sim.Program, cfg sim.Config, prof *profile.Profile, opt Options) *Result {
+	t.Helper()
+	res, err := Evaluate(prog, cfg, prof, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func metric(t testing.TB, r *Result, name string) Distribution {
+	t.Helper()
+	d, ok := r.Metric(name)
+	if !ok {
+		t.Fatalf("no metric %s", name)
+	}
+	return d
+}
+
+const ms = 1e-3
+
+// Sequential hotplug grows linearly with the number of CPUs: one grace
+// period and one stop_machine per CPU, one more grace period for the first.
+func TestHotplugLinear(t *testing.T) {
+	med := map[int]float64{}
+	for _, n := range []int{2, 4, 8, 16} {
+		res := evaluate(t, hotplugProgram(), sim.Config{CPUs: n}, profile.Default(), Options{Runs: 40, Seed: 3})
+		d := metric(t, res, "machine_shutdown")
+		if d.Never != 0 {
+			t.Fatalf("N=%d: %d runs never returned (outcomes %+v)", n, d.Never, res.Outcomes)
+		}
+		med[n] = d.Median
+		t.Logf("N=%2d machine_shutdown median %.1f ms [p5 %.1f, p95 %.1f]", n, d.Median/ms, d.P5/ms, d.P95/ms)
+	}
+	first := med[2]
+	if first < 25*ms || first > 40*ms {
+		t.Errorf("N=2 (one CPU, with the extra grace period) = %.1f ms, want 25-40", first/ms)
+	}
+	per1 := (med[8] - med[4]) / 4
+	per2 := (med[16] - med[8]) / 8
+	for _, per := range []float64{per1, per2} {
+		if per < 14*ms || per > 24*ms {
+			t.Errorf("per-CPU increment %.1f ms, want 14-24 (linear in N)", per/ms)
+		}
+	}
+	if math.Abs(per2-per1) > 0.2*per1 {
+		t.Errorf("per-CPU increment changes from %.1f to %.1f ms: not linear", per1/ms, per2/ms)
+	}
+}
+
+// An IPI-based stop takes about the same time whatever the number of CPUs:
+// the stops run in parallel.
+func TestIPIStopNearConstant(t *testing.T) {
+	var meds []float64
+	for _, n := range []int{2, 16, 64} {
+		res := evaluate(t, ipiStopProgram(), sim.Config{CPUs: n}, profile.Default(), Options{Runs: 40, Seed: 5})
+		d := metric(t, res, "machine_shutdown")
+		if d.Never != 0 {
+			t.Fatalf("N=%d: %d runs never returned", n, d.Never)
+		}
+		t.Logf("N=%2d machine_shutdown median %.3f ms, p95 %.3f ms", n, d.Median/ms, d.P95/ms)
+		if d.P95 > 2*ms {
+			t.Errorf("N=%d: p95 %.3f ms, want under 2 ms", n, d.P95/ms)
+		}
+		meds = append(meds, d.Median)
+	}
+	if meds[2] > 4*meds[0]+0.2*ms {
+		t.Errorf("N=64 median %.3f ms vs N=2 %.3f ms: grows with N", meds[2]/ms, meds[0]/ms)
+	}
+}
+
+// The same seed gives byte-identical results, whatever the parallelism.
+func TestDeterministic(t *testing.T) {
+	for _, prog := range []*sim.Program{hotplugProgram(), ipiStopProgram()} {
+		var out [][]byte
+		for _, workers := range []int{1, 1, 3} {
+			res := evaluate(t, prog, sim.Config{CPUs: 6, Load: sim.LoadBusy}, profile.Default(),
+				Options{Runs: 20, Seed: 42, PerCPU: true, Timeline: true, Workers: workers})
+			js, err := json.Marshal(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, js)
+		}
+		if !bytes.Equal(out[0], out[1]) || !bytes.Equal(out[0], out[2]) {
+			t.Error("same seed, different results")
+		}
+		other := evaluate(t, prog, sim.Config{CPUs: 6, Load: sim.LoadBusy}, profile.Default(),
+			Options{Runs: 20, Seed: 43, PerCPU: true, Timeline: true})
+		js, _ := json.Marshal(other)
+		if bytes.Equal(out[0], js) {
+			t.Error("seeds 42 and 43 gave identical results")
+		}
+	}
+}
+
+// Changing a profile range moves the distribution by what the model says.
+func TestProfileRangeMovesDistribution(t *testing.T) {
+	base := profile.Default()
+	slow, err := profile.Parse("slow-rcu.yaml", []byte(`name: slow-rcu
+extends: generic-arm64-server
+params:
+  rcu_gp_idle:
+    unit: ms
+    min: 30
+    max: 40
+    vary: event
+    assumption: true
+    reason: test
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	opt := Options{Runs: 40, Seed: 9}
+	a := metric(t, evaluate(t, hotplugProgram(), sim.Config{CPUs: n}, base, opt), "machine_shutdown")
+	b := metric(t, evaluate(t, hotplugProgram(), sim.Config{CPUs: n}, slow, opt), "machine_shutdown")
+	// n-1 CPUs, one grace period each plus one extra: n grace periods,
+	// each 35-14.05 ms longer on average.
+	want := float64(n) * (35 - 14.05) * ms
+	if got := b.Median - a.Median; math.Abs(got-want) > 0.1*want {
+		t.Errorf("median moved by %.1f ms, want about %.1f", got/ms, want/ms)
+	}
+	if b.P5 <= a.P95 {
+		t.Errorf("distributions overlap: base p95 %.1f ms, slow p5 %.1f ms", a.P95/ms, b.P5/ms)
+	}
+}
+
+// Busy secondaries slow the hotplug path down: grace periods and
+// stop_machine wait for non-preemptible sections.
+func TestBusySlower(t *testing.T) {
+	idle := metric(t, evaluate(t, hotplugProgram(), sim.Config{CPUs: 16}, profile.Default(), Options{Runs: 30, Seed: 2}), "machine_shutdown")
+	busy := metric(t, evaluate(t, hotplugProgram(), sim.Config{CPUs: 16, Load: sim.LoadBusy}, profile.Default(), Options{Runs: 30, Seed: 2}), "machine_shutdown")
+	t.Logf("N=16 idle median %.1f ms, busy median %.1f ms", idle.Median/ms, busy.Median/ms)
+	if busy.Median < idle.Median*1.1 {
+		t.Errorf("busy %.1f ms not slower than idle %.1f ms", busy.Median/ms, idle.Median/ms)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name          string
+		prog          *sim.Program
+		faults        []sim.Fault
+		lo, hi        float64 // machine_shutdown median bounds (seconds)
+		offNever      bool    // secondaries_off never happens
+		maxSteps      int64   // per run
+		wantSkipped   bool
+		wantOutcome   string
+		shutdownNever bool
+	}{
+		{name: "lost stop IPI: the one-second bound expires",
+			prog: ipiStopProgram(), faults: []sim.Fault{{Kind: sim.FaultLostIPI, CPU: 2, IPI: sim.IPICPUStop}},
+			lo: 1.0, hi: 1.2, offNever: true, maxSteps: 2000, wantSkipped: true, wantOutcome: "relocated"},
+		{name: "interrupts masked for 300 ms",
+			prog: ipiStopProgram(), faults: []sim.Fault{{Kind: sim.FaultIRQsMasked, CPU: 3, For: 300 * time.Millisecond}},
+			lo: 0.3, hi: 0.302, maxSteps: 2000, wantSkipped: true, wantOutcome: "relocated"},
+		{name: "CPU_OFF denied: the CPU parks",
+			prog: ipiStopProgram(), faults: []sim.Fault{{Kind: sim.FaultCPUOffDenied, CPU: 1}},
+			lo: 0, hi: 2e-3, offNever: true, maxSteps: 2000, wantOutcome: "relocated"},
+		{name: "slow CPU_OFF: AFFINITY_INFO polling gives up after ten polls",
+			prog: hotplugProgram(), faults: []sim.Fault{{Kind: sim.FaultSlowCPUOff, CPU: 2, For: 400 * time.Millisecond}},
+			lo: 0.07, hi: 0.1, maxSteps: 5000, wantOutcome: "relocated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := evaluate(t, tt.prog, sim.Config{CPUs: 4, Faults: tt.faults}, profile.Default(), Options{Runs: 10, Seed: 1})
+			d := metric(t, res, "machine_shutdown")
+			t.Logf("machine_shutdown median %.4f s; steps %d; skipped %d; outcomes %+v", d.Median, res.Steps, res.Skipped, res.Outcomes)
+			if d.Never != 0 || d.Median < tt.lo || d.Median > tt.hi {
+				t.Errorf("machine_shutdown median %.4f s (never %d), want %.3f-%.3f", d.Median, d.Never, tt.lo, tt.hi)
+			}
+			off := metric(t, res, "secondaries_off")
+			if (off.Never == off.Runs) != tt.offNever {
+				t.Errorf("secondaries_off never in %d of %d runs", off.Never, off.Runs)
+			}
+			if res.Steps > tt.maxSteps*int64(res.Runs) {
+				t.Errorf("%d steps for %d runs: loops not fast-forwarded", res.Steps, res.Runs)
+			}
+			if tt.wantSkipped && res.Skipped == 0 {
+				t.Error("nothing fast-forwarded")
+			}
+			if len(res.Outcomes) != 1 || res.Outcomes[0].Outcome != tt.wantOutcome {
+				t.Errorf("outcomes %+v, want all %s", res.Outcomes, tt.wantOutcome)
+			}
+		})
+	}
+}
+
+// A loop nothing can end hits the time budget quickly instead of hanging.
+func TestBudget(t *testing.T) {
+	res := evaluate(t, spinProgram(), sim.Config{CPUs: 2}, profile.Default(),
+		Options{Runs: 2, Seed: 1, Budget: Budget{MaxTime: 10}})
+	if res.Inconclusive != 2 || res.Outcomes[0].Outcome != "timeout" {
+		t.Fatalf("outcomes %+v", res.Outcomes)
+	}
+	if res.Steps > 1000 {
+		t.Errorf("%d steps to reach a 10 s budget: not fast-forwarded", res.Steps)
+	}
+	res = evaluate(t, spinProgram(), sim.Config{CPUs: 2}, profile.Default(),
+		Options{Runs: 1, Seed: 1, Budget: Budget{MaxSteps: 100}})
+	if res.Outcomes[0].Outcome != "timeout" {
+		t.Fatalf("outcomes %+v", res.Outcomes)
+	}
+}
+
+// Fast-forwarding does not change what a run computes: with other CPUs'
+// events close together (no skipping possible) and far apart, the loop's
+// bound expires after the same simulated second.
+func TestTimelineStates(t *testing.T) {
+	res := evaluate(t, hotplugProgram(), sim.Config{CPUs: 3}, profile.Default(), Options{Runs: 1, Seed: 4, Timeline: true})
+	tl := res.Timeline
+	if tl == nil || len(tl.CPUs) != 3 {
+		t.Fatal("no timeline")
+	}
+	seen := map[string]bool{}
+	for _, tr := range tl.CPUs {
+		prev := 0.0
+		for _, s := range tr.Segments {
+			if s.Start != prev || s.End < s.Start {
+				t.Errorf("cpu%d: segment %+v does not follow %v", tr.CPU, s, prev)
+			}
+			prev = s.End
+			seen[s.State] = true
+		}
+		if prev != tl.End {
+			t.Errorf("cpu%d: track ends at %v, timeline at %v", tr.CPU, prev, tl.End)
+		}
+	}
+	for _, s := range []string{"running", "idle", "stopper", "stopping", "firmware", "off"} {
+		if !seen[s] {
+			t.Errorf("state %s never recorded", s)
+		}
+	}
+	if tl.Relocate <= 0 || tl.Relocate > tl.End {
+		t.Errorf("relocate %v, end %v", tl.Relocate, tl.End)
+	}
+	if last := tl.CPUs[1].Segments[len(tl.CPUs[1].Segments)-1]; last.State != "off" {
+		t.Errorf("cpu1 ends %s, want off", last.State)
+	}
+}
+
+func TestMissingCostParameter(t *testing.T) {
+	a := newAsm()
+	common(a)
+	s := a.str("no_such_step")
+	a.fn("machine_shutdown", 0, 1, 0).primS(sim.PrimCost, s, -1).ret(-1)
+	res := evaluate(t, a.build("kernel_kexec", "secondary_idle", "handle_ipi"), sim.Config{CPUs: 2}, profile.Default(), Options{Runs: 1})
+	if res.Inconclusive != 1 || res.Outcomes[0].Outcome != "error" {
+		t.Fatalf("outcomes %+v", res.Outcomes)
+	}
+}
