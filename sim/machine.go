@@ -112,6 +112,7 @@ type Machine struct {
 	maxStack     int
 
 	initial *State
+	initRes StepResult // what settling the CPUs at their first visible action did
 
 	symBreak []string // why symmetry reduction is unsound for this program (nil: sound)
 	cpuGlob  []bool   // Globals[i].CPU
@@ -238,12 +239,22 @@ func (m *Machine) buildInitial() *State {
 			}
 		}
 	}
-	var res StepResult
+	res := &m.initRes
+	res.reset()
+	res.Action = Action{CPU: -1}
 	for c := 0; c < m.n; c++ {
-		res.reset()
-		m.run(st, c, true, &res)
+		m.run(st, c, true, res)
 	}
 	return st
+}
+
+// InitialStep describes what bringing the CPUs to their first visible action
+// did: its events (a run can even end there, e.g. an oops in invisible code
+// before any visible action) with Action.CPU = -1.
+func (m *Machine) InitialStep() *StepResult {
+	r := m.initRes
+	r.Events = append([]Event(nil), m.initRes.Events...)
+	return &r
 }
 
 func (m *Machine) locOf(f *Func, pc int) string {
@@ -470,7 +481,7 @@ func (m *Machine) validateInstr(f *Func, pc int) error {
 					if !Prims[c.Sub].ReadOnly {
 						err = fmt.Errorf("wait %q: prim %s in the condition block is not read-only", w.Name, Prims[c.Sub].Name)
 					}
-				case OpStoreG, OpStorePCPU, OpWait, OpCall, OpCallInd, OpRet:
+				case OpStoreG, OpStorePCPU, OpWait, OpCall, OpCallInd, OpRet, OpAtomic:
 					err = fmt.Errorf("wait %q: %v in the condition block", w.Name, c.Op)
 				case OpJump, OpBranch:
 					if c.Target < w.CondStart || c.Target > w.CondEnd || (c.Op == OpBranch && (c.Target2 < w.CondStart || c.Target2 > w.CondEnd)) {
@@ -481,6 +492,37 @@ func (m *Machine) validateInstr(f *Func, pc int) error {
 					break
 				}
 			}
+		}
+	case OpAtomic:
+		if err = reg("result", in.A, true); err != nil {
+			break
+		}
+		if err = reg("operand", in.B, false); err != nil {
+			break
+		}
+		if AtomicOp(in.Sub) == AtomicCmpxchg {
+			if err = reg("new value", in.C, false); err != nil {
+				break
+			}
+		} else if in.Sub > uint8(AtomicCmpxchg) {
+			err = fmt.Errorf("unknown atomic operator %d", in.Sub)
+			break
+		}
+		if !validType(in.Type) {
+			err = fmt.Errorf("invalid type %+v", in.Type)
+			break
+		}
+		switch len(in.Args) {
+		case 0:
+			if in.Imm < 0 || int(in.Imm) >= len(p.Globals) {
+				err = fmt.Errorf("global %d out of range", in.Imm)
+			}
+		case 1:
+			if err = reg("cpu", in.Args[0], false); err == nil && (in.Imm < 0 || int(in.Imm) >= len(p.PerCPU)) {
+				err = fmt.Errorf("per-CPU variable %d out of range", in.Imm)
+			}
+		default:
+			err = fmt.Errorf("atomic with %d index arguments, want 0 or 1", len(in.Args))
 		}
 	case OpFuncRef:
 		if err = reg("destination", in.A, false); err == nil && (in.Imm < 0 || int(in.Imm) >= len(p.Funcs)) {
@@ -504,7 +546,7 @@ var opNames = [...]string{
 	OpNop: "nop", OpConst: "const", OpMov: "mov", OpBin: "bin", OpUn: "un", OpConv: "conv",
 	OpJump: "jump", OpBranch: "branch", OpCall: "call", OpCallInd: "callind", OpRet: "ret",
 	OpPrim: "prim", OpLoadG: "loadg", OpStoreG: "storeg", OpLoadPCPU: "loadpcpu",
-	OpStorePCPU: "storepcpu", OpWait: "wait", OpFuncRef: "funcref",
+	OpStorePCPU: "storepcpu", OpWait: "wait", OpFuncRef: "funcref", OpAtomic: "atomic",
 }
 
 func (o Op) String() string {

@@ -13,7 +13,7 @@ import (
 // CPU that has one, and returns the events.
 func runFirst(t *testing.T, m *sim.Machine, st *sim.State, order []int) []sim.Event {
 	t.Helper()
-	var evs []sim.Event
+	evs := append([]sim.Event(nil), m.InitialStep().Events...)
 	var res sim.StepResult
 	var buf []sim.Action
 	for steps := 0; st.End == sim.Running; steps++ {
@@ -144,6 +144,112 @@ func TestBadPrograms(t *testing.T) {
 			_, err := sim.NewMachine(p, tt.cfg)
 			if err == nil || !strings.Contains(err.Error(), tt.error) {
 				t.Fatalf("err = %v, want %q", err, tt.error)
+			}
+		})
+	}
+}
+
+// oneCPU builds a 1-CPU program whose boot function body is emitted by body.
+func oneCPU(body func(p *simtest.Program, f *simtest.Func)) *sim.Program {
+	p := simtest.New("t.c")
+	p.Global("g", sim.Int, 5, false)
+	f := p.Func("boot")
+	body(p, f)
+	i := p.Func("idle")
+	i.Label("l")
+	i.Prim("", sim.PrimIdleWait, -1)
+	i.Jump("l")
+	h := p.Func("irq", "n")
+	h.Ret("")
+	return p.MustBuild("boot", "idle", "irq")
+}
+
+func TestRunOutcomes(t *testing.T) {
+	tests := []struct {
+		name string
+		body func(p *simtest.Program, f *simtest.Func)
+		end  sim.Outcome
+		g    uint64 // final value of global g
+		msg  string
+	}{
+		{"atomic add returns old", func(p *simtest.Program, f *simtest.Func) {
+			f.Const("d", -7, sim.Int)
+			f.Const("z", 0, sim.Int)
+			f.Emit(sim.Instr{Op: sim.OpAtomic, Sub: uint8(sim.AtomicAdd), A: f.Reg("old"), B: f.Reg("d"), Type: sim.Int, Imm: 0})
+			f.Bin("x", sim.Eq, "old", "old", sim.Int)
+			f.Ret("")
+		}, sim.Returned, uint64(1<<64 - 2), ""},
+		{"cmpxchg fails on mismatch", func(p *simtest.Program, f *simtest.Func) {
+			f.Const("exp", 4, sim.Int)
+			f.Const("new", 9, sim.Int)
+			f.Emit(sim.Instr{Op: sim.OpAtomic, Sub: uint8(sim.AtomicCmpxchg), A: -1, B: f.Reg("exp"), C: f.Reg("new"), Type: sim.Int})
+			f.Ret("")
+		}, sim.Returned, 5, ""},
+		{"cmpxchg succeeds", func(p *simtest.Program, f *simtest.Func) {
+			f.Const("exp", 5, sim.Int)
+			f.Const("new", 9, sim.Int)
+			f.Emit(sim.Instr{Op: sim.OpAtomic, Sub: uint8(sim.AtomicCmpxchg), A: -1, B: f.Reg("exp"), C: f.Reg("new"), Type: sim.Int})
+			f.Ret("")
+		}, sim.Returned, 9, ""},
+		{"division by zero oopses", func(p *simtest.Program, f *simtest.Func) {
+			f.Const("a", 1, sim.Int)
+			f.Const("z", 0, sim.Int)
+			f.Bin("q", sim.Div, "a", "z", sim.Int)
+			f.Ret("")
+		}, sim.Bugged, 5, "division by zero"},
+		{"NULL function pointer oopses", func(p *simtest.Program, f *simtest.Func) {
+			f.Const("fp", 0, sim.Ulong)
+			f.Emit(sim.Instr{Op: sim.OpCallInd, A: -1, B: f.Reg("fp")})
+			f.Ret("")
+		}, sim.Bugged, 5, "NULL"},
+		{"indirect call", func(p *simtest.Program, f *simtest.Func) {
+			f.FuncRef("fp", "set7")
+			f.Emit(sim.Instr{Op: sim.OpCallInd, A: -1, B: f.Reg("fp")})
+			f.Ret("")
+			s := p.Func("set7")
+			s.Const("v", 7, sim.Int)
+			s.StoreG(0, "v")
+			s.Ret("")
+		}, sim.Returned, 7, ""},
+		{"noreturn function returning is a BUG", func(p *simtest.Program, f *simtest.Func) {
+			f.Call("", "die")
+			f.Ret("")
+			p.Func("die").NoReturn().Ret("")
+		}, sim.Bugged, 5, "noreturn"},
+		{"infinite local loop fails", func(p *simtest.Program, f *simtest.Func) {
+			f.Label("l")
+			f.Jump("l")
+		}, sim.Failed, 5, "without a visible action"},
+		{"unbounded recursion fails", func(p *simtest.Program, f *simtest.Func) {
+			f.Call("", "boot")
+			f.Ret("")
+		}, sim.Failed, 5, "call depth"},
+		{"panic", func(p *simtest.Program, f *simtest.Func) {
+			f.PrimS(sim.PrimPanic, p.String("oops"))
+		}, sim.Panicked, 5, "oops"},
+		{"idle_task_exit on the boot CPU", func(p *simtest.Program, f *simtest.Func) {
+			f.Prim("", sim.PrimIdleTaskExit, -1)
+			f.Ret("")
+		}, sim.Bugged, 5, "idle_task_exit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, cfg := range []sim.Config{{CPUs: 1}, {CPUs: 1, Merge: true, AtomicWaits: true, MaxInvisible: 1000}} {
+				if cfg.MaxInvisible == 0 {
+					cfg.MaxInvisible = 1000
+				}
+				m, err := sim.NewMachine(oneCPU(tt.body), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st := m.Initial()
+				evs := runFirst(t, m, st, []int{0})
+				if st.End != tt.end || st.Globals[0] != tt.g {
+					t.Fatalf("end %v g %#x, want %v %#x (events %s)", st.End, st.Globals[0], tt.end, tt.g, kinds(evs))
+				}
+				if tt.msg != "" && !strings.Contains(evs[len(evs)-1].Msg, tt.msg) {
+					t.Fatalf("last event %+v, want message %q", evs[len(evs)-1], tt.msg)
+				}
 			}
 		})
 	}

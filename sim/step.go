@@ -316,7 +316,7 @@ func lowestBit(b uint8) int32 {
 
 func (m *Machine) visible(cpu *CPU, in *Instr) bool {
 	switch in.Op {
-	case OpLoadG, OpStoreG, OpLoadPCPU, OpStorePCPU:
+	case OpLoadG, OpStoreG, OpLoadPCPU, OpStorePCPU, OpAtomic:
 		return true
 	case OpWait:
 		return m.Cfg.AtomicWaits
@@ -947,6 +947,32 @@ func (m *Machine) exec(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 	case OpPrim:
 		m.prim(st, c, cpu, fr, in, res)
 		return
+	case OpAtomic:
+		var v *uint64
+		if len(in.Args) == 1 {
+			t := regs[in.Args[0]]
+			if t >= uint64(m.n) {
+				m.bug(st, c, res, in.Loc, fmt.Sprintf("per-CPU access for CPU %d out of range", int64(t)))
+				return
+			}
+			v = &st.PCPU[int(t)*m.nPCPU+int(in.Imm)]
+		} else {
+			v = &st.Globals[in.Imm]
+		}
+		old := trunc(*v, in.Type)
+		switch AtomicOp(in.Sub) {
+		case AtomicAdd:
+			*v = trunc(old+regs[in.B], in.Type)
+		case AtomicXchg:
+			*v = trunc(regs[in.B], in.Type)
+		case AtomicCmpxchg:
+			if old == trunc(regs[in.B], in.Type) {
+				*v = trunc(regs[in.C], in.Type)
+			}
+		}
+		if in.A >= 0 {
+			regs[in.A] = old
+		}
 	default:
 		next, ok := m.pure(st, c, cpu, fr, in, regs, fr.PC)
 		if !ok {

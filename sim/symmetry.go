@@ -109,6 +109,25 @@ func (m *Machine) symmetryBreakers() []string {
 				if isCPU(in.A) != p.PerCPU[in.Imm].CPU {
 					add(f, in, fmt.Sprintf("per-CPU %s: CPU-id flag mismatch", p.PerCPU[in.Imm].Name))
 				}
+			case OpAtomic:
+				isCPUVar := false
+				if len(in.Args) == 1 {
+					isCPUVar = p.PerCPU[in.Imm].CPU
+					if !isCPU(in.Args[0]) {
+						add(f, in, "per-CPU atomic indexed by a register not flagged as a CPU id")
+					}
+				} else {
+					isCPUVar = p.Globals[in.Imm].CPU
+				}
+				if isCPUVar && AtomicOp(in.Sub) == AtomicAdd {
+					add(f, in, "arithmetic on a CPU-id variable")
+				}
+				if (in.A >= 0 && isCPU(in.A) != isCPUVar) || isCPU(in.B) != isCPUVar ||
+					(AtomicOp(in.Sub) == AtomicCmpxchg && isCPU(in.C) != isCPUVar) {
+					if !(AtomicOp(in.Sub) == AtomicAdd && !isCPUVar && !isCPU(in.B) && (in.A < 0 || !isCPU(in.A))) {
+						add(f, in, "atomic: CPU-id flag mismatch")
+					}
+				}
 			case OpFuncRef, OpBranch:
 				if in.Op == OpFuncRef && isCPU(in.A) {
 					add(f, in, "function reference in a CPU-id register")

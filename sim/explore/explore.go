@@ -156,6 +156,7 @@ type candidate struct {
 	parent uint32
 	act    sim.Action
 	hang   bool
+	init   bool // violated by the initial settling, before any step
 }
 
 func less(e1, d1, e2, d2 uint32) bool { return e1 < e2 || (e1 == e2 && d1 < d2) }
@@ -319,6 +320,12 @@ func (x *explorer) run(res *Result) {
 	buf = x.canon.Encode(buf[:0], init, x.sym)
 	x.intern(buf)
 	x.push(0, 0, 0)
+	x.check(init, m.InitialStep(), 0, sim.Action{}, 0, 0, false)
+	for i := range x.cands {
+		if x.cands[i].found {
+			x.cands[i].init = true
+		}
+	}
 	expanded := 0
 	for e := 0; e < len(x.layers); e++ {
 		for d := 0; d < len(x.layers[e]); d++ {
@@ -525,6 +532,9 @@ func sortedKeys(m map[string]bool) []string {
 func (x *explorer) trace(c *candidate, p *Property) (*Trace, error) {
 	m := x.m
 	n := m.NumCPUs()
+	if c.init {
+		return Replay(m, nil, *p, false)
+	}
 	// path of (state id, action into it)
 	var ids []uint32
 	for id := c.parent; ; id = x.meta[id].parent {

@@ -306,3 +306,32 @@ func TestRandomFindsRace(t *testing.T) {
 		t.Fatalf("seed/runs not recorded: %s", res)
 	}
 }
+
+func TestViolationBeforeFirstStep(t *testing.T) {
+	p := simtest.New("test.c")
+	b := p.Func("boot")
+	b.Const("a", 1, sim.Int)
+	b.Const("z", 0, sim.Int)
+	b.Bin("q", sim.Div, "a", "z", sim.Int)
+	b.Ret("")
+	i := p.Func("idle")
+	i.Label("l")
+	i.Prim("", sim.PrimIdleWait, -1)
+	i.Jump("l")
+	p.Func("irq", "n").Ret("")
+	m, err := sim.NewMachine(p.MustBuild("boot", "idle", "irq"), sim.Config{CPUs: 2, Merge: true, AtomicWaits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := explore.Explore(m, []explore.Property{noBug}, explore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := res.Properties[0]
+	if pr.Verdict != explore.Violated || pr.Trace == nil || len(pr.Trace.Steps) != 1 || pr.Trace.Event.Kind != sim.EvBug {
+		t.Fatalf("%s", res)
+	}
+	if _, err := explore.Replay(m, pr.Trace.Actions(), noBug, false); err != nil {
+		t.Fatal(err)
+	}
+}

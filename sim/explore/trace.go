@@ -30,9 +30,11 @@ type TraceStep struct {
 
 // Actions returns the trace's actions, for Replay.
 func (t *Trace) Actions() []sim.Action {
-	a := make([]sim.Action, len(t.Steps))
-	for i, s := range t.Steps {
-		a[i] = s.Action
+	a := make([]sim.Action, 0, len(t.Steps))
+	for _, s := range t.Steps {
+		if s.Action.CPU >= 0 { // not the initial settling
+			a = append(a, s.Action)
+		}
 	}
 	return a
 }
@@ -41,7 +43,11 @@ func (t *Trace) Actions() []sim.Action {
 func (t *Trace) String() string {
 	var b strings.Builder
 	for i, s := range t.Steps {
-		fmt.Fprintf(&b, "  %3d  %-22s", i+1, s.Action.String())
+		act := s.Action.String()
+		if s.Action.CPU < 0 {
+			act = "start"
+		}
+		fmt.Fprintf(&b, "  %3d  %-22s", i+1, act)
 		if s.HasLoc {
 			fmt.Fprintf(&b, " %s:%d [%s] %s: %s", s.Loc.File, s.Loc.Line, s.Loc.Side, s.Loc.Func, s.Loc.Text)
 		} else if s.What != "" {
@@ -148,7 +154,14 @@ func Replay(m *sim.Machine, actions []sim.Action, p Property, hang bool) (*Trace
 		}
 	}
 	if !hang {
-		return nil, fmt.Errorf("empty trace")
+		// violated before any step, while the CPUs reached their first visible action
+		init := m.InitialStep()
+		if !violates(m, &p, st, init) {
+			return nil, fmt.Errorf("the initial state does not violate %s", p.Name)
+		}
+		tr.Steps = append(tr.Steps, TraceStep{Action: init.Action, What: "start", Events: init.Events})
+		tr.Event = failingEvent(m, &p, st, init)
+		return tr, nil
 	}
 	if !m.Deadlocked(st) {
 		return nil, fmt.Errorf("the run does not deadlock after the trace")

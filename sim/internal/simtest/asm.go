@@ -327,3 +327,6 @@ func (f *Func) resolve() error {
 	}
 	return nil
 }
+
+// Emit appends a raw instruction (for ops the helpers do not cover).
+func (f *Func) Emit(in sim.Instr) { f.emit(in) }
