@@ -1,0 +1,162 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/explore"
+	"github.com/patchcheck/patchcheck/sim/timed"
+)
+
+// SimEngines runs package sim's explorer and timed engine.
+type SimEngines struct{}
+
+// faultKinds maps the pack's fault names to the machine's. A fault applies
+// to the first secondary (CPU 1).
+var faultKinds = map[string]sim.FaultKind{
+	"irqs-masked":    sim.FaultIRQsMasked,
+	"cpu-off-denied": sim.FaultCPUOffDenied,
+	"slow-cpu-off":   sim.FaultSlowCPUOff,
+	"lost-ipi":       sim.FaultLostIPI,
+}
+
+// machineConfig turns a scenario into the machine's configuration.
+func machineConfig(sc Scenario) (sim.Config, error) {
+	cfg := sim.Config{CPUs: sc.CPUs}
+	if sc.Load == "busy" {
+		cfg.Load = sim.LoadBusy
+	}
+	for _, f := range sc.Faults {
+		k, ok := faultKinds[f]
+		if !ok {
+			return cfg, fmt.Errorf("unknown fault %q (known: cpu-off-denied, irqs-masked, slow-cpu-off, lost-ipi)", f)
+		}
+		if sc.CPUs < 2 {
+			return cfg, fmt.Errorf("fault %q needs a secondary CPU", f)
+		}
+		cfg.Faults = append(cfg.Faults, sim.Fault{Kind: k, CPU: 1, IPI: -1})
+	}
+	return cfg, nil
+}
+
+// Explore runs the explorer on req.Program with every rule as a property.
+func (SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
+	cfg, err := machineConfig(req.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Merge, cfg.AtomicWaits = true, true
+	var props []explore.Property
+	for _, r := range req.Rules {
+		kind, step, end, check, err := r.Predicate(req.Program)
+		if err != nil {
+			return nil, err
+		}
+		var at explore.Points
+		switch {
+		case step:
+			at = explore.AtStep
+		case end:
+			at = explore.AtEnd
+		default:
+			at = explore.At(kind)
+		}
+		if kind == sim.EvCall {
+			cfg.TraceCalls = true
+		}
+		props = append(props, explore.Property{Name: r.ID, At: at, Check: check, NamesCPUs: r.NamesCPUs()})
+	}
+	m, err := sim.NewMachine(req.Program, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CheckResult, len(req.Rules))
+	for i := range req.Rules {
+		if i >= len(res.Properties) {
+			return nil, fmt.Errorf("explorer returned %d results for %d properties", len(res.Properties), len(req.Rules))
+		}
+		pr := res.Properties[i]
+		cr := CheckResult{Verdict: string(pr.Verdict), NeedsExpiry: []string{}, Reason: pr.Reason,
+			Explored: Exploration{Mode: res.Mode, States: int64(res.States), Symmetry: res.Symmetry, Complete: res.Complete,
+				Seed: int64(res.Seed), Note: res.Stop}}
+		if len(res.SymmetryOff) > 0 {
+			cr.Explored.Note = joinNote(cr.Explored.Note, "symmetry off: "+strings.Join(res.SymmetryOff, "; "))
+		}
+		if pr.Trace != nil {
+			cr.Counterexample = counterexample(res.CPUs, pr.Trace)
+			if pr.Verdict == explore.HoldsIfBounds {
+				cr.NeedsExpiry = dedup(append([]string{}, pr.Trace.Expired...))
+			}
+		}
+		out[i] = cr
+	}
+	return out, nil
+}
+
+func counterexample(cpus int, t *explore.Trace) *Counterexample {
+	cx := &Counterexample{CPUs: cpus, Steps: []Step{}}
+	for _, s := range t.Steps {
+		st := Step{CPU: int(s.Action.CPU), Action: s.Action.Kind.String()}
+		if s.What != "" {
+			st.Action = s.What
+		}
+		if s.HasLoc {
+			st.File, st.Line, st.Side, st.Func, st.Text = s.Loc.File, s.Loc.Line, s.Loc.Side.String(), s.Loc.Func, s.Loc.Text
+		}
+		var ev []string
+		for _, e := range s.Events {
+			if e.Kind == sim.EvCall || e.Kind == sim.EvReturn {
+				continue
+			}
+			ev = append(ev, e.Kind.String())
+		}
+		st.Event = strings.Join(ev, ", ")
+		cx.Steps = append(cx.Steps, st)
+	}
+	return cx
+}
+
+// Measure runs the timed engine: req.Runs runs with parameters drawn from
+// req.Profile, times measured from machine_shutdown()'s entry.
+func (SimEngines) Measure(req *MeasureRequest) (*MeasureResult, error) {
+	if req.Profile == nil {
+		return nil, fmt.Errorf("no timing profile")
+	}
+	cfg, err := machineConfig(req.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	res, err := timed.Evaluate(req.Program, cfg, req.Profile, timed.Options{Runs: req.Runs, Seed: uint64(req.Seed),
+		Origin: "machine_shutdown", Timeline: true})
+	if err != nil {
+		return nil, err
+	}
+	mr := &MeasureResult{Metrics: map[string]Distribution{}, Inconclusive: res.Inconclusive}
+	for _, m := range res.Metrics {
+		mr.Metrics[m.Name] = Distribution(m.Value)
+	}
+	for _, o := range res.Outcomes {
+		s := fmt.Sprintf("%s: %d", o.Outcome, o.Runs)
+		if o.Example != "" {
+			s += " (" + o.Example + ")"
+		}
+		mr.Outcomes = append(mr.Outcomes, s)
+	}
+	if t := res.Timeline; t != nil {
+		tl := &Timeline{Seed: req.Seed, Relocate: t.Relocate, End: t.End}
+		for _, c := range t.CPUs {
+			tr := CPUTrack{CPU: c.CPU}
+			for _, s := range c.Segments {
+				tr.Segments = append(tr.Segments, Segment(s))
+			}
+			tl.CPUs = append(tl.CPUs, tr)
+		}
+		mr.Timeline = tl
+	}
+	return mr, nil
+}

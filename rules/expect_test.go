@@ -1,0 +1,167 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/sim/profile"
+)
+
+// expectation is a fixtures/expect file (see its README).
+type expectation struct {
+	Inputs           []string `yaml:"inputs"`
+	BehaviourChanged bool     `yaml:"behaviour_changed"`
+	Verdict          string   `yaml:"verdict"`
+	Claims           []struct {
+		Text    string `yaml:"text"`
+		Variant string `yaml:"variant"`
+		Metric  string `yaml:"metric"`
+		Verdict string `yaml:"verdict"`
+		Why     string `yaml:"why"`
+	} `yaml:"claims"`
+	Properties []expectedProperty `yaml:"properties"`
+}
+
+type expectedProperty struct {
+	ID      string `yaml:"id"`
+	Variant string `yaml:"variant"`
+	Faults  string `yaml:"faults"`
+	Verdict string `yaml:"verdict"`
+	Why     string `yaml:"why"`
+}
+
+func readExpectation(t *testing.T, path string) *expectation {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e expectation
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&e); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	for _, c := range e.Claims {
+		if strings.TrimSpace(c.Why) == "" {
+			t.Errorf("%s: claim %q has no justification", path, c.Text)
+		}
+	}
+	for _, p := range e.Properties {
+		if strings.TrimSpace(p.Why) == "" {
+			t.Errorf("%s: property %s/%s has no justification", path, p.ID, p.Variant)
+		}
+	}
+	return &e
+}
+
+// evaluateFile runs the whole pipeline on one input with the default pack
+// and profile.
+func evaluateFile(t *testing.T, path string, pack *Pack) *Report {
+	t.Helper()
+	s, err := parse.ParseFiles([]string{path}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evaluateSeries(t, s, pack)
+}
+
+func evaluateSeries(t *testing.T, s *parse.Series, pack *Pack) *Report {
+	t.Helper()
+	v, steps, _, err := Analyze(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Evaluate(&EvalInput{Series: s, Programs: v, Steps: steps, Pack: pack, Profile: profile.Default(),
+		Seed: 1, Budget: Budget{MaxStates: 3_000_000, Runs: 40}, Engines: SimEngines{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// findProperty returns the report's property for an expectation: faults
+// "healthy" is the aggregate over the fault-free scenarios.
+func findProperty(r *Report, e expectedProperty) *Property {
+	for i := range r.Properties {
+		p := &r.Properties[i]
+		if p.ID != e.ID || p.Variant != e.Variant {
+			continue
+		}
+		f := strings.Join(p.Scenario.Faults, "+")
+		if f == "" {
+			f = "healthy"
+		}
+		if f == e.Faults || p.Scenario.CPUs == 0 {
+			return p
+		}
+	}
+	return nil
+}
+
+// TestExpectations runs every fixture of fixtures/expect through the
+// pipeline and compares the verdicts with the ones derived from the kernel
+// facts.
+func TestExpectations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the explorer and the timed engine on every fixture")
+	}
+	pack := defaultPack(t)
+	files, _ := filepath.Glob("../fixtures/expect/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no expectation files")
+	}
+	for _, f := range files {
+		exp := readExpectation(t, f)
+		for _, in := range exp.Inputs {
+			t.Run(filepath.Base(f)+"/"+filepath.Base(in), func(t *testing.T) {
+				r := evaluateFile(t, filepath.Join("..", in), pack)
+				checkExpectation(t, exp, r)
+			})
+		}
+	}
+}
+
+func checkExpectation(t *testing.T, exp *expectation, r *Report) {
+	t.Helper()
+	if r.BehaviourChanged != exp.BehaviourChanged {
+		t.Errorf("behaviour_changed = %v, want %v", r.BehaviourChanged, exp.BehaviourChanged)
+	}
+	if len(r.Claims) != len(exp.Claims) {
+		t.Errorf("%d claims, want %d", len(r.Claims), len(exp.Claims))
+	}
+	for i, w := range exp.Claims {
+		if i >= len(r.Claims) {
+			break
+		}
+		c := r.Claims[i]
+		if c.Text != w.Text || c.Variant != w.Variant || c.Metric != w.Metric || c.Verdict != w.Verdict {
+			t.Errorf("claim %d: got %q %s %s %s (%s), want %q %s %s %s\n  because: %s",
+				i+1, c.Text, c.Variant, c.Metric, c.Verdict, c.Reason, w.Text, w.Variant, w.Metric, w.Verdict, strings.TrimSpace(w.Why))
+		}
+	}
+	for _, w := range exp.Properties {
+		p := findProperty(r, w)
+		if p == nil {
+			t.Errorf("property %s %s %s: not in the report", w.ID, w.Variant, w.Faults)
+			continue
+		}
+		if p.Verdict != w.Verdict {
+			t.Errorf("property %s %s %s: %s (%s; %s), want %s\n  because: %s", w.ID, w.Variant, w.Faults, p.Verdict,
+				p.Reason, p.Explored.Note, w.Verdict, strings.TrimSpace(w.Why))
+		}
+	}
+	if r.Verdict != exp.Verdict {
+		t.Errorf("verdict %s (%s), want %s", r.Verdict, r.Summary, exp.Verdict)
+	}
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "summary: %s\n", r.Summary)
+	}
+}
