@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
 
 // Default limits. A kernel series is a few MiB at most; the limits exist so
@@ -41,6 +42,14 @@ func (o *Options) maxLine() int {
 func readInput(name string, r io.Reader, opts *Options) ([]byte, error) {
 	maxSize, maxLine := opts.maxSize(), opts.maxLine()
 	var buf bytes.Buffer
+	// Size the buffer once when the size is known, instead of doubling.
+	if st, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			buf.Grow(int(min(fi.Size(), maxSize)) + 1)
+		}
+	} else if l, ok := r.(interface{ Len() int }); ok {
+		buf.Grow(int(min(int64(l.Len()), maxSize)) + 1)
+	}
 	chunk := make([]byte, 64<<10)
 	line, lineLen := 1, 0
 	for {

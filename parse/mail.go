@@ -88,7 +88,8 @@ func parseMail(name string, c chunk) (*message, error) {
 	if hdrLines == 0 {
 		return nil, &Error{Pos{name, c.line}, "not a mail: no header"}
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(c.text))
+	// rest is now the body; only the header goes through net/mail.
+	msg, err := mail.ReadMessage(bytes.NewReader(c.text[:len(c.text)-len(rest)]))
 	if err != nil {
 		return nil, &Error{Pos{name, c.line}, "malformed mail header: " + strings.TrimPrefix(err.Error(), "mail: ")}
 	}
@@ -113,11 +114,7 @@ func parseMail(name string, c chunk) (*message, error) {
 	if m.subject == "" && h.Get("From") == "" {
 		return nil, &Error{Pos{name, c.line}, "not a mail: no From or Subject header"}
 	}
-	raw, err := io.ReadAll(msg.Body)
-	if err != nil {
-		return nil, &Error{Pos{name, m.bodyLine}, "read body: " + err.Error()}
-	}
-	body, exact, err := m.decodeEntity(textproto.MIMEHeader(h), raw, 0)
+	body, exact, err := m.decodeEntity(textproto.MIMEHeader(h), rest, 0)
 	if err != nil {
 		return nil, err
 	}

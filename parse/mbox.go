@@ -32,46 +32,74 @@ func isMboxFrom(line, next []byte) bool {
 // sentence), which is the format's known loss.
 func splitMbox(data []byte) []chunk {
 	var out []chunk
-	var cur *bytes.Buffer
-	start := 0
+	// A message is data[from:to]; it is copied only when it has escaped
+	// lines to undo.
+	from, line, escaped := -1, 0, false
+	flush := func(to int) {
+		if from < 0 {
+			return
+		}
+		text := data[from:to]
+		if escaped {
+			text = unescapeFrom(text)
+		}
+		out = append(out, chunk{trimFinalBlank(text), line})
+	}
 	lineNo := 0
 	prevBlank := true
-	for len(data) > 0 {
+	for off := 0; off < len(data); {
 		lineNo++
-		i := bytes.IndexByte(data, '\n')
-		var line []byte
-		if i < 0 {
-			line, data = data, nil
-		} else {
-			line, data = data[:i], data[i+1:]
+		end := len(data)
+		if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+			end = off + i
 		}
-		next := data
+		l := data[off:end]
+		next := data[min(end+1, len(data)):]
 		if j := bytes.IndexByte(next, '\n'); j >= 0 {
 			next = next[:j]
 		}
-		if prevBlank && isMboxFrom(line, next) {
-			if cur != nil {
-				out = append(out, chunk{trimFinalBlank(cur.Bytes()), start})
-			}
-			cur = new(bytes.Buffer)
-			start = lineNo + 1
+		nextOff := min(end+1, len(data))
+		if prevBlank && isMboxFrom(l, next) {
+			flush(off)
+			from, line, escaped = nextOff, lineNo+1, false
 			prevBlank = false
+			off = nextOff
 			continue
 		}
-		prevBlank = len(bytes.TrimRight(line, " \t")) == 0
-		if cur == nil {
-			continue // text before the first From line; callers check it is blank
+		prevBlank = len(bytes.TrimRight(l, " \t")) == 0
+		if !escaped && isEscapedFrom(l) {
+			escaped = true
 		}
-		if bytes.HasPrefix(line, []byte(">")) {
-			if k := bytes.IndexFunc(line, func(r rune) bool { return r != '>' }); k > 0 && bytes.HasPrefix(line[k:], []byte("From ")) {
-				line = line[1:]
-			}
-		}
-		cur.Write(line)
-		cur.WriteByte('\n')
+		off = nextOff
 	}
-	if cur != nil {
-		out = append(out, chunk{trimFinalBlank(cur.Bytes()), start})
+	flush(len(data))
+	return out
+}
+
+// isEscapedFrom matches ^>+From .
+func isEscapedFrom(l []byte) bool {
+	if len(l) == 0 || l[0] != '>' {
+		return false
+	}
+	k := bytes.IndexFunc(l, func(r rune) bool { return r != '>' })
+	return k > 0 && bytes.HasPrefix(l[k:], []byte("From "))
+}
+
+// unescapeFrom removes one '>' from every ^>+From  line.
+func unescapeFrom(text []byte) []byte {
+	out := make([]byte, 0, len(text))
+	for len(text) > 0 {
+		i := bytes.IndexByte(text, '\n')
+		l := text
+		if i >= 0 {
+			l, text = text[:i+1], text[i+1:]
+		} else {
+			text = nil
+		}
+		if isEscapedFrom(l) {
+			l = l[1:]
+		}
+		out = append(out, l...)
 	}
 	return out
 }
