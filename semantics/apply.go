@@ -66,6 +66,7 @@ func modelLoc(mf *models.ModelFile, l models.Line, fn string) sim.Loc {
 type hline struct {
 	op       gitdiff.LineOp
 	text     string // without the trailing newline
+	code     string // text with its comments removed (as far as the image shows them)
 	old, new int    // pre/post-image line numbers (0 when not in that image)
 	class    lineClass
 	drop     bool // belongs to a whole function the patch adds or removes: handled apart
@@ -101,15 +102,28 @@ func hunkLines(frag *gitdiff.TextFragment) []hline {
 	for i := range out {
 		switch out[i].op {
 		case gitdiff.OpContext:
-			out[i].class = cpre.next(out[i].text)
+			out[i].class, out[i].code = cpre.next(out[i].text)
 			cpost.next(out[i].text)
 		case gitdiff.OpDelete:
-			out[i].class = cpre.next(out[i].text)
+			out[i].class, out[i].code = cpre.next(out[i].text)
 		case gitdiff.OpAdd:
-			out[i].class = cpost.next(out[i].text)
+			out[i].class, out[i].code = cpost.next(out[i].text)
 		}
 	}
 	return out
+}
+
+// compiled is the text an added line contributes to the program: its code
+// without comments (a comment may have started on a line the model does
+// not have), or the whole line as a line comment.
+func (h hline) compiled() string {
+	switch h.class {
+	case classComment:
+		return "// " + strings.TrimSpace(h.text)
+	case classBlank:
+		return ""
+	}
+	return strings.TrimRight(h.code, " \t")
 }
 
 // mismatch says why a hunk could not be placed in a model file.
@@ -264,9 +278,9 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string) map[
 		j, ok := matched[i]
 		if !ok {
 			if h.op == gitdiff.OpAdd {
-				text := h.text
+				text := h.compiled()
 				wl := wline{text: text, fn: curFn, orig: -1,
-					loc: sim.Loc{File: patchPath, Line: h.new, Side: sim.SidePost, Func: curFn, Text: strings.TrimSpace(text)}}
+					loc: sim.Loc{File: patchPath, Line: h.new, Side: sim.SidePost, Func: curFn, Text: strings.TrimSpace(h.text)}}
 				if h.class.skippable() {
 					wl.skip = true
 				} else {

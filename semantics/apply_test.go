@@ -27,6 +27,7 @@ import (
 //	before-order FUNC A | B
 //	calls after|before FUNC CALLEE  the compiled FUNC calls CALLEE
 //	const after|before FUNC N       the compiled FUNC loads the constant N
+//	const-lacks after|before FUNC N ... does not
 //	prim-order after|before FUNC P | Q   FUNC's first use of prim P precedes Q's
 //	unknown NAME FILE LINE | unknown none
 //	unmodelled FUNC LINE | unmodelled none
@@ -117,7 +118,7 @@ func check(r *Result, line string) string {
 		if i < 0 || j < 0 || i >= j {
 			return fmt.Sprintf("positions %d, %d in:\n%s", i, j, strings.Join(lines, "\n"))
 		}
-	case "calls", "const", "prim-order":
+	case "calls", "const", "const-lacks", "prim-order":
 		if len(f) < 3 {
 			return "want after|before FUNC ..."
 		}
@@ -140,17 +141,20 @@ func check(r *Result, line string) string {
 				}
 			}
 			return "no call of " + f[2]
-		case "const":
+		case "const", "const-lacks":
 			n, err := strconv.ParseInt(f[2], 10, 64)
 			if err != nil {
 				return err.Error()
 			}
+			found := false
 			for _, in := range code {
 				if in.Op == sim.OpConst && in.Imm == n {
-					return ""
+					found = true
 				}
 			}
-			return "no constant " + f[2]
+			if found != (verb == "const") {
+				return fmt.Sprintf("constant %s present: %v", f[2], found)
+			}
 		case "prim-order":
 			if len(f) != 5 || f[3] != "|" {
 				return "want after|before FUNC P | Q"

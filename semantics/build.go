@@ -1,5 +1,3 @@
-//go:build !nocompile
-
 package semantics
 
 import (

@@ -52,9 +52,14 @@ func startClassifier(first []string) *classifier {
 	return &classifier{}
 }
 
-// next classifies line and advances the comment state.
-func (c *classifier) next(line string) lineClass {
+// next classifies line, returns its code without comments, and advances
+// the comment state.
+func (c *classifier) next(line string) (lineClass, string) {
 	code := c.strip(line)
+	return classify(code, line), code
+}
+
+func classify(code, line string) lineClass {
 	t := strings.TrimSpace(code)
 	orig := strings.TrimSpace(line)
 	switch {

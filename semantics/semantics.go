@@ -80,9 +80,9 @@ type FuncChange struct {
 	File string
 	Name string // "" when the hunk starts inside a function nothing identifies
 	Kind ChangeKind
-	// Line is the definition's line: in the post-image for added and
-	// modified functions whose header the patch shows, else the model's
-	// kernel line, else the first changed line.
+	// Line is the definition's line when the patch shows it (in the
+	// post-image for an added function, else in the pre-image), else the
+	// model's kernel line, else the first changed line.
 	Line        int
 	Lines       []Line
 	CommentOnly bool         // every changed line is comment or blank
@@ -144,6 +144,9 @@ func (p Problem) String() string {
 	fn := p.Func
 	if fn == "" {
 		fn = "unidentified function"
+	}
+	if p.Patch == 0 {
+		return fmt.Sprintf("%s:%d: %s: %s", p.File, p.Line, fn, p.Reason)
 	}
 	return fmt.Sprintf("patch %d: %s:%d: %s: %s", p.Patch, p.File, p.Line, fn, p.Reason)
 }
@@ -402,6 +405,7 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 	var groups []*group
 	byKey := map[string]*group{}
 	cut := map[int]bool{} // hunk lines in a function the hunk starts inside
+	uncertainPre, uncertainPost := uncertain(hl, pre, true), uncertain(hl, post, false)
 	unstructured := false
 	if !hasExtent(pre) && !hasExtent(post) {
 		for _, h := range hl {
@@ -418,7 +422,8 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 		if h.op == gitdiff.OpAdd {
 			e = post[i]
 		}
-		if e == nil && unstructured && (h.class == classCode || h.class == classComment || h.class == classBlank) {
+		unsure := unstructured || h.op == gitdiff.OpAdd && uncertainPost[i] || h.op == gitdiff.OpDelete && uncertainPre[i]
+		if e == nil && unsure && (h.class == classCode || h.class == classComment || h.class == classBlank) {
 			// A hunk without any brace structure: its code lines may be
 			// in the middle of a function or at file scope. Placing the
 			// hunk in the model (or the tree) decides.
@@ -543,6 +548,30 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 	}
 }
 
+// uncertain marks the lines of one image that follow the block a hunk
+// starts inside and precede the next function: the text does not say how
+// deep they are (the closing brace may have closed an inner block), so only
+// placing the hunk in a baseline can tell whether they are in a function.
+func uncertain(hl []hline, ex []*cfront.Extent, old bool) map[int]bool {
+	out := map[int]bool{}
+	after := false
+	for i, h := range hl {
+		if old && h.op == gitdiff.OpAdd || !old && h.op == gitdiff.OpDelete {
+			continue
+		}
+		e := ex[i]
+		switch {
+		case e != nil && e.CutStart && e.Name == "":
+			after = true
+		case e != nil:
+			after = false
+		case after:
+			out[i] = true
+		}
+	}
+	return out
+}
+
 // noStructure stands for the unknown enclosing construct of a hunk without
 // braces.
 var noStructure = cfront.Extent{CutStart: true, CutEnd: true}
@@ -618,7 +647,7 @@ func (a *analyzer) addFunc(w *working, hl []hline, lines []int, post []*cfront.E
 		if post[i] != e || h.op == gitdiff.OpDelete {
 			continue
 		}
-		wl := wline{text: h.text, fn: e.Name, orig: -1,
+		wl := wline{text: h.compiled(), fn: e.Name, orig: -1,
 			loc: sim.Loc{File: path, Line: h.new, Side: sim.SidePost, Func: e.Name, Text: strings.TrimSpace(h.text)}}
 		if h.class.skippable() {
 			wl.skip = true

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/semantics/compile"
+	"github.com/patchcheck/patchcheck/semantics/models"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -93,5 +95,44 @@ func TestSeedFunctions(t *testing.T) {
 			}
 			golden(t, "seed-functions."+strings.TrimPrefix(filepath.Ext(form), ".")+".golden", b.Bytes())
 		})
+	}
+}
+
+func parseBytes(b []byte) (*parse.Series, error) {
+	return parse.Parse("test", bytes.NewReader(b), nil)
+}
+
+func TestBaselineCompiles(t *testing.T) {
+	for _, cfg := range []Config{{}, {SpinTable: true}, {HZ: 1000}} {
+		lib := models.Default()
+		prog, diags := compile.Compile(BaselineSources(lib), CompileConfig(cfg))
+		for _, d := range diags {
+			t.Errorf("%+v: %s", cfg, d)
+		}
+		if prog.FuncIndex(models.EntryBoot) != int(prog.Entry.Boot) || prog.FuncIndex(models.EntrySecondary) != int(prog.Entry.Secondary) || prog.FuncIndex(models.EntryIRQ) != int(prog.Entry.IRQ) {
+			t.Errorf("%+v: entries %+v", cfg, prog.Entry)
+		}
+	}
+}
+
+func TestSeedPrograms(t *testing.T) {
+	for _, form := range []string{"arm64-kexec-smp-send-stop.mbox", "arm64-kexec-smp-send-stop.lkml.txt"} {
+		s := parseFile(t, filepath.Join("..", "fixtures", "seed", form))
+		r, err := Analyze(s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Identical || r.Inconclusive() {
+			t.Errorf("%s: identical %v, unknown %v, unmodelled %v", form, r.Identical, r.Unknown, r.Unmodelled)
+		}
+		for _, d := range append(r.Before.Diags, r.After.Diags...) {
+			t.Errorf("%s: %s", form, d)
+		}
+		var b bytes.Buffer
+		b.WriteString("BEFORE\n")
+		WriteCallTree(&b, r.Before.Program)
+		b.WriteString("\nAFTER\n")
+		WriteCallTree(&b, r.After.Program)
+		golden(t, "seed-calltree."+strings.TrimPrefix(filepath.Ext(form), ".")+".golden", b.Bytes())
 	}
 }

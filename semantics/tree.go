@@ -188,7 +188,7 @@ func FuncDrift(m *models.Func, text []byte) []Drift {
 	var keys []string
 	var at []int
 	for l := 1; l <= len(lines); l++ {
-		cl := c.next(lines[l-1])
+		cl, _ := c.next(lines[l-1])
 		if l < ext.First || l > ext.Last || cl.skippable() {
 			continue
 		}

@@ -209,3 +209,10 @@ static void wait_for_ap_thread(unsigned int cpu, bool bringup)
 	while (per_cpu(cpuhp_state, cpu) != CPUHP_AP_IDLE_DEAD)
 		cpu_relax();
 }
+
+// include/linux/cpumask.h: cpumask_first() of the online mask, the only
+// mask the models take the first CPU of.
+static inline unsigned int cpumask_first(const struct cpumask *srcp)
+{
+	return cpumask_next_online(-1);
+}
