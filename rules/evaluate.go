@@ -258,7 +258,7 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 			if variant == "after" && len(v.Incomplete) > 0 {
 				res = make([]CheckResult, len(rules))
 				for i := range res {
-					res[i] = CheckResult{Verdict: "inconclusive", Reason: "the AFTER program misses part of the series: " + strings.Join(v.Incomplete, "; ")}
+					res[i] = CheckResult{Verdict: "inconclusive", Reason: "the AFTER program misses part of the series: " + listSome(v.Incomplete)}
 				}
 			} else {
 				var err error
@@ -313,13 +313,22 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// checkWaits evaluates a "wait" rule on every polling loop of prog: a static
-// property of the code, the same in every scenario.
+// checkWaits evaluates a "wait" rule on every polling loop the program can
+// reach from its entries: a static property of the code, the same in every
+// scenario. (The model library holds functions the patched path no longer
+// calls; their loops are not the path's.)
 func checkWaits(r *PropertyRule, prog *sim.Program, variant string) (Property, error) {
+	reach := reachable(prog)
+	var waits []sim.Wait
+	for _, w := range prog.Waits {
+		if fi := prog.FuncIndex(locOf(prog, w.Loc).Func); fi < 0 || reach[fi] {
+			waits = append(waits, w)
+		}
+	}
 	p := Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: Scenario{Faults: []string{}},
 		Verdict: "holds", NeedsExpiry: []string{}, Explored: Exploration{Mode: "exhaustive", Complete: true,
-			Note: strconv.Itoa(len(prog.Waits)) + " polling loops of the program, checked statically"}}
-	for _, w := range prog.Waits {
+			Note: strconv.Itoa(len(waits)) + " polling loops reachable from the entries, checked statically"}}
+	for _, w := range waits {
 		env := &Env{Event: "wait", Outcome: "running", Wait: WaitEnv{Name: w.Name, Bound: w.Bound, Bounded: w.Expired >= 0}}
 		ok, err := r.Check(env)
 		if err != nil {
@@ -335,6 +344,32 @@ func checkWaits(r *PropertyRule, prog *sim.Program, variant string) (Property, e
 		}
 	}
 	return p, nil
+}
+
+// reachable marks the functions reachable from the program's entries through
+// calls and function references (which may be called indirectly).
+func reachable(p *sim.Program) []bool {
+	seen := make([]bool, len(p.Funcs))
+	var work []int32
+	push := func(f int32) {
+		if f >= 0 && int(f) < len(seen) && !seen[f] {
+			seen[f] = true
+			work = append(work, f)
+		}
+	}
+	push(p.Entry.Boot)
+	push(p.Entry.Secondary)
+	push(p.Entry.IRQ)
+	for len(work) > 0 {
+		f := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, in := range p.Funcs[f].Code {
+			if in.Op == sim.OpCall || in.Op == sim.OpFuncRef {
+				push(int32(in.Imm))
+			}
+		}
+	}
+	return seen
 }
 
 func locOf(p *sim.Program, i int32) sim.Loc {
@@ -410,12 +445,23 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 	}
 	if mr.Inconclusive*2 > d.Runs {
 		// Most runs gave no answer: no distribution to compare with.
-		return &Distribution{}, nil
+		return nil, &noAnswer{fmt.Sprintf("%d of %d timed runs gave no answer (%s)", mr.Inconclusive, d.Runs, listSome(mr.Outcomes))}
 	}
 	if name == "cpu_offline" {
 		d = scale(d, sc.CPUs-1)
 	}
 	return &d, nil
+}
+
+// metricOrWhy is metric with a metric the engine could not measure turned
+// into a nil distribution and the reason.
+func (e *evaluator) metricOrWhy(v Variants, variant, name string, sc Scenario) (*Distribution, string, error) {
+	d, err := e.metric(v, variant, name, sc)
+	var na *noAnswer
+	if errors.As(err, &na) {
+		return nil, na.why, nil
+	}
+	return d, "", err
 }
 
 func (e *evaluator) claims(r *Report, v Variants) error {
@@ -428,30 +474,37 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 		sc := c.Scenario
 		c.Source = e.source(sc)
 		if c.Variant == "after" && len(v.Incomplete) > 0 || c.Variant == "change" && len(v.Incomplete) > 0 {
-			c.Verdict, c.Reason = "not-evaluated", "the AFTER program misses part of the series: "+strings.Join(v.Incomplete, "; ")
+			c.Verdict, c.Reason = "not-evaluated", "the AFTER program misses part of the series: "+listSome(v.Incomplete)
 			continue
 		}
 		var err error
 		switch c.Variant {
 		case "change":
 			var b, a *Distribution
-			if b, err = e.metric(v, "before", c.Metric, sc); err != nil {
+			var whyB, whyA string
+			if b, whyB, err = e.metricOrWhy(v, "before", c.Metric, sc); err != nil {
 				return err
 			}
-			if a, err = e.metric(v, "after", c.Metric, sc); err != nil {
+			if a, whyA, err = e.metricOrWhy(v, "after", c.Metric, sc); err != nil {
 				return err
 			}
 			c.Predicted = a
 			c.Verdict, c.Reason, _, _ = judgeSpeedup(c.Claimed, b, a, e.tol)
+			if why := whyB + whyA; why != "" {
+				c.Verdict, c.Reason = "not-evaluated", why
+			}
 			e.record(r, seen, "before", c.Metric, sc, b)
 			e.record(r, seen, "after", c.Metric, sc, a)
 		default:
-			d, err := e.metric(v, c.Variant, c.Metric, sc)
+			d, why, err := e.metricOrWhy(v, c.Variant, c.Metric, sc)
 			if err != nil {
 				return err
 			}
 			c.Predicted = d
 			c.Verdict, c.Reason = judge(c.Claimed, d, e.tol)
+			if why != "" {
+				c.Verdict, c.Reason = "not-evaluated", why
+			}
 			if c.Claimed.PerCPU {
 				c.Reason += fmt.Sprintf(" (per CPU: machine_shutdown divided by the %d secondaries stopped)", sc.CPUs-1)
 			}
@@ -466,14 +519,17 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			if variant == "change" {
 				variant = "after"
 			}
-			d, err := e.metric(v, variant, a.Metric, sc)
+			d, why, err := e.metricOrWhy(v, variant, a.Metric, sc)
 			if err != nil {
 				return err
 			}
 			a.Predicted = d
+			if why != "" {
+				a.Why += " (not measured: " + why + ")"
+			}
 			e.record(r, seen, variant, a.Metric, sc, d)
 		}
-		if c.Predicted == nil && c.Verdict != "unsupported" {
+		if c.Predicted == nil && c.Verdict != "unsupported" && c.Verdict != "not-evaluated" {
 			c.Verdict, c.Reason = "not-evaluated", "the timed engine does not measure "+c.Metric
 		}
 	}
@@ -486,16 +542,13 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 		for _, l := range loads {
 			sc := Scenario{CPUs: n, Load: l, Faults: []string{}}
 			for _, variant := range []string{"before", "after"} {
-				d, err := e.metric(v, variant, "machine_shutdown", sc)
-				if err != nil {
-					return err
+				for _, name := range []string{"machine_shutdown", "secondaries_off"} {
+					d, _, err := e.metricOrWhy(v, variant, name, sc)
+					if err != nil {
+						return err
+					}
+					e.record(r, seen, variant, name, sc, d)
 				}
-				e.record(r, seen, variant, "machine_shutdown", sc, d)
-				d2, err := e.metric(v, variant, "secondaries_off", sc)
-				if err != nil {
-					return err
-				}
-				e.record(r, seen, variant, "secondaries_off", sc, d2)
 			}
 		}
 	}
@@ -702,6 +755,20 @@ func verdict(r *Report, v Variants) (string, string) {
 		sum = "every property holds"
 	}
 	return "pass", sum
+}
+
+// noAnswer is a metric the timed engine could not measure, with why.
+type noAnswer struct{ why string }
+
+func (e *noAnswer) Error() string { return e.why }
+
+// listSome joins the first few items of a long list.
+func listSome(items []string) string {
+	const max = 3
+	if len(items) <= max {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:max], "; ") + fmt.Sprintf("; and %d more", len(items)-max)
 }
 
 func dedup(s []string) []string {

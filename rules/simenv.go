@@ -80,6 +80,12 @@ var namesCPUsRE = regexp.MustCompile(`\b(?:cpus|secondaries)\s*\[|\.id\b|\bcpu\.
 // functions, and for a FUNC prog does not have, everywhere.
 func (r *PropertyRule) Predicate(prog *sim.Program) (kind sim.EventKind, step, end bool, check func(sim.View) bool, err error) {
 	eval := func(v sim.View, name string) bool {
+		if o := v.End(); o == sim.Unknown || o == sim.Failed {
+			// A run that reached an unmodelled function or an instruction
+			// the machine cannot run says nothing about the property; the
+			// explorer reports such runs and the verdict is inconclusive.
+			return true
+		}
 		ok, e := r.Check(NewEnv(v, name))
 		if e != nil {
 			// A runtime error of the expression (e.g. indexing past the
