@@ -163,7 +163,9 @@ func (d *decoder) u() uint64 {
 }
 
 // Decode sets st to the state data encodes (reusing st's buffers).
-func (m *Machine) Decode(data []byte, st *State) error {
+func (m *Machine) Decode(data []byte, st *State) error { return m.decode(data, st, nil) }
+
+func (m *Machine) decode(data []byte, st *State, segs []int32) error {
 	d := decoder{b: data}
 	st.End = Outcome(d.u())
 	st.EndCPU = int32(uint32(d.u()))
@@ -187,6 +189,9 @@ func (m *Machine) Decode(data []byte, st *State) error {
 	st.CPUs = st.CPUs[:m.n]
 	st.PCPU = slices.Grow(st.PCPU[:0], m.n*m.nPCPU)[:m.n*m.nPCPU]
 	for i := 0; i < m.n; i++ {
+		if segs != nil {
+			segs[i] = int32(len(data) - len(d.b))
+		}
 		c := &st.CPUs[i]
 		p := d.u()
 		c.Flags, c.PSCI, c.Stopper = uint16(p), PSCIState(p>>16&15), uint8(p>>20&15)
@@ -224,6 +229,9 @@ func (m *Machine) Decode(data []byte, st *State) error {
 	}
 	if d.err || len(d.b) != 0 {
 		return errCorrupt
+	}
+	if segs != nil {
+		segs[m.n] = int32(len(data))
 	}
 	return nil
 }

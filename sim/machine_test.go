@@ -254,3 +254,53 @@ func TestRunOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// Stepping under an Undo, encoding with EncodeReuse and restoring must agree
+// with copying the state, stepping and encoding it in full.
+func TestUndoAndEncodeReuse(t *testing.T) {
+	progs := []*sim.Program{
+		simtest.StopProtocol(simtest.StopOptions{ConfirmOff: true, AffinityBound: 2, OnlineBound: 2}),
+		simtest.HotplugProtocol(),
+	}
+	for pi, p := range progs {
+		m, err := sim.NewMachine(p, sim.Config{CPUs: 4, Merge: true, AtomicWaits: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := m.NewUndo()
+		segs := make([]int32, 5)
+		st := m.Initial()
+		var res sim.StepResult
+		var acts []sim.Action
+		for i := 0; st.End == sim.Running && i < 40; i++ {
+			parent := m.Encode(nil, st)
+			var cur sim.State
+			if err := m.DecodeSegments(parent, &cur, segs); err != nil {
+				t.Fatal(err)
+			}
+			acts = acts[:0]
+			for c := 0; c < 4; c++ {
+				acts = m.Actions(&cur, c, acts)
+			}
+			if len(acts) == 0 {
+				break
+			}
+			for _, a := range acts {
+				full := cur.Clone()
+				m.Step(full, a, &res)
+				want := m.Encode(nil, full)
+				u.Begin(&cur)
+				m.Step(&cur, a, &res)
+				got := m.EncodeReuse(nil, &cur, parent, segs, u)
+				u.Restore(&cur)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("prog %d step %d %v: EncodeReuse differs from Encode", pi, i, a)
+				}
+				if back := m.Encode(nil, &cur); !bytes.Equal(back, parent) {
+					t.Fatalf("prog %d step %d %v: Restore did not restore", pi, i, a)
+				}
+			}
+			m.Step(st, acts[(i*7)%len(acts)], &res)
+		}
+	}
+}

@@ -145,6 +145,8 @@ type State struct {
 	End     Outcome
 	EndCPU  int32
 	Now     int64 // nanoseconds since the start; kept by the timed engine, 0 in the explorer
+
+	undo *Undo // records what a step changes, for the explorer (see Undo)
 }
 
 // CopyFrom makes st a deep copy of src, reusing st's buffers.

@@ -646,6 +646,7 @@ func (m *Machine) Step(st *State, a Action, res *StepResult) {
 		m.fail(st, c, res, -1, fmt.Sprintf("action %v not enabled", a))
 		return
 	}
+	st.touch(c)
 	cpu := &st.CPUs[c]
 	internal := !m.Cfg.Merge // internal actions stop before the first visible action unless merging
 	switch a.Kind {
@@ -937,6 +938,7 @@ func (m *Machine) exec(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 			m.bug(st, c, res, in.Loc, fmt.Sprintf("per-CPU access for CPU %d out of range", int64(t)))
 			return
 		}
+		st.touch(int(t))
 		st.PCPU[int(t)*m.nPCPU+int(in.Imm)] = trunc(regs[in.A], m.Prog.PerCPU[in.Imm].Type)
 	case OpLoadPCPU:
 		if regs[in.B] >= uint64(m.n) {
@@ -955,6 +957,7 @@ func (m *Machine) exec(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 				m.bug(st, c, res, in.Loc, fmt.Sprintf("per-CPU access for CPU %d out of range", int64(t)))
 				return
 			}
+			st.touch(int(t))
 			v = &st.PCPU[int(t)*m.nPCPU+int(in.Imm)]
 		} else {
 			v = &st.Globals[in.Imm]
@@ -1024,6 +1027,9 @@ func (m *Machine) ret(st *State, c int, v uint64, in *Instr, res *StepResult) {
 func (m *Machine) finishStopMachine(st *State, c int, v uint64, res *StepResult) {
 	for i := range st.CPUs {
 		p := &st.CPUs[i]
+		if p.Flags&(FlagSMPart|FlagSMSaved) != 0 || p.Stopper != 0 {
+			st.touch(i)
+		}
 		if p.Stopper != 0 {
 			p.Stopper = 0
 			p.set(FlagMasked, p.Flags&FlagSMSaved != 0)
@@ -1037,6 +1043,7 @@ func (m *Machine) finishStopMachine(st *State, c int, v uint64, res *StepResult)
 }
 
 func (m *Machine) completeStopMachine(st *State, caller int, v uint64, res *StepResult) {
+	st.touch(caller)
 	cpu := &st.CPUs[caller]
 	if !running(cpu) {
 		return
@@ -1063,6 +1070,7 @@ func (m *Machine) raise(st *State, c int, t uint64, ipi uint64, loc int32, res *
 	if t >= uint64(m.n) {
 		return
 	}
+	st.touch(int(t))
 	cpu := &st.CPUs[t]
 	e := Event{Kind: EvIPISent, CPU: int32(c), Target: int32(t), Val: int64(ipi), Loc: loc}
 	if cpu.Lose&(1<<ipi) != 0 || cpu.PSCI != PowerOn {
@@ -1109,6 +1117,7 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 	switch p {
 	case PrimSetOnline:
 		if a[0] < n {
+			st.touch(int(a[0]))
 			st.CPUs[a[0]].set(FlagOnline, a[1] != 0)
 			res.add(Event{Kind: EvOnline, CPU: int32(c), Target: int32(a[0]), Val: int64(b2u(a[1] != 0)), Loc: in.Loc})
 		}
@@ -1195,6 +1204,7 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 		case a[1] == 0 || a[1] > uint64(len(m.Prog.Funcs)) || m.Prog.Funcs[a[1]-1].Params != 0:
 			r = PSCIInvalidAddress
 		default:
+			st.touch(int(a[0]))
 			t := &st.CPUs[a[0]]
 			t.PSCI = PowerOnPending
 			t.OnEntry = int32(a[1] - 1)
@@ -1219,6 +1229,7 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 		st.SM = StopMachine{Active: true, Fn: int32(fn - 1), Arg: arg, Target: int32(t), Caller: int32(c)}
 		for i := range st.CPUs {
 			if p := &st.CPUs[i]; p.Flags&FlagOnline != 0 {
+				st.touch(i)
 				p.Flags |= FlagSMPart
 				st.SM.Waiting++
 			}
@@ -1238,6 +1249,7 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 			break
 		}
 		if fr.Phase == 0 {
+			st.touch(int(t))
 			st.CPUs[t].Handoff = int32(c) + 1
 			fr.Phase = 1
 			return

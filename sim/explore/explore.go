@@ -310,7 +310,9 @@ func (x *explorer) run(res *Result) {
 	m := x.m
 	n := m.NumCPUs()
 	start := time.Now()
-	cur, next := &sim.State{}, &sim.State{}
+	cur := &sim.State{}
+	undo := m.NewUndo()
+	segs := make([]int32, n+1)
 	var step sim.StepResult
 	var acts []sim.Action
 	var buf []byte
@@ -362,7 +364,8 @@ func (x *explorer) run(res *Result) {
 				if d > x.depth {
 					x.depth = d
 				}
-				if err := m.Decode(x.arena[x.off[id]:x.off[id+1]], cur); err != nil {
+				parent := x.arena[x.off[id]:x.off[id+1]]
+				if err := m.DecodeSegments(parent, cur, segs); err != nil {
 					x.errs[err.Error()] = true
 					continue
 				}
@@ -387,16 +390,21 @@ func (x *explorer) run(res *Result) {
 						continue
 					}
 					for _, a := range acts {
-						next.CopyFrom(cur)
-						m.Step(next, a, &step)
+						undo.Begin(cur)
+						m.Step(cur, a, &step)
 						x.trans++
 						ne := uint32(e)
 						if a.Kind == sim.ActExpire {
 							ne++
 						}
 						nd := uint32(d + 1)
-						x.check(next, &step, id, a, ne, nd, false)
-						buf = x.canon.Encode(buf[:0], next, x.sym)
+						x.check(cur, &step, id, a, ne, nd, false)
+						if x.sym {
+							buf = x.canon.Encode(buf[:0], cur, true)
+						} else {
+							buf = m.EncodeReuse(buf[:0], cur, parent, segs, undo)
+						}
+						undo.Restore(cur)
 						nid, isNew := x.intern(buf)
 						if isNew || less(ne, nd, x.meta[nid].exp, x.meta[nid].depth) {
 							x.meta[nid] = meta{parent: id, act: uint32(a.CPU)<<8 | uint32(a.Kind), arg: a.Arg, exp: ne, depth: nd}
@@ -405,9 +413,10 @@ func (x *explorer) run(res *Result) {
 					}
 				}
 				if !any {
-					next.CopyFrom(cur)
-					m.Hang(next, &step)
-					x.check(next, &step, id, sim.Action{}, uint32(e), uint32(d+1), true)
+					undo.Begin(cur)
+					m.Hang(cur, &step)
+					x.check(cur, &step, id, sim.Action{}, uint32(e), uint32(d+1), true)
+					undo.Restore(cur)
 				}
 			}
 		}
