@@ -1,0 +1,154 @@
+package rules
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
+)
+
+// scripted is an Engines whose answers are given per program: it lets the
+// aggregation, findings and verdict logic be tested without the simulator.
+type scripted struct {
+	verdicts map[*sim.Program]map[string]string // property id -> verdict
+	shutdown map[*sim.Program]Distribution
+	explores int
+}
+
+func (s *scripted) Explore(req *ExploreRequest) ([]CheckResult, error) {
+	s.explores++
+	var out []CheckResult
+	for _, r := range req.Rules {
+		v := s.verdicts[req.Program][r.ID]
+		if v == "" {
+			v = "holds"
+		}
+		cr := CheckResult{Verdict: v, Explored: Exploration{Mode: "exhaustive", States: 10, Complete: true}}
+		if v == "violated" || v == "holds-if-bounds" {
+			cr.Counterexample = &Counterexample{CPUs: req.Scenario.CPUs, Steps: []Step{
+				{CPU: 1, Action: "set_cpu_online", File: "arch/arm64/kernel/smp.c", Line: 848, Side: "model"},
+				{CPU: 0, Action: "num_online_cpus", File: "arch/arm64/kernel/process.c", Line: 159, Side: "post"},
+				{CPU: 0, Action: "relocate", File: "arch/arm64/kernel/machine_kexec.c", Line: 190, Side: "model"}}}
+		}
+		if v == "holds-if-bounds" {
+			cr.NeedsExpiry = []string{"smp_send_stop: other CPUs offline"}
+		}
+		out = append(out, cr)
+	}
+	return out, nil
+}
+
+func (s *scripted) Measure(req *MeasureRequest) (*MeasureResult, error) {
+	d := s.shutdown[req.Program]
+	d.Runs = req.Runs
+	return &MeasureResult{Metrics: map[string]Distribution{"machine_shutdown": d, "secondaries_off": d}}, nil
+}
+
+func testSeries(msg string) *parse.Series {
+	return &parse.Series{Patches: []*parse.Patch{{Index: 1, Total: 1, Message: msg}}}
+}
+
+func TestEvaluateVerdicts(t *testing.T) {
+	pack := defaultPack(t)
+	before, after := &sim.Program{}, &sim.Program{}
+	fast := Distribution{P5: 0.0002, Median: 0.0005, P95: 0.001}
+	slow := Distribution{P5: 0.45, Median: 0.55, P95: 0.7}
+	msg := "This patch reduces the shutdown time for 23 CPUs from about .65 seconds to less than 5 msecs."
+	tests := []struct {
+		name        string
+		after       map[string]string
+		before      map[string]string
+		afterTime   Distribution
+		identical   bool
+		wantVerdict string
+		wantFinding string
+	}{
+		{"new race", map[string]string{"kexec.secondaries-off-at-relocation": "violated"}, map[string]string{"kexec.secondaries-off-at-relocation": "holds-if-bounds"},
+			fast, false, "fail", "kexec.secondaries-off-at-relocation"},
+		{"violated before too", map[string]string{"kexec.reboot-completes": "violated"}, map[string]string{"kexec.reboot-completes": "violated"},
+			fast, false, "pass", "kexec.reboot-completes"},
+		{"new dependence on a bound", map[string]string{"kexec.reboot-completes": "holds-if-bounds"}, nil,
+			fast, false, "pass", "kexec.reboot-completes"},
+		{"inconclusive", map[string]string{"kexec.reboot-completes": "inconclusive"}, nil, fast, false, "inconclusive", "kexec.reboot-completes"},
+		{"claim contradicted by an unchanged program", nil, nil, slow, true, "fail", "claim.inconsistent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := &scripted{verdicts: map[*sim.Program]map[string]string{before: tt.before, after: tt.after},
+				shutdown: map[*sim.Program]Distribution{before: slow, after: tt.afterTime}}
+			in := &EvalInput{Series: testSeries(msg), Programs: Variants{Before: before, After: after, Covered: true, Identical: tt.identical},
+				Pack: pack, Profile: profile.Default(), Seed: 3, Budget: Budget{Runs: 20}, Engines: eng}
+			r, err := Evaluate(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Verdict != tt.wantVerdict {
+				t.Errorf("verdict %s (%s), want %s", r.Verdict, r.Summary, tt.wantVerdict)
+			}
+			found := false
+			for _, f := range r.Findings {
+				if f.ID == tt.wantFinding {
+					found = true
+					if f.Property != "" && f.Location != nil && (f.Location.Line != 159 || f.Location.Side != "post") {
+						t.Errorf("finding located at %+v, want the post-image line of the counterexample", f.Location)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no finding %s in %+v", tt.wantFinding, r.Findings)
+			}
+			// One property entry per rule, variant and fault set.
+			seen := map[string]bool{}
+			for _, p := range r.Properties {
+				k := p.ID + p.Variant + strings.Join(p.Scenario.Faults, ",")
+				if seen[k] {
+					t.Errorf("duplicate property entry %s", k)
+				}
+				seen[k] = true
+			}
+			if len(r.Claims) != 2 || r.Claims[0].Source == "" || !strings.Contains(r.Claims[0].Source, "seed 3, 20 runs, profile") {
+				t.Errorf("claims/sources: %+v", r.Claims)
+			}
+			if tt.identical && !strings.Contains(r.Claims[1].Reason, "does not change the modelled behaviour") {
+				t.Errorf("identical programs not said: %s", r.Claims[1].Reason)
+			}
+		})
+	}
+}
+
+func TestEvaluateDeterministic(t *testing.T) {
+	pack := defaultPack(t)
+	before, after := &sim.Program{}, &sim.Program{}
+	run := func() []byte {
+		eng := &scripted{verdicts: map[*sim.Program]map[string]string{after: {"kexec.secondaries-off-at-relocation": "violated"}},
+			shutdown: map[*sim.Program]Distribution{before: {P5: 0.4, Median: 0.5, P95: 0.6}, after: {P5: 0.001, Median: 0.002, P95: 0.003}}}
+		r, err := Evaluate(&EvalInput{Series: testSeries("Currently shutdown takes about 0.5 s on 8 CPUs; with this patch it takes 2 ms."),
+			Programs: Variants{Before: before, After: after, Covered: true}, Pack: pack, Profile: profile.Default(), Seed: 1, Engines: eng})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(r)
+		return b
+	}
+	a, b := run(), run()
+	if string(a) != string(b) {
+		t.Error("two evaluations of the same input differ")
+	}
+}
+
+func TestEvaluateNotCovered(t *testing.T) {
+	eng := &scripted{}
+	r, err := Evaluate(&EvalInput{Series: testSeries("Add a driver that probes in 2 ms."), Pack: defaultPack(t), Engines: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != "inconclusive" || eng.explores != 0 || len(r.Properties) != 0 {
+		t.Errorf("verdict %s, %d explorations, %d properties", r.Verdict, eng.explores, len(r.Properties))
+	}
+	if ExitCode(r.Verdict) != 3 || ExitCode("fail") != 1 || ExitCode("pass") != 0 {
+		t.Error("exit codes")
+	}
+}
