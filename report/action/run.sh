@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The shell logic of the patchcheck GitHub Action (action.yml at the root of
+# the repository). Inputs arrive only as environment variables, never by
+# expression interpolation into the script:
+#
+#   PATCHCHECK_MBOX       path of an mbox to check instead of the PR's commits
+#   PATCHCHECK_REPO       repository to read commits from (default: GITHUB_WORKSPACE)
+#   PATCHCHECK_BASE       base commit of the range (the PR's base SHA)
+#   PATCHCHECK_HEAD       head commit of the range (the PR's head SHA)
+#   PATCHCHECK_SEED       seed of the simulation (default 1)
+#   PATCHCHECK_FAIL_ON    fail | inconclusive | never: which verdicts fail the step
+#   PATCHCHECK_BIN        a prebuilt patchcheck; when unset it is built from
+#                         the action's own source (GITHUB_ACTION_PATH)
+#
+# Usage: run.sh check     build, run, write the job summary and step outputs
+#        run.sh verdict   exit non-zero when the verdict fails the step
+#
+# Patch text never reaches the log as commands: the text report is printed
+# between ::stop-commands:: markers with a random token, and the annotations
+# patchcheck prints are escaped workflow commands.
+set -euo pipefail
+
+die() {
+	# An error message may quote an input: keep it from being a command.
+	local token
+	token=$(random_token)
+	echo "::stop-commands::$token"
+	echo "patchcheck action: $*" >&2
+	echo "::$token::"
+	echo "::error title=patchcheck::${1//[$'\r\n%']/ }"
+	exit 2
+}
+
+random_token() {
+	od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+output() { # name value
+	if [ -n "${GITHUB_OUTPUT:-}" ]; then
+		printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"
+	fi
+}
+
+check() {
+	local out bin status verdict
+	out="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/patchcheck-report"
+	rm -rf "$out"
+	mkdir -p "$out"
+
+	bin="${PATCHCHECK_BIN:-}"
+	if [ -z "$bin" ]; then
+		[ -n "${GITHUB_ACTION_PATH:-}" ] || die "GITHUB_ACTION_PATH is not set: run this from action.yml, or set PATCHCHECK_BIN"
+		bin="$out/patchcheck"
+		(cd "$GITHUB_ACTION_PATH" && go build -trimpath -o "$bin" ./cmd/patchcheck) || die "building patchcheck failed"
+	fi
+
+	local seed="${PATCHCHECK_SEED:-1}"
+	[[ "$seed" =~ ^[0-9]+$ ]] || die "seed must be a number"
+
+	local -a input
+	if [ -n "${PATCHCHECK_MBOX:-}" ]; then
+		[ -f "$PATCHCHECK_MBOX" ] || die "mbox input is not a file"
+		input=("$PATCHCHECK_MBOX")
+	else
+		local base="${PATCHCHECK_BASE:-}" head="${PATCHCHECK_HEAD:-}"
+		[ -n "$base" ] && [ -n "$head" ] || die "no input: set the mbox input, or run on a pull_request event (base and head commits)"
+		# Only commit ids: nothing else from the event reaches the command.
+		[[ "$base" =~ ^[0-9a-f]{7,64}$ ]] || die "base is not a commit id"
+		[[ "$head" =~ ^[0-9a-f]{7,64}$ ]] || die "head is not a commit id"
+		input=(--git "${PATCHCHECK_REPO:-${GITHUB_WORKSPACE:-.}}" "$base..$head")
+	fi
+
+	status=0
+	"$bin" --seed "$seed" \
+		--output "$out/report.txt" \
+		--output "$out/report.md" \
+		--output "$out/report.json" \
+		--output "$out/report.sarif" \
+		--output "$out/report.html" \
+		--output "$out/report.annotations" \
+		"${input[@]}" >"$out/stdout.txt" 2>"$out/stderr.txt" || status=$?
+
+	case "$status" in
+	0) verdict=pass ;;
+	1) verdict=fail ;;
+	3) verdict=inconclusive ;;
+	*) verdict=error ;;
+	esac
+
+	# What patchcheck printed may quote the patch: no commands from it.
+	local token
+	token=$(random_token)
+	echo "::stop-commands::$token"
+	for f in "$out/report.txt" "$out/stderr.txt"; do
+		[ -s "$f" ] && cat "$f"
+	done
+	echo "::$token::"
+
+	# The annotations are patchcheck's own, escaped workflow commands.
+	if [ "$verdict" != error ] && [ -s "$out/report.annotations" ]; then
+		cat "$out/report.annotations"
+	fi
+	if [ "$verdict" = error ]; then
+		echo "::error title=patchcheck::patchcheck could not check the input (exit status $status); its messages are above"
+	fi
+
+	if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -s "$out/report.md" ]; then
+		cat "$out/report.md" >>"$GITHUB_STEP_SUMMARY"
+	fi
+
+	output verdict "$verdict"
+	output exit-code "$status"
+	output report-dir "$out"
+	if [ -s "$out/report.sarif" ]; then
+		output sarif "$out/report.sarif"
+	else
+		output sarif ""
+	fi
+}
+
+verdict() {
+	local v="${PATCHCHECK_VERDICT:-error}" policy="${PATCHCHECK_FAIL_ON:-fail}"
+	case "$policy" in
+	fail | inconclusive | never) ;;
+	*) echo "::error title=patchcheck::fail-on must be fail, inconclusive or never"; exit 2 ;;
+	esac
+	echo "patchcheck verdict: $v"
+	case "$v" in
+	error) exit 2 ;;
+	fail) [ "$policy" = never ] || exit 1 ;;
+	inconclusive) [ "$policy" = inconclusive ] && exit 1 ;;
+	esac
+	exit 0
+}
+
+case "${1:-}" in
+check) check ;;
+verdict) verdict ;;
+*) echo "usage: run.sh check|verdict" >&2; exit 2 ;;
+esac
