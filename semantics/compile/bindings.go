@@ -306,6 +306,18 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	case "cpumask_copy", "cpumask_clear_cpu", "cpumask_set_cpu", "cpumask_test_cpu", "cpumask_weight", "cpumask_clear",
 		"smp_cross_call", "cpumask_empty":
 		return g.maskCall(name, args, pos)
+	case "cost":
+		// cost("param"): a step modelled only by its duration.
+		if len(args) == 1 {
+			if s, ok := args[0].(*cfront.StringLit); ok {
+				g.prim(sim.PrimCost, nil, -1, g.c.str(s.Value))
+				return g.void()
+			}
+		}
+		g.diag("unsupported", name, pos, "cost takes one string literal, the timing-profile parameter")
+		return g.void()
+	case "cpumask_first", "cpumask_next":
+		return g.maskCall(name, args, pos)
 	case "stop_machine", "stop_machine_cpuslocked":
 		return g.stopMachine(name, args, pos)
 	case "time_before", "time_after", "time_before_eq", "time_after_eq":
@@ -561,6 +573,23 @@ func (g *fn) maskCall(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 				g.prim(sim.PrimMaskZero, nil, m.mask, 0)
 				return g.void()
 			}
+		}
+	case "cpumask_first", "cpumask_next":
+		// cpumask_first(m) is cpumask_next(-1, m).
+		var from opnd
+		m := args[len(args)-1]
+		if name == "cpumask_first" && len(args) == 1 {
+			from = g.constReg(-1, tLong)
+		} else if name == "cpumask_next" && len(args) == 2 {
+			from = g.conv(g.expr(args[0]), tLong)
+		} else {
+			return bad()
+		}
+		switch {
+		case isIdent(m, "cpu_online_mask"):
+			return g.prim(sim.PrimNextOnline, []int32{from.r}, -1, 0)
+		case isIdent(m, "cpu_possible_mask"), isIdent(m, "cpu_present_mask"):
+			return g.prim(sim.PrimNextPossible, []int32{from.r}, -1, 0)
 		}
 	case "smp_cross_call":
 		if len(args) != 2 {

@@ -18,6 +18,7 @@ type evaluator struct {
 	prim   func(ev *evaluator, p sim.Prim, args []uint64, in *sim.Instr) uint64
 	trace  []string
 	steps  int
+	expire bool   // take every bounded wait's Expired exit at its head
 	halted string // why the run ended early (BUG, panic, unknown call, step limit)
 }
 
@@ -73,7 +74,11 @@ func (ev *evaluator) run(fi int, args []uint64) uint64 {
 		in := &f.Code[pc]
 		pc++
 		switch in.Op {
-		case sim.OpNop, sim.OpWait:
+		case sim.OpNop:
+		case sim.OpWait:
+			if w := ev.p.Waits[in.Imm]; ev.expire && w.Expired >= 0 {
+				pc = w.Expired
+			}
 		case sim.OpConst:
 			r[in.A] = truncate(uint64(in.Imm), in.Type)
 		case sim.OpMov:

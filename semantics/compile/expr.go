@@ -73,7 +73,7 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 			}
 			return lvalue{kind: lvGlobal, g: gl, t: gl.typ}, true
 		}
-		g.diag("unknown-identifier", e.Name, e.Pos, "%s is not a variable", e.Name)
+		g.diag("unknown-identifier", e.Name, e.Pos, "%s is not declared in the sources", e.Name)
 		return lvalue{}, false
 	case *cfront.CallExpr:
 		id, ok := e.Fun.(*cfront.Ident)
@@ -325,6 +325,10 @@ func (g *fn) ident(e *cfront.Ident) opnd {
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpPrim, Sub: uint8(sim.PrimJiffies), A: r})
 		return opnd{r, tUlong}
+	case "cpu_online_mask", "cpu_possible_mask", "cpu_present_mask", "cpu_active_mask":
+		// The machine's masks as opaque pointer values (they are passed
+		// to helpers of the sources that ignore or compare them).
+		return g.constReg(map[string]int64{"cpu_online_mask": 1, "cpu_possible_mask": 2, "cpu_present_mask": 3, "cpu_active_mask": 4}[e.Name], tPtr)
 	case "nr_cpu_ids":
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpPrim, Sub: uint8(sim.PrimNrCPUs), A: r})

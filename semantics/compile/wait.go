@@ -18,6 +18,7 @@ import (
 //	for (...; i < N; i++) { READS; if (EXIT) LEAVE; DELAYS }
 //	while (BOUND) { READS; if (EXIT) LEAVE; DELAYS }
 //	do { READS; if (EXIT) LEAVE; DELAYS } while (BOUND);
+//	while (STATE) { DELAYS, UPDATES, if (TEST) break; }   (see bodyBound)
 //
 // where BOUND is t--, --t, t-- > 0, time_before(jiffies, d),
 // time_before_eq(jiffies, d), !time_after(jiffies, d) or !time_after_eq(jiffies, d)
@@ -62,6 +63,7 @@ type waitShape struct {
 	boundFirst bool
 	post       cfront.Expr
 	do         bool
+	bodyBound  []cfront.Stmt // the body of a loop bounded inside it (see bodyBound)
 }
 
 func conjuncts(e cfront.Expr) []cfront.Expr {
@@ -116,7 +118,7 @@ func (g *fn) deadline(e cfront.Expr) bool {
 		neg, e = true, u.X
 	}
 	c, ok := e.(*cfront.CallExpr)
-	if !ok || len(c.Args) != 2 || !isIdent(c.Args[0], "jiffies") || g.defined(calleeName(c)) {
+	if !ok || len(c.Args) != 2 || !isIdent(c.Args[0], "jiffies") {
 		return false
 	}
 	switch calleeName(c) {
@@ -313,6 +315,13 @@ func (g *fn) analyse(s cfront.Stmt) *waitShape {
 	}
 	for ; i < len(list); i++ {
 		if !isDelay(g, list[i]) {
+			if w.exitX == nil && len(w.reads) == 0 && w.bnd == nil && len(state) > 0 && !w.do && w.post == nil {
+				if g.bodyBound(w, list) {
+					w.rest = nil // the body is compiled as a whole
+					w.state = andAll(state)
+					return w
+				}
+			}
 			return nil
 		}
 		w.rest = append(w.rest, list[i])
@@ -331,6 +340,138 @@ func (g *fn) analyse(s cfront.Stmt) *waitShape {
 		w.state = andAll(state)
 	}
 	return w
+}
+
+// bodyBound recognises a bound kept in the body of while (STATE) { ... }:
+// delays, updates of locals from locals, and one if (TEST) break; whose
+// TEST reads only locals, as in kernel/smpboot.c's cpu_wait_death():
+//
+//	while (atomic_read(&per_cpu(cpu_hotplug_state, cpu)) != CPU_DEAD) {
+//		schedule_timeout_uninterruptible(sleep_jf);
+//		jf_left -= sleep_jf;
+//		if (jf_left <= 0)
+//			break;
+//		sleep_jf = DIV_ROUND_UP(sleep_jf * 11, 10);
+//	}
+//
+// The expiry fix-up runs the body without its delays until TEST breaks
+// out: the locals end as they would after the bound ran out.
+func (g *fn) bodyBound(w *waitShape, list []cfront.Stmt) bool {
+	tests := 0
+	for _, st := range list {
+		switch st := st.(type) {
+		case *cfront.IfStmt:
+			if _, ok := st.Then.(*cfront.BreakStmt); !ok || st.Else != nil || !g.localOnly(st.Cond, 0) {
+				return false
+			}
+			tests++
+		case *cfront.ExprStmt:
+			if isDelay(g, st) {
+				continue
+			}
+			switch x := st.X.(type) {
+			case *cfront.AssignExpr:
+				if g.counterVar(x.X) == nil || !g.localOnly(x.Y, 0) {
+					return false
+				}
+			case *cfront.IncDecExpr:
+				if g.counterVar(x.X) == nil {
+					return false
+				}
+			default:
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if tests != 1 {
+		return false
+	}
+	w.bodyBound = list
+	return true
+}
+
+// localOnly reports whether e reads nothing but locals and constants
+// (through functions of the sources that do the same).
+func (g *fn) localOnly(e cfront.Expr, depth int) bool {
+	if depth > 6 {
+		return false
+	}
+	ok := true
+	walk(e, func(n cfront.Node) {
+		switch n := n.(type) {
+		case *cfront.Ident:
+			if l := g.lookup(n.Name); l != nil && l.glob == nil {
+				return
+			}
+			if _, _, isConst := g.c.lookupConst(n.Name); isConst {
+				return
+			}
+			if _, isFunc := g.c.funcIdx[n.Name]; isFunc {
+				return // the callee of a call, checked below
+			}
+			ok = false
+		case *cfront.CallExpr:
+			i, defined := g.c.funcIdx[calleeName(n)]
+			if !defined || !g.localBody(g.c.funcs[i], depth+1) {
+				ok = false
+			}
+		case *cfront.AssignExpr, *cfront.IncDecExpr, *cfront.MemberExpr, *cfront.IndexExpr:
+			ok = false
+		case *cfront.UnaryExpr:
+			if n.Op == "&" || n.Op == "*" {
+				ok = false
+			}
+		}
+	})
+	return ok
+}
+
+// localBody: a function that computes from its parameters only.
+func (g *fn) localBody(f *funcDef, depth int) bool {
+	names := map[string]bool{}
+	for _, p := range f.decl.Params {
+		names[p.Name] = true
+	}
+	ok := true
+	walk(f.decl.Body, func(n cfront.Node) {
+		switch n := n.(type) {
+		case *cfront.DeclStmt:
+			for _, d := range n.Decls {
+				if d.Static {
+					ok = false
+				}
+				names[d.Name] = true
+			}
+		case *cfront.Ident:
+			if names[n.Name] {
+				return
+			}
+			if _, _, isConst := g.c.lookupConst(n.Name); isConst {
+				return
+			}
+			if i, isFunc := g.c.funcIdx[n.Name]; isFunc && depth < 6 && g.localBody(g.c.funcs[i], depth+1) {
+				return
+			}
+			ok = false
+		case *cfront.CallExpr:
+			if _, defined := g.c.funcIdx[calleeName(n)]; !defined {
+				ok = false
+			}
+		case *cfront.AssignExpr:
+			if id, isID := n.X.(*cfront.Ident); !isID || !names[id.Name] {
+				ok = false
+			}
+		case *cfront.IncDecExpr:
+			if id, isID := n.X.(*cfront.Ident); !isID || !names[id.Name] {
+				ok = false
+			}
+		case *cfront.ForStmt, *cfront.WhileStmt, *cfront.DoStmt, *cfront.GotoStmt, *cfront.ForEachStmt, *cfront.MemberExpr, *cfront.IndexExpr:
+			ok = false
+		}
+	})
+	return ok
 }
 
 // waitLoop compiles s as a polling loop if it has the shape of one.
@@ -391,6 +532,9 @@ func (g *fn) waitLoop(s cfront.Stmt) bool {
 	for _, r := range w.rest {
 		g.stmt(r)
 	}
+	for _, r := range w.bodyBound {
+		g.stmt(r)
+	}
 	g.loops = g.loops[:len(g.loops)-1]
 	g.bind(next)
 	if w.post != nil {
@@ -406,6 +550,25 @@ func (g *fn) waitLoop(s cfront.Stmt) bool {
 	g.jump(preHead)
 	wt.Expired = -1
 	wt.Bound = "none"
+	if w.bodyBound != nil {
+		// Run the bound's updates, without the delays, until it breaks out.
+		wt.Bound = ""
+		fix := g.newLabel()
+		wt.Expired = g.pc()
+		g.bind(fix)
+		g.loops = append(g.loops, loopCtx{brk: exit, cont: fix})
+		for _, r := range w.bodyBound {
+			if isDelay(g, r) {
+				continue
+			}
+			if is, ok := r.(*cfront.IfStmt); ok {
+				wt.Bound = "until " + exprString(is.Cond)
+			}
+			g.stmt(r)
+		}
+		g.loops = g.loops[:len(g.loops)-1]
+		g.jump(fix)
+	}
 	if w.bnd != nil {
 		wt.Bound = exprString(w.bnd.expr)
 		g.setLoc(w.bnd.expr.Position())

@@ -87,3 +87,25 @@ void not_a_wait(void)
 		udelay(1);
 	}
 }
+
+DEFINE_PER_CPU(atomic_t, cpu_hotplug_state) = ATOMIC_INIT(0);
+
+static inline int DIV_ROUND_UP(int n, int d)
+{
+	return (n + d - 1) / d;
+}
+
+bool cpu_wait_death(unsigned int cpu, int seconds)
+{
+	int jf_left = seconds * HZ;
+	int sleep_jf = 1;
+
+	while (atomic_read(&per_cpu(cpu_hotplug_state, cpu)) != 7) {
+		schedule_timeout_uninterruptible(sleep_jf);
+		jf_left -= sleep_jf;
+		if (jf_left <= 0)
+			break;
+		sleep_jf = DIV_ROUND_UP(sleep_jf * 11, 10);
+	}
+	return jf_left > 0;
+}

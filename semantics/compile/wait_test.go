@@ -1,0 +1,178 @@
+package compile
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/sim"
+)
+
+// TestWaitExpiry checks that a wait's Expired block leaves the loop's
+// variables as running the loop until its bound runs out does, with the
+// polled state never satisfied.
+func TestWaitExpiry(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		bound string
+		want  uint64
+	}{
+		{"post-decrement counter wraps", `unsigned long f(void) { unsigned long timeout = 5;
+			while (num_online_cpus() > 1 && timeout--) udelay(1); return timeout; }`, "timeout--", ^uint64(0)},
+		{"bound before state", `unsigned long f(void) { unsigned long timeout = 5;
+			while (timeout-- && num_online_cpus() > 1) udelay(1); return timeout; }`, "timeout--", ^uint64(0)},
+		{"pre-decrement counter", `int f(void) { int t = 5; while (cpu_online(1) && --t) cpu_relax(); return t; }`, "--t", 0},
+		{"signed counter > 0", `long f(void) { long t = 3; while (cpu_online(1) && t-- > 0) udelay(2); return t; }`, "t-- > 0", ^uint64(0)},
+		{"for counter with exit test", `int f(void) { int i, err; for (i = 0; i < 10; i++) {
+			err = psci_affinity_info(1, 0); if (err == 1) return -1; usleep_range(10, 100); } return i; }`, "i < 10", 10},
+		{"for counter <=", `int f(void) { int i; for (i = 0; i <= 4; i++) { if (!cpu_online(1)) break; udelay(1); } return i; }`, "i <= 4", 5},
+		{"counter in the body", `int div_up(int n, int d) { return (n + d - 1) / d; }
+			int f(void) { int left = 50, s = 1; while (cpu_online(1)) { msleep(s); left -= s; if (left <= 0) break; s = div_up(s * 11, 10); } return left * 1000 + s; }`,
+			"until left <= 0", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustCompile(t, tt.src)
+			if len(p.Waits) != 1 {
+				t.Fatalf("%d waits, want 1", len(p.Waits))
+			}
+			if p.Waits[0].Bound != tt.bound {
+				t.Errorf("bound %q, want %q", p.Waits[0].Bound, tt.bound)
+			}
+			// As written: the state never changes (CPU 1 stays online, two
+			// CPUs online, AFFINITY_INFO says ON).
+			world := func(ev *evaluator, pr sim.Prim, args []uint64, in *sim.Instr) uint64 {
+				switch pr {
+				case sim.PrimNumOnline:
+					return 2
+				case sim.PrimCPUOnline:
+					return 1
+				}
+				return 0
+			}
+			run := newEvaluator(p)
+			run.prim = world
+			got, err := run.call("f")
+			if err != nil {
+				t.Fatal(err)
+			}
+			exp := newEvaluator(p)
+			exp.prim = world
+			exp.expire = true
+			gotExp, err := exp.call("f")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != gotExp {
+				t.Errorf("loop as written ends with %#x, expiry block with %#x", got, gotExp)
+			}
+			if tt.want != 0 && got != tt.want {
+				t.Errorf("result %#x, want %#x", got, tt.want)
+			}
+			if strings.Count(strings.Join(exp.trace, ";"), "udelay")+strings.Count(strings.Join(exp.trace, ";"), "msleep") > 0 {
+				t.Errorf("expiry block delays: %v", exp.trace)
+			}
+		})
+	}
+}
+
+// TestNotWaits: loops whose shape is not a polling loop are compiled as
+// written.
+func TestNotWaits(t *testing.T) {
+	for _, src := range []string{
+		`void f(void) { int n = 3; while (n) { n--; udelay(1); } }`,                                              // no state read
+		`int g; void f(void) { while (g) { g = 0; udelay(1); } }`,                                                // writes state
+		`void f(void) { unsigned long t = 9; while (num_online_cpus() > 1 && t--) foo(); }`,                      // body is not a delay
+		`void f(void) { int i; for (i = 0; i < 10; i++) { set_cpu_online(i, 0); udelay(1); } }`,                  // body has an effect
+		`void f(void) { unsigned long t = 9; while (num_online_cpus() > 1 && t-- && cpu_online(2)) udelay(1); }`, // bound in the middle
+	} {
+		p, _ := compileText(t, src, Config{})
+		if len(p.Waits) != 0 {
+			t.Errorf("%s: compiled as a wait %q", src, p.Waits[0].Name)
+		}
+	}
+}
+
+// TestMachineAccepts: the machine's checker accepts compiled programs.
+func TestMachineAccepts(t *testing.T) {
+	src := `
+enum ipi { IPI_RESCHEDULE, IPI_CALL_FUNC, IPI_CPU_STOP };
+bool kexec_in_progress;
+static void local_cpu_stop(void)
+{
+	set_cpu_online(smp_processor_id(), false);
+	local_daif_mask();
+	sdei_mask_local_cpu();
+	cpu_park_loop();
+}
+void do_handle_IPI(int ipinr)
+{
+	switch (ipinr) {
+	case IPI_CPU_STOP:
+		local_cpu_stop();
+		break;
+	default:
+		pr_crit("CPU%u: Unknown IPI message 0x%x\n", smp_processor_id(), ipinr);
+	}
+}
+void idle(void)
+{
+	for (;;)
+		idle_wait();
+}
+void boot(void)
+{
+	unsigned long timeout = USEC_PER_SEC;
+	cpumask_t mask;
+
+	kexec_in_progress = true;
+	cpumask_copy(&mask, cpu_online_mask);
+	cpumask_clear_cpu(smp_processor_id(), &mask);
+	smp_cross_call(&mask, IPI_CPU_STOP);
+	while (num_online_cpus() > 1 && timeout--)
+		udelay(1);
+	BUG_ON(num_online_cpus() > 1);
+	cpu_soft_restart(0, 0, 0, 0);
+}`
+	var cfg Config
+	cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "boot", "idle", "do_handle_IPI"
+	p, diags := compileText(t, src, cfg)
+	for _, d := range diags {
+		t.Errorf("diagnostic: %v", d)
+	}
+	if _, err := sim.NewMachine(p, sim.Config{CPUs: 3}); err != nil {
+		t.Fatalf("NewMachine: %v", err)
+	}
+	if got := p.Funcs[p.FuncIndex("local_cpu_stop")].CPUReg; len(got) == 0 || !got[0] {
+		t.Errorf("smp_processor_id() result not marked as a CPU id: %v", got)
+	}
+}
+
+func TestDiagnostics(t *testing.T) {
+	tests := []struct {
+		src, want string
+	}{
+		{"void f(void)\n{\n\tx = 1;\n}\n", "t.c:3: unknown-identifier: x is not declared"},
+		{"void f(void)\n{\n\tudelay(1);\n", "t.c:1: syntax: function f is cut off"},
+		{"void f(void)\n{\n\tint a[4];\n}\n", "t.c:3: unsupported: array of int"},
+		{"void f(void)\n{\n\tgoto nowhere;\n}\n", "goto nowhere: no such label"},
+		{"void f(void)\n{\n\tint *p = 0;\n\t*p = 1;\n}\n", "t.c:4: unsupported: cannot assign"},
+		{"void f(void)\n{\n}\nvoid f(void)\n{\n}\n", "t.c:4: duplicate: function f is defined twice"},
+		{"#ifdef CONFIG_FOO\nint a;\n#endif\n", "t.c:1: config: CONFIG_FOO is not in the configuration"},
+	}
+	for _, tt := range tests {
+		_, diags := compileText(t, tt.src, Config{})
+		var all []string
+		for _, d := range diags {
+			all = append(all, d.String())
+		}
+		if !strings.Contains(strings.Join(all, "\n"), tt.want) {
+			t.Errorf("%q: diagnostics %q, want %q", tt.src, all, tt.want)
+		}
+	}
+	var cfg Config
+	cfg.Entries.Boot = "missing"
+	if _, diags := compileText(t, "void f(void) { }", cfg); len(diags) == 0 || diags[len(diags)-1].Kind != "entry" {
+		t.Errorf("missing entry not reported: %v", diags)
+	}
+}
