@@ -2,9 +2,12 @@ package rules
 
 import (
 	"fmt"
+	"path"
+	"strings"
 
 	"github.com/patchcheck/patchcheck/parse"
 	"github.com/patchcheck/patchcheck/semantics"
+	"github.com/patchcheck/patchcheck/semantics/models"
 )
 
 // VariantsOf turns the semantics of a series into the programs Evaluate runs.
@@ -49,4 +52,80 @@ func Analyze(s *parse.Series, opts *semantics.Options) (Variants, []Variants, *s
 		}
 	}
 	return VariantsOf(res), steps, res, nil
+}
+
+// Describe fills the report's view of what the patch touches and what the
+// models could take in: Functions (per patch), Models (baseline, unknown
+// callees, unmodelled functions, drift).
+func Describe(res *semantics.Result, lib *models.Library) ([]Function, Models) {
+	fns := []Function{}
+	for pi, pc := range res.Patches {
+		idx := pi + 1
+		if pc.Patch != nil && pc.Patch.Index > 0 {
+			idx = pc.Patch.Index
+		}
+		for _, fc := range pc.Files {
+			for _, f := range fc.Funcs {
+				fn := Function{Patch: idx, File: fc.Path, Name: f.Name, Change: f.Kind.String(), Line: f.Line,
+					Modelled: f.Model != nil && f.Status == semantics.Applied}
+				switch {
+				case f.Status == semantics.NotCovered:
+					fn.Note = "no model covers " + fc.Path + ":" + orDash(f.Name)
+				case f.Status == semantics.Unmodelled:
+					fn.Note = f.Reason
+				case f.CommentOnly:
+					fn.Note = "comment-only change"
+				}
+				fns = append(fns, fn)
+			}
+			for _, o := range fc.Other {
+				line := o.Line.New
+				if line == 0 {
+					line = o.Line.Old
+				}
+				fns = append(fns, Function{Patch: idx, File: fc.Path, Change: "outside-function", What: o.Kind.String(),
+					Line: line, Note: o.Note})
+			}
+		}
+	}
+	m := Models{Baseline: baseline(lib), UnknownCallees: []UnknownCallee{}, Unmodelled: []Unmodelled{}}
+	for _, c := range res.Unknown {
+		m.UnknownCallees = append(m.UnknownCallees, UnknownCallee{Name: c.Name, File: c.Loc.File, Line: c.Loc.Line, Handled: "inconclusive"})
+	}
+	for _, p := range res.Unmodelled {
+		m.Unmodelled = append(m.Unmodelled, Unmodelled{Name: p.Func, File: p.File, Line: p.Line, Reason: p.Reason})
+	}
+	for _, d := range res.Drift {
+		m.Drift = append(m.Drift, Drift{File: d.File, Name: d.Func, Message: d.Kind + ": " + d.Msg})
+	}
+	return fns, m
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// baseline names the kernel files the model library restates, by blob.
+func baseline(lib *models.Library) string {
+	if lib == nil {
+		lib = models.Default()
+	}
+	version := ""
+	var blobs []string
+	for _, f := range lib.Files {
+		if f.Version != "" && version == "" {
+			version = f.Version
+		}
+		if f.Blob != "" {
+			blobs = append(blobs, path.Base(f.Path)+" "+f.Blob)
+		}
+	}
+	s := "linux " + orDash(version)
+	if len(blobs) > 0 {
+		s += " (" + strings.Join(blobs, ", ") + ")"
+	}
+	return s
 }
