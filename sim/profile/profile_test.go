@@ -2,6 +2,7 @@ package profile
 
 import (
 	"errors"
+	"flag"
 	"math"
 	"os"
 	"strings"
@@ -249,4 +250,32 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite the parameter table in docs/timing.md")
+
+// docs/timing.md carries the default profile's parameter table between
+// markers; it must match the embedded profile (go test -update rewrites it).
+func TestDocsTable(t *testing.T) {
+	const path = "../../docs/timing.md"
+	const begin, end = "<!-- params:begin -->\n", "<!-- params:end -->"
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s: no parameter table markers", path)
+	}
+	want := Default().Markdown()
+	if got := s[i+len(begin) : j]; got != want {
+		if *update {
+			if err := os.WriteFile(path, []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("%s: parameter table differs from the default profile; run go test -update ./sim/profile", path)
+	}
 }

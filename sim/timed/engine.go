@@ -464,7 +464,7 @@ type preStep struct {
 // after prices the step c just took, applies its events and plans the CPUs
 // it affected.
 func (ru *run) after(c int, a sim.Action, pre preStep) {
-	cost, sleep := ru.price(c, a, pre)
+	cost := ru.price(c, a)
 	ru.ff.observe(ru, c, a)
 	cpu := &ru.st.CPUs[c]
 	switch {
@@ -477,7 +477,6 @@ func (ru *run) after(c int, a sim.Action, pre preStep) {
 	default:
 		ru.runAt[c] = ru.now + cost
 	}
-	_ = sleep
 	ru.events(c)
 	if a.Kind == sim.ActRun && ru.res.Visible && ru.res.Op == sim.OpPrim {
 		ru.special(c, pre)

@@ -12,69 +12,69 @@ import (
 // something on other CPUs (IPIs, hand-offs, stop_machine, CPU_OFF) are
 // priced by the timers they set (see after and events); the step itself
 // costs what the calling CPU spends.
-func (ru *run) price(c int, a sim.Action, pre preStep) (cost int64, sleep bool) {
+func (ru *run) price(c int, a sim.Action) int64 {
 	s, r := ru.set, ru.r
 	switch a.Kind {
 	case sim.ActIRQ:
-		return ns(s.Draw(profile.IRQEntry, r)), false
+		return ns(s.Draw(profile.IRQEntry, r))
 	case sim.ActRun:
 	default:
-		return 0, false
+		return 0
 	}
 	res := &ru.res
 	if !res.Visible {
-		return 0, false
+		return 0
 	}
 	if res.Op != sim.OpPrim {
-		return ns(s.Draw(profile.VisibleStep, r)), false
+		return ns(s.Draw(profile.VisibleStep, r))
 	}
 	switch res.Prim {
 	case sim.PrimUdelay:
 		us := float64(res.Args[0])
-		return ns(us*1e-6*s.Value(profile.UdelayFactor) + s.Draw(profile.UdelayOverhead, r)), false
+		return ns(us*1e-6*s.Value(profile.UdelayFactor) + s.Draw(profile.UdelayOverhead, r))
 	case sim.PrimUsleepRange:
 		lo, hi := float64(res.Args[0])*1e-6, float64(res.Args[1])*1e-6
 		if hi < lo {
 			hi = lo
 		}
-		return ns(lo + s.Draw(profile.UsleepPosition, r)*(hi-lo) + s.Draw(profile.TimerWakeup, r)), true
+		return ns(lo + s.Draw(profile.UsleepPosition, r)*(hi-lo) + s.Draw(profile.TimerWakeup, r))
 	case sim.PrimMsleep:
 		// msleep(ms) = schedule_timeout(msecs_to_jiffies(ms) + 1) (kernel/time/timer.c)
 		hz := s.Value(profile.HZ)
 		j := int64(math.Ceil(float64(res.Args[0])*hz/1000)) + 1
-		return ru.jiffySleep(j), true
+		return ru.jiffySleep(j)
 	case sim.PrimSleepJiffies:
-		return ru.jiffySleep(int64(res.Args[0])), true
+		return ru.jiffySleep(int64(res.Args[0]))
 	case sim.PrimSynchronizeRCU:
-		return ns(ru.gracePeriod(c)), true
+		return ns(ru.gracePeriod(c))
 	case sim.PrimSDEIMask:
-		return ns(s.Draw(profile.SDEIMask, r)), false
+		return ns(s.Draw(profile.SDEIMask, r))
 	case sim.PrimPSCIAffinityInfo, sim.PrimPSCICPUOn:
-		return ns(s.Draw(profile.PSCICall, r)), false
+		return ns(s.Draw(profile.PSCICall, r))
 	case sim.PrimPSCICPUOff:
 		if int64(res.Ret) == sim.PSCIDenied {
-			return ns(s.Draw(profile.PSCICall, r)), false
+			return ns(s.Draw(profile.PSCICall, r))
 		}
-		return 0, false
+		return 0
 	case sim.PrimPrintk:
-		return ns(ru.printk(int64(res.Args[0]))), false
+		return ns(ru.printk(int64(res.Args[0])))
 	case sim.PrimWarn:
 		// WARN prints at KERN_WARNING (4)
 		if 4 < s.Value(profile.ConsoleLoglevel) {
-			return ns(s.Value(profile.WarnChars) * 10 / s.Value(profile.ConsoleBaud)), false
+			return ns(s.Value(profile.WarnChars) * 10 / s.Value(profile.ConsoleBaud))
 		}
-		return ns(s.Draw(profile.VisibleStep, r)), false
+		return ns(s.Draw(profile.VisibleStep, r))
 	case sim.PrimCost:
 		in := &ru.e.prog.Funcs[res.Func].Code[res.PC]
 		if id := ru.e.costs[in.Imm]; id >= 0 {
-			return ns(s.Draw(id, r)), false
+			return ns(s.Draw(id, r))
 		}
 		// No profile parameter prices this step: the run cannot be timed.
 		ru.st.End = sim.Failed
 		ru.out.Outcome = "error"
 		ru.out.Message = "no timing-profile parameter prices kernel step " + quote(ru.e.prog.Strings[in.Imm]) +
 			" (sim.PrimCost names a step parameter of the profile)"
-		return 0, false
+		return 0
 	case sim.PrimCrossCall:
 		// one ICC_SGI1R write per target cluster of up to 16 CPUs
 		k := 0
@@ -83,12 +83,12 @@ func (ru *run) price(c int, a sim.Action, pre preStep) (cost int64, sleep bool) 
 				k++
 			}
 		}
-		return ns(float64(1+(k+15)/16) * s.Draw(profile.VisibleStep, r)), false
+		return ns(float64(1+(k+15)/16) * s.Draw(profile.VisibleStep, r))
 	case sim.PrimSchedHandoff, sim.PrimStopMachine:
 		// the wait is priced by the hand-off and rendezvous timers
-		return ns(s.Draw(profile.VisibleStep, r)), false
+		return ns(s.Draw(profile.VisibleStep, r))
 	}
-	return ns(s.Draw(profile.VisibleStep, r)), false
+	return ns(s.Draw(profile.VisibleStep, r))
 }
 
 // jiffySleep is schedule_timeout(j): the timer expires at the j-th tick
