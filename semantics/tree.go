@@ -36,9 +36,13 @@ type treeFile struct {
 	err  error
 }
 
-// OpenTree opens dir as a git repository if it is one, else as a plain
-// directory.
-func OpenTree(dir string) (*Tree, error) {
+// OpenTree opens dir as a git repository (at HEAD) if it is one, else as a
+// plain directory.
+func OpenTree(dir string) (*Tree, error) { return OpenTreeAt(dir, "") }
+
+// OpenTreeAt opens the git repository dir at revision rev (HEAD when rev is
+// empty); a plain directory has no revisions.
+func OpenTreeAt(dir, rev string) (*Tree, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", dir, err)
@@ -47,19 +51,30 @@ func OpenTree(dir string) (*Tree, error) {
 		return nil, fmt.Errorf("tree %s: not a directory", dir)
 	}
 	t := &Tree{Dir: dir, cache: map[string]*treeFile{}}
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
-	if err == nil {
-		ref, err := repo.Head()
-		if err != nil {
-			return nil, fmt.Errorf("tree %s: HEAD: %w", dir, err)
+	// PlainOpen takes a checkout's root or a bare repository; a directory
+	// inside a checkout is found by looking up for its .git.
+	repo, err := git.PlainOpen(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		repo, err = git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	}
+	switch {
+	case err == nil:
+		if rev == "" {
+			rev = "HEAD"
 		}
-		c, err := repo.CommitObject(ref.Hash())
+		h, err := repo.ResolveRevision(plumbing.Revision(rev))
 		if err != nil {
-			return nil, fmt.Errorf("tree %s: HEAD commit: %w", dir, err)
+			return nil, fmt.Errorf("tree %s: %s: %w", dir, rev, err)
+		}
+		c, err := repo.CommitObject(*h)
+		if err != nil {
+			return nil, fmt.Errorf("tree %s: %s: %w", dir, rev, err)
 		}
 		t.commit = c
-	} else if !errors.Is(err, git.ErrRepositoryNotExists) {
+	case !errors.Is(err, git.ErrRepositoryNotExists):
 		return nil, fmt.Errorf("tree %s: %w", dir, err)
+	case rev != "":
+		return nil, fmt.Errorf("tree %s: not a git repository, cannot read revision %s", dir, rev)
 	}
 	return t, nil
 }
