@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"slices"
 )
 
@@ -130,14 +131,7 @@ func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int3
 	return b
 }
 
-func trailingZeros(w uint64) int {
-	n := 0
-	for w&1 == 0 {
-		w >>= 1
-		n++
-	}
-	return n
-}
+func trailingZeros(w uint64) int { return bits.TrailingZeros64(w) }
 
 var errCorrupt = errors.New("sim: corrupt state encoding")
 

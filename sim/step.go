@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // ActionKind is the kind of step a CPU can take.
 type ActionKind uint8
@@ -626,14 +629,7 @@ func (m *Machine) readPrim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, a [
 	return v, true
 }
 
-func popcount(w uint64) int {
-	n := 0
-	for w != 0 {
-		w &= w - 1
-		n++
-	}
-	return n
-}
+func popcount(w uint64) int { return bits.OnesCount64(w) }
 
 // Step performs action a on st (which it changes) and describes it in res.
 // The action must be one Actions returned for st; anything else ends the run

@@ -43,7 +43,7 @@ func BenchmarkStates(b *testing.B) {
 // hang) exhaustively for growing CPU counts, with symmetry reduction.
 func BenchmarkVerifySafe(b *testing.B) {
 	props := []explore.Property{noneOnlineAtRelocation, cpuOffPreconditions, noBug}
-	for _, n := range []int{2, 4, 8, 16, 32, 64} {
+	for _, n := range []int{2, 4, 8, 16, 32, 64, 128, 256} {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
 			m := machine(b, simtest.StopOptions{}, sim.Config{CPUs: n})
 			var res *explore.Result

@@ -169,8 +169,9 @@ type explorer struct {
 	sym   bool
 
 	seed   maphash.Seed
-	arena  []byte
-	off    []uint64 // off[i]..off[i+1] is state i's encoding
+	chunks [][]byte // encodings, in chunks that are never reallocated
+	loc    []uint64 // state i is chunks[loc>>32][loc&0xffffffff:][:size[i]]
+	size   []uint32
 	hashes []uint64
 	meta   []meta
 	table  []uint32 // id+1, open addressing
@@ -215,9 +216,8 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 	res := &Result{Mode: "exhaustive", CPUs: m.NumCPUs()}
 	x.sym, res.SymmetryOff = symmetry(m, props, opt)
 	res.Symmetry = x.sym
-	x.table = make([]uint32, 1<<16)
+	x.table = make([]uint32, 1<<10)
 	x.mask = uint64(len(x.table) - 1)
-	x.off = append(x.off, 0)
 	x.run(res)
 	x.finish(res)
 	return res, nil
@@ -250,8 +250,7 @@ func (x *explorer) intern(b []byte) (uint32, bool) {
 		if v == 0 {
 			id := uint32(len(x.meta))
 			x.table[i] = id + 1
-			x.arena = append(x.arena, b...)
-			x.off = append(x.off, uint64(len(x.arena)))
+			x.store(b)
 			x.hashes = append(x.hashes, h)
 			x.meta = append(x.meta, meta{})
 			if uint64(len(x.meta))*2 > uint64(len(x.table)) {
@@ -260,10 +259,36 @@ func (x *explorer) intern(b []byte) (uint32, bool) {
 			return id, true
 		}
 		id := v - 1
-		if x.hashes[id] == h && string(x.arena[x.off[id]:x.off[id+1]]) == string(b) {
+		if x.hashes[id] == h && string(x.bytes(id)) == string(b) {
 			return id, false
 		}
 	}
+}
+
+const chunkSize = 1 << 20
+
+func (x *explorer) store(b []byte) {
+	k := len(x.chunks) - 1
+	if k < 0 || len(x.chunks[k])+len(b) > cap(x.chunks[k]) {
+		// chunks grow with the search, so small searches stay small
+		size := chunkSize
+		if len(x.chunks) < 5 {
+			size = chunkSize >> (8 - 2*len(x.chunks))
+		}
+		x.chunks = append(x.chunks, make([]byte, 0, max(size, len(b))))
+		k++
+	}
+	c := x.chunks[k]
+	x.loc = append(x.loc, uint64(k)<<32|uint64(len(c)))
+	x.size = append(x.size, uint32(len(b)))
+	x.chunks[k] = append(c, b...)
+}
+
+// bytes is the encoding of state id.
+func (x *explorer) bytes(id uint32) []byte {
+	l := x.loc[id]
+	o := l & 0xffffffff
+	return x.chunks[l>>32][o : o+uint64(x.size[id]) : o+uint64(x.size[id])]
 }
 
 func (x *explorer) grow() {
@@ -292,7 +317,11 @@ func (x *explorer) push(e, d uint32, id uint32) {
 }
 
 func (x *explorer) memory() int64 {
-	n := int64(cap(x.arena)) + int64(cap(x.off))*8 + int64(cap(x.hashes))*8 +
+	n := int64(0)
+	for _, c := range x.chunks {
+		n += int64(cap(c))
+	}
+	n += int64(cap(x.loc))*8 + int64(cap(x.size))*4 + int64(cap(x.hashes))*8 +
 		int64(cap(x.meta))*20 + int64(cap(x.table))*4
 	if n > x.peak {
 		x.peak = n
@@ -364,7 +393,7 @@ func (x *explorer) run(res *Result) {
 				if d > x.depth {
 					x.depth = d
 				}
-				parent := x.arena[x.off[id]:x.off[id+1]]
+				parent := x.bytes(id)
 				if err := m.DecodeSegments(parent, cur, segs); err != nil {
 					x.errs[err.Error()] = true
 					continue
@@ -573,7 +602,7 @@ func (x *explorer) trace(c *candidate, p *Property) (*Trace, error) {
 	var step sim.StepResult
 	concrete := make([]sim.Action, len(acts))
 	for k, a := range acts {
-		if err := m.Decode(x.arena[x.off[ids[k]]:x.off[ids[k]+1]], cur); err != nil {
+		if err := m.Decode(x.bytes(ids[k]), cur); err != nil {
 			return nil, err
 		}
 		for i, s := range sigma {
