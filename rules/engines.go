@@ -118,6 +118,13 @@ func counterexample(cpus int, t *explore.Trace) *Counterexample {
 		st.Event = strings.Join(ev, ", ")
 		cx.Steps = append(cx.Steps, st)
 	}
+	if t.Hang {
+		cx.Steps = append(cx.Steps, Step{CPU: -1, Action: "hang", Event: "hang", Text: "no CPU can make progress"})
+	}
+	if t.Event.Kind != sim.EvNone && len(cx.Steps) > 0 {
+		last := &cx.Steps[len(cx.Steps)-1]
+		last.Event = joinNote(last.Event, "property checked at "+t.Event.Kind.String()+" on cpu"+fmt.Sprint(t.Event.CPU))
+	}
 	return cx
 }
 
