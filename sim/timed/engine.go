@@ -38,6 +38,7 @@ type Engine struct {
 	machines map[int]*sim.Machine // by HZ: the jiffies prim needs the sampled tick rate
 	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's condition block -> wait index
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
+	noSkip   bool                 // tests: run every loop iteration
 }
 
 // New checks the program against the scenario. cfg.HZ is replaced by each
@@ -139,7 +140,10 @@ type run struct {
 	m     *sim.Machine
 	st    *sim.State
 	set   *profile.Set
-	r     *rand.Rand
+	seed  uint64
+	index uint64       // run number
+	rngs  []*rand.Rand // per CPU: draws about CPU c come from stream c, so one CPU's draws do not shift another's
+	r     *rand.Rand   // the stream of the CPU being priced
 	n     int
 	busy  bool
 	now   int64
@@ -176,14 +180,28 @@ type run struct {
 	tl      *timelineRec
 }
 
-func (e *Engine) newRun(set *profile.Set, r *rand.Rand, trace []string, timeline bool) (*run, error) {
+// Streams of run i of a seed: its parameter sample, its global draws (the
+// tick phase), and one per CPU.
+func paramStream(i uint64) uint64      { return i << 32 }
+func globalStream(i uint64) uint64     { return i<<32 | 1 }
+func cpuStream(i uint64, c int) uint64 { return i<<32 | uint64(c+2) }
+
+func (ru *run) rng(c int) *rand.Rand {
+	if ru.rngs[c] == nil {
+		ru.rngs[c] = profile.NewRand(ru.seed, cpuStream(ru.index, c))
+	}
+	return ru.rngs[c]
+}
+
+func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string, timeline bool) (*run, error) {
 	hz := int(math.Round(set.Value(profile.HZ)))
 	m, err := e.machine(hz)
 	if err != nil {
 		return nil, err
 	}
 	n := m.NumCPUs()
-	ru := &run{e: e, m: m, st: m.Initial(), set: set, r: r, n: n, busy: e.cfg.Load == sim.LoadBusy,
+	ru := &run{e: e, m: m, st: m.Initial(), set: set, seed: seed, index: uint64(index), rngs: make([]*rand.Rand, n),
+		n: n, busy: e.cfg.Load == sim.LoadBusy,
 		q:     newQueue(n + 1),
 		runAt: make([]int64, n), saved: make([]int64, n), irqAt: make([]int64, n*sim.NumIPIs),
 		handoffAt: make([]int64, n), back: make([]int64, n), fwAt: make([]int64, n),
@@ -216,13 +234,13 @@ func (e *Engine) newRun(set *profile.Set, r *rand.Rand, trace []string, timeline
 			}
 		}
 	}
-	ru.phase = int64(r.Float64() * set.Jiffy() * 1e9)
+	ru.phase = int64(profile.NewRand(seed, globalStream(uint64(index))).Float64() * set.Jiffy() * 1e9)
 	for _, f := range e.cfg.Faults {
 		switch f.Kind {
 		case sim.FaultIRQsMasked:
 			d := f.For.Seconds()
 			if d <= 0 {
-				d = set.Draw(profile.FaultIRQsMasked, r)
+				d = set.Draw(profile.FaultIRQsMasked, ru.rng(f.CPU))
 			}
 			ru.releaseAt[f.CPU] = ns(d)
 		case sim.FaultSlowCPUOff:
@@ -438,6 +456,7 @@ func (ru *run) stepCPU(c int) {
 		ru.q.set(c, t)
 		return
 	}
+	ru.r = ru.rng(c)
 	cpu := &ru.st.CPUs[c]
 	var pre preStep
 	if len(cpu.Frames) > 0 {
@@ -446,7 +465,7 @@ func (ru *run) stepCPU(c int) {
 		pre.depth = len(cpu.Frames)
 		pre.inIRQ = sim.ContextOf(cpu) == sim.ExecIRQ
 	}
-	if a.Kind == sim.ActRun && ru.ff.try(ru, c) {
+	if a.Kind == sim.ActRun && !ru.e.noSkip && ru.ff.try(ru, c) {
 		return
 	}
 	ru.m.Step(ru.st, a, &ru.res)
@@ -530,10 +549,10 @@ func (ru *run) special(c int, pre preStep) {
 		}
 		var rt float64
 		if ru.isBusy(t) {
-			rt = ru.set.Draw(profile.SchedHandoffBusy, ru.r) +
-				profile.MaxOfMixture(ru.set.Value(profile.BusyNonpreemptFraction), ru.set.Dist(profile.BusyNonpreemptResidual), 1, ru.r)
+			rt = ru.set.Draw(profile.SchedHandoffBusy, ru.rng(t)) +
+				profile.MaxOfMixture(ru.set.Value(profile.BusyNonpreemptFraction), ru.set.Dist(profile.BusyNonpreemptResidual), 1, ru.rng(t))
 		} else {
-			rt = ru.set.Draw(profile.SchedHandoffIdle, ru.r)
+			rt = ru.set.Draw(profile.SchedHandoffIdle, ru.rng(t))
 		}
 		fwd := ns(rt / 2)
 		ru.handoffAt[t] = ru.now + fwd
@@ -577,9 +596,9 @@ func (ru *run) events(c int) {
 				case s > 0:
 					d = s
 				case s < 0:
-					d = ru.set.Draw(profile.FaultSlowCPUOff, ru.r)
+					d = ru.set.Draw(profile.FaultSlowCPUOff, ru.rng(int(ev.CPU)))
 				default:
-					d = ru.set.Draw(profile.PSCICPUOff, ru.r)
+					d = ru.set.Draw(profile.PSCICPUOff, ru.rng(int(ev.CPU)))
 				}
 				ru.fwAt[ev.CPU] = ru.runAt[ev.CPU] + ns(d)
 				for ipi := range sim.NumIPIs {
@@ -593,7 +612,7 @@ func (ru *run) events(c int) {
 			ru.fwAt[ev.CPU] = never
 		case sim.EvCPUOn:
 			if ev.Val == 0 {
-				ru.fwAt[ev.Target] = ru.now + ns(ru.set.Draw(profile.PSCICall, ru.r))
+				ru.fwAt[ev.Target] = ru.now + ns(ru.set.Draw(profile.PSCICall, ru.rng(int(ev.Target))))
 				ru.plan(int(ev.Target))
 			}
 		case sim.EvKthreadRan:
@@ -605,7 +624,7 @@ func (ru *run) events(c int) {
 			caller := int(ev.Target)
 			ru.smAt = never
 			ru.q.remove(ru.n)
-			ru.runAt[caller] = max(ru.runAt[caller], ru.now+ns(ru.set.Draw(profile.VisibleStep, ru.r)))
+			ru.runAt[caller] = max(ru.runAt[caller], ru.now+ns(ru.set.Draw(profile.VisibleStep, ru.rng(caller))))
 			for _, p := range ru.smParts {
 				if int(p) != c {
 					if ru.tl != nil {
@@ -644,18 +663,18 @@ func (ru *run) events(c int) {
 
 // deliver schedules the arrival of IPI ipi at CPU t.
 func (ru *run) deliver(t, ipi int) {
-	s := ru.set
-	d := s.Draw(profile.IPILatency, ru.r)
+	s, r := ru.set, ru.rng(t)
+	d := s.Draw(profile.IPILatency, r)
 	cpu := &ru.st.CPUs[t]
 	if len(cpu.Frames) > 0 {
 		fr := &cpu.Frames[len(cpu.Frames)-1]
 		in := &ru.e.prog.Funcs[fr.Func].Code[fr.PC]
 		if in.Op == sim.OpPrim && sim.Prim(in.Sub) == sim.PrimIdleWait && !ru.isBusy(t) {
-			d += s.Draw(profile.WFIWakeup, ru.r)
+			d += s.Draw(profile.WFIWakeup, r)
 		}
 	}
 	if ru.isBusy(t) {
-		d += profile.MaxOfMixture(s.Value(profile.BusyIRQOffFraction), s.Dist(profile.BusyIRQOffResidual), 1, ru.r)
+		d += profile.MaxOfMixture(s.Value(profile.BusyIRQOffFraction), s.Dist(profile.BusyIRQOffResidual), 1, r)
 	}
 	at := ru.now + ns(d)
 	i := t*sim.NumIPIs + ipi

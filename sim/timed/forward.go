@@ -52,7 +52,8 @@ import (
 // that became false, or the bound expiring) happens in a real step.
 type forward struct {
 	loops map[int]*loop
-	save  sim.CPU
+	undo  *sim.Undo
+	regs  []uint64
 }
 
 type loop struct {
@@ -187,29 +188,27 @@ func noCross(v, d int64) int64 {
 }
 
 // probe reports whether, after j skipped iterations, one more iteration
-// still returns to the loop head. It steps the real state and restores the
-// CPU and the clock afterwards.
+// still returns to the loop head. It steps the real state under a
+// sim.Undo and takes everything back afterwards.
 func (f *forward) probe(ru *run, c int, l *loop, delta []uint64, j, iter int64) bool {
+	if f.undo == nil {
+		f.undo = ru.m.NewUndo()
+	}
 	cpu := &ru.st.CPUs[c]
-	f.save.Frames = append(f.save.Frames[:0], cpu.Frames...)
-	f.save.Regs = append(f.save.Regs[:0], cpu.Regs...)
-	f.save.Masks = append(f.save.Masks[:0], cpu.Masks...)
-	saved := *cpu
-	now := ru.st.Now
-	defer func() {
-		fr, rg, mk := cpu.Frames[:0], cpu.Regs[:0], cpu.Masks[:0]
-		*cpu = saved
-		cpu.Frames = append(fr, f.save.Frames...)
-		cpu.Regs = append(rg, f.save.Regs...)
-		cpu.Masks = append(mk, f.save.Masks...)
-		ru.st.Now = now
-	}()
 	fr := &cpu.Frames[len(cpu.Frames)-1]
 	regs := cpu.Regs[fr.RegBase : int(fr.RegBase)+len(delta)]
+	f.regs = append(f.regs[:0], regs...)
+	f.undo.Begin(ru.st)
+	defer func() {
+		f.undo.Restore(ru.st)
+		cpu := &ru.st.CPUs[c]
+		fr := &cpu.Frames[len(cpu.Frames)-1]
+		copy(cpu.Regs[fr.RegBase:], f.regs)
+	}()
 	for i := range regs {
 		regs[i] += uint64(j) * delta[i]
 	}
-	ru.st.Now = now + j*iter
+	ru.st.Now += j * iter
 	for n := 0; n < maxProbeSteps; n++ {
 		if n > 0 {
 			if len(cpu.Frames) < l.depth || ru.st.End != sim.Running || cpu.PSCI != sim.PowerOn {
@@ -224,12 +223,7 @@ func (f *forward) probe(ru *run, c int, l *loop, delta []uint64, j, iter int64) 
 			return false
 		}
 		ru.m.Step(ru.st, sim.Action{CPU: int32(c), Kind: sim.ActRun}, &ru.probeRes)
-		if ru.st.End != sim.Running {
-			// a pure step cannot end the run; be safe
-			ru.st.End = sim.Running
-			return false
-		}
-		if !pureEvents(&ru.probeRes) {
+		if ru.st.End != sim.Running || !pureEvents(&ru.probeRes) {
 			return false
 		}
 	}

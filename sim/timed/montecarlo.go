@@ -2,7 +2,6 @@ package timed
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sort"
@@ -15,7 +14,7 @@ import (
 // Options configures a Monte Carlo evaluation.
 type Options struct {
 	Runs int    // number of runs; 0 means 100
-	Seed uint64 // the seed; run i samples its parameters from stream 2i and its event draws from stream 2i+1
+	Seed uint64 // the seed; runs draw from independent PCG streams of it (see RunOne)
 	// Origin names a function whose first entry on the boot CPU is time zero
 	// of the time metrics (secondaries_off, relocation, per-CPU times);
 	// empty means the start of the run. Runs that never enter it count as
@@ -126,16 +125,16 @@ func (e *Engine) Evaluate(prof *profile.Profile, opt Options) (*Result, error) {
 	return e.summarise(prof, opt, runs), nil
 }
 
-// RunOne performs run i of seed: parameters sampled from stream 2i, event
-// draws from stream 2i+1.
+// RunOne performs run i of seed: its parameters are sampled from one PCG
+// stream of the seed, its per-event draws come from one stream per CPU.
 func (e *Engine) RunOne(prof *profile.Profile, seed uint64, i int, trace []string, b Budget, timeline bool) (*Run, error) {
-	set := prof.Sample(profile.NewRand(seed, 2*uint64(i)))
-	return e.RunSet(set, profile.NewRand(seed, 2*uint64(i)+1), trace, b, timeline)
+	set := prof.Sample(profile.NewRand(seed, paramStream(uint64(i))))
+	return e.RunSet(set, seed, i, trace, b, timeline)
 }
 
-// RunSet performs one run with a given parameter set and event generator.
-func (e *Engine) RunSet(set *profile.Set, r *rand.Rand, trace []string, b Budget, timeline bool) (*Run, error) {
-	ru, err := e.newRun(set, r, trace, timeline)
+// RunSet performs run i of seed with a given parameter set.
+func (e *Engine) RunSet(set *profile.Set, seed uint64, i int, trace []string, b Budget, timeline bool) (*Run, error) {
+	ru, err := e.newRun(set, seed, i, trace, timeline)
 	if err != nil {
 		return nil, err
 	}

@@ -216,9 +216,6 @@ func TestBudget(t *testing.T) {
 	}
 }
 
-// Fast-forwarding does not change what a run computes: with other CPUs'
-// events close together (no skipping possible) and far apart, the loop's
-// bound expires after the same simulated second.
 func TestTimelineStates(t *testing.T) {
 	res := evaluate(t, hotplugProgram(), sim.Config{CPUs: 3}, profile.Default(), Options{Runs: 1, Seed: 4, Timeline: true})
 	tl := res.Timeline
@@ -260,5 +257,45 @@ func TestMissingCostParameter(t *testing.T) {
 	res := evaluate(t, a.build("kernel_kexec", "secondary_idle", "handle_ipi"), sim.Config{CPUs: 2}, profile.Default(), Options{Runs: 1})
 	if res.Inconclusive != 1 || res.Outcomes[0].Outcome != "error" {
 		t.Fatalf("outcomes %+v", res.Outcomes)
+	}
+}
+
+// Fast-forwarding does not change what a run computes: the one-second
+// udelay(1) loop of a stop whose IPI is lost ends after the same number of
+// iterations, at the same time up to the difference between the drawn and
+// the expected cost of the skipped iterations.
+func TestFastForwardFaithful(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two million steps")
+	}
+	cfg := sim.Config{CPUs: 3, Faults: []sim.Fault{{Kind: sim.FaultLostIPI, CPU: 1, IPI: sim.IPICPUStop}}}
+	e, err := New(ipiStopProgram(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := e.RunOne(profile.Default(), 7, 0, []string{"machine_shutdown"}, Budget{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.noSkip = true
+	slow, err := e.RunOne(profile.Default(), 7, 0, []string{"machine_shutdown"}, Budget{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := fast.Return["machine_shutdown"] - fast.Enter["machine_shutdown"]
+	ds := slow.Return["machine_shutdown"] - slow.Enter["machine_shutdown"]
+	t.Logf("fast-forwarded: %.6f s in %d steps (%d skipped); as written: %.6f s in %d steps", df, fast.Steps, fast.Skipped, ds, slow.Steps)
+	if slow.Skipped != 0 || fast.Skipped < 900_000 {
+		t.Fatalf("skipped %d and %d", fast.Skipped, slow.Skipped)
+	}
+	if math.Abs(df-ds) > 1e-3*ds {
+		t.Errorf("fast-forwarded %.6f s, as written %.6f s", df, ds)
+	}
+	// both exit through the bound: 10^6 iterations of at least 1 us
+	if df < 1.0 || ds < 1.0 {
+		t.Errorf("loop ended before its bound: %.6f, %.6f", df, ds)
+	}
+	if fast.Outcome != slow.Outcome || fast.Off[2] != slow.Off[2] || fast.Offline[2] != slow.Offline[2] {
+		t.Errorf("runs differ outside the loop: %+v vs %+v", fast, slow)
 	}
 }
