@@ -698,6 +698,7 @@ func (m *Machine) Step(st *State, a Action, res *StepResult) {
 		if a.Arg == 0 && cpu.Handoff != 0 {
 			res.add(Event{Kind: EvKthreadRan, CPU: a.CPU, Target: cpu.Handoff - 1, Loc: -1})
 			cpu.Handoff = 0
+			m.wakeIdle(st, c, res)
 			return
 		}
 		if a.Arg == 1 && st.SM.Active && cpu.Flags&FlagSMPart != 0 {
@@ -756,6 +757,20 @@ func (m *Machine) enterStopper(st *State, c int, res *StepResult) {
 	cpu.Flags |= FlagMasked
 	st.SM.Waiting--
 	res.add(Event{Kind: EvStopperEntered, CPU: int32(c), Target: -1, Loc: -1})
+}
+
+// wakeIdle: a CPU that was switched out of idle_wait to run a kernel thread
+// comes back with the wfi completed, and goes on to its next visible action
+// (the idle loop re-checks its conditions, e.g. cpu_is_offline).
+func (m *Machine) wakeIdle(st *State, c int, res *StepResult) {
+	cpu := &st.CPUs[c]
+	if !running(cpu) {
+		return
+	}
+	if in := m.instr(cpu); in.Op == OpPrim && Prim(in.Sub) == PrimIdleWait {
+		m.top(cpu).PC++
+		m.run(st, c, true, res)
+	}
 }
 
 // Hang ends a run in which no CPU has an enabled action.
@@ -1029,6 +1044,9 @@ func (m *Machine) finishStopMachine(st *State, c int, v uint64, res *StepResult)
 		if p.Stopper != 0 {
 			p.Stopper = 0
 			p.set(FlagMasked, p.Flags&FlagSMSaved != 0)
+			if i != int(st.SM.Caller) {
+				m.wakeIdle(st, i, res)
+			}
 		}
 		p.Flags &^= FlagSMPart | FlagSMSaved
 	}
