@@ -335,3 +335,40 @@ func TestViolationBeforeFirstStep(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A CPU taken out of idle_wait to run a kthread returns from the wfi and
+// goes on (the idle loop re-checks its state), as the kernel's do_idle does.
+func TestKthreadWakesIdle(t *testing.T) {
+	p := simtest.New("test.c")
+	woke := p.Global("woke", sim.Int, 0, false)
+	b := p.Func("boot")
+	b.Const("cpu", 1, sim.Uint)
+	b.Prim("", sim.PrimSchedHandoff, -1, "cpu")
+	b.Wait("woke", 0, func() string {
+		b.LoadG("w", woke)
+		b.Const("zero", 0, sim.Int)
+		b.Bin("c", sim.Eq, "w", "zero", sim.Int)
+		return "c"
+	}, "done", "done")
+	b.Label("done")
+	b.Ret("")
+	i := p.Func("idle")
+	i.Prim("", sim.PrimIdleWait, -1)
+	i.Const("one", 1, sim.Int)
+	i.StoreG(woke, "one")
+	i.Label("l")
+	i.Prim("", sim.PrimIdleWait, -1)
+	i.Jump("l")
+	p.Func("irq", "n").Ret("")
+	m, err := sim.NewMachine(p.MustBuild("boot", "idle", "irq"), sim.Config{CPUs: 2, Merge: true, AtomicWaits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := explore.Explore(m, []explore.Property{noBug}, explore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Properties[0].Verdict != explore.Holds {
+		t.Fatalf("%s", res)
+	}
+}
