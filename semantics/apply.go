@@ -206,6 +206,18 @@ func (w *working) place(hl []hline, idx []int, hint int) ([]int, *mismatch) {
 			m.reason = fmt.Sprintf("no model line matches pre-image line %d %q", m.hunk.old, strings.TrimSpace(m.hunk.text))
 			return nil, m
 		}
+		// The partial match names the function only when it includes a
+		// distinctive line, not just "}" or "return 0;".
+		distinctive := false
+		for _, i := range idx[:bestGot] {
+			if len(key(hl[i].text)) >= 10 {
+				distinctive = true
+			}
+		}
+		if !distinctive {
+			m.reason = fmt.Sprintf("pre-image line %d %q is not where the model has the lines before it", m.hunk.old, strings.TrimSpace(m.hunk.text))
+			return nil, m
+		}
 		if bestAt < len(w.lines) {
 			m.model = strings.TrimSpace(w.lines[bestAt].text)
 			m.kline = w.lines[bestAt].loc.Line

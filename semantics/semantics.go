@@ -529,20 +529,18 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 				f.Status = NotCovered
 				f.Reason = "not modelled"
 			}
+		case f.Model == nil && f.Name != "":
+			// A function of a modelled file that the library does not
+			// model: not on a modelled path.
+			f.Status = NotCovered
+			f.Reason = "not modelled"
+		case mm != nil && f.Name == "" && outsideModels(w.model, fc.OldBlob, preLine(hl, g.lines[0])):
+			f.Status = NotCovered
+			f.Reason = fmt.Sprintf("line %d of blob %s is in none of the modelled functions", preLine(hl, g.lines[0]), fc.OldBlob)
 		case mm != nil:
-			if f.Model == nil && f.Name != "" && !cutInModel(w, mm) {
-				f.Status = NotCovered
-				f.Reason = "not modelled"
-				break
-			}
 			f.Status = Unmodelled
 			f.Reason = "the hunk does not apply to the model: " + mm.String()
 			a.problem(n, f, mm.hunk.old, f.Reason)
-		case f.Model == nil && f.Name != "":
-			// The hunk applied to the model file but the function is not
-			// one of its models (a context match in a neighbour).
-			f.Status = NotCovered
-			f.Reason = "not modelled"
 		}
 		fc.Funcs = append(fc.Funcs, f)
 	}
@@ -595,8 +593,20 @@ func preLine(hl []hline, i int) int {
 	return 0
 }
 
-// cutInModel reports whether a mismatch happened inside a modelled function.
-func cutInModel(w *working, mm *mismatch) bool { return mm.fn != "" }
+// outsideModels reports whether line of the kernel file blob is outside
+// every function mf models; it is false when blob is not the one mf
+// restates, since line numbers then mean nothing.
+func outsideModels(mf *models.ModelFile, blob string, line int) bool {
+	if blob == "" || mf.Blob == "" || line <= 0 || !(strings.HasPrefix(mf.Blob, blob) || strings.HasPrefix(blob, mf.Blob)) {
+		return false
+	}
+	for _, f := range mf.Funcs {
+		if f.Line <= line && line <= f.EndLine {
+			return false
+		}
+	}
+	return true
+}
 
 // hunkImageLine is the image line number of the l-th line (1-based) of a
 // hunk's pre- or post-image.

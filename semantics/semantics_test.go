@@ -136,3 +136,21 @@ func TestSeedPrograms(t *testing.T) {
 		golden(t, "seed-calltree."+strings.TrimPrefix(filepath.Ext(form), ".")+".golden", b.Bytes())
 	}
 }
+
+func BenchmarkAnalyzeSeed(b *testing.B) {
+	s := parseFile(b, filepath.Join("..", "fixtures", "seed", "arm64-kexec-smp-send-stop.mbox"))
+	for b.Loop() {
+		if _, err := Analyze(s, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMapSeed(b *testing.B) {
+	s := parseFile(b, filepath.Join("..", "fixtures", "seed", "arm64-kexec-smp-send-stop.mbox"))
+	for b.Loop() {
+		if _, err := Map(s, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
