@@ -116,6 +116,7 @@ func extract(m Message, cr *ClaimRules, defaultCPUs int) []Claim {
 		}
 	}
 	var out []Claim
+	names := nameCues(m)
 	paraCPUs, para := 0, -1
 	carried := cue{variant: ""}
 	n := 0
@@ -123,7 +124,7 @@ func extract(m Message, cr *ClaimRules, defaultCPUs int) []Claim {
 		if s.Paragraph != para {
 			para, paraCPUs, carried = s.Paragraph, 0, cue{}
 		}
-		cues := findCues(s.Text, m, cr)
+		cues := findCues(s.Text, names, cr)
 		qs := cr.quantities(s.Text)
 		sentCPUs := cpuCount(s.Text)
 		load, loadWhy := sentenceLoad(s.Text, cr)
@@ -251,8 +252,31 @@ func sentenceLoad(s string, cr *ClaimRules) (string, string) {
 	return "idle", "no load stated: idle (the best case)"
 }
 
+// nameCue is a function name whose mention marks a variant.
+type nameCue struct {
+	re      *regexp.Regexp
+	name    string
+	variant string
+	what    string
+}
+
+// nameCues compiles the patch's removed-only and added-only callees once
+// per message.
+func nameCues(m Message) []nameCue {
+	var out []nameCue
+	for _, set := range []struct {
+		names         []string
+		variant, what string
+	}{{m.Old, "before", "called only by the removed lines"}, {m.New, "after", "called only by the added lines"}} {
+		for _, n := range set.names {
+			out = append(out, nameCue{regexp.MustCompile(`\b` + regexp.QuoteMeta(n) + `\b`), n, set.variant, set.what})
+		}
+	}
+	return out
+}
+
 // findCues returns the variant cues of a sentence in order of position.
-func findCues(s string, m Message, cr *ClaimRules) []cue {
+func findCues(s string, names []nameCue, cr *ClaimRules) []cue {
 	var cs []cue
 	addRE := func(res []*regexp.Regexp, v string) {
 		for _, re := range res {
@@ -263,16 +287,14 @@ func findCues(s string, m Message, cr *ClaimRules) []cue {
 	}
 	addRE(cr.Before, "before")
 	addRE(cr.After, "after")
-	addName := func(names []string, v, what string) {
-		for _, n := range names {
-			re := regexp.MustCompile(`\b` + regexp.QuoteMeta(n) + `\b`)
-			for _, loc := range re.FindAllStringIndex(s, -1) {
-				cs = append(cs, cue{loc[0], v, n + "() is " + what})
-			}
+	for _, n := range names {
+		if !strings.Contains(s, n.name) {
+			continue
+		}
+		for _, loc := range n.re.FindAllStringIndex(s, -1) {
+			cs = append(cs, cue{loc[0], n.variant, n.name + "() is " + n.what})
 		}
 	}
-	addName(m.Old, "before", "called only by the removed lines")
-	addName(m.New, "after", "called only by the added lines")
 	slices.SortStableFunc(cs, func(a, b cue) int { return a.pos - b.pos })
 	return cs
 }

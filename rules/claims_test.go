@@ -207,3 +207,16 @@ func FuzzExtractClaims(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkExtractClaims(b *testing.B) {
+	pack := defaultPack(b)
+	data, err := os.ReadFile("../fixtures/seed/arm64-kexec-smp-send-stop.mbox")
+	if err != nil {
+		b.Fatal(err)
+	}
+	msgs := []Message{{Patch: 1, Text: string(data), Old: []string{"smp_shutdown_nonboot_cpus"}, New: []string{"smp_send_stop"}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		ExtractClaims(msgs, &pack.Claims, 16)
+	}
+}

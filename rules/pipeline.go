@@ -8,6 +8,7 @@ import (
 	"github.com/patchcheck/patchcheck/parse"
 	"github.com/patchcheck/patchcheck/semantics"
 	"github.com/patchcheck/patchcheck/semantics/models"
+	"github.com/patchcheck/patchcheck/sim/profile"
 )
 
 // VariantsOf turns the semantics of a series into the programs Evaluate runs.
@@ -128,4 +129,48 @@ func baseline(lib *models.Library) string {
 		s += " (" + strings.Join(blobs, ", ") + ")"
 	}
 	return s
+}
+
+// Options configure Check.
+type Options struct {
+	Pack      *Pack            // DefaultPack() when nil
+	Profile   *profile.Profile // profile.Default() when nil
+	Seed      int64
+	Budget    Budget
+	Semantics *semantics.Options
+	Engines   Engines // SimEngines{} when nil
+}
+
+// Check is the whole evaluation of a parsed series: the programs from
+// package semantics, then Evaluate, with the report's Functions and Models
+// filled in. The caller adds Tool, Inputs and Series.
+func Check(s *parse.Series, o Options) (*Report, error) {
+	if o.Pack == nil {
+		p, err := DefaultPack()
+		if err != nil {
+			return nil, err
+		}
+		o.Pack = p
+	}
+	if o.Profile == nil {
+		o.Profile = profile.Default()
+	}
+	if o.Engines == nil {
+		o.Engines = SimEngines{}
+	}
+	v, steps, res, err := Analyze(s, o.Semantics)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Evaluate(&EvalInput{Series: s, Programs: v, Steps: steps, Pack: o.Pack, Profile: o.Profile,
+		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines})
+	if err != nil {
+		return nil, err
+	}
+	var lib *models.Library
+	if o.Semantics != nil {
+		lib = o.Semantics.Library
+	}
+	r.Functions, r.Models = Describe(res, lib)
+	return r, nil
 }
