@@ -81,8 +81,10 @@ const (
 	PSCICPUOff
 	PSCICall
 	SDEIMask
-	KernelRestartPrepare
+	RebootNotifiers
+	DeviceShutdown
 	CPUHPTeardownCallbacks
+	CPUHPDyingCallbacks
 	CPUHPDeadCallbacks
 	MachineKexec
 	Relocation
@@ -121,8 +123,10 @@ var Specs = [NumParams]Spec{
 	PSCICPUOff:             {Name: "psci_cpu_off_latency", Dim: DimDuration, Doc: "from a CPU_OFF call to firmware publishing the core OFF (cache maintenance dominated)"},
 	PSCICall:               {Name: "psci_call", Dim: DimDuration, Doc: "a PSCI call that returns (AFFINITY_INFO, CPU_ON): SMC round trip"},
 	SDEIMask:               {Name: "sdei_mask", Dim: DimDuration, Doc: "sdei_mask_local_cpu: a firmware call"},
-	KernelRestartPrepare:   {Name: "kernel_restart_prepare", Dim: DimDuration, Step: true, Doc: "reboot notifiers and device_shutdown"},
-	CPUHPTeardownCallbacks: {Name: "cpuhp_teardown_callbacks", Dim: DimDuration, Step: true, Doc: "the dying CPU's hotplug teardown callbacks other than sched_cpu_deactivate's grace period"},
+	RebootNotifiers:        {Name: "reboot_notifiers", Dim: DimDuration, Step: true, Doc: "kernel_restart_prepare: the reboot notifier chain"},
+	DeviceShutdown:         {Name: "device_shutdown", Dim: DimDuration, Step: true, Doc: "kernel_restart_prepare: device_shutdown() of every device"},
+	CPUHPTeardownCallbacks: {Name: "cpuhp_ap_teardown_callbacks", Dim: DimDuration, Step: true, Doc: "the dying CPU's hotplug teardown callbacks other than sched_cpu_deactivate's grace period"},
+	CPUHPDyingCallbacks:    {Name: "cpuhp_dying_callbacks", Dim: DimDuration, Step: true, Doc: "the DYING callbacks take_cpu_down runs on the dying CPU with interrupts off"},
 	CPUHPDeadCallbacks:     {Name: "cpuhp_dead_callbacks", Dim: DimDuration, Step: true, Doc: "the control CPU's DEAD callbacks for one CPU (timers, RCU, slab, page allocator)"},
 	MachineKexec:           {Name: "machine_kexec", Dim: DimDuration, Step: true, Doc: "machine_kexec from entry to the relocation stub: stub copy, cache clean to PoC"},
 	Relocation:             {Name: "relocation", Dim: DimDuration, Step: true, Doc: "the relocation stub copying the new image (reported after the relocation point only)"},

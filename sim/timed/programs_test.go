@@ -96,7 +96,7 @@ func ipiStopProgram() *sim.Program {
 // hotplugProgram: machine_shutdown offlines the secondaries one after the
 // other. Per CPU: a hand-off to its hotplug thread, one RCU grace period
 // (the first CPU pays one more), the teardown callbacks, stop_machine
-// running take_cpu_down on the dying CPU, a wait for it to report death
+// running take_cpu_down (and the DYING callbacks) on the dying CPU, a wait for it to report death
 // from its idle loop, "CPUn: shutdown", AFFINITY_INFO polls with
 // usleep_range(100, 1000) up to ten times, "CPUn killed", DEAD callbacks.
 func hotplugProgram() *sim.Program {
@@ -105,8 +105,9 @@ func hotplugProgram() *sim.Program {
 	shutdown := a.str("CPU%d: shutdown\n")
 	killed := a.str("CPU%d killed (polled %d ms)\n")
 	unclean := a.str("CPU%d may not have shut down cleanly (AFFINITY_INFO reports %d)\n")
-	teardown := a.str("cpuhp_teardown_callbacks")
+	teardown := a.str("cpuhp_ap_teardown_callbacks")
 	deadcb := a.str("cpuhp_dead_callbacks")
+	dying := a.str("cpuhp_dying_callbacks")
 	a.fn("machine_shutdown", 0, 8, 0).
 		konst(0, -1).
 		konst(1, 1).
@@ -130,6 +131,7 @@ func hotplugProgram() *sim.Program {
 		konst(2, 0).
 		prim(sim.PrimSetOnline, -1, 1, 2).
 		prim(sim.PrimMigrateIRQs, -1).
+		primS(sim.PrimCost, dying, -1).
 		konst(3, 0).
 		ret(3)
 	f := a.fn("cpu_down", 2, 12, 0).
