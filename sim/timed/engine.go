@@ -52,12 +52,11 @@ func New(prog *sim.Program, cfg sim.Config) (*Engine, error) {
 		return nil, err
 	}
 	for fi, f := range prog.Funcs {
-		for pc, in := range f.Code {
+		for _, in := range f.Code {
 			if in.Op != sim.OpWait {
 				continue
 			}
 			w := prog.Waits[in.Imm]
-			_ = pc
 			for i := w.CondStart; i < w.CondEnd; i++ {
 				e.waitAt[[2]int32{int32(fi), i}] = int32(in.Imm)
 			}
@@ -462,7 +461,6 @@ func (ru *run) stepCPU(c int) {
 	if len(cpu.Frames) > 0 {
 		fr := &cpu.Frames[len(cpu.Frames)-1]
 		pre.phase = fr.Phase
-		pre.depth = len(cpu.Frames)
 		pre.inIRQ = sim.ContextOf(cpu) == sim.ExecIRQ
 	}
 	if a.Kind == sim.ActRun && !ru.e.noSkip && ru.ff.try(ru, c) {
@@ -476,7 +474,6 @@ func (ru *run) stepCPU(c int) {
 // preStep is what the engine notes about a CPU before it steps.
 type preStep struct {
 	phase uint8
-	depth int
 	inIRQ bool
 }
 
@@ -490,7 +487,7 @@ func (ru *run) after(c int, a sim.Action, pre preStep) {
 	case a.Kind == sim.ActIRQ:
 		ru.saved[c] = ru.runAt[c]
 		ru.runAt[c] = ru.now + cost
-	case pre.inIRQ && sim.ContextOf(cpu) != sim.ExecIRQ && sim.ContextOf(cpu) != sim.ExecStopper:
+	case pre.inIRQ && cpu.PSCI == sim.PowerOn && len(cpu.Frames) > 0 && sim.ContextOf(cpu) == sim.ExecTask:
 		// the handler returned: the interrupted wait or sleep goes on
 		ru.runAt[c] = max(ru.now+cost, ru.saved[c])
 	default:
@@ -585,6 +582,8 @@ func (ru *run) events(c int) {
 		case sim.EvIPISent:
 			t := int(ev.Target)
 			ru.deliver(t, int(ev.Val))
+		case sim.EvIPITaken:
+			ru.irqAt[int(ev.CPU)*sim.NumIPIs+int(ev.Val)] = never
 		case sim.EvOnline:
 			if ev.Val == 0 && ru.out.Offline[ev.Target] < 0 {
 				ru.out.Offline[ev.Target] = secs(ru.now)
@@ -677,12 +676,10 @@ func (ru *run) deliver(t, ipi int) {
 		d += profile.MaxOfMixture(s.Value(profile.BusyIRQOffFraction), s.Dist(profile.BusyIRQOffResidual), 1, r)
 	}
 	at := ru.now + ns(d)
+	// An IPI raised again while pending is still taken once, when the
+	// first arrives.
 	i := t*sim.NumIPIs + ipi
-	if ru.irqAt[i] == never || ru.irqAt[i] < ru.runAt[t]-never/2 {
-		ru.irqAt[i] = at
-	} else {
-		ru.irqAt[i] = min(ru.irqAt[i], at)
-	}
+	ru.irqAt[i] = min(ru.irqAt[i], at)
 	ru.plan(t)
 }
 
