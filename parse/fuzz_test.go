@@ -122,3 +122,28 @@ func FuzzRepair(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParse runs whole inputs through every stage (form detection, mbox,
+// MIME, web-archive, body, hunk scan, go-gitdiff, series assembly): no
+// panic, and either a series with at least one patch or a positioned
+// *Error.
+func FuzzParse(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("f", bytes.NewReader(data), &Options{MaxSize: 1 << 20, MaxLine: 4096})
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		if len(s.Patches) == 0 {
+			t.Fatal("no error and no patch")
+		}
+		for _, p := range s.Patches {
+			if len(p.Files) == 0 {
+				t.Fatalf("patch %d without files", p.Index)
+			}
+		}
+	})
+}
