@@ -89,6 +89,9 @@ func (SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 		}
 		if pr.Trace != nil {
 			cr.Counterexample = counterexample(res.CPUs, pr.Trace)
+			if what := instead(pr.Trace); what != "" {
+				cr.Reason = joinNote(cr.Reason, what)
+			}
 			if pr.Verdict == explore.HoldsIfBounds {
 				cr.NeedsExpiry = dedup(append([]string{}, pr.Trace.Expired...))
 			}
@@ -96,6 +99,32 @@ func (SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 		out[i] = cr
 	}
 	return out, nil
+}
+
+// instead says how a counterexample's run ends when it does not reach
+// relocation: what happens instead of the reboot.
+func instead(t *explore.Trace) string {
+	if t.Hang {
+		return "the run hangs: no CPU can make progress"
+	}
+	if len(t.Steps) == 0 {
+		return ""
+	}
+	last := t.Steps[len(t.Steps)-1]
+	for _, e := range last.Events {
+		switch e.Kind {
+		case sim.EvBug, sim.EvPanic, sim.EvReset, sim.EvReturned:
+			s := fmt.Sprintf("the run ends in %s on cpu%d", e.Kind, e.CPU)
+			if last.HasLoc {
+				s += fmt.Sprintf(" at %s:%d (%s)", last.Loc.File, last.Loc.Line, strings.TrimSpace(last.Loc.Text))
+			}
+			if e.Msg != "" {
+				s += ": " + e.Msg
+			}
+			return s
+		}
+	}
+	return ""
 }
 
 func counterexample(cpus int, t *explore.Trace) *Counterexample {

@@ -707,16 +707,27 @@ func verdict(r *Report, v Variants) (string, string) {
 		}
 	}
 	var violated, undecided []string
+	where := map[string][]string{}
 	for _, p := range r.Properties {
 		if p.Variant != "after" {
 			continue
 		}
 		switch {
 		case p.Verdict == "violated" && p.Severity == "error" && before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] != "violated":
-			violated = append(violated, p.ID+" ("+scenarioString(p.Scenario)+")")
+			if where[p.ID] == nil {
+				violated = append(violated, p.ID)
+			}
+			f := strings.Join(p.Scenario.Faults, "+")
+			if f == "" {
+				f = "healthy"
+			}
+			where[p.ID] = append(where[p.ID], f)
 		case p.Verdict == "inconclusive":
 			undecided = append(undecided, p.ID)
 		}
+	}
+	for i, id := range violated {
+		violated[i] = id + " (" + strings.Join(where[id], ", ") + ")"
 	}
 	counts := map[string]int{}
 	for _, c := range r.Claims {
