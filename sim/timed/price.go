@@ -40,11 +40,11 @@ func (ru *run) price(c int, a sim.Action) int64 {
 		return ns(lo + s.Draw(profile.UsleepPosition, r)*(hi-lo) + s.Draw(profile.TimerWakeup, r))
 	case sim.PrimMsleep:
 		// msleep(ms) = schedule_timeout(msecs_to_jiffies(ms) + 1) (kernel/time/timer.c)
-		hz := s.Value(profile.HZ)
-		j := int64(math.Ceil(float64(res.Args[0])*hz/1000)) + 1
-		return ru.jiffySleep(j)
+		j := math.Ceil(float64(res.Args[0])*s.Value(profile.HZ)/1000) + 1
+		return ru.jiffySleep(int64(min(j, 1<<41)))
 	case sim.PrimSleepJiffies:
-		return ru.jiffySleep(int64(res.Args[0]))
+		// a negative timeout returns at once (schedule_timeout prints an error)
+		return ru.jiffySleep(max(int64(min(res.Args[0], 1<<41)), 0))
 	case sim.PrimSynchronizeRCU:
 		return ns(ru.gracePeriod(c))
 	case sim.PrimSDEIMask:
@@ -97,6 +97,9 @@ func (ru *run) price(c int, a sim.Action) int64 {
 func (ru *run) jiffySleep(j int64) int64 {
 	if j <= 0 {
 		return ns(ru.set.Draw(profile.VisibleStep, ru.r))
+	}
+	if j > 1<<40 { // MAX_SCHEDULE_TIMEOUT and the like: beyond any budget
+		return never / 2
 	}
 	jiffy := ru.set.Jiffy() * 1e9
 	abs := float64(ru.now + ru.phase)
