@@ -23,8 +23,9 @@ func writeText(w io.Writer, s *parse.Series) {
 		}
 	}
 	fmt.Fprintf(w, "%d patch%s\n", len(s.Patches), plural(len(s.Patches), "", "es"))
+	fromGit := len(s.Inputs) > 0 && s.Inputs[0].Kind == parse.KindGit
 	for _, p := range s.Patches {
-		writePatch(w, p)
+		writePatch(w, p, fromGit)
 	}
 	if len(s.Notices) > 0 {
 		fmt.Fprintln(w, "series notices:")
@@ -32,13 +33,16 @@ func writeText(w io.Writer, s *parse.Series) {
 	}
 }
 
-func writePatch(w io.Writer, p *parse.Patch) {
+func writePatch(w io.Writer, p *parse.Patch, fromGit bool) {
 	fmt.Fprintf(w, "\n[%d/%d v%d] %s\n", p.Index, p.Total, p.Version, p.Subject)
 	fmt.Fprintf(w, "  author:     %s\n", p.Author)
 	if !p.Date.IsZero() {
 		fmt.Fprintf(w, "  date:       %s\n", p.Date.Format(time.RFC3339))
 	}
-	if p.MessageID != "" {
+	switch {
+	case fromGit:
+		fmt.Fprintf(w, "  commit:     %s\n", p.MessageID)
+	case p.MessageID != "":
 		fmt.Fprintf(w, "  message-id: <%s>\n", p.MessageID)
 	}
 	if p.BaseCommit != "" {
