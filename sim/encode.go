@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math/bits"
@@ -15,9 +16,24 @@ func (m *Machine) Encode(buf []byte, st *State) []byte {
 	return e.encode(m, buf, st, nil, nil)
 }
 
+// Two layouts share one decoder, told apart by the first byte:
+//
+//	plain:     0, header, CPU 0, CPU 1, ...          (CPU ids as they are)
+//	canonical: 1, header, (count, CPU)...            (renamed; runs of equal CPUs once)
+//
+// In the canonical layout a CPU's own id is written as 0 and other ids as
+// id+1, so that secondaries in the same situation have equal bytes and a run
+// of them is stored once with its length: a state of 512 CPUs most of which
+// sit in the idle loop takes a few hundred bytes.
+const (
+	layoutPlain     = 0
+	layoutCanonical = 1
+)
+
 // encoder holds scratch space for encoding under a permutation.
 type encoder struct {
-	scratch []uint64
+	scratch   []uint64
+	run, next []byte
 }
 
 func putU(b []byte, v uint64) []byte {
@@ -41,9 +57,40 @@ func packCPU(c *CPU) uint64 {
 }
 
 // encode appends st's encoding with CPU ids renamed by perm (perm[old] = new,
-// inv[new] = old; both nil for no renaming).
+// inv[new] = old; both nil for the plain layout without renaming).
 func (e *encoder) encode(m *Machine, b []byte, st *State, perm, inv []int32) []byte {
 	n := m.n
+	if perm == nil {
+		b = append(b, layoutPlain)
+	} else {
+		b = append(b, layoutCanonical)
+	}
+	b = e.header(m, b, st, perm)
+	if perm == nil {
+		for i := 0; i < n; i++ {
+			b = e.encodeCPU(m, b, st, i, nil, -1)
+		}
+		return b
+	}
+	count := 0
+	for ni := 0; ni < n; ni++ {
+		e.next = e.encodeCPU(m, e.next[:0], st, int(inv[ni]), perm, ni)
+		if count > 0 && bytes.Equal(e.next, e.run) {
+			count++
+			continue
+		}
+		if count > 0 {
+			b = putU(b, uint64(count))
+			b = append(b, e.run...)
+		}
+		e.run, e.next = e.next, e.run
+		count = 1
+	}
+	b = putU(b, uint64(count))
+	return append(b, e.run...)
+}
+
+func (e *encoder) header(m *Machine, b []byte, st *State, perm []int32) []byte {
 	b = putU(b, uint64(st.End))
 	b = putU(b, mapCPU(perm, uint64(uint32(st.EndCPU))))
 	b = putU(b, uint64(st.Now))
@@ -63,31 +110,39 @@ func (e *encoder) encode(m *Machine, b []byte, st *State, perm, inv []int32) []b
 	} else {
 		b = append(b, 0)
 	}
-	for ni := 0; ni < n; ni++ {
-		oi := ni
-		if perm != nil {
-			oi = int(inv[ni])
-		}
-		b = e.encodeCPU(m, b, st, oi, perm)
-	}
 	return b
 }
 
-func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int32) []byte {
+// cpuVal writes a CPU id held by CPU self (self < 0: plain layout).
+func cpuVal(b []byte, perm []int32, v uint64, self int) []byte {
+	if self < 0 {
+		return putU(b, v)
+	}
+	v = mapCPU(perm, v)
+	if v == uint64(self) {
+		return append(b, 0)
+	}
+	return putU(b, v+1)
+}
+
+// encodeCPU appends CPU oi; self is its new id in the canonical layout, -1 in
+// the plain one.
+func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int32, self int) []byte {
 	c := &st.CPUs[oi]
 	b = putU(b, packCPU(c))
-	h := uint64(c.Handoff)
-	if h != 0 {
-		h = mapCPU(perm, h-1) + 1
+	if c.Handoff != 0 {
+		b = cpuVal(append(b, 1), perm, uint64(c.Handoff-1), self)
+	} else {
+		b = append(b, 0)
 	}
-	b = putU(b, h)
 	b = putU(b, uint64(c.OnEntry))
 	for v := 0; v < m.nPCPU; v++ {
 		x := st.PCPU[oi*m.nPCPU+v]
 		if m.cpuPCPU[v] {
-			x = mapCPU(perm, x)
+			b = cpuVal(b, perm, x, self)
+		} else {
+			b = putU(b, x)
 		}
-		b = putU(b, x)
 	}
 	b = putU(b, uint64(len(c.Frames)))
 	for fi := range c.Frames {
@@ -99,13 +154,14 @@ func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int3
 		b = putU(b, uint64(fr.Kind)|uint64(fr.Phase)<<2|uint64(b2u(fr.Saved))<<7)
 		regs := c.Regs[fr.RegBase : int(fr.RegBase)+f.NumRegs]
 		for r, v := range regs {
-			if perm != nil && len(f.CPUReg) > 0 && f.CPUReg[r] {
-				v = mapCPU(perm, v)
+			if len(f.CPUReg) > 0 && f.CPUReg[r] {
+				b = cpuVal(b, perm, v, self)
+			} else {
+				b = putU(b, v)
 			}
-			b = putU(b, v)
 		}
 		masks := c.Masks[fr.MaskBase : int(fr.MaskBase)+f.NumMasks*m.words]
-		if perm == nil {
+		if self < 0 {
 			for _, w := range masks {
 				b = putU(b, w)
 			}
@@ -117,12 +173,16 @@ func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int3
 			clear(e.scratch)
 			for wi, w := range src {
 				for w != 0 {
-					bit := wi*64 + trailingZeros(w)
+					bit := wi*64 + bits.TrailingZeros64(w)
 					w &= w - 1
 					nb := int(mapCPU(perm, uint64(bit)))
 					e.scratch[nb/64] |= 1 << (nb % 64)
 				}
 			}
+			// the own bit as a flag, so that equal CPUs have equal bytes
+			own := e.scratch[self/64] >> (self % 64) & 1
+			e.scratch[self/64] &^= 1 << (self % 64)
+			b = append(b, byte(own))
 			for _, w := range e.scratch {
 				b = putU(b, w)
 			}
@@ -130,8 +190,6 @@ func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int3
 	}
 	return b
 }
-
-func trailingZeros(w uint64) int { return bits.TrailingZeros64(w) }
 
 var errCorrupt = errors.New("sim: corrupt state encoding")
 
@@ -156,11 +214,27 @@ func (d *decoder) u() uint64 {
 	return v
 }
 
+// cpu reads a CPU id written by cpuVal.
+func (d *decoder) cpu(self int) uint64 {
+	v := d.u()
+	if self < 0 {
+		return v
+	}
+	if v == 0 {
+		return uint64(self)
+	}
+	return v - 1
+}
+
 // Decode sets st to the state data encodes (reusing st's buffers).
 func (m *Machine) Decode(data []byte, st *State) error { return m.decode(data, st, nil) }
 
 func (m *Machine) decode(data []byte, st *State, segs []int32) error {
 	d := decoder{b: data}
+	layout := d.u()
+	if layout > layoutCanonical {
+		return errCorrupt
+	}
 	st.End = Outcome(d.u())
 	st.EndCPU = int32(uint32(d.u()))
 	st.Now = int64(d.u())
@@ -182,50 +256,93 @@ func (m *Machine) decode(data []byte, st *State, segs []int32) error {
 	}
 	st.CPUs = st.CPUs[:m.n]
 	st.PCPU = slices.Grow(st.PCPU[:0], m.n*m.nPCPU)[:m.n*m.nPCPU]
-	for i := 0; i < m.n; i++ {
-		if segs != nil {
-			segs[i] = int32(len(data) - len(d.b))
-		}
-		c := &st.CPUs[i]
-		p := d.u()
-		c.Flags, c.PSCI, c.Stopper = uint16(p), PSCIState(p>>16&15), uint8(p>>20&15)
-		c.Pending, c.Lose = uint8(p>>24), uint8(p>>32)
-		c.Handoff = int32(d.u())
-		c.OnEntry = int32(d.u())
-		for v := 0; v < m.nPCPU; v++ {
-			st.PCPU[i*m.nPCPU+v] = d.u()
-		}
-		nf := int(d.u())
-		if nf > m.maxStack+1 {
-			return errCorrupt
-		}
-		c.Frames, c.Regs, c.Masks = c.Frames[:0], c.Regs[:0], c.Masks[:0]
-		for k := 0; k < nf; k++ {
-			fn := int32(d.u())
-			if fn < 0 || int(fn) >= len(m.Prog.Funcs) {
+	if layout == layoutPlain {
+		for i := 0; i < m.n; i++ {
+			if segs != nil {
+				segs[i] = int32(len(data) - len(d.b))
+			}
+			if !m.decodeCPU(&d, st, i, -1) {
 				return errCorrupt
 			}
-			f := &m.Prog.Funcs[fn]
-			fr := Frame{Func: fn, PC: int32(d.u()), Ret: int32(d.u()) - 1, RegBase: int32(len(c.Regs)), MaskBase: int32(len(c.Masks))}
-			x := d.u()
-			fr.Kind, fr.Phase, fr.Saved = FrameKind(x&3), uint8(x>>2&31), x>>7&1 != 0
-			c.Frames = append(c.Frames, fr)
-			for r := 0; r < f.NumRegs; r++ {
-				c.Regs = append(c.Regs, d.u())
-			}
-			for w := 0; w < f.NumMasks*m.words; w++ {
-				c.Masks = append(c.Masks, d.u())
-			}
 		}
-		if d.err {
-			return errCorrupt
+		if segs != nil {
+			segs[m.n] = int32(len(data))
+		}
+	} else {
+		for i := 0; i < m.n; {
+			count := d.u()
+			if d.err || count == 0 || count > uint64(m.n-i) {
+				return errCorrupt
+			}
+			seg := d.b
+			for k := uint64(0); k < count; k++ {
+				d.b = seg
+				if !m.decodeCPU(&d, st, i, i) {
+					return errCorrupt
+				}
+				i++
+			}
 		}
 	}
 	if d.err || len(d.b) != 0 {
 		return errCorrupt
 	}
-	if segs != nil {
-		segs[m.n] = int32(len(data))
-	}
 	return nil
+}
+
+// decodeCPU reads CPU i (self: its id for the canonical layout, -1 for plain).
+func (m *Machine) decodeCPU(d *decoder, st *State, i, self int) bool {
+	c := &st.CPUs[i]
+	p := d.u()
+	c.Flags, c.PSCI, c.Stopper = uint16(p), PSCIState(p>>16&15), uint8(p>>20&15)
+	c.Pending, c.Lose = uint8(p>>24), uint8(p>>32)
+	c.Handoff = 0
+	if d.u() == 1 {
+		c.Handoff = int32(d.cpu(self)) + 1
+	}
+	c.OnEntry = int32(d.u())
+	for v := 0; v < m.nPCPU; v++ {
+		if m.cpuPCPU[v] {
+			st.PCPU[i*m.nPCPU+v] = d.cpu(self)
+		} else {
+			st.PCPU[i*m.nPCPU+v] = d.u()
+		}
+	}
+	nf := int(d.u())
+	if nf > m.maxStack+1 {
+		return false
+	}
+	c.Frames, c.Regs, c.Masks = c.Frames[:0], c.Regs[:0], c.Masks[:0]
+	for k := 0; k < nf; k++ {
+		fn := int32(d.u())
+		if fn < 0 || int(fn) >= len(m.Prog.Funcs) {
+			return false
+		}
+		f := &m.Prog.Funcs[fn]
+		fr := Frame{Func: fn, PC: int32(d.u()), Ret: int32(d.u()) - 1, RegBase: int32(len(c.Regs)), MaskBase: int32(len(c.Masks))}
+		x := d.u()
+		fr.Kind, fr.Phase, fr.Saved = FrameKind(x&3), uint8(x>>2&31), x>>7&1 != 0
+		c.Frames = append(c.Frames, fr)
+		for r := 0; r < f.NumRegs; r++ {
+			if self >= 0 && len(f.CPUReg) > 0 && f.CPUReg[r] {
+				c.Regs = append(c.Regs, d.cpu(self))
+			} else {
+				c.Regs = append(c.Regs, d.u())
+			}
+		}
+		for k := 0; k < f.NumMasks; k++ {
+			own := uint64(0)
+			if self >= 0 {
+				own = d.u()
+			}
+			base := len(c.Masks)
+			for w := 0; w < m.words; w++ {
+				c.Masks = append(c.Masks, d.u())
+			}
+			if own == 1 {
+				c.Masks[base+self/64] |= 1 << (self % 64)
+			}
+		}
+	}
+	return !d.err
 }

@@ -304,3 +304,39 @@ func TestUndoAndEncodeReuse(t *testing.T) {
 		}
 	}
 }
+
+// The canonical layout decodes to a state whose canonical encoding is the
+// same bytes, and its runs of equal CPUs make it short.
+func TestCanonicalRoundTrip(t *testing.T) {
+	for pi, p := range []*sim.Program{simtest.StopProtocol(simtest.StopOptions{OnlineBound: 3}), simtest.HotplugProtocol()} {
+		m, err := sim.NewMachine(p, sim.Config{CPUs: 6, Merge: true, AtomicWaits: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := m.NewCanon()
+		st := m.Initial()
+		var res sim.StepResult
+		var acts []sim.Action
+		for i := 0; st.End == sim.Running && i < 60; i++ {
+			enc := c.Encode(nil, st, true)
+			var d sim.State
+			if err := m.Decode(enc, &d); err != nil {
+				t.Fatalf("prog %d step %d: %v", pi, i, err)
+			}
+			if again := c.Encode(nil, &d, true); !bytes.Equal(again, enc) {
+				t.Fatalf("prog %d step %d: canonical encoding not stable", pi, i)
+			}
+			if i == 0 && len(enc) >= len(m.Encode(nil, st)) {
+				t.Errorf("canonical initial state %d bytes, plain %d", len(enc), len(m.Encode(nil, st)))
+			}
+			acts = acts[:0]
+			for cpu := 0; cpu < 6; cpu++ {
+				acts = m.Actions(st, cpu, acts)
+			}
+			if len(acts) == 0 {
+				break
+			}
+			m.Step(st, acts[(i*5)%len(acts)], &res)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"slices"
 )
 
@@ -201,13 +202,36 @@ func (c *Canon) Encode(buf []byte, st *State, sym bool) []byte {
 	for i := 1; i < c.m.n; i++ {
 		c.order = append(c.order, int32(i))
 	}
-	slices.SortStableFunc(c.order, c.cmp)
+	c.sort()
 	c.perm[0], c.inv[0] = 0, 0
 	for r, old := range c.order {
 		c.perm[old] = int32(r + 1)
 		c.inv[r+1] = old
 	}
 	return c.enc.encode(c.m, buf, st, c.perm, c.inv)
+}
+
+// sort orders c.order stably by key. States the explorer meets are nearly
+// sorted already (the canonical parent with a CPU or two changed), which
+// insertion sort handles in linear time; anything else falls back to merge
+// sorting.
+func (c *Canon) sort() {
+	o := c.order
+	moves := 0
+	for i := 1; i < len(o); i++ {
+		x := o[i]
+		j := i
+		for j > 0 && c.compare(o[j-1], x) > 0 {
+			o[j] = o[j-1]
+			j--
+			moves++
+		}
+		o[j] = x
+		if moves > 8*len(o) {
+			slices.SortStableFunc(o, c.cmp)
+			return
+		}
+	}
 }
 
 // Perm is the renaming of the last Encode: Perm()[old id] = new id.
@@ -303,7 +327,7 @@ func (c *Canon) analyze(st *State) {
 			w := boot.Masks[int(fr.MaskBase)+k]
 			base := uint64(k%m.words) * 64
 			for w != 0 {
-				bit := base + uint64(trailingZeros(w))
+				bit := base + uint64(bits.TrailingZeros64(w))
 				w &= w - 1
 				if bit >= 1 && bit < uint64(n) {
 					c.refs = append(c.refs, bit<<32|pos)
@@ -354,7 +378,7 @@ func (c *Canon) analyze(st *State) {
 				others := 0
 				for wi, w := range mk {
 					for w != 0 {
-						bit := wi*64 + trailingZeros(w)
+						bit := wi*64 + bits.TrailingZeros64(w)
 						w &= w - 1
 						if bit != 0 && bit != i {
 							others++

@@ -89,27 +89,12 @@ func (m *Machine) DecodeSegments(data []byte, st *State, segs []int32) error {
 // parts of CPUs the step did not touch are copied from parent.
 func (m *Machine) EncodeReuse(buf []byte, st *State, parent []byte, segs []int32, u *Undo) []byte {
 	var e encoder
-	b := putU(buf, uint64(st.End))
-	b = putU(b, uint64(uint32(st.EndCPU)))
-	b = putU(b, uint64(st.Now))
-	for _, v := range st.Globals {
-		b = putU(b, v)
-	}
-	if st.SM.Active {
-		b = append(b, 1)
-		b = putU(b, uint64(st.SM.Waiting))
-		b = putU(b, uint64(st.SM.Fn))
-		b = putU(b, uint64(st.SM.Target))
-		b = putU(b, uint64(st.SM.Caller))
-		b = putU(b, st.SM.Arg)
-	} else {
-		b = append(b, 0)
-	}
+	b := e.header(m, append(buf, layoutPlain), st, nil)
 	// runs of untouched CPUs are one copy
 	i := 0
 	for i < m.n {
 		if u.saved[i] {
-			b = e.encodeCPU(m, b, st, i, nil)
+			b = e.encodeCPU(m, b, st, i, nil, -1)
 			i++
 			continue
 		}

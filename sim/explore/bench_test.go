@@ -2,6 +2,7 @@ package explore_test
 
 import (
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -10,13 +11,23 @@ import (
 	"github.com/patchcheck/patchcheck/sim/internal/simtest"
 )
 
+// cpuSeconds is the process's user+system CPU time: on a machine shared
+// with other work, rates per CPU second are steadier than per wall second.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
 // BenchmarkStates measures raw exploration speed: the stop protocol on 10
 // CPUs without symmetry reduction (every state is stored and expanded).
 func BenchmarkStates(b *testing.B) {
 	m := machine(b, simtest.StopOptions{}, sim.Config{CPUs: 10})
 	props := []explore.Property{noneOnlineAtRelocation, cpuOffPreconditions}
 	var res *explore.Result
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	states, trans := 0, 0
 	b.ReportAllocs()
 	for b.Loop() {
@@ -29,11 +40,13 @@ func BenchmarkStates(b *testing.B) {
 		trans += res.Transitions
 	}
 	el := time.Since(start).Seconds()
+	cpu := cpuSeconds() - cpu0
 	if !res.Complete || res.Properties[0].Verdict != explore.Holds {
 		b.Fatalf("%s", res)
 	}
 	b.ReportMetric(float64(states)/el, "states/s")
 	b.ReportMetric(float64(trans)/el, "transitions/s")
+	b.ReportMetric(float64(states)/cpu, "states/cpu-s")
 	b.ReportMetric(float64(res.States), "states")
 	b.ReportMetric(float64(res.MemoryBytes), "peak-B")
 }
@@ -43,11 +56,13 @@ func BenchmarkStates(b *testing.B) {
 // hang) exhaustively for growing CPU counts, with symmetry reduction.
 func BenchmarkVerifySafe(b *testing.B) {
 	props := []explore.Property{noneOnlineAtRelocation, cpuOffPreconditions, noBug}
-	for _, n := range []int{2, 4, 8, 16, 32, 64, 128, 256} {
+	for _, n := range []int{2, 4, 8, 16, 32, 64, 128, 256, 512} {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
 			m := machine(b, simtest.StopOptions{}, sim.Config{CPUs: n})
 			var res *explore.Result
+			cpu0, runs := cpuSeconds(), 0
 			for b.Loop() {
+				runs++
 				var err error
 				res, err = explore.Explore(m, props, explore.Options{})
 				if err != nil {
@@ -62,6 +77,7 @@ func BenchmarkVerifySafe(b *testing.B) {
 			if n > 2 && !res.Symmetry {
 				b.Fatalf("symmetry off: %v", res.SymmetryOff)
 			}
+			b.ReportMetric((cpuSeconds()-cpu0)/float64(runs), "cpu-s/op")
 			b.ReportMetric(float64(res.States), "states")
 			b.ReportMetric(float64(res.MemoryBytes), "peak-B")
 		})
