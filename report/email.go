@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"mime"
 	"net/mail"
 	"path"
 	"regexp"
@@ -159,10 +158,50 @@ func encodeWords(value string) string {
 		for j < len(words) && nonASCII(words[j]) {
 			j++
 		}
-		out = append(out, mime.QEncoding.Encode("utf-8", strings.Join(words[i:j], " ")))
+		out = append(out, qWords(strings.Join(words[i:j], " "))...)
 		i = j - 1
 	}
 	return strings.Join(out, " ")
+}
+
+// maxWord is the longest encoded-word written, so that a folded header line
+// (a space and one word) stays within the mail width.
+const maxWord = mailWidth - 2
+
+// qWords encodes s as RFC 2047 Q encoded-words of at most maxWord bytes,
+// split between characters. Readers join adjacent encoded-words without the
+// space between them, so the split adds nothing to the text.
+func qWords(s string) []string {
+	const head, tail = "=?utf-8?q?", "?="
+	var words []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			words = append(words, head+b.String()+tail)
+			b.Reset()
+		}
+	}
+	for len(s) > 0 {
+		_, size := utf8.DecodeRuneInString(s)
+		var enc strings.Builder
+		for _, c := range []byte(s[:size]) {
+			switch {
+			case c == ' ':
+				enc.WriteByte('_')
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("!*+-/", c) >= 0:
+				enc.WriteByte(c)
+			default:
+				fmt.Fprintf(&enc, "=%02X", c)
+			}
+		}
+		if len(head)+b.Len()+enc.Len()+len(tail) > maxWord {
+			flush()
+		}
+		b.WriteString(enc.String())
+		s = s[size:]
+	}
+	flush()
+	return words
 }
 
 // header writes a header folded at spaces to the mail width (RFC 5322
