@@ -64,6 +64,14 @@ func writePatch(w io.Writer, p *parse.Patch, fromGit bool) {
 			fmt.Fprintf(w, "    %s: %s%s\n", t.Key, t.Value, src)
 		}
 	}
+	switch chain := p.SignoffChain(); {
+	case len(chain) == 0:
+		fmt.Fprintln(w, "  sign-off:   none")
+	case p.AuthorSignedOff():
+		fmt.Fprintf(w, "  sign-off:   author signed off (%d in chain)\n", len(chain))
+	default:
+		fmt.Fprintf(w, "  sign-off:   author not in the chain of %d\n", len(chain))
+	}
 	ins, del := 0, 0
 	fmt.Fprintf(w, "  files (%d):\n", len(p.Files))
 	for _, f := range p.Files {
