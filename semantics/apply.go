@@ -28,8 +28,6 @@ type working struct {
 	// removed[i] is set when model line i was removed by a patch: BEFORE
 	// shows it with this pre-image origin.
 	removed map[int]sim.Loc
-	// extra holds functions patches added, compiled after the file's lines.
-	extra [][]wline
 }
 
 func newWorking(mf *models.ModelFile) *working {
@@ -69,7 +67,8 @@ type hline struct {
 	code     string // text with its comments removed (as far as the image shows them)
 	old, new int    // pre/post-image line numbers (0 when not in that image)
 	class    lineClass
-	drop     bool // belongs to a whole function the patch adds or removes: handled apart
+	drop     bool   // belongs to a whole function the patch removes (or adds, when it is not placed): handled apart
+	fn       string // the function the patch adds that this line belongs to
 }
 
 // hunkLines numbers and classifies a fragment's lines.
@@ -291,8 +290,12 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string) map[
 		if !ok {
 			if h.op == gitdiff.OpAdd {
 				text := h.compiled()
-				wl := wline{text: text, fn: curFn, orig: -1,
-					loc: sim.Loc{File: patchPath, Line: h.new, Side: sim.SidePost, Func: curFn, Text: strings.TrimSpace(h.text)}}
+				fn := curFn
+				if h.fn != "" {
+					fn = h.fn
+				}
+				wl := wline{text: text, fn: fn, orig: -1,
+					loc: sim.Loc{File: patchPath, Line: h.new, Side: sim.SidePost, Func: fn, Text: strings.TrimSpace(h.text)}}
 				if h.class.skippable() {
 					wl.skip = true
 				} else {
@@ -301,6 +304,9 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string) map[
 				out = append(out, wl)
 			}
 			fnOf[i] = curFn
+			if h.fn != "" {
+				fnOf[i] = h.fn
+			}
 			continue
 		}
 		// Copy the lines passed over on the way (blank and comment lines).
@@ -321,6 +327,17 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string) map[
 	out = append(out, w.lines[p:]...)
 	w.lines = out
 	return fnOf
+}
+
+// hasFunc reports whether the working copy has lines of the named function
+// (a model, or a function an earlier patch added).
+func (w *working) hasFunc(name string) bool {
+	for _, l := range w.lines {
+		if l.fn == name {
+			return true
+		}
+	}
+	return false
 }
 
 // removeFunc removes the named function's lines; it reports whether the

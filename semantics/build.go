@@ -90,12 +90,6 @@ func source(w *working, after bool) compile.Source {
 		for _, l := range w.lines {
 			add(l.text, l.loc)
 		}
-		for _, fn := range w.extra {
-			add("", sim.Loc{File: w.path, Side: sim.SidePost})
-			for _, l := range fn {
-				add(l.text, l.loc)
-			}
-		}
 	}
 	return compile.Source{Name: w.path, Text: []byte(b.String()), Lines: locs}
 }

@@ -392,7 +392,10 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 		}
 	}
 	for i := range hl {
-		if e := post[i]; e != nil && added[e] || pre[i] != nil && removed[pre[i]] {
+		if e := post[i]; e != nil && added[e] {
+			hl[i].fn = e.Name
+		}
+		if pre[i] != nil && removed[pre[i]] {
 			hl[i].drop = true
 		}
 	}
@@ -468,7 +471,24 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 	}
 	var fnOf map[int]string
 	var mm *mismatch
-	if w != nil && needApply {
+	inPlace := false
+	if w != nil && len(added) > 0 {
+		// Functions the patch adds go where the patch puts them, when the
+		// hunk's context places them.
+		if fnOf, mm = a.applyHunk(w, hl, fc.Path); mm == nil {
+			inPlace = true
+		} else {
+			// Else they are compiled from the patch alone, and the rest
+			// of the hunk is applied without them.
+			for i := range hl {
+				if hl[i].fn != "" {
+					hl[i].drop = true
+				}
+			}
+			fnOf, mm = nil, nil
+		}
+	}
+	if w != nil && needApply && !inPlace {
 		fnOf, mm = a.applyHunk(w, hl, fc.Path)
 	}
 	for _, g := range groups {
@@ -515,7 +535,9 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 			f.Status = NotCovered
 			f.Reason = "no model of " + fc.Path
 		case f.Kind == Added:
-			a.addFunc(w, hl, g.lines, post, fc.Path)
+			if !inPlace {
+				a.addFunc(w, hl, g.lines, post, fc.Path)
+			}
 			if f.Model != nil {
 				// Adding a function the baseline already has: a redefinition.
 				f.Status = Unmodelled
@@ -529,9 +551,9 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 				f.Status = NotCovered
 				f.Reason = "not modelled"
 			}
-		case f.Model == nil && f.Name != "":
-			// A function of a modelled file that the library does not
-			// model: not on a modelled path.
+		case f.Model == nil && f.Name != "" && !w.hasFunc(f.Name):
+			// A function of a modelled file that neither the library
+			// nor an earlier patch provides: not on a modelled path.
 			f.Status = NotCovered
 			f.Reason = "not modelled"
 		case mm != nil && f.Name == "" && outsideModels(w.model, fc.OldBlob, preLine(hl, g.lines[0])):
@@ -666,7 +688,10 @@ func (a *analyzer) addFunc(w *working, hl []hline, lines []int, post []*cfront.E
 		}
 		fn = append(fn, wl)
 	}
-	w.extra = append(w.extra, fn)
+	// After the file's other lines: declaration order does not matter to
+	// the compiler, and a later patch of the series can change it there.
+	w.lines = append(w.lines, wline{skip: true, orig: -1, loc: sim.Loc{File: path, Side: sim.SidePost}})
+	w.lines = append(w.lines, fn...)
 }
 
 // other records a changed line outside functions. Macro and declaration
