@@ -44,7 +44,7 @@ func (ru *run) price(c int, a sim.Action) int64 {
 		return ru.jiffySleep(int64(min(j, 1<<41)))
 	case sim.PrimSleepJiffies:
 		// a negative timeout returns at once (schedule_timeout prints an error)
-		return ru.jiffySleep(max(int64(min(res.Args[0], 1<<41)), 0))
+		return ru.jiffySleep(min(max(int64(res.Args[0]), 0), 1<<41))
 	case sim.PrimSynchronizeRCU:
 		return ns(ru.gracePeriod(c))
 	case sim.PrimSDEIMask:

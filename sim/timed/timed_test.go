@@ -299,3 +299,43 @@ func TestFastForwardFaithful(t *testing.T) {
 		t.Errorf("runs differ outside the loop: %+v vs %+v", fast, slow)
 	}
 }
+
+func TestConsoleChars(t *testing.T) {
+	for _, tt := range []struct {
+		format string
+		want   int
+	}{
+		{"CPU%d: shutdown\n", 15},
+		{"CPU%d killed (polled %d ms)\n", 27},
+		{"\0016CPU%u: 100%% %lu\n", 14},
+		{"%-5s|%08x", 5},
+	} {
+		if got := consoleChars(tt.format); got != tt.want {
+			t.Errorf("consoleChars(%q) = %d, want %d", tt.format, got, tt.want)
+		}
+	}
+}
+
+// With the console log level at 7 the two hotplug messages per CPU are
+// written at 115200 baud: (15 + 17) and (27 + 17) characters of 10 bits.
+func TestConsoleLoglevel(t *testing.T) {
+	loud, err := profile.Parse("loud.yaml", []byte(`name: loud
+extends: generic-arm64-server
+params:
+  console_loglevel:
+    unit: level
+    value: 7
+    source: "CONFIG_CONSOLE_LOGLEVEL_DEFAULT=7, no quiet"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	opt := Options{Runs: 40, Seed: 9}
+	a := metric(t, evaluate(t, hotplugProgram(), sim.Config{CPUs: n}, profile.Default(), opt), "machine_shutdown")
+	b := metric(t, evaluate(t, hotplugProgram(), sim.Config{CPUs: n}, loud, opt), "machine_shutdown")
+	want := float64(n-1) * float64((15+17)+(27+17)) * 10 / 115200
+	if got := b.Median - a.Median; math.Abs(got-want) > 0.15*want {
+		t.Errorf("console costs %.1f ms, want about %.1f", got/ms, want/ms)
+	}
+}
