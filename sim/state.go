@@ -160,12 +160,7 @@ func (st *State) CopyFrom(src *State) {
 	}
 	st.CPUs = st.CPUs[:len(src.CPUs)]
 	for i := range src.CPUs {
-		d, s := &st.CPUs[i], &src.CPUs[i]
-		fr, rg, mk := d.Frames[:0], d.Regs[:0], d.Masks[:0]
-		*d = *s
-		d.Frames = append(fr, s.Frames...)
-		d.Regs = append(rg, s.Regs...)
-		d.Masks = append(mk, s.Masks...)
+		copyCPU(&st.CPUs[i], &src.CPUs[i])
 	}
 	st.SM = src.SM
 	st.End = src.End
@@ -178,4 +173,30 @@ func (st *State) Clone() *State {
 	n := &State{}
 	n.CopyFrom(st)
 	return n
+}
+
+// copyCPU makes d a deep copy of s, reusing d's buffers. It copies field by
+// field and reslices in place, so that no pointer is written (and no GC write
+// barrier runs) unless a buffer must grow.
+func copyCPU(d, s *CPU) {
+	d.Flags, d.PSCI, d.Pending, d.Lose, d.Stopper = s.Flags, s.PSCI, s.Pending, s.Lose, s.Stopper
+	d.Handoff, d.OnEntry = s.Handoff, s.OnEntry
+	if cap(d.Frames) < len(s.Frames) {
+		d.Frames = make([]Frame, len(s.Frames), 2*len(s.Frames))
+	} else {
+		d.Frames = d.Frames[:len(s.Frames)]
+	}
+	copy(d.Frames, s.Frames)
+	if cap(d.Regs) < len(s.Regs) {
+		d.Regs = make([]uint64, len(s.Regs), 2*len(s.Regs))
+	} else {
+		d.Regs = d.Regs[:len(s.Regs)]
+	}
+	copy(d.Regs, s.Regs)
+	if cap(d.Masks) < len(s.Masks) {
+		d.Masks = make([]uint64, len(s.Masks), 2*len(s.Masks))
+	} else {
+		d.Masks = d.Masks[:len(s.Masks)]
+	}
+	copy(d.Masks, s.Masks)
 }

@@ -45,12 +45,7 @@ func (u *Undo) Touched(c int) bool { return u.saved[c] }
 func (u *Undo) Restore(st *State) {
 	m := u.m
 	for _, c := range u.list {
-		d, s := &st.CPUs[c], &u.cpus[c]
-		fr, rg, mk := d.Frames[:0], d.Regs[:0], d.Masks[:0]
-		*d = *s
-		d.Frames = append(fr, s.Frames...)
-		d.Regs = append(rg, s.Regs...)
-		d.Masks = append(mk, s.Masks...)
+		copyCPU(&st.CPUs[c], &u.cpus[c])
 		copy(st.PCPU[int(c)*m.nPCPU:(int(c)+1)*m.nPCPU], u.pcpu[int(c)*m.nPCPU:])
 		u.saved[c] = false
 	}
@@ -69,12 +64,7 @@ func (st *State) touch(c int) {
 	m := u.m
 	u.saved[c] = true
 	u.list = append(u.list, int32(c))
-	d, s := &u.cpus[c], &st.CPUs[c]
-	fr, rg, mk := d.Frames[:0], d.Regs[:0], d.Masks[:0]
-	*d = *s
-	d.Frames = append(fr, s.Frames...)
-	d.Regs = append(rg, s.Regs...)
-	d.Masks = append(mk, s.Masks...)
+	copyCPU(&u.cpus[c], &st.CPUs[c])
 	copy(u.pcpu[c*m.nPCPU:(c+1)*m.nPCPU], st.PCPU[c*m.nPCPU:])
 }
 
