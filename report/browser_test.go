@@ -14,24 +14,38 @@ import (
 	"time"
 )
 
-// chromiumPath finds the browser for the browser test. PATCHCHECK_CHROMIUM
-// overrides the default /usr/bin/chromium (Debian's package). Without a
-// browser the test is skipped, except in CI (CI=true), where a missing
-// browser is a failure: .ci/install-chromium is meant to have installed it.
+// chromiumPath finds the browser for the browser test: PATCHCHECK_CHROMIUM
+// if set, else Debian's /usr/bin/chromium, else a Chromium or Chrome on
+// PATH (GitHub's Ubuntu runners ship Chrome, and no Debian chromium
+// package). Without a browser the test is skipped, except in CI (CI=true),
+// where a missing browser is a failure: .ci/install-chromium is meant to
+// have installed it.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("PATCHCHECK_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
+	if path := os.Getenv("PATCHCHECK_CHROMIUM"); path != "" {
+		if isExecutable(path) {
+			return path
+		}
+		t.Fatalf("PATCHCHECK_CHROMIUM=%s is not an executable file", path)
 	}
-	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-		return path
+	if isExecutable("/usr/bin/chromium") {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "google-chrome", "google-chrome-stable", "chromium-browser"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("no browser at %s: CI must install it (.ci/install-chromium) so that the HTML report is tested", path)
+		t.Fatal("no browser (/usr/bin/chromium, or chromium or google-chrome on PATH): CI must install one (.ci/install-chromium) so that the HTML report is tested")
 	}
-	t.Skipf("no browser at %s: install Debian's chromium (.ci/install-chromium) or set PATCHCHECK_CHROMIUM to run the browser test of the HTML report", path)
+	t.Skip("no browser (/usr/bin/chromium, or chromium or google-chrome on PATH): install Debian's chromium (.ci/install-chromium) or set PATCHCHECK_CHROMIUM to run the browser test of the HTML report")
 	return ""
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
 // chromium runs headless chromium on a local file with extra arguments and

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"cmp"
 	"fmt"
 	"io"
@@ -29,9 +28,8 @@ func renderEmail(w io.Writer, r *rules.Report, opts Options) error {
 	e := &mailWriter{r: r, hunks: numberHunks(r)}
 	e.headers(opts)
 	e.body(opts)
-	bw := bufio.NewWriter(w)
-	bw.WriteString(e.b.String())
-	return bw.Flush()
+	_, err := io.WriteString(w, e.b.String())
+	return err
 }
 
 type mailWriter struct {

@@ -21,9 +21,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"claimed": claimed,
 	"upper":   variant,
 	"scen":    scenario,
-	"pverdict": func(p *rules.Property) string {
-		return propertyVerdict(p)
-	},
+	"pverdict": propertyVerdict,
 	"explored": exploration,
 	"loc":      location,
 	"lineClass": func(text string) string {

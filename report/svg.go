@@ -24,16 +24,16 @@ type figure struct {
 // el is one SVG element. Kind is rect, line, text, path or circle; the
 // fields a kind does not use stay zero.
 type el struct {
-	Kind           string
-	X, Y, W, H     float64
-	X2, Y2         float64
-	R              float64
-	D              string // path data
-	Class          string
-	Text           string
-	Anchor         string // text-anchor: start, middle, end
-	Tip            string // <title> tooltip
-	Dash, Emphasis bool
+	Kind       string
+	X, Y, W, H float64
+	X2, Y2     float64
+	R          float64
+	D          string // path data
+	Class      string
+	Text       string
+	Anchor     string // text-anchor: start, middle, end
+	Tip        string // <title> tooltip
+	Dash       bool
 }
 
 func (f *figure) add(e el) { f.Els = append(f.Els, e) }
@@ -140,10 +140,10 @@ type series struct {
 }
 
 type point struct {
-	CPUs             int
-	P5, Median, P95  float64
-	Source           string
-	Metric, Scenario string
+	CPUs            int
+	P5, Median, P95 float64
+	Source          string
+	Scenario        string
 }
 
 // scalingPlots draws, per metric, its median against the CPU count for
@@ -171,7 +171,7 @@ func scalingPlots(r *rules.Report) []*figure {
 			byName[m.Name] = append(byName[m.Name], s)
 		}
 		s.Points = append(s.Points, point{CPUs: m.Scenario.CPUs, P5: m.Value.P5, Median: m.Value.Median, P95: m.Value.P95,
-			Source: m.Source, Metric: m.Name, Scenario: scenario(m.Scenario)})
+			Source: m.Source, Scenario: scenario(m.Scenario)})
 	}
 	var figs []*figure
 	for i, name := range names {
