@@ -508,9 +508,7 @@ func (ru *run) after(c int, a sim.Action, pre preStep) {
 			ru.waiting[w] = false
 		}
 		for _, w := range ws {
-			if int(w) != c {
-				ru.plan(int(w))
-			}
+			ru.plan(int(w))
 		}
 	}
 }
@@ -582,6 +580,11 @@ func (ru *run) events(c int) {
 		case sim.EvIPISent:
 			t := int(ev.Target)
 			ru.deliver(t, int(ev.Val))
+		case sim.EvStopperEntered:
+			// the last participant to arrive lets the target run the function
+			if ru.st.SM.Active && ru.st.SM.Waiting == 0 {
+				ru.plan(int(ru.st.SM.Target))
+			}
 		case sim.EvIPITaken:
 			ru.irqAt[int(ev.CPU)*sim.NumIPIs+int(ev.Val)] = never
 		case sim.EvOnline:
