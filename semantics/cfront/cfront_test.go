@@ -186,10 +186,17 @@ stop(void)
 }
 
 int f(int x) { return x; }
+
+__init
+static int g(void)
+{
+	return 0;
+}
 `,
 			want: []Extent{
 				{Name: "stop", First: 3, Open: 5, Last: 8, Complete: true},
 				{Name: "f", First: 10, Open: 10, Last: 10, Complete: true},
+				{Name: "g", First: 12, Open: 14, Last: 16, Complete: true},
 			},
 		},
 		{

@@ -47,6 +47,18 @@ func Extents(src []byte) []Extent {
 			continue
 		}
 		e := Extent{Name: h.name, First: lineOf(h.start), Open: lineOf(o.off)}
+		// An attribute alone on the line above (__noreturn, __init, ...)
+		// belongs to the definition; the pre-pass blanked it.
+		for moved := true; moved && e.First > 1; {
+			moved = false
+			for _, a := range pp.attrs {
+				if a.pos.Line == e.First-1 && blankLine(pp.text, sc, e.First-1) {
+					e.First--
+					moved = true
+					break
+				}
+			}
+		}
 		if h.name == "" {
 			e.CutStart = true
 			e.First = firstCodeLine(pp.text, 0)
@@ -235,4 +247,21 @@ func functionHeader(b []byte, open int) (header, bool) {
 
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\v' || c == '\r'
+}
+
+// blankLine reports whether line (1-based) of b holds only whitespace.
+func blankLine(b []byte, sc *braceScan, line int) bool {
+	if line < 1 || line > len(sc.starts) {
+		return false
+	}
+	end := len(b)
+	if line < len(sc.starts) {
+		end = sc.starts[line]
+	}
+	for _, c := range b[sc.starts[line-1]:end] {
+		if !isSpace(c) {
+			return false
+		}
+	}
+	return true
 }

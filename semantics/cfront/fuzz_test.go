@@ -50,3 +50,15 @@ func FuzzExtents(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseSeed measures parsing the hunk images of the seed patch.
+func BenchmarkParseSeed(b *testing.B) {
+	raw, err := os.ReadFile("../../fixtures/seed/arm64-kexec-smp-send-stop.lkml.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Parse("seed", raw, Config{})
+	}
+}

@@ -136,6 +136,14 @@ func children(n *sitter.Node) []*sitter.Node {
 	return out
 }
 
+// fieldChildren returns the children of n in a field, closing the cursor
+// it needs (cursors hold C memory).
+func fieldChildren(n *sitter.Node, field string) []sitter.Node {
+	cur := n.Walk()
+	defer cur.Close()
+	return n.ChildrenByFieldName(field, cur)
+}
+
 func namedChildren(n *sitter.Node) []*sitter.Node {
 	var out []*sitter.Node
 	for i := uint(0); i < n.NamedChildCount(); i++ {
@@ -414,7 +422,7 @@ func (c *conv) typeSpec(n *sitter.Node) *Type {
 					continue
 				}
 				ft := c.typeSpec(fdn.ChildByFieldName("type"))
-				for _, dn := range fdn.ChildrenByFieldName("declarator", fdn.Walk()) {
+				for _, dn := range fieldChildren(fdn, "declarator") {
 					ftc := *ft
 					p := &Param{Pos: c.pos(&dn), Type: &ftc}
 					p.Name, p.Pos = c.declarator(&dn, &ftc, p.Pos)
@@ -469,7 +477,7 @@ func (c *conv) decl(n *sitter.Node) []*VarDecl {
 	base := c.typeSpec(n.ChildByFieldName("type"))
 	base.Const = s.constQ
 	var out []*VarDecl
-	for _, dn := range n.ChildrenByFieldName("declarator", n.Walk()) {
+	for _, dn := range fieldChildren(n, "declarator") {
 		dn := dn
 		t := *base
 		t.Array = nil
@@ -769,7 +777,7 @@ func (c *conv) expr(n *sitter.Node) Expr {
 		for _, ch := range namedChildren(n) {
 			el := &InitElem{Pos: c.pos(ch)}
 			if ch.Kind() == "initializer_pair" {
-				for _, d := range ch.ChildrenByFieldName("designator", ch.Walk()) {
+				for _, d := range fieldChildren(ch, "designator") {
 					switch d.Kind() {
 					case "field_designator", "field_identifier":
 						el.Field = strings.TrimPrefix(strings.TrimSpace(c.text(&d)), ".")
