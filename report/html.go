@@ -15,12 +15,12 @@ import (
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"n":       func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
-	"seconds": seconds,
-	"dist":    distribution,
-	"claimed": claimed,
-	"upper":   variant,
-	"scen":    scenario,
+	"n":        func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
+	"seconds":  seconds,
+	"dist":     distribution,
+	"claimed":  claimed,
+	"upper":    variant,
+	"scen":     scenario,
 	"pverdict": propertyVerdict,
 	"explored": exploration,
 	"loc":      location,
