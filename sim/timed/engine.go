@@ -287,9 +287,17 @@ func (ru *run) do(b Budget) *Run {
 	for ru.st.End == sim.Running {
 		c, t, ok := ru.q.pop()
 		if !ok {
-			ru.m.Hang(ru.st, &ru.res)
-			ru.events(-1)
-			break
+			// Nothing is scheduled. Ask every CPU once more before calling
+			// it a hang: a hang is a finding, so it must be the machine's
+			// answer, not a wake-up the engine failed to plan.
+			for c := range ru.n {
+				ru.plan(c)
+			}
+			if c, t, ok = ru.q.pop(); !ok {
+				ru.m.Hang(ru.st, &ru.res)
+				ru.events(-1)
+				break
+			}
 		}
 		if t > maxTime {
 			ru.out.Outcome, ru.out.Message = "timeout", fmt.Sprintf("simulated time budget of %gs exhausted", secs(maxTime))
