@@ -51,6 +51,37 @@ func BenchmarkStates(b *testing.B) {
 	b.ReportMetric(float64(res.MemoryBytes), "peak-B")
 }
 
+// BenchmarkStatesCounter measures raw speed on small states with two
+// successors each: two CPUs racing on a counter, 25 increments each.
+func BenchmarkStatesCounter(b *testing.B) {
+	m, err := sim.NewMachine(simtest.CounterRace(25), sim.Config{CPUs: 2, Merge: true, AtomicWaits: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bounded := explore.Property{Name: "counter <= 50", At: explore.AtStep, Check: func(v sim.View) bool {
+		g, _ := v.Global("counter")
+		return g <= 50
+	}}
+	var res *explore.Result
+	start, cpu0 := time.Now(), cpuSeconds()
+	states := 0
+	for b.Loop() {
+		res, err = explore.Explore(m, []explore.Property{bounded}, explore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		states += res.States
+	}
+	el, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
+	if !res.Complete || res.Properties[0].Verdict != explore.Holds {
+		b.Fatalf("%s", res)
+	}
+	b.ReportMetric(float64(states)/el, "states/s")
+	b.ReportMetric(float64(states)/cpu, "states/cpu-s")
+	b.ReportMetric(float64(res.States), "states")
+	b.ReportMetric(float64(res.MemoryBytes), "peak-B")
+}
+
 // BenchmarkVerifySafe verifies the stop protocol's safety properties
 // (no secondary online at relocation, CPU_OFF preconditions, no BUG, panic or
 // hang) exhaustively for growing CPU counts, with symmetry reduction.

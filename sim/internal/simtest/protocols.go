@@ -171,3 +171,38 @@ func HotplugProtocol() *sim.Program {
 	h.Ret("")
 	return p.MustBuild("takedown", "secondary_idle", "do_handle_IPI")
 }
+
+// CounterRace is two CPUs each adding one to a shared counter k times with a
+// plain load and store (the classic lost update): a small state with two
+// successors per state and about (3k)^2 states, for measuring raw
+// exploration speed. The boot CPU returns when done; the secondary idles.
+func CounterRace(k int64) *sim.Program {
+	p := New("counter.c")
+	g := p.Global("counter", sim.Ulong, 0, false)
+	for _, name := range []string{"boot", "secondary"} {
+		f := p.Func(name)
+		f.Line("for (i = 0; i < k; i++) counter = counter + 1;")
+		f.Const("i", 0, sim.Ulong)
+		f.Const("k", k, sim.Ulong)
+		f.Const("one", 1, sim.Ulong)
+		f.Label("loop")
+		f.Bin("more", sim.Lt, "i", "k", sim.Ulong)
+		f.Branch("more", "body", "done")
+		f.Label("body")
+		f.LoadG("v", g)
+		f.Bin("v", sim.Add, "v", "one", sim.Ulong)
+		f.StoreG(g, "v")
+		f.Bin("i", sim.Add, "i", "one", sim.Ulong)
+		f.Jump("loop")
+		f.Label("done")
+		if name == "boot" {
+			f.Ret("")
+		} else {
+			f.Label("idle")
+			f.Prim("", sim.PrimIdleWait, -1)
+			f.Jump("idle")
+		}
+	}
+	p.Func("irq", "n").Ret("")
+	return p.MustBuild("boot", "secondary", "irq")
+}
