@@ -111,6 +111,9 @@ type OtherChange struct {
 	File string
 	Kind OtherKind
 	Line Line
+	// Uses are the names the change defines or redefines that the models
+	// define too.
+	Uses []string
 	// Note says what became of a macro or declaration change.
 	Note string
 }
@@ -143,7 +146,7 @@ type Problem struct {
 func (p Problem) String() string {
 	fn := p.Func
 	if fn == "" {
-		fn = "unidentified function"
+		fn = "outside functions"
 	}
 	if p.Patch == 0 {
 		return fmt.Sprintf("%s:%d: %s: %s", p.File, p.Line, fn, p.Reason)
@@ -259,8 +262,9 @@ type analyzer struct {
 	lib  *models.Library
 	res  *Result
 	work map[string]*working // AFTER copies of the model files patches touched
-	tree *Tree
-	opts Options
+	tree  *Tree
+	opts  Options
+	names map[string]bool // see defined
 }
 
 func (a *analyzer) working(path string) *working {
@@ -407,6 +411,7 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 	}
 	var groups []*group
 	byKey := map[string]*group{}
+	var others []*OtherChange
 	cut := map[int]bool{} // hunk lines in a function the hunk starts inside
 	uncertainPre, uncertainPost := uncertain(hl, pre, true), uncertain(hl, post, false)
 	unstructured := false
@@ -433,7 +438,7 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 			e = &noStructure
 		}
 		if e == nil {
-			a.other(fc, h, w)
+			others = append(others, a.other(fc, h, w))
 			continue
 		}
 		kind := Modified
@@ -516,7 +521,7 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 		if f.Name == "" && fnOf != nil {
 			// Placed in the model outside any function: file-scope lines.
 			for _, i := range g.lines {
-				a.other(fc, hl[i], w)
+				others = append(others, a.other(fc, hl[i], w))
 			}
 			continue
 		}
@@ -566,6 +571,63 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 		}
 		fc.Funcs = append(fc.Funcs, f)
 	}
+	a.declarations(n, fc, w, hl, others, fnOf != nil && mm == nil, needApply || len(added) > 0)
+}
+
+// declarations settles the macro and declaration changes of a hunk that
+// (re)define names the models define: applied to the model file with the
+// hunk, or else reported, since the models would not reflect them.
+func (a *analyzer) declarations(n int, fc *FileChange, w *working, hl []hline, others []*OtherChange, applied, attempted bool) {
+	var touched []*OtherChange
+	var names []string
+	seen := map[string]bool{}
+	for _, oc := range others {
+		if oc.Kind != Macro && oc.Kind != Declaration {
+			continue
+		}
+		if applied {
+			oc.Note = strings.Replace(oc.Note, "nothing the models define", "a declaration", 1) + "; applied to the model"
+			continue
+		}
+		if len(oc.Uses) > 0 {
+			touched = append(touched, oc)
+			for _, u := range oc.Uses {
+				if !seen[u] {
+					seen[u] = true
+					names = append(names, u)
+				}
+			}
+		}
+	}
+	if len(touched) == 0 {
+		return
+	}
+	why := "the file is not modelled"
+	if w != nil && !attempted {
+		_, mm := a.applyHunk(w, hl, fc.Path)
+		applied = mm == nil
+		if mm != nil {
+			why = "the hunk does not apply to the model: " + mm.String()
+		}
+	} else if w != nil {
+		why = "the hunk does not apply to the model"
+	}
+	for _, oc := range touched {
+		if applied {
+			oc.Note += "; applied to the model"
+		} else {
+			oc.Note += "; not applied: " + why
+		}
+	}
+	if applied {
+		return
+	}
+	line := touched[0].Line.Old
+	if line == 0 {
+		line = touched[0].Line.New
+	}
+	a.res.Unmodelled = append(a.res.Unmodelled, Problem{Patch: n, File: fc.Path, Line: line,
+		Reason: fmt.Sprintf("the change of %s, which the models define, is not in them (%s)", strings.Join(names, ", "), why)})
 }
 
 // uncertain marks the lines of one image that follow the block a hunk
@@ -650,7 +712,7 @@ func hunkImageLine(hl []hline, l int, post bool) int {
 }
 
 func (a *analyzer) problem(n int, f *FuncChange, line int, reason string) {
-	a.res.Unmodelled = append(a.res.Unmodelled, Problem{Patch: n, File: f.File, Func: f.Name, Line: line, Reason: reason})
+	a.res.Unmodelled = append(a.res.Unmodelled, Problem{Patch: n, File: f.File, Func: displayName(f), Line: line, Reason: reason})
 }
 
 // applyHunk places and applies the hunk's lines that are not whole added or
@@ -696,7 +758,7 @@ func (a *analyzer) addFunc(w *working, hl []hline, lines []int, post []*cfront.E
 
 // other records a changed line outside functions. Macro and declaration
 // changes that name something the models use cannot be ignored.
-func (a *analyzer) other(fc *FileChange, h hline, w *working) {
+func (a *analyzer) other(fc *FileChange, h hline, w *working) *OtherChange {
 	oc := &OtherChange{File: fc.Path, Line: Line{Op: h.op, Old: h.old, New: h.new, Text: h.text}}
 	switch h.class {
 	case classInclude:
@@ -711,35 +773,70 @@ func (a *analyzer) other(fc *FileChange, h hline, w *working) {
 		oc.Kind = Declaration
 	}
 	if oc.Kind == Macro || oc.Kind == Declaration {
-		var used []string
-		for _, id := range identifiers(h.text) {
-			if a.libUses(id) {
-				used = append(used, id)
+		ids := identifiers(h.code)
+		if oc.Kind == Macro && len(ids) > 0 {
+			// #define NAME ...: what changes is NAME.
+			ids = ids[:1]
+			if d := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(h.code), "#")); strings.HasPrefix(d, "define") || strings.HasPrefix(d, "undef") {
+				if x := identifiers(strings.TrimPrefix(strings.TrimPrefix(d, "define"), "undef")); len(x) > 0 {
+					ids = x[:1]
+				}
+			} else {
+				ids = nil
 			}
 		}
-		if len(used) > 0 {
-			oc.Note = "names " + strings.Join(used, ", ") + ", which the models use; the models' own definitions are not changed"
+		defined := a.defined()
+		for _, id := range ids {
+			if defined[id] {
+				oc.Uses = append(oc.Uses, id)
+			}
+		}
+		if len(oc.Uses) > 0 {
+			oc.Note = "changes " + strings.Join(oc.Uses, ", ") + ", which the models define"
 		} else {
-			oc.Note = "nothing the models use"
+			oc.Note = "nothing the models define"
 		}
 	}
 	fc.Other = append(fc.Other, oc)
+	return oc
 }
 
-// libUses reports whether id occurs in the code of some model file.
-func (a *analyzer) libUses(id string) bool {
+// defined is the set of file-scope names the model library defines:
+// functions, variables, enum constants, struct types and macros.
+func (a *analyzer) defined() map[string]bool {
+	if a.names != nil {
+		return a.names
+	}
+	a.names = map[string]bool{}
 	for _, mf := range a.lib.Files {
+		var b strings.Builder
 		for _, l := range mf.Lines {
-			if (l.Kind == models.Code || l.Kind == models.Restated) && strings.Contains(l.Text, id) {
-				for _, x := range identifiers(l.Text) {
-					if x == id {
-						return true
-					}
-				}
+			b.WriteString(l.Text)
+			b.WriteByte('\n')
+		}
+		f, _ := cfront.Parse(mf.Path, []byte(b.String()), cfront.Config{Kconfig: kconfig(Config{})})
+		if f == nil {
+			continue
+		}
+		for _, d := range f.Funcs {
+			a.names[d.Name] = true
+		}
+		for _, v := range f.Vars {
+			a.names[v.Name] = true
+		}
+		for _, e := range f.Enums {
+			for _, v := range e.Values {
+				a.names[v.Name] = true
 			}
 		}
+		for _, st := range f.Structs {
+			a.names[st.Name] = true
+		}
+		for _, d := range f.Defines {
+			a.names[d.Name] = true
+		}
 	}
-	return false
+	return a.names
 }
 
 // mergeFuncs collects the series' changed functions: one entry per file and
