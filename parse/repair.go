@@ -152,11 +152,22 @@ func (hs *hunkScan) scanHunk(in []string, h int, mm []string, pos func(int) Pos)
 			}
 		}
 		if mangled && end < len(in) && continuesHunk(in[end]) {
+			if e, ok, err := hs.resolveMangled(in, h, mm, pos); ok || err != nil {
+				return e, err
+			}
 			return 0, &Error{pos(end), fmt.Sprintf("hunk %s: a line follows its counted body (-%d +%d); context lines lost their leading space, so the counts cannot be corrected: beyond repair", hunkRange(mm), oldN, newN)}
 		}
 	case j == len(in):
+		if mangled {
+			if e, ok, err := hs.resolveMangled(in, h, mm, pos); ok || err != nil {
+				return e, err
+			}
+		}
 		return 0, &Error{pos(len(in) - 1), fmt.Sprintf("input ends in the middle of hunk %s (%d old and %d new lines missing)", hunkRange(mm), oldN-o, newN-n)}
 	case mangled:
+		if e, ok, err := hs.resolveMangled(in, h, mm, pos); ok || err != nil {
+			return e, err
+		}
 		return 0, &Error{pos(h), fmt.Sprintf("hunk %s: header counts -%d +%d disagree with its body (-%d +%d) beyond repair: context lines lost their leading space and the counts do not delimit the hunk", hunkRange(mm), oldN, newN, o, n)}
 	default:
 		// Clean body, wrong counts: the body runs to the next hunk, the next
@@ -251,4 +262,95 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// isTrailingLine matches what may stand between the last hunk and the
+// signature: blank lines and format-patch's base-commit, change-id and
+// prerequisite-patch-id lines.
+func isTrailingLine(l string) bool {
+	l = strings.TrimSpace(l)
+	return l == "" || strings.HasPrefix(l, "base-commit: ") || strings.HasPrefix(l, "change-id: ") || strings.HasPrefix(l, "prerequisite-patch-id: ")
+}
+
+// resolveMangled handles a hunk whose context lines lost their leading
+// space and whose counts do not fit the literal reading of its lines. Some
+// lines that start with '+' or '-' are then context lines whose text began
+// with that character once the indentation was gone ("\t- item" in a
+// list, "\t-EINVAL"). With U context lines, P lines starting with '+' and
+// M starting with '-' up to a candidate end, the counts fix how many of
+// them are context: x = old - U - M of the '+' lines and y = new - U - P
+// of the '-' lines. The reading is accepted only when that leaves no
+// choice (x is 0 or P, y is 0 or M), some change remains, and exactly one
+// hunk end (the next hunk, file or signature, or a blank line followed
+// only by trailing lines) fits.
+// Otherwise it reports ok == false, or an error when readings tie.
+func (hs *hunkScan) resolveMangled(in []string, h int, mm []string, pos func(int) Pos) (next int, ok bool, err error) {
+	oldN, newN := atoiDefault(mm[2], 1), atoiDefault(mm[4], 1)
+	b := h + 1
+	for b < len(in) && !isBoundary(in[b]) && !(isSignature(in[b]) && signatureEnds(in, b)) {
+		b++
+	}
+	// The hunk may end before b only if what follows up to b is blank or
+	// the trailing lines git writes after a diff.
+	first := b
+	for first > h+1 && isTrailingLine(in[first-1]) {
+		first--
+	}
+	type reading struct{ end, x, y int }
+	var fits []reading
+	ambiguous := ""
+	u, p, m := 0, 0, 0
+	for e := h + 1; e <= b; e++ {
+		if e == b || e >= first && strings.TrimSpace(in[e]) == "" {
+			x, y := oldN-u-m, newN-u-p
+			if x >= 0 && x <= p && y >= 0 && y <= m && (p-x)+(m-y) > 0 {
+				if (x == 0 || x == p) && (y == 0 || y == m) {
+					fits = append(fits, reading{e, x, y})
+				} else if ambiguous == "" {
+					ambiguous = fmt.Sprintf("%d of %d lines starting with '+' and %d of %d starting with '-' would be context lines, and the counts cannot tell which", x, p, y, m)
+				}
+			}
+		}
+		if e == b {
+			break
+		}
+		switch l := in[e]; {
+		case l == "" || l[0] == ' ':
+			u++
+		case l[0] == '+':
+			p++
+		case l[0] == '-':
+			m++
+		case l[0] == '\\':
+		default:
+			u++
+		}
+	}
+	switch {
+	case len(fits) == 0 && ambiguous == "":
+		return 0, false, nil
+	case ambiguous != "":
+		return 0, false, &Error{pos(h), fmt.Sprintf("hunk %s: context lines lost their leading space; %s: beyond repair", hunkRange(mm), ambiguous)}
+	case len(fits) > 1:
+		return 0, false, &Error{pos(h), fmt.Sprintf("hunk %s: context lines lost their leading space and the counts fit %d different hunk ends: beyond repair", hunkRange(mm), len(fits))}
+	}
+	r := fits[0]
+	for k := h + 1; k < r.end; k++ {
+		l := in[k]
+		hs.inHunk[k] = true
+		switch {
+		case l == "":
+			hs.lines[k] = " "
+		case l[0] == ' ' || l[0] == '\\':
+		case l[0] == '+' && r.x == 0, l[0] == '-' && r.y == 0:
+		case l[0] == '+' || l[0] == '-':
+			hs.lines[k] = " " + l
+			hs.notices = append(hs.notices, Notice{NoticeRepair, fmt.Sprintf("line read as a context line whose indentation was lost (the hunk counts leave no other reading): %q", truncate(l, 60)), pos(k)})
+		default:
+			hs.lines[k] = " " + l
+			hs.notices = append(hs.notices, Notice{NoticeRepair, fmt.Sprintf("context line without its leading space: %q", truncate(l, 60)), pos(k)})
+		}
+	}
+	hs.mangled = true
+	return r.end, true, nil
 }

@@ -27,6 +27,14 @@ func TestScanHunks(t *testing.T) {
 		{name: "truncated", in: "@@ -1,4 +1,4 @@\n a\n-b", err: "t:3: input ends in the middle of hunk @@ -1,4 +1,4 @@ (2 old and 3 new lines missing)"},
 		{name: "mangled overflow", in: "@@ -1,2 +1,2 @@\na\n+B\n+C\nc\nd", err: "t:1: hunk @@ -1,2 +1,2 @@: header counts -2 +2 disagree with its body (-2 +4) beyond repair: context lines lost their leading space and the counts do not delimit the hunk"},
 		{name: "mangled, line after body", in: "@@ -1,2 +1,2 @@\na\n-b\n+B\n+C\n-- \n2", err: "t:5: hunk @@ -1,2 +1,2 @@: a line follows its counted body (-2 +2); context lines lost their leading space, so the counts cannot be corrected: beyond repair"},
+		// An indented list item lost its indentation: "\t- fast" reads as a
+		// deletion; the counts say both '-' lines are context.
+		{name: "list items", in: "@@ -1,5 +1,6 @@\nOptions:\n\n- fast: go fast\n+ - slow: go slow\n- safe: be safe\n\n--\n2.1",
+			out:     "@@ -1,5 +1,6 @@\n Options:\n \n - fast: go fast\n+ - slow: go slow\n - safe: be safe\n \n--\n2.1",
+			notices: "repair@2 repair@4 repair@6", mangled: true},
+		// One '-' line is a deletion and one a list item, and nothing says which.
+		{name: "list items, ambiguous", in: "@@ -1,3 +1,3 @@\nOptions:\n- - old: gone\n+ - new: here\n- keep: kept\n--\n2.1",
+			err: "t:1: hunk @@ -1,3 +1,3 @@: context lines lost their leading space; 0 of 1 lines starting with '+' and 1 of 2 starting with '-' would be context lines, and the counts cannot tell which: beyond repair"},
 		{name: "no changes", in: "@@ -1,2 +1,2 @@\n a\n b", err: "t:1: hunk @@ -1,2 +1,2 @@ has no added or removed lines"},
 	}
 	for _, tt := range tests {
