@@ -536,6 +536,13 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 			f.Model = m
 		}
 		switch {
+		case w == nil && f.Name != "" && a.defined()[f.Name]:
+			// The library restates this function elsewhere (model.h's
+			// helpers restate static inlines of include/): the change
+			// does not reach the models.
+			f.Status = Unmodelled
+			f.Reason = "the models define " + f.Name + " themselves; a change of it in " + fc.Path + " is not applied to them"
+			a.problem(n, f, f.Line, f.Reason)
 		case w == nil:
 			f.Status = NotCovered
 			f.Reason = "no model of " + fc.Path
