@@ -259,9 +259,9 @@ func analyze(s *parse.Series, opts *Options) (*analyzer, error) {
 }
 
 type analyzer struct {
-	lib  *models.Library
-	res  *Result
-	work map[string]*working // AFTER copies of the model files patches touched
+	lib   *models.Library
+	res   *Result
+	work  map[string]*working // AFTER copies of the model files patches touched
 	tree  *Tree
 	opts  Options
 	names map[string]bool // see defined
