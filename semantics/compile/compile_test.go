@@ -87,6 +87,10 @@ func TestCSemantics(t *testing.T) {
 				Fprint(&buf, p)
 				t.Errorf("%s = %#x, want %#x\n%s", tt.fn, got, tt.want, buf.String())
 			}
+			// The same on the machine itself.
+			if got, end := runOnMachine(t, tt.src, tt.fn, tt.args); end != sim.Returned || got != tt.want {
+				t.Errorf("on the machine: %s = %#x (%v), want %#x", tt.fn, got, end, tt.want)
+			}
 		})
 	}
 }

@@ -69,6 +69,19 @@ func TestWaitExpiry(t *testing.T) {
 			if tt.want != 0 && got != tt.want {
 				t.Errorf("result %#x, want %#x", got, tt.want)
 			}
+			// The machine agrees: as written (timed engine's view) and with
+			// the explorer's expiry, on a 2-CPU machine whose CPU 1 stays
+			// online and whose AFFINITY_INFO says ON.
+			for _, expire := range []bool{false, true} {
+				mc := sim.Config{CPUs: 2, AtomicWaits: expire}
+				v, end, n := runOn(t, tt.src, "f", nil, mc, expire)
+				if end != sim.Returned || v != got {
+					t.Errorf("machine (expire=%v): %#x (%v), want %#x", expire, v, end, got)
+				}
+				if expire && n != 1 {
+					t.Errorf("machine took %d expiries, want 1", n)
+				}
+			}
 			if strings.Count(strings.Join(exp.trace, ";"), "udelay")+strings.Count(strings.Join(exp.trace, ";"), "msleep") > 0 {
 				t.Errorf("expiry block delays: %v", exp.trace)
 			}
