@@ -25,6 +25,7 @@ type expectation struct {
 		Metric  string `yaml:"metric"`
 		Verdict string `yaml:"verdict"`
 		Why     string `yaml:"why"`
+		Gap     string `yaml:"gap"`
 	} `yaml:"claims"`
 	Properties []expectedProperty `yaml:"properties"`
 }
@@ -35,6 +36,7 @@ type expectedProperty struct {
 	Faults  string `yaml:"faults"`
 	Verdict string `yaml:"verdict"`
 	Why     string `yaml:"why"`
+	Gap     string `yaml:"gap"`
 }
 
 func readExpectation(t *testing.T, path string) *expectation {
@@ -142,7 +144,14 @@ func checkExpectation(t *testing.T, exp *expectation, r *Report) {
 			break
 		}
 		c := r.Claims[i]
-		if c.Text != w.Text || c.Variant != w.Variant || c.Metric != w.Metric || c.Verdict != w.Verdict {
+		if c.Text != w.Text || c.Variant != w.Variant || c.Metric != w.Metric {
+			t.Errorf("claim %d: got %q %s %s, want %q %s %s", i+1, c.Text, c.Variant, c.Metric, w.Text, w.Variant, w.Metric)
+			continue
+		}
+		if gap(t, fmt.Sprintf("claim %d %q", i+1, w.Text), c.Verdict, w.Verdict, c.Reason, w.Gap) {
+			continue
+		}
+		if c.Verdict != w.Verdict {
 			t.Errorf("claim %d: got %q %s %s %s (%s), want %q %s %s %s\n  because: %s",
 				i+1, c.Text, c.Variant, c.Metric, c.Verdict, c.Reason, w.Text, w.Variant, w.Metric, w.Verdict, strings.TrimSpace(w.Why))
 		}
@@ -151,6 +160,9 @@ func checkExpectation(t *testing.T, exp *expectation, r *Report) {
 		p := findProperty(r, w)
 		if p == nil {
 			t.Errorf("property %s %s %s: not in the report", w.ID, w.Variant, w.Faults)
+			continue
+		}
+		if gap(t, fmt.Sprintf("property %s %s %s", w.ID, w.Variant, w.Faults), p.Verdict, w.Verdict, p.Reason, w.Gap) {
 			continue
 		}
 		if p.Verdict != w.Verdict {
@@ -164,4 +176,21 @@ func checkExpectation(t *testing.T, exp *expectation, r *Report) {
 	if testing.Verbose() {
 		fmt.Fprintf(os.Stderr, "summary: %s\n", r.Summary)
 	}
+}
+
+// gap handles an expectation the models are known not to meet yet: the
+// expected verdict stays the one the kernel facts give, the mismatch is
+// logged with the stated gap, and the test fails once the model meets it,
+// so that the note is removed.
+func gap(t *testing.T, what, got, want, reason, note string) bool {
+	t.Helper()
+	if strings.TrimSpace(note) == "" {
+		return false
+	}
+	if got == want {
+		t.Errorf("%s: now %s as expected; remove the gap note", what, got)
+		return true
+	}
+	t.Logf("%s: %s (%s), want %s; known model gap: %s", what, got, reason, want, strings.TrimSpace(note))
+	return true
 }
