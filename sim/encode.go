@@ -237,6 +237,9 @@ func (m *Machine) decode(data []byte, st *State, segs []int32) error {
 	}
 	st.End = Outcome(d.u())
 	st.EndCPU = int32(uint32(d.u()))
+	if st.End > Failed || (st.EndCPU >= int32(m.n)) {
+		return errCorrupt
+	}
 	st.Now = int64(d.u())
 	st.Globals = slices.Grow(st.Globals[:0], len(m.Prog.Globals))[:len(m.Prog.Globals)]
 	for i := range st.Globals {
@@ -250,6 +253,10 @@ func (m *Machine) decode(data []byte, st *State, segs []int32) error {
 		st.SM.Target = int32(d.u())
 		st.SM.Caller = int32(d.u())
 		st.SM.Arg = d.u()
+		if st.SM.Waiting < 0 || st.SM.Waiting > int32(m.n) || st.SM.Fn < 0 || int(st.SM.Fn) >= len(m.Prog.Funcs) ||
+			st.SM.Target < 0 || st.SM.Target >= int32(m.n) || st.SM.Caller < 0 || st.SM.Caller >= int32(m.n) {
+			return errCorrupt
+		}
 	}
 	if cap(st.CPUs) < m.n {
 		st.CPUs = append(st.CPUs[:cap(st.CPUs)], make([]CPU, m.n-cap(st.CPUs))...)
@@ -301,6 +308,10 @@ func (m *Machine) decodeCPU(d *decoder, st *State, i, self int) bool {
 		c.Handoff = int32(d.cpu(self)) + 1
 	}
 	c.OnEntry = int32(d.u())
+	if c.PSCI > PowerOnPending || c.Stopper > 2 || c.Handoff < 0 || c.Handoff > int32(m.n) ||
+		c.OnEntry < 0 || int(c.OnEntry) >= len(m.Prog.Funcs) || p>>40 != 0 {
+		return false
+	}
 	for v := 0; v < m.nPCPU; v++ {
 		if m.cpuPCPU[v] {
 			st.PCPU[i*m.nPCPU+v] = d.cpu(self)
@@ -322,6 +333,10 @@ func (m *Machine) decodeCPU(d *decoder, st *State, i, self int) bool {
 		fr := Frame{Func: fn, PC: int32(d.u()), Ret: int32(d.u()) - 1, RegBase: int32(len(c.Regs)), MaskBase: int32(len(c.Masks))}
 		x := d.u()
 		fr.Kind, fr.Phase, fr.Saved = FrameKind(x&3), uint8(x>>2&31), x>>7&1 != 0
+		if fr.PC < 0 || int(fr.PC) >= len(f.Code) || x>>8 != 0 || fr.Ret < -1 || (k == 0) != (fr.Kind == FrameEntry) ||
+			(k > 0 && int(fr.Ret) >= m.Prog.Funcs[c.Frames[k-1].Func].NumRegs) {
+			return false
+		}
 		c.Frames = append(c.Frames, fr)
 		for r := 0; r < f.NumRegs; r++ {
 			if self >= 0 && len(f.CPUReg) > 0 && f.CPUReg[r] {

@@ -1012,6 +1012,10 @@ func (m *Machine) ret(st *State, c int, v uint64, in *Instr, res *StepResult) {
 		return
 	}
 	m.popFrame(cpu)
+	if fr.Kind != FrameEntry && len(cpu.Frames) == 0 {
+		m.fail(st, c, res, in.Loc, "return with no frame to return to")
+		return
+	}
 	switch fr.Kind {
 	case FrameCall:
 		caller := m.top(cpu)
