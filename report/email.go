@@ -126,14 +126,26 @@ func (e *mailWriter) headers(opts Options) {
 	}
 	e.header("Subject", encodeWords(subject))
 	if t.messageID != "" {
-		e.header("In-Reply-To", t.messageID)
-		refs := append(append([]string(nil), t.references...), t.messageID)
+		e.header("In-Reply-To", angle(t.messageID))
+		var refs []string
+		for _, id := range append(append([]string(nil), t.references...), t.messageID) {
+			refs = append(refs, angle(id))
+		}
 		e.header("References", strings.Join(refs, " "))
 	}
 	e.header("MIME-Version", "1.0")
 	e.header("Content-Type", "text/plain; charset=utf-8")
 	e.header("Content-Transfer-Encoding", "8bit")
 	e.blank()
+}
+
+// angle writes a Message-Id in angle brackets, as headers carry it; the
+// report may hold it with or without them.
+func angle(id string) string {
+	if strings.HasPrefix(id, "<") {
+		return id
+	}
+	return "<" + id + ">"
 }
 
 // encodeWords encodes each word of a header value that is not ASCII as an

@@ -33,7 +33,7 @@ func TestEmailParsesBack(t *testing.T) {
 			name: "patch in a thread, with From and Cc",
 			edit: func(r *rules.Report) {
 				r.Series.Patches[0].Prefix = "PATCH v2"
-				r.Series.Patches[0].References = []string{"<v1-cover@example.org>", "<v1-reply@example.org>"}
+				r.Series.Patches[0].References = []string{"v1-cover@example.org", "<v1-reply@example.org>"}
 			},
 			opts:       Options{From: "Reviewer <reviewer@example.org>", Cc: []string{"linux-arm-kernel@lists.infradead.org"}},
 			subject:    "Re: [PATCH v2] arm64: kexec: Use smp_send_stop in machine_shutdown",
@@ -44,7 +44,7 @@ func TestEmailParsesBack(t *testing.T) {
 		{
 			name: "series with a cover letter and a non-ASCII subject",
 			edit: func(r *rules.Report) {
-				r.Series.Cover = &rules.Cover{Subject: "arm64: kexec: faster reboot – stop CPUs by IPI, ça va vîte", MessageID: "<cover@example.org>"}
+				r.Series.Cover = &rules.Cover{Subject: "arm64: kexec: faster reboot – stop CPUs by IPI, ça va vîte", MessageID: "cover@example.org"}
 				r.Series.Patches[0].Prefix = "PATCH v3 1/2"
 				r.Series.Patches[0].Total = 2
 			},

@@ -10,7 +10,8 @@ import (
 )
 
 // patchworkCheck is the body of a POST to patchwork's
-// /api/patches/{id}/checks/, plus the Message-Id that finds {id}.
+// /api/patches/{id}/checks/, plus the Message-Id (in angle brackets, as
+// patchwork stores it) that finds {id}.
 type patchworkCheck struct {
 	MessageID   string `json:"msgid"`
 	State       string `json:"state"` // pending | success | warning | fail
@@ -43,7 +44,7 @@ func renderPatchwork(w io.Writer, r *rules.Report, opts Options) error {
 			}
 		}
 		c := patchworkCheck{
-			MessageID:   p.MessageID,
+			MessageID:   angle(p.MessageID),
 			State:       patchworkState(verdict),
 			Context:     ctx,
 			Description: describe(r, p.Index, verdict, summary),
@@ -80,7 +81,7 @@ func describe(r *rules.Report, patch int, verdict, summary string) string {
 	}
 	s := verdict
 	if n := counts["error"] + counts["warning"]; n > 0 {
-		s += fmt.Sprintf(" (%d errors, %d warnings in this patch)", counts["error"], counts["warning"])
+		s += fmt.Sprintf(" (%s, %s in this patch)", plural(counts["error"], "error"), plural(counts["warning"], "warning"))
 	}
 	s += ": " + oneLine(summary)
 	const max = 250
