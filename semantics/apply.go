@@ -18,6 +18,9 @@ type wline struct {
 	fn   string  // enclosing function ("" outside functions)
 	orig int     // index in the model file's Lines, -1 for a line a patch added
 	loc  sim.Loc // origin in AFTER
+	// patch is the 1-based index of the patch that last put the line in
+	// AFTER as added or context, 0 for a model line no patch touched.
+	patch int
 }
 
 // working is the AFTER copy of one model file.
@@ -272,7 +275,7 @@ func (w *working) lineOf(i int) int {
 // apply applies the hunk lines (those not dropped) at the matched positions
 // pos of idx. It returns the functions the hunk's lines fell in, per hunk
 // line index.
-func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string) map[int]string {
+func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patch int) map[int]string {
 	fnOf := map[int]string{}
 	matched := map[int]int{} // hunk line -> working line
 	for k, i := range idx {
@@ -294,7 +297,7 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string) map[
 				if h.fn != "" {
 					fn = h.fn
 				}
-				wl := wline{text: text, fn: fn, orig: -1,
+				wl := wline{text: text, fn: fn, orig: -1, patch: patch,
 					loc: sim.Loc{File: patchPath, Line: h.new, Side: sim.SidePost, Func: fn, Text: strings.TrimSpace(h.text)}}
 				if h.class.skippable() {
 					wl.skip = true
@@ -322,6 +325,7 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string) map[
 			continue
 		}
 		wl.loc = sim.Loc{File: patchPath, Line: h.new, Side: sim.SidePost, Func: wl.fn, Text: strings.TrimSpace(wl.text)}
+		wl.patch = patch
 		out = append(out, wl)
 	}
 	out = append(out, w.lines[p:]...)

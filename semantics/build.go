@@ -126,8 +126,10 @@ func (a *analyzer) build(cfg Config) {
 			if d.Loc.Side == sim.SidePost {
 				// Patch text the compiler cannot take: the function it
 				// is in is not modelled.
-				a.res.Unmodelled = append(a.res.Unmodelled, Problem{File: d.Loc.File, Func: d.Loc.Func, Line: d.Loc.Line,
-					Reason: fmt.Sprintf("%s: %s", d.Kind, d.Msg)})
+				reason := fmt.Sprintf("the compiler rejects patch line %d: %s: %s", d.Loc.Line, d.Kind, d.Msg)
+				a.res.Unmodelled = append(a.res.Unmodelled, Problem{Patch: a.patchOf(d.Loc), File: d.Loc.File, Func: d.Loc.Func, Line: d.Loc.Line,
+					Reason: reason})
+				a.markUnmodelled(d.Loc.File, d.Loc.Func, reason)
 			}
 		}
 	}
@@ -141,6 +143,38 @@ func (a *analyzer) build(cfg Config) {
 		}
 		return x.Loc.Line < y.Loc.Line
 	})
+}
+
+// markUnmodelled records on the function map that the named function's
+// AFTER code could not be compiled.
+func (a *analyzer) markUnmodelled(file, fn, reason string) {
+	mark := func(f *FuncChange) {
+		if f.File == file && f.Name == fn && f.Status != Unmodelled {
+			f.Status, f.Reason = Unmodelled, reason
+		}
+	}
+	for _, f := range a.res.Funcs {
+		mark(f)
+	}
+	for _, pc := range a.res.Patches {
+		for _, fc := range pc.Files {
+			for _, f := range fc.Funcs {
+				mark(f)
+			}
+		}
+	}
+}
+
+// patchOf is the patch that put the AFTER line at loc in place, 0 if none.
+func (a *analyzer) patchOf(loc sim.Loc) int {
+	if w := a.work[loc.File]; w != nil && loc.Side == sim.SidePost {
+		for _, l := range w.lines {
+			if l.loc.Line == loc.Line && l.loc.Side == sim.SidePost {
+				return l.patch
+			}
+		}
+	}
+	return 0
 }
 
 func compileBuild(srcs []compile.Source, cc compile.Config) *Build {

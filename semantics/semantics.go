@@ -265,6 +265,7 @@ type analyzer struct {
 	tree  *Tree
 	opts  Options
 	names map[string]bool // see defined
+	cur   int             // the patch being applied
 }
 
 func (a *analyzer) working(path string) *working {
@@ -281,6 +282,7 @@ func (a *analyzer) working(path string) *working {
 }
 
 func (a *analyzer) patch(n int, p *parse.Patch) {
+	a.cur = n
 	pc := &PatchChanges{Patch: p}
 	a.res.Patches = append(a.res.Patches, pc)
 	for _, f := range p.Files {
@@ -734,7 +736,7 @@ func (a *analyzer) applyHunk(w *working, hl []hline, path string) (map[int]strin
 	if mm != nil {
 		return nil, mm
 	}
-	return w.apply(hl, idx, pos, path), nil
+	return w.apply(hl, idx, pos, path, a.cur), nil
 }
 
 // addFunc appends a function the patch adds, taken from the post-image alone.
@@ -748,7 +750,7 @@ func (a *analyzer) addFunc(w *working, hl []hline, lines []int, post []*cfront.E
 		if post[i] != e || h.op == gitdiff.OpDelete {
 			continue
 		}
-		wl := wline{text: h.compiled(), fn: e.Name, orig: -1,
+		wl := wline{text: h.compiled(), fn: e.Name, orig: -1, patch: a.cur,
 			loc: sim.Loc{File: path, Line: h.new, Side: sim.SidePost, Func: e.Name, Text: strings.TrimSpace(h.text)}}
 		if h.class.skippable() {
 			wl.skip = true
