@@ -21,6 +21,7 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	code := exitOK
 	cmd := newCommand(func(o *options) {
 		o.Stdin = stdin
+		o.Args = append([]string{}, args...)
 		code = run(ctx, o, stdout, stderr)
 	})
 	cmd.SetArgs(args)
@@ -47,6 +48,7 @@ files, text copied from a web archive, or "-" for standard input. With --git,
 the commits of RANGE (A..B, or a single commit) in the repository DIR are read.
 
 Exit status: 0 no findings, 1 findings, 2 usage or input error.`,
+		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -72,7 +74,6 @@ Exit status: 0 no findings, 1 findings, 2 usage or input error.`,
 			} else {
 				o.Files = args
 			}
-			o.Args = os.Args[1:]
 			do(o)
 			return nil
 		},

@@ -114,6 +114,9 @@ func TestJSON(t *testing.T) {
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatal(err)
 	}
+	if strings.Join(rep.Tool.Args, " ") != "--format json "+seedMbox {
+		t.Errorf("tool.args %q", rep.Tool.Args)
+	}
 	if rep.Schema != rules.Schema || rep.Tool.Name != "patchcheck" || len(rep.Inputs) != 1 || rep.Inputs[0].Kind != "format-patch" {
 		t.Errorf("header %+v %+v", rep.Tool, rep.Inputs)
 	}
