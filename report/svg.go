@@ -46,9 +46,10 @@ func (f *figure) line(x1, y1, x2, y2 float64, class string) {
 	f.add(el{Kind: "line", X: x1, Y: y1, X2: x2, Y2: y2, Class: class})
 }
 
-// knownStates are the CPU states the timeline has colours for; others are
-// drawn in a neutral colour with their name in the tooltip.
-var knownStates = []string{"running", "ipi", "stopping", "firmware", "off", "parked", "relocating"}
+// knownStates are the CPU states the timeline has colours for (those of
+// sim/timed, and relocating); others are drawn in a neutral colour with
+// their name in the tooltip.
+var knownStates = []string{"running", "idle", "ipi", "stopping", "stopper", "firmware", "off", "parked", "relocating"}
 
 func stateClass(s string) string {
 	if slices.Contains(knownStates, s) {
