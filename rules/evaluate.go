@@ -608,6 +608,24 @@ func (e *evaluator) findings(r *Report) []Finding {
 			before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] = p
 		}
 	}
+	// One finding per property and kind: the first scenario (fault-free
+	// first) carries the message and location, the other fault sets are
+	// listed.
+	type group struct {
+		f     Finding
+		where []string
+	}
+	var groups []*group
+	index := map[string]*group{}
+	add := func(key string, f Finding, where string) {
+		if g, ok := index[key]; ok {
+			g.where = append(g.where, where)
+			return
+		}
+		g := &group{f: f, where: []string{where}}
+		index[key] = g
+		groups = append(groups, g)
+	}
 	for _, p := range r.Properties {
 		if p.Variant != "after" {
 			continue
@@ -620,22 +638,26 @@ func (e *evaluator) findings(r *Report) []Finding {
 		}
 		switch {
 		case p.Verdict == "violated" && hasB && b.Verdict == "violated":
-			out = append(out, Finding{ID: p.ID, Severity: "note", Property: p.ID,
-				Message:  fmt.Sprintf("%s (%s), before the patch as well: %s", rule.Message, where, p.Reason),
-				Location: e.location(p.Counterexample)})
+			add(p.ID+"\x00old", Finding{ID: p.ID, Severity: "note", Property: p.ID,
+				Message:  fmt.Sprintf("%s, before the patch as well: %s", rule.Message, p.Reason),
+				Location: e.location(p.Counterexample)}, where)
 		case p.Verdict == "violated":
-			out = append(out, Finding{ID: p.ID, Severity: severity(rule.Severity), Property: p.ID,
-				Message:  fmt.Sprintf("After the patch, %s (%s).%s", rule.Message, where, beforeNote(b, hasB)),
-				Location: e.location(p.Counterexample)})
+			add(p.ID+"\x00new", Finding{ID: p.ID, Severity: severity(rule.Severity), Property: p.ID,
+				Message:  fmt.Sprintf("After the patch, %s.%s", rule.Message, beforeNote(b, hasB)),
+				Location: e.location(p.Counterexample)}, where)
 		case p.Verdict == "holds-if-bounds" && hasB && b.Verdict == "holds":
-			out = append(out, Finding{ID: p.ID, Severity: "warning", Property: p.ID,
-				Message: fmt.Sprintf("After the patch, %s once a bounded wait expires (%s; waits: %s); before the patch it held regardless.",
-					rule.Message, where, strings.Join(p.NeedsExpiry, "; ")),
-				Location: e.location(p.Counterexample)})
+			add(p.ID+"\x00bounds", Finding{ID: p.ID, Severity: "warning", Property: p.ID,
+				Message: fmt.Sprintf("After the patch, %s once a bounded wait expires (waits: %s); before the patch it held regardless.",
+					rule.Message, strings.Join(p.NeedsExpiry, "; ")),
+				Location: e.location(p.Counterexample)}, where)
 		case p.Verdict == "inconclusive":
-			out = append(out, Finding{ID: p.ID, Severity: "note", Property: p.ID,
-				Message: fmt.Sprintf("%s could not be decided after the patch (%s): %s", p.ID, where, p.Reason)})
+			add(p.ID+"\x00undecided", Finding{ID: p.ID, Severity: "note", Property: p.ID,
+				Message: fmt.Sprintf("%s could not be decided after the patch: %s", p.ID, p.Reason)}, where)
 		}
+	}
+	for _, g := range groups {
+		g.f.Message += " Found in: " + strings.Join(g.where, "; ") + "."
+		out = append(out, g.f)
 	}
 	for _, c := range r.Claims {
 		if c.Verdict == "inconsistent" {
