@@ -55,8 +55,9 @@ func readInput(name string, r io.Reader, opts *Options) ([]byte, error) {
 	for {
 		n, err := r.Read(chunk)
 		p := chunk[:n]
-		if int64(buf.Len())+int64(n) > maxSize {
-			return nil, &Error{Pos{name, 0}, fmt.Sprintf("input is larger than the limit of %d bytes", maxSize)}
+		over := false
+		if rest := maxSize - int64(buf.Len()); int64(n) > rest {
+			p, over = p[:rest], true
 		}
 		for len(p) > 0 {
 			i := bytes.IndexByte(p, '\n')
@@ -79,6 +80,9 @@ func readInput(name string, r io.Reader, opts *Options) ([]byte, error) {
 			line++
 			lineLen = 0
 			p = p[i+1:]
+		}
+		if over {
+			return nil, &Error{Pos{name, line}, fmt.Sprintf("input is larger than the limit of %d bytes", maxSize)}
 		}
 		if err == io.EOF {
 			break
