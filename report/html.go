@@ -126,8 +126,9 @@ func timelineScenarios(r *rules.Report, cpus int) []htmlScenario {
 	}
 	pick := -1
 	for i, s := range keys {
-		if cpus > 0 && s.CPUs == cpus && pick < 0 {
+		if cpus > 0 && s.CPUs == cpus {
 			pick = i
+			break
 		}
 	}
 	for i := range out {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"strings"
 
@@ -93,7 +94,7 @@ func (m *mdWriter) findings(r *rules.Report) {
 			}
 		}
 		if p := violation(r, f); p != nil && m.details {
-			m.printf("\n  <details><summary>Counterexample: %s, %s, %d steps</summary>\n\n", htmlText(variant(p.Variant)), htmlText(scenario(p.Scenario)), len(p.Counterexample.Steps))
+			m.printf("\n  <details><summary>Counterexample: %s, %s, %d steps</summary>\n\n", html.EscapeString(variant(p.Variant)), html.EscapeString(scenario(p.Scenario)), len(p.Counterexample.Steps))
 			var lines []string
 			for k, s := range p.Counterexample.Steps {
 				head := fmt.Sprintf("%2d. CPU%d %s %s: %s", k+1, s.CPU, stepWhere(s), s.Func, s.Action)
@@ -269,17 +270,22 @@ func truncateMarkdown(out []byte, limit int, opts Options) []byte {
 		note += fmt.Sprintf(" [Full report](%s).", mdURL(opts.TargetURL))
 	}
 	note += "\n"
-	const closers = "\n````````\n</details>\n" // generous upper bound for the closing text
-	cut := limit - len(note) - len(closers)*4
-	if cut < 0 {
-		cut = 0
+	for cut := limit - len(note); cut > 0; cut -= 64 {
+		head := out[:cut]
+		if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
+			head = head[:i+1]
+		}
+		res := append(append(append([]byte(nil), head...), closeMarkdown(head)...), note...)
+		if len(res) <= limit {
+			return res
+		}
 	}
-	if i := bytes.LastIndexByte(out[:cut], '\n'); i >= 0 {
-		cut = i + 1
-	}
-	head := out[:cut]
-	var closing strings.Builder
-	// Close a fence the cut left open, then any open <details>.
+	return []byte(note)
+}
+
+// closeMarkdown returns what closes the code fence and <details> elements
+// left open at the end of head.
+func closeMarkdown(head []byte) string {
 	var open string
 	for _, l := range strings.Split(string(head), "\n") {
 		t := strings.TrimSpace(l)
@@ -292,14 +298,14 @@ func truncateMarkdown(out []byte, limit int, opts Options) []byte {
 			}
 		}
 	}
+	var b strings.Builder
 	if open != "" {
-		closing.WriteString("\n" + open + "\n")
+		b.WriteString("\n" + open + "\n")
 	}
 	for n := bytes.Count(head, []byte("<details>")) - bytes.Count(head, []byte("</details>")); n > 0; n-- {
-		closing.WriteString("\n</details>\n")
+		b.WriteString("\n</details>\n")
 	}
-	res := append(append([]byte(nil), head...), closing.String()...)
-	return append(res, note...)
+	return b.String()
 }
 
 // mdText escapes text for Markdown: ASCII punctuation that could start
@@ -326,9 +332,4 @@ func codeSpan(s string) string { return strings.ReplaceAll(oneLine(s), "`", "ˋ"
 // mdURL keeps a URL from ending the link early.
 func mdURL(u string) string {
 	return strings.NewReplacer(" ", "%20", ")", "%29", "(", "%28", "<", "%3C", ">", "%3E").Replace(u)
-}
-
-// htmlText escapes text for the inside of an HTML tag in Markdown.
-func htmlText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }

@@ -84,9 +84,9 @@ func describe(r *rules.Report, patch int, verdict, summary string) string {
 		s += fmt.Sprintf(" (%s, %s in this patch)", plural(counts["error"], "error"), plural(counts["warning"], "warning"))
 	}
 	s += ": " + oneLine(summary)
-	const max = 250
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max-1]) + "…"
+	const maxDescription = 250
+	if r := []rune(s); len(r) > maxDescription {
+		s = string(r[:maxDescription-1]) + "…"
 	}
 	return s
 }
