@@ -527,6 +527,13 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			if why != "" {
 				a.Why += " (not measured: " + why + ")"
 			}
+			if d != nil && d.Runs > 0 && (c.Verdict == "consistent" || c.Verdict == "inconsistent") {
+				lo, hi := effective(d)
+				c.Reason += "; " + a.Metric + " p5-p95 " + span(lo, hi)
+				if d.Never > 0 {
+					c.Reason += fmt.Sprintf(" (never reached in %d of %d runs)", d.Never, d.Runs)
+				}
+			}
 			e.record(r, seen, variant, a.Metric, sc, d)
 		}
 		if c.Predicted == nil && c.Verdict != "unsupported" && c.Verdict != "not-evaluated" {

@@ -117,7 +117,12 @@ func effective(d *Distribution) (float64, float64) {
 	return lo, hi
 }
 
-func span(a, b float64) string { return dur(a) + "-" + dur(b) }
+func span(a, b float64) string {
+	if math.IsInf(a, 1) {
+		return "never"
+	}
+	return dur(a) + "-" + dur(b)
+}
 
 // dur formats seconds with a unit a reader expects.
 func dur(s float64) string {
