@@ -72,38 +72,8 @@ func parseBody(lines []string, pos func(int) Pos) (*parsedBody, error) {
 	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
 		i++
 	}
-	// In-body headers (git am): From:, Date:, Subject: at the top of the
-	// body, ended by a blank line.
-	for j := i; j < len(lines); j++ {
-		l := lines[j]
-		if strings.TrimSpace(l) == "" {
-			if j > i {
-				i = j + 1
-			}
-			break
-		}
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			break
-		}
-		v = strings.TrimSpace(v)
-		switch strings.ToLower(k) {
-		case "from":
-			pb.from = decodeAddress(v)
-		case "date":
-			pb.date = v
-		case "subject":
-			pb.subject = decodeHeader(v)
-		default:
-			pb.from, pb.date, pb.subject = "", "", ""
-			j = len(lines)
-		}
-		if j == len(lines) {
-			break
-		}
-	}
-	if pb.from == "" && pb.date == "" && pb.subject == "" {
-		i = 0
+	if from, date, subject, next, ok := inBodyHeaders(lines, i); ok {
+		pb.from, pb.date, pb.subject, i = from, date, subject, next
 	}
 	for d := i; d < len(lines); d++ {
 		if isDiffStart(lines, d) {
@@ -168,6 +138,34 @@ func parseBody(lines []string, pos func(int) Pos) (*parsedBody, error) {
 	pb.files = files
 	pb.notices = append(pb.notices, checkDiffstat(pb.diffstat, files)...)
 	return pb, nil
+}
+
+// inBodyHeaders reads git am's in-body From:, Date: and Subject: lines at
+// the top of a body (from line i). They count only as a block of those
+// fields ended by a blank line; next is the line after the blank.
+func inBodyHeaders(lines []string, i int) (from, date, subject string, next int, ok bool) {
+	for j := i; j < len(lines); j++ {
+		l := lines[j]
+		if strings.TrimSpace(l) == "" {
+			return from, date, subject, j + 1, j > i
+		}
+		k, v, found := strings.Cut(l, ":")
+		if !found {
+			return "", "", "", i, false
+		}
+		v = strings.TrimSpace(v)
+		switch strings.ToLower(k) {
+		case "from":
+			from = decodeAddress(v)
+		case "date":
+			date = v
+		case "subject":
+			subject = decodeHeader(v)
+		default:
+			return "", "", "", i, false
+		}
+	}
+	return "", "", "", i, false
 }
 
 // splitTrailers separates the trailer block (the last paragraph, when all
