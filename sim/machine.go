@@ -100,6 +100,13 @@ type Config struct {
 
 // Machine runs one Program under one Config. It holds no per-run state, so one
 // Machine can step any number of States, also from several goroutines.
+//
+// An engine drives it with Initial, Actions (what a CPU can do now), Step (do
+// one action; the StepResult says which instruction ran, with its argument
+// values, and what happened) and Hang (no CPU can act). The timed engine
+// leaves Merge and AtomicWaits off so that every prim is a step it prices and
+// polling loops run as written; the explorer sets both. docs/sim.md describes
+// the protocol in full.
 type Machine struct {
 	Prog  *Program
 	Cfg   Config
@@ -291,12 +298,9 @@ func (m *Machine) validate() error {
 			return fmt.Errorf("sim: variable %s: invalid type %+v", g.Name, g.Type)
 		}
 	}
-	for wi, w := range p.Waits {
-		_ = wi
-		if w.Loc < 0 || int(w.Loc) >= len(p.Locs) {
-			if len(p.Locs) > 0 || w.Loc != 0 {
-				return fmt.Errorf("sim: wait %q: location %d out of range", w.Name, w.Loc)
-			}
+	for _, w := range p.Waits {
+		if len(p.Locs) > 0 && (w.Loc < 0 || int(w.Loc) >= len(p.Locs)) {
+			return fmt.Errorf("sim: wait %q: location %d out of range", w.Name, w.Loc)
 		}
 	}
 	for fi := range p.Funcs {

@@ -172,9 +172,8 @@ type explorer struct {
 	chunks [][]byte // encodings, in chunks that are never reallocated
 	loc    []uint64 // state i is chunks[loc>>32][loc&0xffffffff:][:size[i]]
 	size   []uint32
-	hashes []uint64
 	meta   []meta
-	table  []uint32 // id+1, open addressing
+	table  []uint64 // open addressing: hash>>32<<32 | id+1 (0: empty)
 	mask   uint64
 
 	layers [][][]uint32 // layers[expiries][depth] = state ids
@@ -216,7 +215,7 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 	res := &Result{Mode: "exhaustive", CPUs: m.NumCPUs()}
 	x.sym, res.SymmetryOff = symmetry(m, props, opt)
 	res.Symmetry = x.sym
-	x.table = make([]uint32, 1<<10)
+	x.table = make([]uint64, 1<<10)
 	x.mask = uint64(len(x.table) - 1)
 	x.run(res)
 	x.finish(res)
@@ -245,22 +244,24 @@ func (x *explorer) hash(b []byte) uint64 { return maphash.Bytes(x.seed, b) }
 // intern returns the id of the state encoded in b, adding it if new.
 func (x *explorer) intern(b []byte) (uint32, bool) {
 	h := x.hash(b)
+	tag := h >> 32 << 32
 	for i := h & x.mask; ; i = (i + 1) & x.mask {
 		v := x.table[i]
 		if v == 0 {
 			id := uint32(len(x.meta))
-			x.table[i] = id + 1
+			x.table[i] = tag | uint64(id+1)
 			x.store(b)
-			x.hashes = append(x.hashes, h)
 			x.meta = append(x.meta, meta{})
 			if uint64(len(x.meta))*2 > uint64(len(x.table)) {
 				x.grow()
 			}
 			return id, true
 		}
-		id := v - 1
-		if x.hashes[id] == h && string(x.bytes(id)) == string(b) {
-			return id, false
+		if v&^0xffffffff == tag {
+			id := uint32(v) - 1
+			if string(x.bytes(id)) == string(b) {
+				return id, false
+			}
 		}
 	}
 }
@@ -292,14 +293,16 @@ func (x *explorer) bytes(id uint32) []byte {
 }
 
 func (x *explorer) grow() {
-	t := make([]uint32, len(x.table)*2)
+	// the table keeps only the top half of each hash, so rehash the states
+	t := make([]uint64, len(x.table)*2)
 	mask := uint64(len(t) - 1)
-	for id, h := range x.hashes {
+	for id := range x.meta {
+		h := x.hash(x.bytes(uint32(id)))
 		i := h & mask
 		for t[i] != 0 {
 			i = (i + 1) & mask
 		}
-		t[i] = uint32(id) + 1
+		t[i] = h>>32<<32 | uint64(id+1)
 	}
 	x.table, x.mask = t, mask
 }
@@ -321,8 +324,8 @@ func (x *explorer) memory() int64 {
 	for _, c := range x.chunks {
 		n += int64(cap(c))
 	}
-	n += int64(cap(x.loc))*8 + int64(cap(x.size))*4 + int64(cap(x.hashes))*8 +
-		int64(cap(x.meta))*20 + int64(cap(x.table))*4
+	n += int64(cap(x.loc))*8 + int64(cap(x.size))*4 +
+		int64(cap(x.meta))*20 + int64(cap(x.table))*8
 	if n > x.peak {
 		x.peak = n
 	}
