@@ -222,6 +222,16 @@ func stepWhere(s rules.Step) string {
 	return where
 }
 
+// stepSummary is one counterexample step in a line: the CPU, where it is,
+// and what it does, with the event it raises.
+func stepSummary(s rules.Step) string {
+	text := fmt.Sprintf("CPU%d %s %s: %s", s.CPU, stepWhere(s), s.Func, s.Action)
+	if s.Event != "" {
+		text += " [" + s.Event + "]"
+	}
+	return text
+}
+
 // reproduce is the command that repeats the run: the recorded arguments,
 // with the seed added when the run chose it implicitly.
 func reproduce(r *rules.Report) string {

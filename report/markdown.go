@@ -97,11 +97,7 @@ func (m *mdWriter) findings(r *rules.Report) {
 			m.printf("\n  <details><summary>Counterexample: %s, %s, %d steps</summary>\n\n", html.EscapeString(variant(p.Variant)), html.EscapeString(scenario(p.Scenario)), len(p.Counterexample.Steps))
 			var lines []string
 			for k, s := range p.Counterexample.Steps {
-				head := fmt.Sprintf("%2d. CPU%d %s %s: %s", k+1, s.CPU, stepWhere(s), s.Func, s.Action)
-				if s.Event != "" {
-					head += " [" + s.Event + "]"
-				}
-				lines = append(lines, head)
+				lines = append(lines, fmt.Sprintf("%2d. %s", k+1, stepSummary(s)))
 				if code := stepLine(m.hunks, s); code != "" {
 					lines = append(lines, "      "+code)
 				}

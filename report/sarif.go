@@ -288,11 +288,7 @@ func codeFlow(p *rules.Property) sarifCodeFlow {
 			byCPU[s.CPU] = tf
 			order = append(order, s.CPU)
 		}
-		msg := fmt.Sprintf("%d. CPU%d %s: %s", i+1, s.CPU, s.Func, s.Action)
-		if s.Event != "" {
-			msg += " [" + s.Event + "]"
-		}
-		loc := sarifLocation{Message: &sarifText{Text: msg}}
+		loc := sarifLocation{Message: &sarifText{Text: fmt.Sprintf("%d. %s", i+1, stepSummary(s))}}
 		if s.File != "" && s.Side != "model" {
 			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: s.File, URIBaseID: "%SRCROOT%"}}
 			if s.Line > 0 {

@@ -230,11 +230,7 @@ func (t *textWriter) properties(r *rules.Report) {
 func (t *textWriter) trace(indent string, cx *rules.Counterexample) {
 	for i, s := range cx.Steps {
 		num := fmt.Sprintf("%2d. ", i+1)
-		head := fmt.Sprintf("CPU%d %s %s: %s", s.CPU, stepWhere(s), s.Func, s.Action)
-		if s.Event != "" {
-			head += " [" + s.Event + "]"
-		}
-		t.printf("%s%s%s\n", indent, num, head)
+		t.printf("%s%s%s\n", indent, num, stepSummary(s))
 		if code := stepLine(t.hunks, s); code != "" {
 			t.printf("%s    |%s\n", indent, codeLine(code))
 		}
