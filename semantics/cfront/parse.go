@@ -113,6 +113,9 @@ type conv struct {
 }
 
 func (c *conv) pos(n *sitter.Node) Pos {
+	if n == nil {
+		return Pos{}
+	}
 	if c.fixed != nil {
 		return *c.fixed
 	}
@@ -121,11 +124,18 @@ func (c *conv) pos(n *sitter.Node) Pos {
 }
 
 func (c *conv) text(n *sitter.Node) string {
+	if n == nil {
+		return ""
+	}
 	return string(c.src[n.StartByte():n.EndByte()])
 }
 
 func (c *conv) errorf(n *sitter.Node, kind, format string, args ...any) {
-	c.diags = append(c.diags, Diag{Pos: c.pos(n), Kind: kind, Msg: fmt.Sprintf(format, args...)})
+	p := c.pos(n)
+	if !p.IsValid() {
+		p = Pos{Line: 1, Col: 1}
+	}
+	c.diags = append(c.diags, Diag{Pos: p, Kind: kind, Msg: fmt.Sprintf(format, args...)})
 }
 
 func children(n *sitter.Node) []*sitter.Node {
@@ -521,6 +531,9 @@ func (c *conv) block(n *sitter.Node) *BlockStmt {
 }
 
 func (c *conv) stmt(n *sitter.Node) Stmt {
+	if n == nil {
+		return &BadStmt{}
+	}
 	p := c.pos(n)
 	switch n.Kind() {
 	case "compound_statement":
@@ -659,6 +672,11 @@ func (c *conv) cond(n *sitter.Node) Expr {
 }
 
 func (c *conv) expr(n *sitter.Node) Expr {
+	if n == nil {
+		// A part the grammar's error recovery left out; the error itself
+		// is reported from the ERROR or MISSING node.
+		return &BadExpr{}
+	}
 	p := c.pos(n)
 	switch n.Kind() {
 	case "parenthesized_expression":
@@ -741,6 +759,9 @@ func (c *conv) expr(n *sitter.Node) Expr {
 	case "update_expression":
 		op := n.ChildByFieldName("operator")
 		arg := n.ChildByFieldName("argument")
+		if op == nil || arg == nil {
+			return &BadExpr{Pos: p, Text: c.text(n)}
+		}
 		return &IncDecExpr{Pos: p, Op: c.text(op), Post: arg.StartByte() < op.StartByte(), X: c.expr(arg)}
 	case "assignment_expression":
 		return &AssignExpr{Pos: p, Op: c.text(n.ChildByFieldName("operator")),

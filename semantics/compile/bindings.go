@@ -196,7 +196,7 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		if !nargs(1) {
 			return g.constReg(0, tInt)
 		}
-		v := g.expr(args[0])
+		v := g.value(args[0])
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: v.t.it, A: r, B: v.r})
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: sim.Int, A: r, B: r})
@@ -219,7 +219,7 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 			nargs(1)
 			return g.constReg(0, tInt)
 		}
-		v := g.expr(args[0])
+		v := g.value(args[0])
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: v.t.it, A: r, B: v.r})
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: sim.Int, A: r, B: r})
@@ -245,7 +245,7 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		if !nargs(1) {
 			return g.constReg(0, tUlong)
 		}
-		v := g.expr(args[0])
+		v := g.value(args[0])
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpConv, A: r, B: v.r, Type: v.t.it, Type2: sim.Ulong})
 		return opnd{r, tUlong}
@@ -259,7 +259,7 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		if !nargs(1) {
 			return g.void()
 		}
-		v := g.conv(g.expr(args[0]), tUlong)
+		v := g.conv(g.value(args[0]), tUlong)
 		k := g.constReg(1000, tUlong)
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Mul), Type: sim.Ulong, A: r, B: v.r, C: k.r})
@@ -293,7 +293,7 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 			self := g.prim(sim.PrimSelf, nil, -1, 0)
 			lv, ok = g.pcpuPlace(args[0], self, pos)
 		}
-		v := g.expr(args[1])
+		v := g.value(args[1])
 		if ok {
 			g.store(lv, g.assignConv(v, lv.t))
 		}
@@ -325,8 +325,8 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		if !nargs(2) {
 			return g.constReg(0, tInt)
 		}
-		a := g.conv(g.expr(args[0]), tUlong)
-		b := g.conv(g.expr(args[1]), tUlong)
+		a := g.conv(g.value(args[0]), tUlong)
+		b := g.conv(g.value(args[1]), tUlong)
 		if name == "time_after" || name == "time_after_eq" {
 			a, b = b, a
 		}
@@ -444,7 +444,7 @@ func (g *fn) atomic(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 	case "atomic_read", "atomic64_read", "atomic_long_read":
 		return g.load(lv)
 	case "atomic_set", "atomic64_set", "atomic_long_set":
-		g.store(lv, g.assignConv(g.expr(args[1]), t))
+		g.store(lv, g.assignConv(g.value(args[1]), t))
 		return g.void()
 	}
 	var op sim.AtomicOp
@@ -455,18 +455,18 @@ func (g *fn) atomic(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 	case "atomic_dec", "atomic_dec_return", "atomic_dec_and_test", "atomic_fetch_dec":
 		op, b = sim.AtomicAdd, g.constReg(-1, t)
 	case "atomic_add", "atomic_add_return", "atomic_fetch_add":
-		op, b = sim.AtomicAdd, g.assignConv(g.expr(args[0]), t)
+		op, b = sim.AtomicAdd, g.assignConv(g.value(args[0]), t)
 	case "atomic_sub", "atomic_sub_return":
-		v := g.assignConv(g.expr(args[0]), t)
+		v := g.assignConv(g.value(args[0]), t)
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Neg), Type: t.it, A: r, B: v.r})
 		op, b = sim.AtomicAdd, opnd{r, t}
 	case "atomic_xchg":
-		op, b = sim.AtomicXchg, g.assignConv(g.expr(args[1]), t)
+		op, b = sim.AtomicXchg, g.assignConv(g.value(args[1]), t)
 	case "atomic_cmpxchg":
 		op = sim.AtomicCmpxchg
-		b = g.assignConv(g.expr(args[1]), t)
-		cc = g.assignConv(g.expr(args[2]), t)
+		b = g.assignConv(g.value(args[1]), t)
+		cc = g.assignConv(g.value(args[2]), t)
 	}
 	in := sim.Instr{Op: sim.OpAtomic, Sub: uint8(op), Type: t.it, A: g.newReg(), B: b.r, C: cc.r, Imm: int64(lv.g.idx)}
 	if cc.r == 0 && op != sim.AtomicCmpxchg {
@@ -546,7 +546,7 @@ func (g *fn) maskCall(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 		if m == nil {
 			return bad()
 		}
-		cpu := g.expr(args[0])
+		cpu := g.value(args[0])
 		p := map[string]sim.Prim{"cpumask_clear_cpu": sim.PrimMaskClear, "cpumask_set_cpu": sim.PrimMaskSet, "cpumask_test_cpu": sim.PrimMaskTest}[name]
 		return g.prim(p, []int32{cpu.r}, m.mask, 0)
 	case "cpumask_weight", "cpumask_empty":
@@ -581,7 +581,7 @@ func (g *fn) maskCall(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 		if name == "cpumask_first" && len(args) == 1 {
 			from = g.constReg(-1, tLong)
 		} else if name == "cpumask_next" && len(args) == 2 {
-			from = g.conv(g.expr(args[0]), tLong)
+			from = g.conv(g.value(args[0]), tLong)
 		} else {
 			return bad()
 		}
@@ -596,12 +596,12 @@ func (g *fn) maskCall(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 			return bad()
 		}
 		if cpu, ok := cpumaskOf(args[0]); ok {
-			c := g.expr(cpu)
-			ipi := g.expr(args[1])
+			c := g.value(cpu)
+			ipi := g.value(args[1])
 			return g.prim(sim.PrimSendIPI, []int32{c.r, ipi.r}, -1, 0)
 		}
 		if m := g.maskArg(args[0]); m != nil {
-			ipi := g.expr(args[1])
+			ipi := g.value(args[1])
 			return g.prim(sim.PrimCrossCall, []int32{ipi.r}, m.mask, 0)
 		}
 	}
@@ -619,7 +619,7 @@ func (g *fn) stopMachine(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 		g.diag("unsupported", name, pos, "%s with a mask other than cpumask_of(cpu)", name)
 		return g.unknownCall(name, pos, false)
 	}
-	f := g.expr(args[0])
+	f := g.value(args[0])
 	if f.t.k != kFunc {
 		g.diag("unsupported", name, pos, "%s of something other than a function of the sources", name)
 	}
@@ -627,7 +627,7 @@ func (g *fn) stopMachine(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 	if data.r < 0 {
 		data = g.constReg(0, tUlong)
 	}
-	cpu := g.expr(cpuE)
+	cpu := g.value(cpuE)
 	return g.prim(sim.PrimStopMachine, []int32{f.r, data.r, cpu.r}, -1, 0)
 }
 
@@ -641,7 +641,7 @@ func (g *fn) tableCall(m *cfront.MemberExpr, args []cfront.Expr, pos cfront.Pos)
 	if tb := g.tableOf(m); tb != nil {
 		return g.fieldCall(tb, m.Name, args, pos)
 	}
-	ptr := g.expr(m.X)
+	ptr := g.value(m.X)
 	if ptr.t.k != kStructPtr && ptr.t.k != kStruct {
 		g.diag("unsupported", m.Name, pos, "call through a member of something that is not an ops table")
 		return g.constReg(0, tInt)

@@ -83,7 +83,7 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 		switch id.Name {
 		case "per_cpu":
 			if len(e.Args) == 2 {
-				return g.pcpuPlace(e.Args[0], g.expr(e.Args[1]), e.Pos)
+				return g.pcpuPlace(e.Args[0], g.value(e.Args[1]), e.Pos)
 			}
 		case "this_cpu_ptr", "raw_cpu_ptr":
 			if len(e.Args) == 1 {
@@ -130,7 +130,7 @@ func (g *fn) addrPlace(e cfront.Expr) (lvalue, bool) {
 		if id, ok := c.Fun.(*cfront.Ident); ok && (id.Name == "this_cpu_ptr" || id.Name == "per_cpu_ptr") {
 			if id.Name == "per_cpu_ptr" && len(c.Args) == 2 {
 				if u, ok := c.Args[0].(*cfront.UnaryExpr); ok && u.Op == "&" {
-					return g.pcpuPlace(u.X, g.expr(c.Args[1]), c.Pos)
+					return g.pcpuPlace(u.X, g.value(c.Args[1]), c.Pos)
 				}
 			}
 		}
@@ -140,6 +140,17 @@ func (g *fn) addrPlace(e cfront.Expr) (lvalue, bool) {
 }
 
 func (g *fn) void() opnd { return opnd{-1, tVoid} }
+
+// value compiles an expression whose value is used: a void value is
+// reported and replaced by 0, so that no instruction reads register -1.
+func (g *fn) value(e cfront.Expr) opnd {
+	v := g.expr(e)
+	if v.r < 0 {
+		g.diag("syntax", "", e.Position(), "void value used in an expression")
+		return g.constReg(0, tInt)
+	}
+	return v
+}
 
 // expr compiles an expression for its value.
 func (g *fn) expr(e cfront.Expr) opnd {
@@ -375,7 +386,7 @@ func (g *fn) assign(e *cfront.AssignExpr) opnd {
 		return g.constReg(0, tInt)
 	}
 	x := g.load(lv)
-	y := g.expr(e.Y)
+	y := g.value(e.Y)
 	t := ctype{k: kInt, it: common(x.t.it, y.t.it)}
 	if op == sim.Shl || op == sim.Shr {
 		t = ctype{k: kInt, it: promote(x.t.it)}
@@ -459,7 +470,7 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 		g.diag("unsupported", "*", e.Pos, "pointer dereference")
 		return g.constReg(0, tInt)
 	case "!":
-		x := g.expr(e.X)
+		x := g.value(e.X)
 		r := g.newReg()
 		t := x.t.it
 		if x.t.k != kInt {
@@ -468,7 +479,7 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: t, A: r, B: x.r})
 		return opnd{r, tInt}
 	}
-	x := g.expr(e.X)
+	x := g.value(e.X)
 	if x.t.k != kInt {
 		g.diag("unsupported", e.Op, e.Pos, "operator %s on a non-integer", e.Op)
 		return g.constReg(0, tInt)

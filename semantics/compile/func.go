@@ -448,7 +448,7 @@ func countAssignments(b *cfront.BlockStmt) map[string]int {
 }
 
 func (g *fn) switchStmt(s *cfront.SwitchStmt) {
-	tag := g.expr(s.Tag)
+	tag := g.value(s.Tag)
 	tt := ctype{k: kInt, it: promote(tag.t.it)}
 	tag = g.conv(tag, tt)
 	end := g.newLabel()

@@ -358,6 +358,8 @@ func (g *fn) analyse(s cfront.Stmt) *waitShape {
 // out: the locals end as they would after the bound ran out.
 func (g *fn) bodyBound(w *waitShape, list []cfront.Stmt) bool {
 	tests := 0
+	updated := map[string]bool{}
+	var test cfront.Expr
 	for _, st := range list {
 		switch st := st.(type) {
 		case *cfront.IfStmt:
@@ -365,6 +367,7 @@ func (g *fn) bodyBound(w *waitShape, list []cfront.Stmt) bool {
 				return false
 			}
 			tests++
+			test = st.Cond
 		case *cfront.ExprStmt:
 			if isDelay(g, st) {
 				continue
@@ -374,10 +377,12 @@ func (g *fn) bodyBound(w *waitShape, list []cfront.Stmt) bool {
 				if g.counterVar(x.X) == nil || !g.localOnly(x.Y, 0) {
 					return false
 				}
+				updated[x.X.(*cfront.Ident).Name] = true
 			case *cfront.IncDecExpr:
 				if g.counterVar(x.X) == nil {
 					return false
 				}
+				updated[x.X.(*cfront.Ident).Name] = true
 			default:
 				return false
 			}
@@ -386,6 +391,17 @@ func (g *fn) bodyBound(w *waitShape, list []cfront.Stmt) bool {
 		}
 	}
 	if tests != 1 {
+		return false
+	}
+	// The test must read something the body updates, or nothing bounds
+	// the loop.
+	progress := false
+	walk(test, func(n cfront.Node) {
+		if id, ok := n.(*cfront.Ident); ok && updated[id.Name] {
+			progress = true
+		}
+	})
+	if !progress {
 		return false
 	}
 	w.bodyBound = list
@@ -497,7 +513,7 @@ func (g *fn) waitLoop(s cfront.Stmt) bool {
 	var condReg int32
 	if w.state != nil {
 		g.setLoc(w.state.Position())
-		v := g.expr(w.state)
+		v := g.value(w.state)
 		condReg = v.r
 		wt.Name = g.name + ": while " + exprString(w.state)
 	} else {
@@ -505,7 +521,7 @@ func (g *fn) waitLoop(s cfront.Stmt) bool {
 			g.stmt(r)
 		}
 		g.setLoc(w.exitX.Position())
-		v := g.expr(w.exitX)
+		v := g.value(w.exitX)
 		condReg = g.newReg()
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: v.t.it, A: condReg, B: v.r})
 		wt.Name = g.name + ": until " + exprString(w.exitX)
@@ -596,7 +612,7 @@ func (g *fn) expire(b *bound) {
 	case bPreDec:
 		g.emit(sim.Instr{Op: sim.OpConst, A: b.v.reg, Type: b.v.t.it, Imm: 0})
 	case bCounter:
-		n := g.conv(g.expr(b.limit), b.v.t)
+		n := g.conv(g.value(b.limit), b.v.t)
 		if b.le {
 			one := g.constReg(1, b.v.t)
 			g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Add), Type: b.v.t.it, A: b.v.reg, B: n.r, C: one.r})

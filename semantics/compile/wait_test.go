@@ -98,6 +98,7 @@ func TestNotWaits(t *testing.T) {
 		`void f(void) { unsigned long t = 9; while (num_online_cpus() > 1 && t--) foo(); }`,                      // body is not a delay
 		`void f(void) { int i; for (i = 0; i < 10; i++) { set_cpu_online(i, 0); udelay(1); } }`,                  // body has an effect
 		`void f(void) { unsigned long t = 9; while (num_online_cpus() > 1 && t-- && cpu_online(2)) udelay(1); }`, // bound in the middle
+		`void f(int x) { int y = 0; while (cpu_online(1)) { udelay(1); y++; if (x <= 0) break; } }`,              // the test never changes
 	} {
 		p, _ := compileText(t, src, Config{})
 		if len(p.Waits) != 0 {
