@@ -332,11 +332,13 @@ func sequence(id string, p *rules.Property, hunks []*hunkLines) *figure {
 		boxes = append(boxes, box{bx, y, h})
 		if i > 0 && cx.Steps[i-1].CPU != s.CPU {
 			prev := boxes[i-1]
-			x1, x2 := prev.x+boxW, bx
-			if x1 > x2 {
+			x1, x2 := prev.x+boxW, bx // left to right
+			if x1 > x2 {              // right to left
 				x1, x2 = prev.x, bx+boxW
 			}
-			f.add(el{Kind: "line", X: x1, Y: prev.y + prev.h/2, X2: x2, Y2: y + 10, Class: "handoff", Dash: true})
+			y1, y2 := prev.y+prev.h/2, y+10 // from the previous step to this one
+			f.add(el{Kind: "line", X: x1, Y: y1, X2: x2, Y2: y2, Class: "handoff", Dash: true})
+			f.add(el{Kind: "path", D: arrowHead(x1, y1, x2, y2), Class: "arrow"})
 		}
 		y += h + 10
 	}
@@ -348,6 +350,20 @@ func sequence(id string, p *rules.Property, hunks []*hunkLines) *figure {
 	}
 	f.Els = append(lifelines, f.Els...)
 	return f
+}
+
+// arrowHead is a small triangle at (x2, y2) pointing along the line from
+// (x1, y1).
+func arrowHead(x1, y1, x2, y2 float64) string {
+	const size = 7.0
+	dx, dy := x2-x1, y2-y1
+	l := math.Hypot(dx, dy)
+	if l == 0 {
+		return ""
+	}
+	ux, uy := dx/l, dy/l
+	bx, by := x2-ux*size, y2-uy*size
+	return fmt.Sprintf("M%.1f,%.1fL%.1f,%.1fL%.1f,%.1fZ", x2, y2, bx-uy*size/2, by+ux*size/2, bx+uy*size/2, by-ux*size/2)
 }
 
 func truncRunes(s string, n int) string {
