@@ -163,11 +163,11 @@ const (
 	BlockStopper        // spinning in its stopper, or waiting for stop_machine to finish
 	BlockHandoff        // waiting for a kthread hand-off, or for a running stop_machine
 	BlockRCU            // synchronize_rcu waiting for quiescent states
-	BlockHeld           // (never returned: a held CPU can always be released)
+	BlockHeld           // FaultIRQsMasked section running (ActRelease ends it)
 	BlockOff            // powered off
 	BlockDone           // its entry returned
 	BlockEnded          // the run is over
-	BlockFirmware       // (never returned: firmware can always finish)
+	BlockFirmware       // in firmware: CPU_OFF power-down or CPU_ON bring-up (ActFirmware finishes it)
 )
 
 var blockNames = [...]string{"none", "wait", "idle", "parked", "stopper", "handoff", "rcu", "held", "off", "done", "ended", "firmware"}
