@@ -41,7 +41,7 @@ func TestGitRange(t *testing.T) {
 		ids = append(ids, h.String())
 	}
 	var stdout, stderr bytes.Buffer
-	code := execute(context.Background(), []string{"--format", "json", "--git", dir, ids[0] + ".." + ids[2]}, nil, &stdout, &stderr)
+	code := execute(context.Background(), []string{"--parse-only", "--format", "json", "--git", dir, ids[0] + ".." + ids[2]}, nil, &stdout, &stderr)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}

@@ -1,14 +1,19 @@
-// Command patchcheck validates Linux kernel patches by executing them. This
-// stage reads a patch or series in any of the forms it arrives in (mbox,
-// mail, git format-patch files, web-archive text, a git range) and prints
-// what was read.
+// Command patchcheck validates Linux kernel patches by executing them: it
+// reads a patch or series in any of the forms it arrives in (mbox, mail, git
+// format-patch files, web-archive text, a git range), builds executable
+// models of the code before and after the patch, runs both on a simulated
+// arm64 machine, and reports on the commit message's claims and on safety
+// properties.
 package main
 
 import (
 	"context"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
+	"github.com/patchcheck/patchcheck/report"
 	"github.com/spf13/cobra"
 )
 
@@ -41,13 +46,17 @@ func newCommand(do func(*options)) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "patchcheck [flags] FILE... | --git DIR RANGE",
 		Short: "Check a Linux kernel patch or series",
-		Long: `patchcheck reads a kernel patch or series and reports what it holds.
+		Long: `patchcheck reads a kernel patch or series, runs the code before and after
+it on a simulated arm64 machine with PSCI firmware, and reports whether the
+commit message's performance claims agree with the model and whether safety
+properties hold.
 
 FILE may be an mbox (mboxo or mboxrd), a single mail, several git format-patch
 files, text copied from a web archive, or "-" for standard input. With --git,
 the commits of RANGE (A..B, or a single commit) in the repository DIR are read.
 
-Exit status: 0 no findings, 1 findings, 2 usage or input error.`,
+Exit status: 0 pass, 1 fail (a property violated, a claim inconsistent, or the
+patch as sent is inconsistent), 2 usage or input error, 3 inconclusive.`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -64,10 +73,16 @@ Exit status: 0 no findings, 1 findings, 2 usage or input error.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch o.Format {
-			case "text", "json":
-			default:
-				return errUsage("unknown --format " + o.Format + " (want text or json)")
+			if !slices.Contains(report.Formats(), o.Format) {
+				return errUsage("unknown --format " + o.Format + " (want one of " + strings.Join(report.Formats(), ", ") + ")")
+			}
+			if o.ParseOnly && o.Format != "text" && o.Format != "json" {
+				return errUsage("--parse-only prints text or json")
+			}
+			for _, path := range o.Outputs {
+				if _, _, err := report.FormatFor(path); err != nil {
+					return errUsage("--output " + path + ": " + err.Error())
+				}
 			}
 			if o.GitDir != "" {
 				o.Range = args[0]
@@ -79,7 +94,19 @@ Exit status: 0 no findings, 1 findings, 2 usage or input error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Format, "format", "text", "output format: text or json")
+	f.StringVar(&o.Format, "format", "text", "output format on stdout: "+strings.Join(report.Formats(), ", "))
+	f.StringArrayVar(&o.Outputs, "output", nil, "also write the report to `FILE`, in the format its name ends with (.json .html .sarif .md .eml .txt .patchwork.json .annotations); repeatable")
+	f.BoolVar(&o.ParseOnly, "parse-only", false, "print the series as read and stop")
+	f.BoolVar(&o.ExplainFunctions, "explain-functions", false, "print the functions each patch changes and what models them, and stop")
+	f.BoolVar(&o.DumpPrograms, "dump-programs", false, "print the call structure of the BEFORE and AFTER programs, and stop")
+	f.StringArrayVar(&o.Rules, "rules", nil, "rule pack `FILE` that adds to or overrides the default pack; repeatable")
+	f.StringVar(&o.Profile, "profile", "", "timing profile `FILE` (default: the built-in generic-arm64-server)")
+	f.Int64Var(&o.Seed, "seed", 1, "seed of the timed engine's Monte Carlo runs and of randomized exploration")
+	f.IntVar(&o.Runs, "runs", 0, "timed runs per scenario (default: the rule pack's)")
+	f.Int64Var(&o.MaxStates, "max-states", 0, "states stored per exploration before it stops as inconclusive (default 4,000,000)")
+	f.StringVar(&o.Tree, "tree", "", "take baselines from the kernel checkout or bare repository `DIR` and report model drift")
+	f.IntVar(&o.HZ, "hz", 0, "CONFIG_HZ of the modelled kernel (default 250)")
+	f.BoolVar(&o.SpinTable, "spin-table", false, "model the spin-table enable method (no cpu_die) instead of PSCI")
 	f.StringVar(&o.GitDir, "git", "", "read the commits of RANGE from the git repository `DIR`")
 	f.Int64Var(&o.MaxSize, "max-size", 0, "largest accepted input in bytes (default 256 MiB)")
 	return cmd

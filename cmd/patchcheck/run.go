@@ -10,14 +10,19 @@ import (
 	"strings"
 
 	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/report"
 	"github.com/patchcheck/patchcheck/rules"
+	"github.com/patchcheck/patchcheck/semantics"
+	"github.com/patchcheck/patchcheck/semantics/models"
+	"github.com/patchcheck/patchcheck/sim/profile"
 )
 
 // Exit codes.
 const (
-	exitOK       = 0 // no findings
-	exitFindings = 1 // findings
-	exitUsage    = 2 // usage or input error
+	exitOK           = 0 // pass (or, with --parse-only, no findings)
+	exitFindings     = 1 // fail: a property is violated, a claim is inconsistent, or the patch as sent is inconsistent
+	exitUsage        = 2 // usage or input error
+	exitInconclusive = 3 // a budget ran out, or something could not be modelled
 )
 
 // version is the tool version written into reports.
@@ -28,24 +33,157 @@ type options struct {
 	Files   []string  // files to read; "-" is Stdin
 	GitDir  string    // with Range: read commits from this repository
 	Range   string    // A..B or a single commit
-	Format  string    // text | json
+	Format  string    // an output format of package report
+	Outputs []string  // --output files; the format follows each name's ending
 	MaxSize int64     // input size limit; 0 means the default
 	Stdin   io.Reader // standard input, for "-"
 	Args    []string  // the command line, for the report
+
+	ParseOnly        bool // print the series as read and stop
+	ExplainFunctions bool // print the functions the patch changes and stop
+	DumpPrograms     bool // print BEFORE and AFTER call trees and stop
+
+	Rules     []string // rule packs added to the default pack
+	Profile   string   // timing profile file; empty: the built-in default
+	Seed      int64
+	Runs      int   // timed runs per scenario; 0: the pack's
+	MaxStates int64 // explorer states per exploration; 0: the default
+	Tree      string
+	HZ        int
+	SpinTable bool
+	Progress  bool
 }
 
-// run reads the inputs and writes the result; it returns the exit code.
-// Errors are written to stderr as one line "patchcheck: FILE:LINE: what".
+// run reads the inputs, runs the pipeline and writes the result; it returns
+// the exit code. Errors are written to stderr as one line
+// "patchcheck: FILE:LINE: what".
 func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	s, err := readSeries(ctx, o)
 	if err != nil {
 		writeErr(stderr, err.Error())
 		return exitUsage
 	}
-	rep := newReport(o, s)
+	if o.ParseOnly {
+		return writeParsed(o, s, stdout, stderr)
+	}
+
+	sopts := &semantics.Options{Config: semantics.Config{HZ: o.HZ, SpinTable: o.SpinTable}}
+	if o.Tree != "" {
+		t, err := semantics.OpenTree(o.Tree)
+		if err != nil {
+			writeErr(stderr, "--tree "+o.Tree+": "+err.Error())
+			return exitUsage
+		}
+		sopts.Tree = t
+	}
+	if o.ExplainFunctions {
+		res, err := semantics.Map(s, sopts)
+		if err != nil {
+			writeErr(stderr, err.Error())
+			return exitUsage
+		}
+		if err := semantics.WriteFunctions(stdout, res); err != nil {
+			writeErr(stderr, err.Error())
+			return exitUsage
+		}
+		return exitOK
+	}
+
+	pack, err := loadPack(o.Rules)
+	if err != nil {
+		writeErr(stderr, err.Error())
+		return exitUsage
+	}
+	prof := profile.Default()
+	if o.Profile != "" {
+		if prof, err = profile.Load(o.Profile); err != nil {
+			writeErr(stderr, err.Error())
+			return exitUsage
+		}
+	}
+
+	variants, steps, res, err := rules.Analyze(s, sopts)
+	if err != nil {
+		writeErr(stderr, err.Error())
+		return exitUsage
+	}
+	if o.DumpPrograms {
+		return dumpPrograms(res, stdout, stderr)
+	}
+
+	rep, err := rules.Evaluate(&rules.EvalInput{
+		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
+		Budget:  rules.Budget{MaxStates: o.MaxStates, Runs: o.Runs},
+		Engines: rules.SimEngines{},
+	})
+	if err != nil {
+		writeErr(stderr, err.Error())
+		return exitUsage
+	}
+	base := newReport(o, s)
+	rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
+	rep.Tool.Seed = o.Seed
+	rep.Functions, rep.Models = rules.Describe(res, models.Default())
+
+	if err := writeReport(o, rep, stdout); err != nil {
+		writeErr(stderr, err.Error())
+		return exitUsage
+	}
+	code := rules.ExitCode(rep.Verdict)
+	if code == exitOK && hasFindings(s) {
+		code = exitFindings
+	}
+	return code
+}
+
+// loadPack returns the default rule pack with the user's packs merged in.
+func loadPack(files []string) (*rules.Pack, error) {
+	if len(files) == 0 {
+		return rules.DefaultPack()
+	}
+	return rules.LoadPack(files...)
+}
+
+// writeReport renders the report to stdout in o.Format and to every
+// --output file.
+func writeReport(o *options, rep *rules.Report, stdout io.Writer) error {
+	var buf bytes.Buffer
+	if err := report.Render(&buf, o.Format, rep, report.Options{}); err != nil {
+		return err
+	}
+	if len(o.Outputs) > 0 {
+		if err := report.WriteOutputs(o.Outputs, rep, report.Options{}); err != nil {
+			return err
+		}
+	}
+	_, err := stdout.Write(buf.Bytes())
+	return err
+}
+
+// dumpPrograms prints the call structure of BEFORE and AFTER.
+func dumpPrograms(res *semantics.Result, stdout, stderr io.Writer) int {
+	for _, v := range []struct {
+		name string
+		b    *semantics.Build
+	}{{"BEFORE", res.Before}, {"AFTER", res.After}} {
+		fmt.Fprintf(stdout, "== %s ==\n", v.name)
+		if v.b == nil || v.b.Program == nil {
+			fmt.Fprintln(stdout, "(no program)")
+			continue
+		}
+		if err := semantics.WriteCallTree(stdout, v.b.Program); err != nil {
+			writeErr(stderr, err.Error())
+			return exitUsage
+		}
+	}
+	return exitOK
+}
+
+// writeParsed prints the series as read (the ingestion stage alone).
+func writeParsed(o *options, s *parse.Series, stdout, stderr io.Writer) int {
 	switch o.Format {
 	case "json":
-		if err := writeJSON(stdout, rep); err != nil {
+		if err := writeJSON(stdout, newReport(o, s)); err != nil {
 			writeErr(stderr, err.Error())
 			return exitUsage
 		}
@@ -73,8 +211,8 @@ func writeErr(w io.Writer, msg string) {
 	fmt.Fprintf(w, "patchcheck: %s\n", msg)
 }
 
-// newReport fills the parts of a report this stage knows: tool, inputs and
-// series.
+// newReport fills the parts of a report the ingestion stage knows: tool,
+// inputs and series.
 func newReport(o *options, s *parse.Series) *rules.Report {
 	args := o.Args
 	if args == nil {
@@ -82,7 +220,7 @@ func newReport(o *options, s *parse.Series) *rules.Report {
 	}
 	rep := &rules.Report{
 		Schema: rules.Schema,
-		Tool:   rules.Tool{Name: "patchcheck", Version: version, Args: args},
+		Tool:   rules.Tool{Name: "patchcheck", Version: version, Args: args, Seed: o.Seed},
 		Series: convertSeries(s),
 	}
 	rep.Inputs = []rules.Input{}

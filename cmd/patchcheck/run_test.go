@@ -73,14 +73,14 @@ func TestExitCodes(t *testing.T) {
 		{"lying diffstat", []string{filepath.Join(dir, "lying.mbox")}, "", exitFindings, "  diffstat:   MISMATCH (says 2 files, +22 -4; diff has 2 files, +21 -4)", ""},
 		{"miscounted hunk", []string{filepath.Join(dir, "miscount.mbox")}, "", exitFindings, "    hunk-count: " + filepath.Join(dir, "miscount.mbox") + ":103: hunk header says -847,6 +849,9 but its body has 6 old and 10 new lines", ""},
 		{"no args", nil, "", exitUsage, "", "patchcheck: no input: give FILE..., - for standard input, or --git DIR RANGE\n"},
-		{"bad format", []string{"--format", "xml", seedMbox}, "", exitUsage, "", "patchcheck: unknown --format xml (want text or json)\n"},
+		{"bad format", []string{"--format", "xml", seedMbox}, "", exitUsage, "", "patchcheck: unknown --format xml (want one of text, sarif, patchwork, json, email, markdown, annotations, html)\n"},
 		{"bad flag", []string{"--frobnicate", seedMbox}, "", exitUsage, "", "patchcheck: unknown flag: --frobnicate\n"},
 		{"git without range", []string{"--git", dir}, "", exitUsage, "", "patchcheck: --git needs exactly one RANGE argument\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := execute(context.Background(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			code := execute(context.Background(), append([]string{"--parse-only"}, tt.args...), strings.NewReader(tt.stdin), &stdout, &stderr)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, stderr.String())
 			}
@@ -99,7 +99,7 @@ func TestExitCodes(t *testing.T) {
 func TestJSON(t *testing.T) {
 	out := func(args ...string) []byte {
 		var stdout, stderr bytes.Buffer
-		if code := execute(context.Background(), append([]string{"--format", "json"}, args...), nil, &stdout, &stderr); code != exitOK {
+		if code := execute(context.Background(), append([]string{"--parse-only", "--format", "json"}, args...), nil, &stdout, &stderr); code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr.String())
 		}
 		return stdout.Bytes()
@@ -114,7 +114,7 @@ func TestJSON(t *testing.T) {
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rep.Tool.Args, " ") != "--format json "+seedMbox {
+	if strings.Join(rep.Tool.Args, " ") != "--parse-only --format json "+seedMbox {
 		t.Errorf("tool.args %q", rep.Tool.Args)
 	}
 	if rep.Schema != rules.Schema || rep.Tool.Name != "patchcheck" || len(rep.Inputs) != 1 || rep.Inputs[0].Kind != "format-patch" {
