@@ -93,7 +93,7 @@ var cpuCountRE = regexp.MustCompile(`(?i)\b(\d{1,4})[\s-]*(?:cpus?|cores?|proces
 // choice is written into Binding. Verdicts other than "unsupported" are left
 // empty for Evaluate.
 func ExtractClaims(msgs []Message, cr *ClaimRules, defaultCPUs int) []Claim {
-	var out []Claim
+	out := []Claim{}
 	for _, m := range msgs {
 		out = append(out, extract(m, cr, defaultCPUs)...)
 	}
