@@ -21,7 +21,11 @@ var eventKinds = map[string]sim.EventKind{
 // NewEnv builds the expression environment of a machine state seen at an
 // event (name is the pack's event name; v.Ev the machine's event, nil for
 // "step").
-func NewEnv(v sim.View, name string) *Env {
+func NewEnv(v sim.View, name string) *Env { return newEnv(v, name, true) }
+
+// newEnv builds the environment; the globals map is built only when asked
+// (it is the one allocation per check that scales with the program).
+func newEnv(v sim.View, name string, globals bool) *Env {
 	n := v.NumCPUs()
 	env := &Env{Event: name, Online: v.NumOnline(), Outcome: v.End().String(), Relocated: v.End() == sim.Relocated,
 		CPUs: make([]CPUEnv, n)}
@@ -41,7 +45,7 @@ func NewEnv(v sim.View, name string) *Env {
 			env.CPU.Online = ev.Online
 		}
 	}
-	if len(v.M.Prog.Globals) > 0 {
+	if globals && len(v.M.Prog.Globals) > 0 {
 		env.Globals = make(map[string]int64, len(v.M.Prog.Globals))
 		for i, g := range v.M.Prog.Globals {
 			env.Globals[g.Name] = signed(v.S.Globals[i], g.Type)
@@ -79,6 +83,7 @@ var namesCPUsRE = regexp.MustCompile(`\b(?:cpus|secondaries)\s*\[|\.id\b|\bcpu\.
 // a function of a View. For call:FUNC the check is vacuous at calls of other
 // functions, and for a FUNC prog does not have, everywhere.
 func (r *PropertyRule) Predicate(prog *sim.Program) (kind sim.EventKind, step, end bool, check func(sim.View) bool, err error) {
+	usesGlobals := strings.Contains(r.Expr, "globals")
 	eval := func(v sim.View, name string) bool {
 		if o := v.End(); o == sim.Unknown || o == sim.Failed {
 			// A run that reached an unmodelled function or an instruction
@@ -86,7 +91,7 @@ func (r *PropertyRule) Predicate(prog *sim.Program) (kind sim.EventKind, step, e
 			// explorer reports such runs and the verdict is inconclusive.
 			return true
 		}
-		ok, e := r.Check(NewEnv(v, name))
+		ok, e := r.Check(newEnv(v, name, usesGlobals))
 		if e != nil {
 			// A runtime error of the expression (e.g. indexing past the
 			// CPUs) is reported as a violation with the message; the pack
