@@ -59,3 +59,50 @@ func TestCheckDeterministic(t *testing.T) {
 		t.Error("two runs with the same seed differ")
 	}
 }
+
+// TestSitePack runs properties added by a pack file (a few lines of YAML)
+// through the real engines: one reads a kernel global, one quantifies over
+// the secondaries at the end of every run.
+func TestSitePack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the explorer")
+	}
+	pack, err := LoadPack("testdata/packs/site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		input        string
+		parkedBefore string
+		parkedAfter  string
+	}{
+		{"../fixtures/seed/arm64-kexec-smp-send-stop.mbox", "holds", "holds"},
+		{"../fixtures/variants/park-only.mbox", "holds", "violated"},
+	}
+	for _, tt := range tests {
+		s, err := parse.ParseFiles([]string{tt.input}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := evaluateSeries(t, s, pack)
+		want := map[string]string{
+			"site.kexec-flag-at-relocation before": "holds", "site.kexec-flag-at-relocation after": "holds",
+			"site.no-parked-secondary before": tt.parkedBefore, "site.no-parked-secondary after": tt.parkedAfter,
+		}
+		for _, p := range r.Properties {
+			k := p.ID + " " + p.Variant
+			if w, ok := want[k]; ok {
+				if p.Verdict != w {
+					t.Errorf("%s: %s: %s (%s), want %s", tt.input, k, p.Verdict, p.Reason, w)
+				}
+				if p.Scenario.CPUs != 2 {
+					t.Errorf("%s: %s explored in %+v, want the site matrix", tt.input, k, p.Scenario)
+				}
+				delete(want, k)
+			}
+		}
+		if len(want) > 0 {
+			t.Errorf("%s: properties missing: %v", tt.input, want)
+		}
+	}
+}
