@@ -392,14 +392,21 @@ func (e *mailWriter) finding(f *rules.Finding) {
 // place and what it does there, then the line of code with its diff marker.
 func (e *mailWriter) trace(cx *rules.Counterexample) {
 	for i, s := range cx.Steps {
-		where := path.Base(s.File)
-		if s.Line > 0 {
-			where += fmt.Sprintf(":%d", s.Line)
+		var where string
+		if s.File != "" {
+			where = path.Base(s.File)
+			if s.Line > 0 {
+				where += fmt.Sprintf(":%d", s.Line)
+			}
+			if s.Side == "model" {
+				where += " (model)"
+			}
 		}
-		if s.Side == "model" {
-			where += " (model)"
+		fn := s.Func
+		if fn != "" {
+			fn += "()"
 		}
-		text := fmt.Sprintf("CPU%d %s %s(): %s", s.CPU, where, s.Func, s.Action)
+		text := joinNonEmpty(cpuName(s.CPU), where, fn) + ": " + s.Action
 		if s.Event != "" {
 			text += " [" + s.Event + "]"
 		}

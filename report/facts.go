@@ -210,7 +210,7 @@ func location(l *rules.Location) string {
 
 func stepWhere(s rules.Step) string {
 	if s.File == "" {
-		return s.Func
+		return ""
 	}
 	where := s.File
 	if s.Line > 0 {
@@ -222,10 +222,30 @@ func stepWhere(s rules.Step) string {
 	return where
 }
 
+// joinNonEmpty joins the non-empty words with spaces.
+func joinNonEmpty(words ...string) string {
+	var out []string
+	for _, w := range words {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// cpuName names the CPU of a step or timeline; a negative CPU is the
+// machine as a whole (e.g. a step saying that no CPU can make progress).
+func cpuName(cpu int) string {
+	if cpu < 0 {
+		return "machine"
+	}
+	return "CPU" + strconv.Itoa(cpu)
+}
+
 // stepSummary is one counterexample step in a line: the CPU, where it is,
 // and what it does, with the event it raises.
 func stepSummary(s rules.Step) string {
-	text := fmt.Sprintf("CPU%d %s %s: %s", s.CPU, stepWhere(s), s.Func, s.Action)
+	text := joinNonEmpty(cpuName(s.CPU), stepWhere(s), s.Func) + ": " + s.Action
 	if s.Event != "" {
 		text += " [" + s.Event + "]"
 	}

@@ -125,3 +125,20 @@ func TestNiceTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestMachineStep renders a counterexample ending in a step of the whole
+// machine (CPU -1), as the explorer reports a hang.
+func TestMachineStep(t *testing.T) {
+	r := loadReport(t, "seed-report.json")
+	cx := r.Properties[3].Counterexample
+	cx.Steps = append(cx.Steps, rules.Step{CPU: -1, Action: "hang", Event: "hang", Text: "no CPU can make progress"})
+	for _, f := range formats {
+		out := string(render(t, f.name, r, Options{}))
+		if strings.Contains(out, "CPU-1") {
+			t.Errorf("%s: the machine step is shown as CPU-1", f.name)
+		}
+	}
+	if out := string(render(t, "text", r, Options{})); !strings.Contains(out, "10. machine: hang [hang]") {
+		t.Errorf("text: machine step missing")
+	}
+}

@@ -284,7 +284,7 @@ func codeFlow(p *rules.Property) sarifCodeFlow {
 	for i, s := range cx.Steps {
 		tf := byCPU[s.CPU]
 		if tf == nil {
-			tf = &sarifThreadFlow{ID: fmt.Sprintf("CPU%d", s.CPU)}
+			tf = &sarifThreadFlow{ID: cpuName(s.CPU)}
 			byCPU[s.CPU] = tf
 			order = append(order, s.CPU)
 		}

@@ -80,11 +80,11 @@ func gantt(id string, tl *rules.Timeline) *figure {
 	f.text(left, 14, fmt.Sprintf("%s (seed %d)", variant(tl.Variant), tl.Seed), "fig-title", "start")
 	for i, c := range tl.CPUs {
 		y := top + float64(i)*(rowH+gap)
-		f.text(left-8, y+rowH*0.7, fmt.Sprintf("CPU%d", c.CPU), "axis-label", "end")
+		f.text(left-8, y+rowH*0.7, cpuName(c.CPU), "axis-label", "end")
 		for _, s := range c.Segments {
 			w := math.Max(x(s.End)-x(s.Start), 0.75)
 			f.add(el{Kind: "rect", X: x(s.Start), Y: y, W: w, H: rowH, Class: stateClass(s.State),
-				Tip: fmt.Sprintf("CPU%d %s from %s to %s (%s)", c.CPU, s.State, seconds(s.Start), seconds(s.End), seconds(s.End-s.Start))})
+				Tip: fmt.Sprintf("%s %s from %s to %s (%s)", cpuName(c.CPU), s.State, seconds(s.Start), seconds(s.End), seconds(s.End-s.Start))})
 		}
 	}
 	axisY := top + n*(rowH+gap)
@@ -297,14 +297,14 @@ func sequence(id string, p *rules.Property, hunks []*hunkLines) *figure {
 	f := &figure{ID: id, W: 24 + float64(len(cpus))*colW,
 		Title: fmt.Sprintf("Counterexample to %s, %s, %s", p.ID, variant(p.Variant), scenario(p.Scenario))}
 	for _, c := range cpus {
-		f.text(col(c)+boxW/2, 20, fmt.Sprintf("CPU%d", c), "lifeline-label", "middle")
+		f.text(col(c)+boxW/2, 20, cpuName(c), "lifeline-label", "middle")
 	}
 	y := top
 	type box struct{ x, y, h float64 }
 	var boxes []box
 	for i, s := range cx.Steps {
 		lines := wrap(fmt.Sprintf("%d. %s", i+1, s.Action), 46)
-		where := stepWhere(s) + " " + s.Func
+		where := joinNonEmpty(stepWhere(s), s.Func)
 		code := strings.TrimSpace(strings.ReplaceAll(stepLine(hunks, s), "\t", " "))
 		h := pad*2 + lineH*float64(len(lines)+1)
 		if code != "" {
@@ -318,7 +318,7 @@ func sequence(id string, p *rules.Property, hunks []*hunkLines) *figure {
 		case "relocation-start":
 			class = "step mark"
 		}
-		f.add(el{Kind: "rect", X: bx, Y: y, W: boxW, H: h, Class: class, Tip: fmt.Sprintf("CPU%d at %s: %s", s.CPU, where, s.Action)})
+		f.add(el{Kind: "rect", X: bx, Y: y, W: boxW, H: h, Class: class, Tip: fmt.Sprintf("%s at %s: %s", cpuName(s.CPU), where, s.Action)})
 		ty := y + pad + 11
 		for _, l := range lines {
 			f.text(bx+8, ty, l, "step-text", "start")
