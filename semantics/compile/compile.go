@@ -106,8 +106,9 @@ type orderedDiag struct {
 
 // unit is one parsed source.
 type unit struct {
-	src  *Source
-	file *cfront.File
+	src   *Source
+	file  *cfront.File
+	lines []string // the text's lines, split when first needed
 }
 
 // funcDef is a function to compile.
@@ -187,23 +188,14 @@ func (c *compiler) loc(u *unit, pos cfront.Pos, fn string) sim.Loc {
 		l.Func = fn
 	}
 	if l.Text == "" {
-		l.Text = lineText(u.src.Text, pos.Line)
+		if u.lines == nil {
+			u.lines = strings.Split(string(u.src.Text), "\n")
+		}
+		if pos.Line >= 1 && pos.Line <= len(u.lines) {
+			l.Text = strings.TrimSpace(u.lines[pos.Line-1])
+		}
 	}
 	return l
-}
-
-func lineText(b []byte, line int) string {
-	for i := 1; i < line; i++ {
-		k := strings.IndexByte(string(b), '\n')
-		if k < 0 {
-			return ""
-		}
-		b = b[k+1:]
-	}
-	if k := strings.IndexByte(string(b), '\n'); k >= 0 {
-		b = b[:k]
-	}
-	return strings.TrimSpace(string(b))
 }
 
 func (c *compiler) locIndex(l sim.Loc) int32 {
