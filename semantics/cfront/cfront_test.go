@@ -267,7 +267,7 @@ func seedImages(t *testing.T, text string) (headers []string, pre, post []string
 			cur = &hunks[len(hunks)-1]
 			headers = append(headers, line)
 		case cur == nil:
-		case strings.HasPrefix(line, "diff ") || line == "--":
+		case strings.HasPrefix(line, "diff ") || strings.TrimSpace(line) == "--":
 			cur = nil
 		case strings.HasPrefix(line, "-"):
 			cur[0] = append(cur[0], line[1:])
@@ -345,6 +345,38 @@ func TestSeedHunks(t *testing.T) {
 						t.Errorf("hunk %d post-image: missing %s in\n%s", i, s, d)
 					}
 				}
+			}
+		}
+	}
+}
+
+func TestVariantHunks(t *testing.T) {
+	tests := []struct {
+		file    string
+		extents []string // per hunk, of the post-image
+	}{
+		{"park-only.mbox", []string{"", "machine_shutdown:2-15"}},
+		{"unrelated-driver.mbox", []string{"blink_probe:5-9"}},
+	}
+	for _, tt := range tests {
+		raw, err := os.ReadFile(filepath.Join("../../fixtures/variants", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, post := seedImages(t, string(raw))
+		if len(post) != len(tt.extents) {
+			t.Fatalf("%s: %d hunks, want %d", tt.file, len(post), len(tt.extents))
+		}
+		for i, img := range post {
+			var got []string
+			for _, e := range Extents([]byte(img)) {
+				got = append(got, e.Name+":"+strconv.Itoa(e.First)+"-"+strconv.Itoa(e.Last))
+			}
+			if strings.Join(got, ",") != tt.extents[i] {
+				t.Errorf("%s hunk %d: extents %q, want %q", tt.file, i, got, tt.extents[i])
+			}
+			if _, err := Parse(tt.file, []byte(img), Config{}); err != nil {
+				t.Errorf("%s hunk %d: %v", tt.file, i, err)
 			}
 		}
 	}
