@@ -163,6 +163,13 @@ type run struct {
 	waiters []int32 // blocked on a condition other CPUs change (RCU, hand-off, stop_machine)
 	waiting []bool
 
+	// cur is the CPU being stepped (-1: none); it is kept out of the queue
+	// and its next action is kept in curAct at curT when curPlanned.
+	cur        int
+	curPlanned bool
+	curAct     sim.Action
+	curT       int64
+
 	res      sim.StepResult
 	probeRes sim.StepResult
 	acts     []sim.Action
@@ -284,6 +291,8 @@ func (ru *run) do(b Budget) *Run {
 	for c := range ru.n {
 		ru.plan(c)
 	}
+	ru.cur = -1
+outer:
 	for ru.st.End == sim.Running {
 		c, t, ok := ru.q.pop()
 		if !ok {
@@ -299,24 +308,50 @@ func (ru *run) do(b Budget) *Run {
 				break
 			}
 		}
-		if t > maxTime {
-			ru.out.Outcome, ru.out.Message = "timeout", fmt.Sprintf("simulated time budget of %gs exhausted", secs(maxTime))
-			ru.now = maxTime
-			break
-		}
-		ru.now = t
-		ru.st.Now = t + ru.phase
 		if c == ru.n {
+			if t > maxTime {
+				ru.timeout(maxTime)
+				break
+			}
+			ru.now = t
+			ru.st.Now = t + ru.phase
 			ru.rendezvous()
 			continue
 		}
-		ru.stepCPU(c)
-		if ru.steps > maxSteps {
-			ru.out.Outcome, ru.out.Message = "timeout", fmt.Sprintf("step budget of %d machine steps exhausted", maxSteps)
-			break
+		// Step c for as long as its next event comes before every other
+		// one: the CPU stays out of the queue meanwhile.
+		ru.cur, ru.curPlanned = c, false
+		for {
+			if t > maxTime {
+				ru.cur = -1
+				ru.timeout(maxTime)
+				break outer
+			}
+			ru.now = t
+			ru.st.Now = t + ru.phase
+			ru.stepCPU(c)
+			if ru.steps > maxSteps {
+				ru.cur = -1
+				ru.out.Outcome, ru.out.Message = "timeout", fmt.Sprintf("step budget of %d machine steps exhausted", maxSteps)
+				break outer
+			}
+			if ru.st.End != sim.Running || !ru.curPlanned {
+				break
+			}
+			t = ru.curT
+			if mt, ok := ru.q.peek(); ok && (mt < t || (mt == t && ru.q.first() < c)) {
+				ru.q.set(c, t)
+				break
+			}
 		}
+		ru.cur = -1
 	}
 	return ru.finish()
+}
+
+func (ru *run) timeout(maxTime int64) {
+	ru.out.Outcome, ru.out.Message = "timeout", fmt.Sprintf("simulated time budget of %gs exhausted", secs(maxTime))
+	ru.now = maxTime
 }
 
 func (ru *run) finish() *Run {
@@ -437,7 +472,11 @@ func rank(a sim.Action) int {
 
 // plan schedules c's next event, or records it as blocked.
 func (ru *run) plan(c int) {
-	_, t, ok := ru.choose(c)
+	a, t, ok := ru.choose(c)
+	if c == ru.cur {
+		// the CPU being stepped is out of the queue: keep its plan aside
+		ru.curPlanned, ru.curAct, ru.curT = ok, a, max(t, ru.now)
+	}
 	if !ok {
 		ru.q.remove(c)
 		switch ru.m.Blocked(ru.st, c) {
@@ -449,18 +488,25 @@ func (ru *run) plan(c int) {
 		}
 		return
 	}
-	ru.q.set(c, max(t, ru.now))
+	if c != ru.cur {
+		ru.q.set(c, max(t, ru.now))
+	}
 }
 
 // stepCPU performs c's due action.
 func (ru *run) stepCPU(c int) {
-	a, t, ok := ru.choose(c)
-	if !ok {
-		ru.plan(c)
-		return
+	var a sim.Action
+	var t int64
+	ok := true
+	if ru.cur == c && ru.curPlanned {
+		// planned after c's last step, and no step happened since
+		a, t = ru.curAct, ru.curT
+		ru.curPlanned = false
+	} else {
+		a, t, ok = ru.choose(c)
 	}
-	if t > ru.now {
-		ru.q.set(c, t)
+	if !ok || t > ru.now {
+		ru.plan(c)
 		return
 	}
 	ru.r = ru.rng(c)

@@ -2,94 +2,86 @@ package timed
 
 // queue holds each CPU's next event time, at most one per CPU, ordered by
 // time and then CPU id, so that simultaneous events run in a fixed order and
-// a run is a function of its seed alone. It is an indexed binary heap: moving
-// a CPU's event (an IPI waking it earlier, a new step later) is O(log n).
+// a run is a function of its seed alone. It is an indexed 4-ary heap of
+// (time, cpu) entries: moving a CPU's event (an IPI waking it earlier, a new
+// step later) is O(log n), and comparisons read the heap array only.
 type queue struct {
-	heap []int32 // CPU ids
-	at   []int64 // at[cpu]: event time (ns); valid while pos[cpu] >= 0
+	heap []entry
 	pos  []int32 // pos[cpu]: index in heap, -1 when the CPU has no event
 }
 
+type entry struct {
+	t int64
+	c int32
+}
+
+func (a entry) before(b entry) bool { return a.t < b.t || (a.t == b.t && a.c < b.c) }
+
 func newQueue(n int) *queue {
-	q := &queue{heap: make([]int32, 0, n), at: make([]int64, n), pos: make([]int32, n)}
+	q := &queue{heap: make([]entry, 0, n), pos: make([]int32, n)}
 	for i := range q.pos {
 		q.pos[i] = -1
 	}
 	return q
 }
 
-func (q *queue) reset() {
-	for _, c := range q.heap {
-		q.pos[c] = -1
-	}
-	q.heap = q.heap[:0]
+func (q *queue) place(i int, e entry) {
+	q.heap[i] = e
+	q.pos[e.c] = int32(i)
 }
 
-func (q *queue) less(i, j int) bool {
-	a, b := q.heap[i], q.heap[j]
-	if q.at[a] != q.at[b] {
-		return q.at[a] < q.at[b]
-	}
-	return a < b
-}
-
-func (q *queue) swap(i, j int) {
-	q.heap[i], q.heap[j] = q.heap[j], q.heap[i]
-	q.pos[q.heap[i]] = int32(i)
-	q.pos[q.heap[j]] = int32(j)
-}
-
-func (q *queue) up(i int) {
+func (q *queue) up(i int, e entry) {
 	for i > 0 {
-		p := (i - 1) / 2
-		if !q.less(i, p) {
-			return
+		p := (i - 1) / 4
+		if !e.before(q.heap[p]) {
+			break
 		}
-		q.swap(i, p)
+		q.place(i, q.heap[p])
 		i = p
 	}
+	q.place(i, e)
 }
 
-func (q *queue) down(i int) {
+func (q *queue) down(i int, e entry) {
 	n := len(q.heap)
 	for {
-		l := 2*i + 1
-		if l >= n {
-			return
+		first := 4*i + 1
+		if first >= n {
+			break
 		}
-		m := l
-		if r := l + 1; r < n && q.less(r, l) {
-			m = r
+		m := first
+		for k := first + 1; k < first+4 && k < n; k++ {
+			if q.heap[k].before(q.heap[m]) {
+				m = k
+			}
 		}
-		if !q.less(m, i) {
-			return
+		if !q.heap[m].before(e) {
+			break
 		}
-		q.swap(i, m)
+		q.place(i, q.heap[m])
 		i = m
 	}
+	q.place(i, e)
 }
 
 // set schedules cpu's event at t, replacing any event it had.
 func (q *queue) set(cpu int, t int64) {
-	if i := q.pos[cpu]; i >= 0 {
-		old := q.at[cpu]
-		q.at[cpu] = t
-		if t < old {
-			q.up(int(i))
+	e := entry{t, int32(cpu)}
+	if i := int(q.pos[cpu]); i >= 0 {
+		if e.before(q.heap[i]) {
+			q.up(i, e)
 		} else {
-			q.down(int(i))
+			q.down(i, e)
 		}
 		return
 	}
-	q.at[cpu] = t
-	q.heap = append(q.heap, int32(cpu))
-	q.pos[cpu] = int32(len(q.heap) - 1)
-	q.up(len(q.heap) - 1)
+	q.heap = append(q.heap, e)
+	q.up(len(q.heap)-1, e)
 }
 
 // earlier schedules cpu's event at t unless it already has one no later.
 func (q *queue) earlier(cpu int, t int64) {
-	if q.pos[cpu] >= 0 && q.at[cpu] <= t {
+	if i := q.pos[cpu]; i >= 0 && q.heap[i].t <= t {
 		return
 	}
 	q.set(cpu, t)
@@ -101,15 +93,17 @@ func (q *queue) remove(cpu int) {
 	if i < 0 {
 		return
 	}
-	last := len(q.heap) - 1
-	if i != last {
-		q.swap(i, last)
-	}
-	q.heap = q.heap[:last]
 	q.pos[cpu] = -1
-	if i != last {
-		q.down(i)
-		q.up(i)
+	last := len(q.heap) - 1
+	e := q.heap[last]
+	q.heap = q.heap[:last]
+	if i == last {
+		return
+	}
+	if e.before(q.heap[i]) {
+		q.up(i, e)
+	} else {
+		q.down(i, e)
 	}
 }
 
@@ -118,24 +112,18 @@ func (q *queue) pop() (cpu int, t int64, ok bool) {
 	if len(q.heap) == 0 {
 		return 0, 0, false
 	}
-	c := int(q.heap[0])
-	t = q.at[c]
-	q.remove(c)
-	return c, t, true
+	e := q.heap[0]
+	q.remove(int(e.c))
+	return int(e.c), e.t, true
 }
 
-// peek returns the earliest event's time, or ok false.
+// peek returns the earliest event's time and CPU, or ok false.
 func (q *queue) peek() (t int64, ok bool) {
 	if len(q.heap) == 0 {
 		return 0, false
 	}
-	return q.at[q.heap[0]], true
+	return q.heap[0].t, true
 }
 
-// scheduled reports cpu's event time.
-func (q *queue) scheduled(cpu int) (int64, bool) {
-	if q.pos[cpu] < 0 {
-		return 0, false
-	}
-	return q.at[cpu], true
-}
+// first returns the CPU of the earliest event (the queue must not be empty).
+func (q *queue) first() int { return int(q.heap[0].c) }
