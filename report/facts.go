@@ -23,9 +23,9 @@ func seconds(v float64) string {
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case v == 0:
 		return "0 s"
-	case math.Abs(v) < 1e-3:
+	case math.Abs(v) < 0.9995e-3: // what rounds to 1000 µs is 1 ms
 		return sig3(v*1e6) + " µs"
-	case math.Abs(v) < 1:
+	case math.Abs(v) < 0.9995:
 		return sig3(v*1e3) + " ms"
 	default:
 		return sig3(v) + " s"
