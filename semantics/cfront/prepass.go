@@ -478,7 +478,9 @@ func (p *prepared) define(rest string, pos Pos) {
 		return
 	}
 	if strings.HasPrefix(rest[len(name):], "(") {
-		p.diag(pos, "unsupported", fmt.Sprintf("function-like macro %s is not expanded", name))
+		// Not an error by itself: a use of it is a call of a function
+		// nobody defines, which the compiler reports where it happens.
+		p.diag(pos, "preprocessor", fmt.Sprintf("function-like macro %s is not expanded", name))
 		return
 	}
 	p.defines = append(p.defines, &Define{Pos: pos, Name: name, Text: value})
