@@ -58,6 +58,8 @@ type MeasureResult struct {
 	// error; Outcomes says how the runs ended ("relocated: 200").
 	Inconclusive int
 	Outcomes     []string
+
+	failed *noAnswer // cached: the engine could not run this scenario
 }
 
 // Budget limits the work of one evaluation. Hitting a limit makes the
@@ -263,11 +265,17 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 			} else {
 				var err error
 				res, err = e.in.Engines.Explore(&ExploreRequest{Program: prog, Scenario: sc, Rules: rules, Seed: e.in.Seed, Budget: e.in.Budget})
-				if err != nil {
-					return nil, fmt.Errorf("exploring %s in %s: %w", variant, scenarioString(sc), err)
+				if err == nil && len(res) != len(rules) {
+					err = fmt.Errorf("%d results for %d properties", len(res), len(rules))
 				}
-				if len(res) != len(rules) {
-					return nil, fmt.Errorf("exploring %s in %s: %d results for %d properties", variant, scenarioString(sc), len(res), len(rules))
+				if err != nil {
+					// The machine cannot run this program in this scenario
+					// (a structural problem of compiled patch code, say):
+					// the verdicts are undecided, the evaluation goes on.
+					res = make([]CheckResult, len(rules))
+					for i := range res {
+						res[i] = CheckResult{Verdict: "inconclusive", NeedsExpiry: []string{}, Reason: "the explorer could not run the program: " + err.Error()}
+					}
 				}
 			}
 			for i, r := range rules {
@@ -402,12 +410,21 @@ func (e *evaluator) engineMetrics() []string {
 func (e *evaluator) measure(variant string, prog *sim.Program, sc Scenario) (*MeasureResult, error) {
 	key := variant + "|" + scenarioString(sc)
 	if mr, ok := e.measured[key]; ok {
+		if mr.failed != nil {
+			return nil, mr.failed
+		}
 		return mr, nil
 	}
 	mr, err := e.in.Engines.Measure(&MeasureRequest{Program: prog, Scenario: sc, Metrics: e.engineMetrics(),
 		Profile: e.in.Profile, Seed: e.in.Seed, Runs: e.runs})
 	if err != nil {
-		return nil, fmt.Errorf("timing %s in %s: %w", variant, scenarioString(sc), err)
+		// Reported per claim as not evaluated, with the reason.
+		na := &noAnswer{"the timed engine could not run the program: " + err.Error()}
+		if e.measured == nil {
+			e.measured = map[string]*MeasureResult{}
+		}
+		e.measured[key] = &MeasureResult{failed: na}
+		return nil, na
 	}
 	if e.measured == nil {
 		e.measured = map[string]*MeasureResult{}
@@ -578,6 +595,10 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 				prog = v.After
 			}
 			mr, err := e.measure(variant, prog, *tsc)
+			var na *noAnswer
+			if errors.As(err, &na) {
+				continue
+			}
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -150,5 +151,37 @@ func TestEvaluateNotCovered(t *testing.T) {
 	}
 	if ExitCode(r.Verdict) != 3 || ExitCode("fail") != 1 || ExitCode("pass") != 0 {
 		t.Error("exit codes")
+	}
+}
+
+// failing is an engine that cannot run anything.
+type failing struct{}
+
+func (failing) Explore(*ExploreRequest) ([]CheckResult, error) {
+	return nil, errors.New("sim: bad jump target")
+}
+func (failing) Measure(*MeasureRequest) (*MeasureResult, error) {
+	return nil, errors.New("sim: bad jump target")
+}
+
+// TestEvaluateEngineErrors: a program the machine cannot run makes verdicts
+// inconclusive and claims not evaluated; the evaluation itself succeeds.
+func TestEvaluateEngineErrors(t *testing.T) {
+	r, err := Evaluate(&EvalInput{Series: testSeries("This patch cuts shutdown for 8 CPUs to less than 5 ms."),
+		Programs: Variants{Before: &sim.Program{}, After: &sim.Program{}, Covered: true}, Pack: defaultPack(t),
+		Profile: profile.Default(), Engines: failing{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != "inconclusive" {
+		t.Errorf("verdict %s", r.Verdict)
+	}
+	for _, p := range r.Properties {
+		if p.Scenario.CPUs > 0 && (p.Verdict != "inconclusive" || !strings.Contains(p.Reason, "bad jump target")) {
+			t.Errorf("%s %s: %s %s", p.ID, p.Variant, p.Verdict, p.Reason)
+		}
+	}
+	if len(r.Claims) != 1 || r.Claims[0].Verdict != "not-evaluated" || !strings.Contains(r.Claims[0].Reason, "bad jump target") {
+		t.Errorf("claims %+v", r.Claims)
 	}
 }

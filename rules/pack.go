@@ -475,6 +475,13 @@ func (c *compiler) scenarios(y *scenariosYAML, m *ScenarioMatrix) {
 				c.errorf(c.line("scenarios", "safety", "load", i), "load %q: want idle or busy", l)
 			}
 		}
+		for i, set := range s.Faults {
+			for j, f := range set {
+				if _, ok := faultKinds[f]; !ok {
+					c.errorf(c.line("scenarios", "safety", "faults", i, j), "unknown fault %q (known: %s)", f, strings.Join(sortedKeys(faultKinds), ", "))
+				}
+			}
+		}
 		m.CPUs, m.Loads, m.Faults = s.CPUs, s.Load, s.Faults
 	}
 	if t := y.Timing; t != nil {

@@ -74,6 +74,7 @@ func TestParsePackErrors(t *testing.T) {
 		{"bad regexp", "pack: x\nclaims:\n  bindings:\n    - id: b\n      match: '(['\n      metric: m\n", "p.yaml:5: bad pattern"},
 		{"duplicate binding", "pack: x\nclaims:\n  bindings:\n    - {id: b, match: x, metric: m}\n    - {id: b, match: x, metric: m}\n", "p.yaml:5: duplicate binding id"},
 		{"metric and unsupported", "pack: x\nclaims:\n  bindings:\n    - {id: b, match: x, metric: m, unsupported: why}\n", "p.yaml:4: binding b: want exactly one"},
+		{"unknown fault", "pack: x\nscenarios:\n  safety:\n    faults:\n      - []\n      - [cosmic-ray]\n", "p.yaml:6: unknown fault \"cosmic-ray\""},
 		{"bad cpus", "pack: x\nscenarios:\n  safety:\n    cpus: [2, 0]\n", "p.yaml:4: CPU count 0"},
 		{"syntax", "pack: x\nproperties: [\n", "p.yaml:"},
 		{"empty", "", "p.yaml: empty rule pack"},
