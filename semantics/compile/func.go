@@ -549,7 +549,11 @@ func (g *fn) forEach(s *cfront.ForEachStmt) {
 	g.branch(in, body, end)
 	g.bind(body)
 	g.emit(sim.Instr{Op: sim.OpConv, A: it.r, B: n, Type: sim.Uint, Type2: sim.Long})
-	g.emit(sim.Instr{Op: sim.OpConv, A: v.reg, B: n, Type: sim.Uint, Type2: v.t.it})
+	if v.t.it == sim.Uint {
+		g.emit(sim.Instr{Op: sim.OpMov, A: v.reg, B: n})
+	} else {
+		g.emit(sim.Instr{Op: sim.OpConv, A: v.reg, B: n, Type: sim.Uint, Type2: v.t.it})
+	}
 	if mask >= 0 {
 		t := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpPrim, Sub: uint8(sim.PrimMaskTest), A: t, M: mask, Args: []int32{n}})
