@@ -391,7 +391,18 @@ func (e *mailWriter) finding(f *rules.Finding) {
 // trace writes a counterexample as a numbered interleaving: the CPU, the
 // place and what it does there, then the line of code with its diff marker.
 func (e *mailWriter) trace(cx *rules.Counterexample) {
-	for i, s := range cx.Steps {
+	for _, it := range condense(cx) {
+		if it.Summary != "" {
+			for k, l := range wrap(ascii(it.Summary), mailWidth-8) {
+				if k == 0 {
+					e.line(fmt.Sprintf("%7s %s", it.number(), l))
+				} else {
+					e.line("        " + l)
+				}
+			}
+			continue
+		}
+		s := it.Step
 		var where string
 		if s.File != "" {
 			where = path.Base(s.File)
@@ -410,11 +421,11 @@ func (e *mailWriter) trace(cx *rules.Counterexample) {
 		if s.Event != "" {
 			text += " [" + s.Event + "]"
 		}
-		for k, l := range wrap(ascii(text), mailWidth-6) {
+		for k, l := range wrap(ascii(text), mailWidth-8) {
 			if k == 0 {
-				e.line(fmt.Sprintf("%4d. %s", i+1, l))
+				e.line(fmt.Sprintf("%7s %s", it.number(), l))
 			} else {
-				e.line("      " + l)
+				e.line("        " + l)
 			}
 		}
 		if code := stepLine(e.hunks, s); code != "" {

@@ -96,9 +96,13 @@ func (m *mdWriter) findings(r *rules.Report) {
 		if p := violation(r, f); p != nil && m.details {
 			m.printf("\n  <details><summary>Counterexample: %s, %s, %d steps</summary>\n\n", html.EscapeString(variant(p.Variant)), html.EscapeString(scenario(p.Scenario)), len(p.Counterexample.Steps))
 			var lines []string
-			for k, s := range p.Counterexample.Steps {
-				lines = append(lines, fmt.Sprintf("%2d. %s", k+1, stepSummary(s)))
-				if code := stepLine(m.hunks, s); code != "" {
+			for _, it := range condense(p.Counterexample) {
+				if it.Summary != "" {
+					lines = append(lines, fmt.Sprintf("%5s %s", it.number(), it.Summary))
+					continue
+				}
+				lines = append(lines, fmt.Sprintf("%5s %s", it.number(), stepSummary(it.Step)))
+				if code := stepLine(m.hunks, it.Step); code != "" {
 					lines = append(lines, "      "+code)
 				}
 			}

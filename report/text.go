@@ -210,6 +210,7 @@ func (t *textWriter) properties(r *rules.Report) {
 	for _, g := range groupProperties(r.Properties) {
 		t.printf("  %s [%s]\n", g.ID, g.Severity)
 		t.para("    ", g.Doc)
+		shown := map[string]bool{} // variants whose counterexample is printed already
 		for _, p := range g.Results {
 			t.field("    ", fmt.Sprintf("%-6s %-*s ", variant(p.Variant), width, scenario(p.Scenario)), propertyVerdict(p))
 			t.field("           ", "explored", exploration(p.Explored))
@@ -217,6 +218,11 @@ func (t *textWriter) properties(r *rules.Report) {
 				t.field("           ", "because ", p.Reason)
 			}
 			if cx := p.Counterexample; cx != nil {
+				if shown[p.Variant] {
+					t.printf("           counterexample, %s, %d steps: in the JSON output\n", plural(cx.CPUs, "CPU"), len(cx.Steps))
+					continue
+				}
+				shown[p.Variant] = true
 				t.printf("           counterexample, %s:\n", plural(cx.CPUs, "CPU"))
 				t.trace("             ", cx)
 			}
@@ -228,10 +234,14 @@ func (t *textWriter) properties(r *rules.Report) {
 // trace writes a counterexample as numbered steps, each with the line of
 // code it executes.
 func (t *textWriter) trace(indent string, cx *rules.Counterexample) {
-	for i, s := range cx.Steps {
-		num := fmt.Sprintf("%2d. ", i+1)
-		t.printf("%s%s%s\n", indent, num, stepSummary(s))
-		if code := stepLine(t.hunks, s); code != "" {
+	for _, it := range condense(cx) {
+		num := fmt.Sprintf("%3s ", it.number())
+		if it.Summary != "" {
+			t.printf("%s%s%s\n", indent, num, it.Summary)
+			continue
+		}
+		t.printf("%s%s%s\n", indent, num, stepSummary(it.Step))
+		if code := stepLine(t.hunks, it.Step); code != "" {
 			t.printf("%s    |%s\n", indent, codeLine(code))
 		}
 	}
