@@ -252,6 +252,26 @@ func inIRQ(cpu *CPU) bool {
 	return false
 }
 
+// interruptedTask reports whether cpu is in interrupt context on top of a
+// task other than its idle task: under a busy load the secondary's idle_wait
+// stands for the workload's tasks, so an interrupt taken there interrupted
+// one of them.
+func (m *Machine) interruptedTask(cpu *CPU) bool {
+	for k := 1; k < len(cpu.Frames); k++ {
+		if cpu.Frames[k].Kind != FrameIRQ {
+			continue
+		}
+		fr := &cpu.Frames[k-1]
+		code := m.Prog.Funcs[fr.Func].Code
+		if int(fr.PC) < len(code) {
+			in := &code[fr.PC]
+			return m.Cfg.Load == LoadBusy && in.Op == OpPrim && Prim(in.Sub) == PrimIdleWait
+		}
+		return false
+	}
+	return false
+}
+
 // ContextOf is the execution context of cpu's code: ExecTask, ExecIRQ or ExecStopper.
 func ContextOf(cpu *CPU) Exec {
 	if cpu.Stopper != 0 {
@@ -586,6 +606,17 @@ func (m *Machine) readPrim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, a [
 				v = i
 				break
 			}
+		}
+	case PrimFirstOnline:
+		v = n
+		for i := range st.CPUs {
+			if st.CPUs[i].Flags&FlagOnline != 0 {
+				v = uint64(i)
+				break
+			}
+		}
+		if v != 0 && v != n && m.symGuard {
+			return 0, false // depends on the numbering of secondaries
 		}
 	case PrimMaskTest:
 		mk := m.mask(cpu, fr, in.M)
@@ -1122,6 +1153,10 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 		var ok bool
 		v, ok = m.readPrim(st, c, cpu, fr, in, a[:len(in.Args)])
 		if !ok {
+			if p == PrimFirstOnline {
+				m.fail(st, c, res, in.Loc, "cpumask_first_online with the boot CPU offline depends on the numbering of secondaries: not explorable with symmetry reduction")
+				return
+			}
 			m.fail(st, c, res, in.Loc, fmt.Sprintf("prim %s cannot be evaluated", Prims[p].Name))
 			return
 		}
@@ -1191,8 +1226,11 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 	case PrimIdleWait:
 		// woke without taking the interrupt (masked): return to the caller
 	case PrimIdleTaskExit:
-		if cpu.Flags&FlagOnline != 0 || ContextOf(cpu) != ExecTask || c == 0 ||
-			cpu.Frames[0].Func != m.Prog.Entry.Secondary {
+		// v5.10 BUGs on cpu_online(self) and on current != rq->idle. In
+		// interrupt context current is the interrupted task: the idle task
+		// when the CPU was idling, a workload task when it was busy.
+		if cpu.Flags&FlagOnline != 0 || ContextOf(cpu) == ExecStopper || c == 0 ||
+			cpu.Frames[0].Func != m.Prog.Entry.Secondary || m.interruptedTask(cpu) {
 			m.bug(st, c, res, in.Loc, "idle_task_exit: not the idle task of an offline CPU")
 			return
 		}
