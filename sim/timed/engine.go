@@ -407,6 +407,9 @@ func (ru *run) due(c int, a sim.Action) int64 {
 		return ru.irqDue(c)
 	case sim.ActPreempt:
 		if a.Arg == 0 {
+			if ru.handoffAt[c] == never { // a hand-off the engine did not see start: now
+				return max(ru.now, ru.runAt[c])
+			}
 			return max(ru.handoffAt[c], ru.runAt[c])
 		}
 		if ru.smAt == never {
@@ -431,7 +434,11 @@ func (ru *run) irqDue(c int) int64 {
 	p := ru.st.CPUs[c].Pending
 	for i := range sim.NumIPIs {
 		if p&(1<<i) != 0 {
-			t = min(t, ru.irqAt[c*sim.NumIPIs+i])
+			at := ru.irqAt[c*sim.NumIPIs+i]
+			if at == never { // pending without a send the engine saw: arrived
+				at = ru.now
+			}
+			t = min(t, at)
 		}
 	}
 	return t
