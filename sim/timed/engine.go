@@ -123,6 +123,19 @@ func (r *Run) SecondariesOff() float64 {
 	return t
 }
 
+// SecondariesOffline is the time by which every secondary had left
+// cpu_online_mask, or -1.
+func (r *Run) SecondariesOffline() float64 {
+	t := 0.0
+	for c := 1; c < len(r.Offline); c++ {
+		if r.Offline[c] < 0 {
+			return -1
+		}
+		t = max(t, r.Offline[c])
+	}
+	return t
+}
+
 // Inconclusive reports whether the run ended without an answer: a budget
 // ran out, an unmodelled function was reached, or the machine failed.
 func (r *Run) Inconclusive() bool {

@@ -221,6 +221,8 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 		at := func(t float64) (float64, bool) { return t - origin, haveOrigin && t >= 0 }
 		v, ok := at(r.SecondariesOff())
 		add("secondaries_off", "until firmware reports every secondary OFF", v, ok)
+		v, ok = at(r.SecondariesOffline())
+		add("secondaries_offline", "until every secondary has left cpu_online_mask", v, ok)
 		v, ok = at(r.Relocate)
 		add("relocation", "until the relocation stub starts", v, ok)
 		if opt.PerCPU {

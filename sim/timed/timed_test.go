@@ -342,3 +342,17 @@ params:
 		t.Errorf("console costs %.1f ms, want about %.1f", got/ms, want/ms)
 	}
 }
+
+// Offline (cpu_online_mask) comes before OFF (firmware) for every run of
+// the IPI stop: a CPU clears its online bit first, then calls CPU_OFF.
+func TestOfflineBeforeOff(t *testing.T) {
+	res := evaluate(t, ipiStopProgram(), sim.Config{CPUs: 8}, profile.Default(), Options{Runs: 30, Seed: 2})
+	on := metric(t, res, "secondaries_offline")
+	off := metric(t, res, "secondaries_off")
+	if on.Never != 0 {
+		t.Fatalf("secondaries never all offline in %d runs", on.Never)
+	}
+	if off.Runs-off.Never > 0 && off.Min < on.Min {
+		t.Errorf("OFF (min %v) before offline (min %v)", off.Min, on.Min)
+	}
+}
