@@ -343,16 +343,36 @@ params:
 	}
 }
 
-// Offline (cpu_online_mask) comes before OFF (firmware) for every run of
-// the IPI stop: a CPU clears its online bit first, then calls CPU_OFF.
+// Offline (cpu_online_mask) comes before OFF (firmware) in every run of the
+// IPI stop: a CPU clears its online bit first, then calls CPU_OFF.
 func TestOfflineBeforeOff(t *testing.T) {
-	res := evaluate(t, ipiStopProgram(), sim.Config{CPUs: 8}, profile.Default(), Options{Runs: 30, Seed: 2})
-	on := metric(t, res, "secondaries_offline")
-	off := metric(t, res, "secondaries_off")
-	if on.Never != 0 {
-		t.Fatalf("secondaries never all offline in %d runs", on.Never)
+	e, err := New(ipiStopProgram(), sim.Config{CPUs: 8})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if off.Runs-off.Never > 0 && off.Min < on.Min {
-		t.Errorf("OFF (min %v) before offline (min %v)", off.Min, on.Min)
+	both := 0
+	for i := range 30 {
+		r, err := e.RunOne(profile.Default(), 2, i, nil, Budget{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		on, off := r.SecondariesOffline(), r.SecondariesOff()
+		if on < 0 {
+			t.Fatalf("run %d: secondaries never all offline", i)
+		}
+		if off >= 0 {
+			both++
+			if off < on {
+				t.Errorf("run %d: all OFF at %v before all offline at %v", i, off, on)
+			}
+		}
+		for c := 1; c < 8; c++ {
+			if r.Off[c] >= 0 && r.Off[c] < r.Offline[c] {
+				t.Errorf("run %d: cpu%d OFF at %v, offline at %v", i, c, r.Off[c], r.Offline[c])
+			}
+		}
+	}
+	if both == 0 {
+		t.Error("no run saw every secondary OFF")
 	}
 }
