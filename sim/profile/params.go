@@ -17,6 +17,7 @@ const (
 	DimLevel                // a kernel log level, 0..15
 	DimBaud                 // symbols per second on a serial line
 	DimBool                 // 0 or 1
+	DimFactor               // a non-negative multiplier
 )
 
 func (d Dim) String() string {
@@ -35,6 +36,8 @@ func (d Dim) String() string {
 		return "baud rate"
 	case DimBool:
 		return "boolean"
+	case DimFactor:
+		return "factor"
 	}
 	return "unknown"
 }
@@ -98,7 +101,7 @@ var Specs = [NumParams]Spec{
 	HZ:                     {Name: "hz", Dim: DimFrequency, Doc: "scheduling-clock tick rate (CONFIG_HZ); one jiffy is 1/hz"},
 	TimerWakeup:            {Name: "timer_wakeup_latency", Dim: DimDuration, Doc: "from a timer's expiry to the sleeping task running again"},
 	VisibleStep:            {Name: "visible_step", Dim: DimDuration, Doc: "a shared-memory access or cheap primitive (cpumask read, global store)"},
-	UdelayFactor:           {Name: "udelay_factor", Dim: DimRatio, Doc: "udelay(us) busy-waits factor x us (counter-based delay: 1)"},
+	UdelayFactor:           {Name: "udelay_factor", Dim: DimFactor, Doc: "udelay(us) busy-waits factor x us (counter-based delay: 1)"},
 	UdelayOverhead:         {Name: "udelay_overhead", Dim: DimDuration, Doc: "per-call overhead of udelay beyond the requested time (call, counter rounding)"},
 	UsleepPosition:         {Name: "usleep_position", Dim: DimRatio, Doc: "where in [min, max] usleep_range wakes up: 0 at min, 1 at max"},
 	RCUExpedited:           {Name: "rcu_expedited", Dim: DimBool, Doc: "synchronize_rcu is expedited (rcupdate.rcu_expedited=1)"},

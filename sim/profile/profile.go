@@ -67,7 +67,7 @@ type Profile struct {
 // Param is one parameter as the profile states it.
 type Param struct {
 	ID      ID
-	Unit    string    // as written: s, ms, us, ns, jiffies, Hz, ratio, chars, level, baud, bool
+	Unit    string    // as written: s, ms, us, ns, jiffies, Hz, ratio, factor, chars, count, level, baud, bool
 	Min     float64   // in Unit
 	Typical float64   // in Unit; meaningful when HasTypical
 	Max     float64   // in Unit
@@ -128,6 +128,7 @@ var units = map[string]struct {
 	"level":   {DimLevel, 1},
 	"baud":    {DimBaud, 1},
 	"bool":    {DimBool, 1},
+	"factor":  {DimFactor, 1},
 }
 
 func unitsFor(d Dim) []string {
