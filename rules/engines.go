@@ -71,7 +71,7 @@ func (SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates)})
+	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates), MaxDepth: int(req.Budget.MaxSteps)})
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func (SimEngines) Measure(req *MeasureRequest) (*MeasureResult, error) {
 		return nil, err
 	}
 	res, err := timed.Evaluate(req.Program, cfg, req.Profile, timed.Options{Runs: req.Runs, Seed: uint64(req.Seed),
-		Origin: "machine_shutdown", Timeline: true})
+		Origin: "machine_shutdown", Timeline: true, Budget: timed.Budget{MaxSteps: req.Budget.MaxSteps}})
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,7 @@ type MeasureRequest struct {
 	Profile  *profile.Profile
 	Seed     int64
 	Runs     int
+	Budget   Budget // MaxSteps bounds each run
 }
 
 // MeasureResult holds a distribution per metric the engine measured, and
@@ -66,7 +67,10 @@ type MeasureResult struct {
 // affected verdicts inconclusive, never a hang.
 type Budget struct {
 	MaxStates int64 // per exploration
-	Runs      int   // timed runs per scenario; 0: the pack's
+	// MaxSteps bounds one timed run's machine steps and the explorer's
+	// depth (steps from the start); 0: the engines' defaults.
+	MaxSteps int64
+	Runs     int // timed runs per scenario; 0: the pack's
 }
 
 // Variants are the two programs of one point of a series.
@@ -416,7 +420,7 @@ func (e *evaluator) measure(variant string, prog *sim.Program, sc Scenario) (*Me
 		return mr, nil
 	}
 	mr, err := e.in.Engines.Measure(&MeasureRequest{Program: prog, Scenario: sc, Metrics: e.engineMetrics(),
-		Profile: e.in.Profile, Seed: e.in.Seed, Runs: e.runs})
+		Profile: e.in.Profile, Seed: e.in.Seed, Runs: e.runs, Budget: e.in.Budget})
 	if err != nil {
 		// Reported per claim as not evaluated, with the reason.
 		na := &noAnswer{"the timed engine could not run the program: " + err.Error()}

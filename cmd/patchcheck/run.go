@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/patchcheck/patchcheck/parse"
 	"github.com/patchcheck/patchcheck/report"
@@ -48,6 +49,8 @@ type options struct {
 	Seed      int64
 	Runs      int   // timed runs per scenario; 0: the pack's
 	MaxStates int64 // explorer states per exploration; 0: the default
+	MaxSteps  int64 // steps of one timed run and depth of an exploration; 0: the default
+	Timeout   time.Duration
 	Tree      string
 	HZ        int
 	SpinTable bool
@@ -102,28 +105,46 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		}
 	}
 
-	variants, steps, res, err := rules.Analyze(s, sopts)
-	if err != nil {
-		writeErr(stderr, err.Error())
-		return exitUsage
-	}
 	if o.DumpPrograms {
+		_, _, res, err := rules.Analyze(s, sopts)
+		if err != nil {
+			writeErr(stderr, err.Error())
+			return exitUsage
+		}
 		return dumpPrograms(res, stdout, stderr)
 	}
 
-	rep, err := rules.Evaluate(&rules.EvalInput{
-		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
-		Budget:  rules.Budget{MaxStates: o.MaxStates, Runs: o.Runs},
-		Engines: rules.SimEngines{},
-	})
-	if err != nil {
-		writeErr(stderr, err.Error())
-		return exitUsage
+	// The pipeline runs under the wall-clock budget: when it does not finish
+	// in time, the answer is an explicit inconclusive report, not a hang.
+	type outcome struct {
+		rep *rules.Report
+		err error
 	}
-	base := newReport(o, s)
-	rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
-	rep.Tool.Seed = o.Seed
-	rep.Functions, rep.Models = rules.Describe(res, models.Default())
+	done := make(chan outcome, 1)
+	go func() {
+		rep, err := evaluate(o, s, sopts, pack, prof)
+		done <- outcome{rep, err}
+	}()
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var rep *rules.Report
+	select {
+	case out := <-done:
+		if out.err != nil {
+			writeErr(stderr, out.err.Error())
+			return exitUsage
+		}
+		rep = out.rep
+	case <-timer.C:
+		rep = timedOut(o, s, timeout)
+	case <-ctx.Done():
+		writeErr(stderr, ctx.Err().Error())
+		return exitInconclusive
+	}
 
 	if err := writeReport(o, rep, stdout); err != nil {
 		writeErr(stderr, err.Error())
@@ -134,6 +155,43 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		code = exitFindings
 	}
 	return code
+}
+
+// defaultTimeout is the wall-clock budget of one run when --timeout is not
+// given: far above a normal run (seconds), low enough that a CI job that
+// meets a pathological input ends with an answer.
+const defaultTimeout = 5 * time.Minute
+
+// evaluate runs semantics, the engines and the rules on s.
+func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile) (*rules.Report, error) {
+	variants, steps, res, err := rules.Analyze(s, sopts)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := rules.Evaluate(&rules.EvalInput{
+		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
+		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, Runs: o.Runs},
+		Engines: rules.SimEngines{},
+	})
+	if err != nil {
+		return nil, err
+	}
+	base := newReport(o, s)
+	rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
+	rep.Functions, rep.Models = rules.Describe(res, models.Default())
+	return rep, nil
+}
+
+// timedOut is the report of a run stopped by its wall-clock budget: what was
+// read, and an inconclusive verdict that says why nothing else is there.
+func timedOut(o *options, s *parse.Series, d time.Duration) *rules.Report {
+	rep := newReport(o, s)
+	msg := fmt.Sprintf("the run did not finish within %s (--timeout); no verdict was reached", d)
+	rep.Functions, rep.Claims, rep.Properties = []rules.Function{}, []rules.Claim{}, []rules.Property{}
+	rep.Models.UnknownCallees, rep.Models.Unmodelled = []rules.UnknownCallee{}, []rules.Unmodelled{}
+	rep.Findings = []rules.Finding{{ID: "budget.timeout", Severity: "warning", Message: msg}}
+	rep.Verdict, rep.Summary = "inconclusive", msg
+	return rep
 }
 
 // loadPack returns the default rule pack with the user's packs merged in.

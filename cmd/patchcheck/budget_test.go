@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/rules"
+)
+
+// TestTimeout: a run that outlives --timeout ends with an explicit
+// inconclusive report (exit 3) in the requested format, not a hang or a
+// partial result.
+func TestTimeout(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := execute(context.Background(), []string{"--timeout", "1ms", "--format", "json", seedMbox}, nil, &stdout, &stderr)
+	if code != exitInconclusive {
+		t.Fatalf("exit %d, want %d (stderr %q)", code, exitInconclusive, stderr.String())
+	}
+	var rep rules.Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != "inconclusive" || len(rep.Findings) != 1 || rep.Findings[0].ID != "budget.timeout" ||
+		!strings.Contains(rep.Summary, "did not finish within 1ms") || len(rep.Series.Patches) != 1 {
+		t.Errorf("report: verdict %q, summary %q, findings %+v", rep.Verdict, rep.Summary, rep.Findings)
+	}
+}
+
+// TestMaxStates: an exploration budget too small for the seed's state space
+// makes the properties it cuts short inconclusive, never holds.
+func TestMaxStates(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := execute(context.Background(), []string{"--max-states", "10", "--runs", "5", "--format", "json", seedMbox}, nil, &stdout, &stderr)
+	if code == exitUsage {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var rep rules.Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	cut := 0
+	for _, p := range rep.Properties {
+		if p.Explored.Mode == "exhaustive" && p.Explored.States > 0 && !p.Explored.Complete {
+			cut++
+			if p.Verdict == "holds" || p.Verdict == "holds-if-bounds" {
+				t.Errorf("%s %s: verdict %s from an incomplete exploration", p.ID, p.Variant, p.Verdict)
+			}
+		}
+	}
+	if cut == 0 {
+		t.Error("no exploration was cut short by --max-states 10")
+	}
+}
