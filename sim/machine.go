@@ -125,6 +125,10 @@ type Machine struct {
 	cpuGlob  []bool   // Globals[i].CPU
 	cpuPCPU  []bool   // PerCPU[i].CPU
 	usesPrim [NumPrims]bool
+
+	// symGuard: end a run where a prim's result would depend on the
+	// numbering of secondaries although its PrimSpec says Symmetric.
+	symGuard bool
 }
 
 // NewMachine checks p against the scenario and builds the machine. Every
@@ -196,6 +200,19 @@ func (m *Machine) Initial() *State {
 // arithmetic or ordering comparisons, CPU ids flowing into registers or
 // variables not flagged as CPU ids, constant secondary ids.
 func (m *Machine) SymmetryBreakers() []string { return m.symBreak }
+
+// SymmetryGuarded returns a copy of m for exploring with symmetry
+// reduction. Some prims are symmetric only in the states the models reach:
+// cpumask_first_online is the boot CPU whenever the boot CPU is online, but
+// with the boot CPU offline it is the lowest-numbered online secondary. The
+// guarded machine ends such a run with EvError instead (so verdicts that
+// depend on it are inconclusive, never wrong); m itself is unchanged and
+// computes the exact result.
+func (m *Machine) SymmetryGuarded() *Machine {
+	g := *m
+	g.symGuard = true
+	return &g
+}
 
 // UsesPrim reports whether the program contains an OpPrim of p.
 func (m *Machine) UsesPrim(p Prim) bool { return m.usesPrim[p] }

@@ -68,6 +68,7 @@ const (
 	PrimCPURelax                     // cpu_relax(): a spin-loop hint, a tiny cost
 	PrimUnknownCall                  // a call to Strings[Imm], a function nobody models: reaching it ends the run as "unknown" (verdicts that depend on it are inconclusive)
 	PrimCost                         // a kernel step modelled only by its duration (device_shutdown, cpuhp DEAD callbacks, ...): Strings[Imm] names a timing-profile parameter; no effect on machine state
+	PrimFirstOnline                  // cpumask_first(cpu_online_mask): the lowest online id, or nr_cpu_ids
 	NumPrims
 )
 
@@ -119,7 +120,14 @@ var Prims = [NumPrims]PrimSpec{
 	PrimCPURelax:         {Name: "cpu_relax", Symmetric: true, Doc: "spin-loop hint"},
 	PrimUnknownCall:      {Name: "unknown_call", Doc: "call to an unmodelled function (its name is Strings[Imm]); ends the run as unknown"},
 	PrimCost:             {Name: "cost", Symmetric: true, Doc: "time spent in a kernel step modelled only by its duration; Strings[Imm] names the timing-profile parameter (e.g. kernel_restart_prepare, cpuhp_dead_callbacks); changes no machine state"},
+	PrimFirstOnline:      {Name: "cpumask_first_online", Returns: true, ReadOnly: true, Symmetric: true, Doc: "lowest online CPU, or nr_cpu_ids; the boot CPU whenever it is online, which is what makes it symmetric (see Machine.SymmetryGuarded for the other case)"},
 }
+
+// CPUArg reports whether argument i of p is a CPU id.
+func (p Prim) CPUArg(i int) bool { return p < NumPrims && i >= 0 && i < 8 && cpuArgs[p]&(1<<i) != 0 }
+
+// ReturnsCPU reports whether p's result is a CPU id.
+func (p Prim) ReturnsCPU() bool { return p < NumPrims && cpuResult[p] }
 
 // PrimByName returns the prim with the given Name.
 func PrimByName(name string) (Prim, bool) {

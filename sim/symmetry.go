@@ -16,7 +16,7 @@ var cpuArgs = [NumPrims]uint8{
 }
 
 // cpuResult[p]: prim p returns a CPU id.
-var cpuResult = [NumPrims]bool{PrimSelf: true, PrimNextOnline: true, PrimNextPossible: true}
+var cpuResult = [NumPrims]bool{PrimSelf: true, PrimNextOnline: true, PrimNextPossible: true, PrimFirstOnline: true}
 
 // symmetryBreakers lists the reasons why renaming secondaries is not a
 // symmetry of the program. Renaming is sound when CPU ids are only produced by
@@ -40,9 +40,28 @@ func (m *Machine) symmetryBreakers() []string {
 			out = append(out, s)
 		}
 	}
+	reach := m.reachableFuncs()
+	// Indirect calls can reach only functions whose reference is taken (and,
+	// the machine checks, of the call's arity).
+	var refd []int32
 	for fi := range p.Funcs {
+		if !reach[fi] {
+			continue
+		}
+		for _, in := range p.Funcs[fi].Code {
+			if in.Op == OpFuncRef && !slices.Contains(refd, int32(in.Imm)) {
+				refd = append(refd, int32(in.Imm))
+			}
+		}
+	}
+	slices.Sort(refd)
+	for fi := range p.Funcs {
+		if !reach[fi] {
+			continue
+		}
 		f := &p.Funcs[fi]
 		isCPU := func(r int32) bool { return r >= 0 && len(f.CPUReg) > 0 && f.CPUReg[r] }
+		bounds := m.boundRegs(f)
 		for pc := range f.Code {
 			in := &f.Code[pc]
 			switch in.Op {
@@ -57,6 +76,11 @@ func (m *Machine) symmetryBreakers() []string {
 			case OpBin:
 				if isCPU(in.B) || isCPU(in.C) || isCPU(in.A) {
 					op := BinOp(in.Sub)
+					ordered := op == Lt || op == Le || op == Gt || op == Ge
+					bound := (isCPU(in.B) && !isCPU(in.C) && bounds[in.C]) || (isCPU(in.C) && !isCPU(in.B) && bounds[in.B])
+					if ordered && bound && !isCPU(in.A) && in.Type.Bits >= 16 {
+						break // every secondary id compares alike with 0, 1 or nr_cpu_ids
+					}
 					if (op != Eq && op != Ne) || isCPU(in.A) || isCPU(in.B) != isCPU(in.C) {
 						add(f, in, "arithmetic or ordering on CPU ids")
 					}
@@ -77,13 +101,21 @@ func (m *Machine) symmetryBreakers() []string {
 					add(f, in, fmt.Sprintf("result of %s: CPU-id flag differs", callee.Name))
 				}
 			case OpCallInd:
-				for _, r := range in.Args {
-					if isCPU(r) {
-						add(f, in, "CPU id passed through a function pointer")
+				// Every function that may be called here must agree with
+				// the call on which arguments and result are CPU ids.
+				for _, t := range refd {
+					callee := &p.Funcs[t]
+					if callee.Params != len(in.Args) {
+						continue
 					}
-				}
-				if isCPU(in.A) {
-					add(f, in, "CPU id returned through a function pointer")
+					for i, r := range in.Args {
+						if (len(callee.CPUReg) > 0 && callee.CPUReg[i]) != isCPU(r) {
+							add(f, in, fmt.Sprintf("argument %d through a function pointer: CPU-id flag differs from %s's parameter", i, callee.Name))
+						}
+					}
+					if in.A >= 0 && isCPU(in.A) != returnsCPU(callee) {
+						add(f, in, fmt.Sprintf("result through a function pointer: CPU-id flag differs from %s's", callee.Name))
+					}
 				}
 			case OpPrim:
 				pr := Prim(in.Sub)
@@ -140,6 +172,73 @@ func (m *Machine) symmetryBreakers() []string {
 		out = append(out, fmt.Sprintf("%s: the IPI number parameter is flagged as a CPU id", f.Name))
 	}
 	return out
+}
+
+// reachableFuncs marks the functions a run can enter: the entries, and
+// from there direct calls, function references (indirect calls and
+// stop_machine) and nothing else. Code no run executes cannot break symmetry.
+func (m *Machine) reachableFuncs() []bool {
+	p := m.Prog
+	reach := make([]bool, len(p.Funcs))
+	var work []int32
+	push := func(fi int32) {
+		if fi >= 0 && int(fi) < len(p.Funcs) && !reach[fi] {
+			reach[fi] = true
+			work = append(work, fi)
+		}
+	}
+	push(p.Entry.Boot)
+	push(p.Entry.Secondary)
+	push(p.Entry.IRQ)
+	for len(work) > 0 {
+		fi := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, in := range p.Funcs[fi].Code {
+			if in.Op == OpCall || in.Op == OpFuncRef {
+				push(int32(in.Imm))
+			}
+		}
+	}
+	return reach
+}
+
+// boundRegs marks the registers of f that can only hold nr_cpu_ids or a
+// small constant that is at most 1 or at least nr_cpu_ids: every write to them is
+// nr_cpu_ids() or such a constant, and they are not parameters (registers
+// start at 0). An ordering comparison of a CPU id with such a value is the
+// same for every secondary, so it does not break symmetry (the range check
+// cpu < nr_cpu_ids of cpu_present).
+func (m *Machine) boundRegs(f *Func) []bool {
+	b := make([]bool, f.NumRegs)
+	for r := f.Params; r < f.NumRegs; r++ {
+		b[r] = true
+	}
+	for r := 0; r < f.Params && r < f.NumRegs; r++ {
+		b[r] = false
+	}
+	kill := func(r int32) {
+		if r >= 0 && int(r) < len(b) {
+			b[r] = false
+		}
+	}
+	for i := range f.Code {
+		in := &f.Code[i]
+		switch in.Op {
+		case OpConst:
+			// Within [-32768, 32767] the value keeps its sign and
+			// magnitude in every comparison type of 16 bits or more.
+			if in.Imm < -32768 || in.Imm > 32767 || (in.Imm > 1 && in.Imm < int64(m.n)) {
+				kill(in.A)
+			}
+		case OpPrim:
+			if Prim(in.Sub) != PrimNrCPUs {
+				kill(in.A)
+			}
+		case OpMov, OpBin, OpUn, OpConv, OpCall, OpCallInd, OpLoadG, OpLoadPCPU, OpFuncRef, OpAtomic:
+			kill(in.A)
+		}
+	}
+	return b
 }
 
 func returnsCPU(f *Func) bool {

@@ -53,7 +53,7 @@ var noops = map[string]bool{
 // primType is the C type of a prim's result.
 func primType(p sim.Prim) ctype {
 	switch p {
-	case sim.PrimSelf, sim.PrimNrCPUs, sim.PrimNumOnline, sim.PrimNextOnline, sim.PrimNextPossible, sim.PrimMaskWeight:
+	case sim.PrimSelf, sim.PrimNrCPUs, sim.PrimNumOnline, sim.PrimNextOnline, sim.PrimNextPossible, sim.PrimMaskWeight, sim.PrimFirstOnline:
 		return tUint
 	case sim.PrimCPUOnline, sim.PrimMaskTest, sim.PrimIRQsMasked, sim.PrimInInterrupt, sim.PrimPreemptible, sim.PrimTOSResidentOn:
 		return tBool
@@ -586,6 +586,8 @@ func (g *fn) maskCall(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 			return bad()
 		}
 		switch {
+		case isIdent(m, "cpu_online_mask") && name == "cpumask_first":
+			return g.prim(sim.PrimFirstOnline, nil, -1, 0)
 		case isIdent(m, "cpu_online_mask"):
 			return g.prim(sim.PrimNextOnline, []int32{from.r}, -1, 0)
 		case isIdent(m, "cpu_possible_mask"), isIdent(m, "cpu_present_mask"):

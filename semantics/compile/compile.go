@@ -17,6 +17,7 @@ package compile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -427,13 +428,27 @@ func (c *compiler) entries() {
 }
 
 // markCPU marks the registers and variables that hold CPU ids, to a fixed
-// point: results of smp_processor_id and of the CPU iterators, and from
-// there copies, conversions, parameters of callees given CPU ids, globals
-// stored from CPU registers and loads of those, results of functions that
-// return CPU ids.
+// point, in both directions of every data flow: forwards from the prims that
+// return CPU ids (smp_processor_id, the iterators) through copies,
+// conversions, parameters of callees given CPU ids (directly or through a
+// function reference), globals and per-CPU variables stored from or loaded
+// into CPU registers, and results of functions that return CPU ids; and
+// backwards from the places that take CPU ids (prim arguments in CPU-id
+// positions, per-CPU indices, parameters already marked) to the registers,
+// loads and variables that feed them. Marking is only a claim: the machine
+// checks it (Machine.SymmetryBreakers) before symmetry reduction relies on it.
 func (c *compiler) markCPU() {
 	c.cpuGlobal, c.cpuPCPU = map[int]bool{}, map[int]bool{}
 	retCPU := make([]bool, len(c.prog.Funcs))
+	var refd []int
+	for fi := range c.prog.Funcs {
+		for _, in := range c.prog.Funcs[fi].Code {
+			if in.Op == sim.OpFuncRef && !slices.Contains(refd, int(in.Imm)) {
+				refd = append(refd, int(in.Imm))
+			}
+		}
+	}
+	slices.Sort(refd)
 	for changed := true; changed; {
 		changed = false
 		mark := func(f *sim.Func, r int32) {
@@ -447,9 +462,19 @@ func (c *compiler) markCPU() {
 			for _, in := range f.Code {
 				switch in.Op {
 				case sim.OpPrim:
-					switch sim.Prim(in.Sub) {
-					case sim.PrimSelf, sim.PrimNextOnline, sim.PrimNextPossible:
+					p := sim.Prim(in.Sub)
+					if p.ReturnsCPU() {
 						mark(f, in.A)
+					}
+					// Arguments in CPU-id positions hold CPU ids (the -1
+					// that starts an iteration is a constant, not an id:
+					// it is no secondary's number either way).
+					for k, a := range in.Args {
+						if p.CPUArg(k) {
+							mark(f, a)
+						}
+					}
+					switch p {
 					case sim.PrimStopMachine:
 						// stop_machine(fn, data, cpu) runs fn(data): a CPU id
 						// passed as data is fn's parameter.
@@ -467,38 +492,67 @@ func (c *compiler) markCPU() {
 					if f.CPUReg[in.B] {
 						mark(f, in.A)
 					}
+					if in.A >= 0 && f.CPUReg[in.A] {
+						mark(f, in.B)
+					}
 				case sim.OpCall:
 					g := &c.prog.Funcs[in.Imm]
 					for k, a := range in.Args {
 						if f.CPUReg[a] && k < len(g.CPUReg) {
 							mark(g, int32(k))
 						}
+						if k < g.Params && k < len(g.CPUReg) && g.CPUReg[k] {
+							mark(f, a)
+						}
 					}
 					if retCPU[in.Imm] {
 						mark(f, in.A)
+					}
+				case sim.OpCallInd:
+					// Any function whose reference is taken, of the call's
+					// arity, may be the callee.
+					for _, t := range refd {
+						g := &c.prog.Funcs[t]
+						if g.Params != len(in.Args) {
+							continue
+						}
+						for k, a := range in.Args {
+							if f.CPUReg[a] {
+								mark(g, int32(k))
+							}
+							if g.CPUReg[k] {
+								mark(f, a)
+							}
+						}
+						if retCPU[t] {
+							mark(f, in.A)
+						}
 					}
 				case sim.OpRet:
 					if in.A >= 0 && f.CPUReg[in.A] && !retCPU[fi] {
 						retCPU[fi] = true
 						changed = true
 					}
-				case sim.OpStoreG:
+				case sim.OpStoreG, sim.OpLoadG:
 					if f.CPUReg[in.A] && !c.cpuGlobal[int(in.Imm)] {
 						c.cpuGlobal[int(in.Imm)] = true
 						changed = true
 					}
-				case sim.OpStorePCPU:
+					if c.cpuGlobal[int(in.Imm)] {
+						mark(f, in.A)
+					}
+				case sim.OpStorePCPU, sim.OpLoadPCPU:
+					mark(f, in.B) // the index is a CPU id
 					if f.CPUReg[in.A] && !c.cpuPCPU[int(in.Imm)] {
 						c.cpuPCPU[int(in.Imm)] = true
 						changed = true
 					}
-				case sim.OpLoadG:
-					if c.cpuGlobal[int(in.Imm)] {
-						mark(f, in.A)
-					}
-				case sim.OpLoadPCPU:
 					if c.cpuPCPU[int(in.Imm)] {
 						mark(f, in.A)
+					}
+				case sim.OpAtomic:
+					if len(in.Args) == 1 {
+						mark(f, in.Args[0])
 					}
 				}
 			}

@@ -215,6 +215,12 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 	res := &Result{Mode: "exhaustive", CPUs: m.NumCPUs()}
 	x.sym, res.SymmetryOff = symmetry(m, props, opt)
 	res.Symmetry = x.sym
+	if x.sym {
+		// Runs where a prim's symmetry does not hold end in an error
+		// (inconclusive); counterexamples replay on m itself.
+		x.m = m.SymmetryGuarded()
+		x.canon = x.m.NewCanon()
+	}
 	x.table = make([]uint64, 1<<10)
 	x.mask = uint64(len(x.table) - 1)
 	x.run(res)

@@ -211,8 +211,10 @@ static void wait_for_ap_thread(unsigned int cpu, bool bringup)
 }
 
 // include/linux/cpumask.h: cpumask_first() of the online mask, the only
-// mask the models take the first CPU of.
+// mask the models take the first CPU of. The machine's prim rather than
+// cpumask_next_online(-1): it is the boot CPU whenever that is online, which
+// keeps programs symmetric in their secondaries.
 static inline unsigned int cpumask_first(const struct cpumask *srcp)
 {
-	return cpumask_next_online(-1);
+	return cpumask_first_online();
 }
