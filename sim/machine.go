@@ -96,6 +96,11 @@ type Config struct {
 	MaxInvisible int
 	// MaxStack bounds call depth per CPU; 0 means 256.
 	MaxStack int
+	// KeepDeadRegs keeps the values of dead registers. By default, with
+	// Merge, the machine zeroes after every step the registers no path
+	// reads again before writing (see Machine.Live), so that the explorer
+	// stores states that differ only in stale temporaries once.
+	KeepDeadRegs bool
 }
 
 // Machine runs one Program under one Config. It holds no per-run state, so one
@@ -125,6 +130,9 @@ type Machine struct {
 	cpuGlob  []bool   // Globals[i].CPU
 	cpuPCPU  []bool   // PerCPU[i].CPU
 	usesPrim [NumPrims]bool
+
+	live          *liveSets
+	clearDeadRegs bool
 
 	// symGuard: end a run where a prim's result would depend on the
 	// numbering of secondaries although its PrimSpec says Symmetric.
@@ -178,6 +186,8 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 		m.cpuPCPU[i] = g.CPU
 	}
 	m.symBreak = m.symmetryBreakers()
+	m.live = computeLiveness(p)
+	m.clearDeadRegs = cfg.Merge && !cfg.KeepDeadRegs
 	m.initial = m.buildInitial()
 	return m, nil
 }
@@ -268,6 +278,9 @@ func (m *Machine) buildInitial() *State {
 	res.Action = Action{CPU: -1}
 	for c := 0; c < m.n; c++ {
 		m.run(st, c, true, res)
+		if m.clearDeadRegs {
+			m.clearDead(&st.CPUs[c])
+		}
 	}
 	return st
 }

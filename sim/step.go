@@ -666,6 +666,19 @@ func popcount(w uint64) int { return bits.OnesCount64(w) }
 // The action must be one Actions returned for st; anything else ends the run
 // with EvError.
 func (m *Machine) Step(st *State, a Action, res *StepResult) {
+	m.step(st, a, res)
+	if m.clearDeadRegs {
+		if u := st.undo; u != nil {
+			for _, c := range u.list {
+				m.clearDead(&st.CPUs[c])
+			}
+		} else if c := int(a.CPU); c >= 0 && c < m.n {
+			m.clearDead(&st.CPUs[c])
+		}
+	}
+}
+
+func (m *Machine) step(st *State, a Action, res *StepResult) {
 	res.reset()
 	res.Action = a
 	c := int(a.CPU)

@@ -1,0 +1,175 @@
+package compile_test
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/semantics"
+	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/explore"
+)
+
+// The seed patch's BEFORE and AFTER programs, compiled once.
+var seed struct {
+	once          sync.Once
+	before, after *sim.Program
+	err           error
+}
+
+func seedPrograms(tb testing.TB) (before, after *sim.Program) {
+	tb.Helper()
+	seed.once.Do(func() {
+		const name = "../../fixtures/seed/arm64-kexec-smp-send-stop.mbox"
+		f, err := os.Open(name)
+		if err != nil {
+			seed.err = err
+			return
+		}
+		defer f.Close()
+		s, err := parse.Parse(name, f, nil)
+		if err != nil {
+			seed.err = err
+			return
+		}
+		r, err := semantics.Analyze(s, nil)
+		if err != nil {
+			seed.err = err
+			return
+		}
+		seed.before, seed.after = r.Before.Program, r.After.Program
+	})
+	if seed.err != nil {
+		tb.Fatal(seed.err)
+	}
+	return seed.before, seed.after
+}
+
+// seedProperties are safety properties of the kexec path, written over
+// sim.View without naming particular CPUs.
+var seedProperties = []explore.Property{
+	{Name: "secondaries off at relocation", At: explore.At(sim.EvRelocate), Check: func(v sim.View) bool {
+		return v.AllSecondaries(func(c int) bool { return v.PSCI(c) == sim.PowerOff })
+	}},
+	{Name: "interrupts migrated at CPU_OFF", At: explore.At(sim.EvCPUOff), Check: func(v sim.View) bool {
+		return !v.IRQRouted(int(v.Event().CPU))
+	}},
+	{Name: "no BUG", At: explore.AtEnd, Check: func(v sim.View) bool { return v.End() != sim.Bugged }},
+	{Name: "no machine error", At: explore.AtEnd, Check: func(v sim.View) bool { return v.End() != sim.Failed }},
+}
+
+// explorerConfig is the machine configuration the explorer runs, with or
+// without the removal of dead registers.
+func explorerConfig(n int, keepDead bool) sim.Config {
+	return sim.Config{CPUs: n, Merge: true, AtomicWaits: true, KeepDeadRegs: keepDead}
+}
+
+// TestReductionsKeepVerdicts checks that symmetry reduction and dead
+// register removal change nothing a user sees on the seed's programs: the
+// same verdict for every property, counterexamples of the same length and
+// expiries, and completeness, for N = 2..4 (and 5 for AFTER), compared with
+// a search that stores every state as it is.
+func TestReductionsKeepVerdicts(t *testing.T) {
+	before, after := seedPrograms(t)
+	for _, tc := range []struct {
+		name string
+		prog *sim.Program
+		maxN int
+	}{{"before", before, 4}, {"after", after, 5}} {
+		for n := 2; n <= tc.maxN; n++ {
+			t.Run(fmt.Sprintf("%s/N=%d", tc.name, n), func(t *testing.T) {
+				run := func(reduce bool) *explore.Result {
+					m, err := sim.NewMachine(tc.prog, explorerConfig(n, !reduce))
+					if err != nil {
+						t.Fatal(err)
+					}
+					res, err := explore.Explore(m, seedProperties, explore.Options{NoSymmetry: !reduce})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return res
+				}
+				plain, reduced := run(false), run(true)
+				if !plain.Complete || !reduced.Complete {
+					t.Fatalf("incomplete: plain %d states (%s), reduced %d states (%s)", plain.States, plain.Stop, reduced.States, reduced.Stop)
+				}
+				if reduced.States > plain.States {
+					t.Errorf("reduction stored more states: %d > %d", reduced.States, plain.States)
+				}
+				for i, p := range plain.Properties {
+					r := reduced.Properties[i]
+					if p.Verdict != r.Verdict || p.Minimal != r.Minimal {
+						t.Errorf("%s: verdict %s (minimal %v) without reduction, %s (minimal %v) with", p.Name, p.Verdict, p.Minimal, r.Verdict, r.Minimal)
+						continue
+					}
+					if (p.Trace == nil) != (r.Trace == nil) {
+						t.Errorf("%s: counterexample only on one side", p.Name)
+						continue
+					}
+					if p.Trace != nil && (len(p.Trace.Steps) != len(r.Trace.Steps) || p.Trace.Expiries != r.Trace.Expiries || p.Trace.Hang != r.Trace.Hang) {
+						t.Errorf("%s: counterexample of %d steps, %d expiries without reduction; %d steps, %d expiries with",
+							p.Name, len(p.Trace.Steps), p.Trace.Expiries, len(r.Trace.Steps), r.Trace.Expiries)
+					}
+				}
+				t.Logf("%d states without reduction, %d with (symmetry %v)", plain.States, reduced.States, reduced.Symmetry)
+			})
+		}
+	}
+}
+
+// cpuSeconds is the process's user+system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// BenchmarkSeedScale explores the seed's programs exhaustively with the
+// default budget (4M states) and reports the states stored and whether the
+// search completed: AFTER for N up to 64, BEFORE up to where it fits.
+func BenchmarkSeedScale(b *testing.B) {
+	before, after := seedPrograms(b)
+	for _, tc := range []struct {
+		name string
+		prog *sim.Program
+		ns   []int
+	}{
+		{"after", after, []int{2, 4, 8, 16, 32, 64}},
+		{"before", before, []int{2, 3, 4, 5, 6}},
+	} {
+		for _, n := range tc.ns {
+			b.Run(fmt.Sprintf("%s/N=%d", tc.name, n), func(b *testing.B) {
+				m, err := sim.NewMachine(tc.prog, explorerConfig(n, false))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var res *explore.Result
+				cpu0 := cpuSeconds()
+				for b.Loop() {
+					res, err = explore.Explore(m, seedProperties, explore.Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(res.States), "states")
+				b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+				b.ReportMetric(float64(res.MemoryBytes), "peak-B")
+				complete := 0.0
+				if res.Complete {
+					complete = 1
+				}
+				b.ReportMetric(complete, "complete")
+				sym := 0.0
+				if res.Symmetry {
+					sym = 1
+				}
+				b.ReportMetric(sym, "symmetry")
+			})
+		}
+	}
+}
