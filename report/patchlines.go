@@ -1,8 +1,6 @@
 package report
 
-import (
-	"github.com/patchcheck/patchcheck/rules"
-)
+import "github.com/patchcheck/patchcheck/rules"
 
 // diffLine is one line of a hunk with its numbers in the pre- and post-image
 // (0 when the line is not in that image).
@@ -122,7 +120,18 @@ func violation(r *rules.Report, f *rules.Finding) *rules.Property {
 	var best *rules.Property
 	for i := range r.Properties {
 		p := &r.Properties[i]
-		if p.ID != id || p.Verdict != "violated" || p.Counterexample == nil {
+		if p.ID != id || p.Counterexample == nil {
+			continue
+		}
+		if f.Scenario != nil {
+			// The finding names its row: show that row's trace, whatever
+			// its verdict (a holds-if-bounds row has one too).
+			if p.Variant == f.Variant && sameScenario(p.Scenario, *f.Scenario) {
+				return p
+			}
+			continue
+		}
+		if p.Verdict != "violated" {
 			continue
 		}
 		if best == nil || better(p, best) {

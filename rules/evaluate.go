@@ -640,6 +640,8 @@ func (e *evaluator) findings(r *Report) []Finding {
 			before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] = p
 		}
 	}
+	// scenarioRef copies a scenario for a finding to point at.
+	scenarioRef := func(sc Scenario) *Scenario { return &sc }
 	// One finding per property and kind: the first scenario (fault-free
 	// first) carries the message and location, the other fault sets are
 	// listed.
@@ -670,20 +672,20 @@ func (e *evaluator) findings(r *Report) []Finding {
 		}
 		switch {
 		case p.Verdict == "violated" && hasB && b.Verdict == "violated":
-			add(p.ID+"\x00old", Finding{ID: p.ID, Severity: "note", Property: p.ID,
+			add(p.ID+"\x00old", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message:  fmt.Sprintf("%s, before the patch as well: %s", rule.Message, p.Reason),
 				Location: e.location(p.Counterexample)}, where)
 		case p.Verdict == "violated":
-			add(p.ID+"\x00new", Finding{ID: p.ID, Severity: severity(rule.Severity), Property: p.ID,
+			add(p.ID+"\x00new", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: severity(rule.Severity), Property: p.ID,
 				Message:  fmt.Sprintf("After the patch, %s.%s", rule.Message, beforeNote(b, hasB)),
 				Location: e.location(p.Counterexample)}, where)
 		case p.Verdict == "holds-if-bounds" && hasB && b.Verdict == "holds":
-			add(p.ID+"\x00bounds", Finding{ID: p.ID, Severity: "warning", Property: p.ID,
+			add(p.ID+"\x00bounds", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "warning", Property: p.ID,
 				Message: fmt.Sprintf("After the patch, %s once a bounded wait expires (waits: %s); before the patch it held regardless.",
 					rule.Message, strings.Join(p.NeedsExpiry, "; ")),
 				Location: e.location(p.Counterexample)}, where)
 		case p.Verdict == "inconclusive":
-			add(p.ID+"\x00undecided", Finding{ID: p.ID, Severity: "note", Property: p.ID,
+			add(p.ID+"\x00undecided", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message: fmt.Sprintf("%s could not be decided after the patch: %s", p.ID, p.Reason)}, where)
 		}
 	}

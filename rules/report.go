@@ -313,6 +313,11 @@ type Finding struct {
 	// or a Claims[i].ID.
 	Property string `json:"property,omitempty"`
 	Claim    string `json:"claim,omitempty"`
+	// Variant and Scenario name the Properties row whose counterexample
+	// illustrates a property finding (a property has one row per variant
+	// and fault set).
+	Variant  string    `json:"variant,omitempty"`
+	Scenario *Scenario `json:"scenario,omitempty"`
 }
 
 // Location points into the patch (post-image line when it exists).
