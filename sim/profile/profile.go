@@ -95,7 +95,7 @@ func (p *Param) Cite() string {
 
 // Range renders the range in its unit, e.g. "12.6–15.5 ms" or "250 Hz".
 func (p *Param) Range() string {
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 	switch {
 	case p.Shape == Choice:
 		s := make([]string, len(p.Values))
