@@ -279,7 +279,9 @@ func assemble(s *Series, msgs []*message) error {
 			continue
 		}
 		seen[p.Index] = true
-		if p.Total != total {
+		if p.Index > p.Total {
+			s.Notices = append(s.Notices, Notice{NoticeSeries, fmt.Sprintf("patch %d/%d is numbered beyond its series' %d patches", p.Index, p.Total, p.Total), p.Pos})
+		} else if p.Total != total {
 			s.Notices = append(s.Notices, Notice{NoticeSeries, fmt.Sprintf("patch %d says the series has %d patches, others say %d", p.Index, p.Total, total), p.Pos})
 		}
 		s.Patches = append(s.Patches, p)

@@ -78,7 +78,7 @@ func parseSubject(s string) subjectInfo {
 			if i := strings.IndexByte(lf, '/'); i > 0 {
 				n, err1 := strconv.Atoi(lf[:i])
 				m, err2 := strconv.Atoi(lf[i+1:])
-				if err1 == nil && err2 == nil && m > 0 && n >= 0 && n <= m {
+				if err1 == nil && err2 == nil && m > 0 && n >= 0 { // n > m is kept: the series assembly reports it
 					si.index, si.total = n, m
 				}
 			}
