@@ -201,6 +201,18 @@ type Config struct {
 	SpinTable bool
 }
 
+// Validate reports a configuration no kernel can be built with: CONFIG_HZ
+// is one of the choices of kernel/Kconfig.hz (100, 250, 300, 1000), or 0
+// for the default. An HZ of 7 would otherwise compile into programs whose
+// jiffies-based timeouts nobody could check against a real kernel.
+func (c Config) Validate() error {
+	switch c.HZ {
+	case 0, 100, 250, 300, 1000:
+		return nil
+	}
+	return fmt.Errorf("CONFIG_HZ %d is not a kernel choice (want 100, 250, 300 or 1000)", c.HZ)
+}
+
 // Options configure Analyze.
 type Options struct {
 	Library *models.Library // models.Default() when nil
@@ -242,6 +254,9 @@ func analyze(s *parse.Series, opts *Options) (*analyzer, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
+	}
+	if err := o.Config.Validate(); err != nil {
+		return nil, err
 	}
 	lib := o.Library
 	if lib == nil {

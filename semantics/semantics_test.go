@@ -154,3 +154,26 @@ func BenchmarkMapSeed(b *testing.B) {
 		}
 	}
 }
+
+// TestConfigValidate: a CONFIG_HZ the kernel does not offer is refused
+// before anything is compiled (it was accepted and silently compiled).
+func TestConfigValidate(t *testing.T) {
+	s := &parse.Series{}
+	for _, tt := range []struct {
+		hz   int
+		want string
+	}{
+		{0, ""}, {100, ""}, {250, ""}, {300, ""}, {1000, ""},
+		{7, "CONFIG_HZ 7 is not a kernel choice (want 100, 250, 300 or 1000)"},
+		{-250, "CONFIG_HZ -250 is not a kernel choice (want 100, 250, 300 or 1000)"},
+	} {
+		_, err := Map(s, &Options{Config: Config{HZ: tt.hz}})
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("HZ %d: error %q, want %q", tt.hz, got, tt.want)
+		}
+	}
+}
