@@ -101,6 +101,10 @@ type Config struct {
 	// reads again before writing (see Machine.Live), so that the explorer
 	// stores states that differ only in stale temporaries once.
 	KeepDeadRegs bool
+	// SharedPerCPU makes every per-CPU access a step of its own. By
+	// default, with Merge, accesses to per-CPU variables that only their
+	// own CPU ever touches are CPU-local (see Machine.PrivatePerCPU).
+	SharedPerCPU bool
 }
 
 // Machine runs one Program under one Config. It holds no per-run state, so one
@@ -132,6 +136,7 @@ type Machine struct {
 	usesPrim [NumPrims]bool
 
 	live          *liveSets
+	private       [][]bool // private per-CPU accesses, per function and pc (see privateAccesses)
 	clearDeadRegs bool
 
 	// symGuard: end a run where a prim's result would depend on the
@@ -187,6 +192,9 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 	}
 	m.symBreak = m.symmetryBreakers()
 	m.live = computeLiveness(p)
+	if cfg.Merge && !cfg.SharedPerCPU {
+		m.private = m.privateAccesses()
+	}
 	m.clearDeadRegs = cfg.Merge && !cfg.KeepDeadRegs
 	m.initial = m.buildInitial()
 	return m, nil

@@ -337,9 +337,16 @@ func lowestBit(b uint8) int32 {
 	return -1
 }
 
-func (m *Machine) visible(cpu *CPU, in *Instr) bool {
+func (m *Machine) visible(cpu *CPU, fr *Frame, in *Instr) bool {
 	switch in.Op {
-	case OpLoadG, OpStoreG, OpLoadPCPU, OpStorePCPU, OpAtomic:
+	case OpLoadG, OpStoreG:
+		return true
+	case OpLoadPCPU, OpStorePCPU, OpAtomic:
+		if m.private != nil {
+			if pa := m.private[fr.Func]; pa != nil && pa[fr.PC] {
+				return false
+			}
+		}
 		return true
 	case OpWait:
 		return m.Cfg.AtomicWaits
@@ -401,7 +408,7 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 	}
 	fr := m.top(cpu)
 	in := &m.Prog.Funcs[fr.Func].Code[fr.PC]
-	if !m.visible(cpu, in) || m.enabled(st, c, in, fr) {
+	if !m.visible(cpu, fr, in) || m.enabled(st, c, in, fr) {
 		a.Kind, a.Arg = ActRun, 0
 		buf = append(buf, a)
 	} else if in.Op == OpWait {
@@ -437,7 +444,7 @@ func (m *Machine) Blocked(st *State, c int) Block {
 	}
 	fr := m.top(cpu)
 	in := &m.Prog.Funcs[fr.Func].Code[fr.PC]
-	if !m.visible(cpu, in) || m.enabled(st, c, in, fr) {
+	if !m.visible(cpu, fr, in) || m.enabled(st, c, in, fr) {
 		return BlockNone
 	}
 	if in.Op == OpWait {
@@ -898,7 +905,7 @@ func (m *Machine) run(st *State, c int, done bool, res *StepResult) {
 			return
 		}
 		in := &f.Code[fr.PC]
-		if m.visible(cpu, in) {
+		if m.visible(cpu, fr, in) {
 			if done || !m.enabled(st, c, in, fr) {
 				return
 			}

@@ -62,9 +62,10 @@ var seedProperties = []explore.Property{
 }
 
 // explorerConfig is the machine configuration the explorer runs, with or
-// without the removal of dead registers.
-func explorerConfig(n int, keepDead bool) sim.Config {
-	return sim.Config{CPUs: n, Merge: true, AtomicWaits: true, KeepDeadRegs: keepDead}
+// without the machine's reductions (dead registers, private per-CPU
+// accesses as local steps).
+func explorerConfig(n int, plain bool) sim.Config {
+	return sim.Config{CPUs: n, Merge: true, AtomicWaits: true, KeepDeadRegs: plain, SharedPerCPU: plain}
 }
 
 // TestReductionsKeepVerdicts checks that symmetry reduction and dead
@@ -81,18 +82,35 @@ func TestReductionsKeepVerdicts(t *testing.T) {
 	}{{"before", before, 4}, {"after", after, 5}} {
 		for n := 2; n <= tc.maxN; n++ {
 			t.Run(fmt.Sprintf("%s/N=%d", tc.name, n), func(t *testing.T) {
-				run := func(reduce bool) *explore.Result {
-					m, err := sim.NewMachine(tc.prog, explorerConfig(n, !reduce))
+				run := func(cfg sim.Config, sym bool) *explore.Result {
+					m, err := sim.NewMachine(tc.prog, cfg)
 					if err != nil {
 						t.Fatal(err)
 					}
-					res, err := explore.Explore(m, seedProperties, explore.Options{NoSymmetry: !reduce})
+					res, err := explore.Explore(m, seedProperties, explore.Options{NoSymmetry: !sym})
 					if err != nil {
 						t.Fatal(err)
 					}
 					return res
 				}
-				plain, reduced := run(false), run(true)
+				// Private per-CPU accesses merge steps, so traces get
+				// shorter: the fully plain search must agree on verdicts
+				// and expiries, the one with the same steps on lengths too.
+				unmerged := run(explorerConfig(n, true), false)
+				cfg := explorerConfig(n, true)
+				cfg.SharedPerCPU = false
+				plain := run(cfg, false)
+				reduced := run(explorerConfig(n, false), true)
+				if !unmerged.Complete {
+					t.Fatalf("incomplete: %d states (%s)", unmerged.States, unmerged.Stop)
+				}
+				for i, p := range unmerged.Properties {
+					r := reduced.Properties[i]
+					if p.Verdict != r.Verdict || (p.Trace == nil) != (r.Trace == nil) ||
+						p.Trace != nil && (p.Trace.Expiries != r.Trace.Expiries || p.Trace.Hang != r.Trace.Hang) {
+						t.Errorf("%s: verdict %s with every per-CPU access a step, %s with reductions", p.Name, p.Verdict, r.Verdict)
+					}
+				}
 				if !plain.Complete || !reduced.Complete {
 					t.Fatalf("incomplete: plain %d states (%s), reduced %d states (%s)", plain.States, plain.Stop, reduced.States, reduced.Stop)
 				}
@@ -114,7 +132,8 @@ func TestReductionsKeepVerdicts(t *testing.T) {
 							p.Name, len(p.Trace.Steps), p.Trace.Expiries, len(r.Trace.Steps), r.Trace.Expiries)
 					}
 				}
-				t.Logf("%d states without reduction, %d with (symmetry %v)", plain.States, reduced.States, reduced.Symmetry)
+				t.Logf("%d states with no reduction, %d with private per-CPU steps, %d with every reduction (symmetry %v)",
+					unmerged.States, plain.States, reduced.States, reduced.Symmetry)
 			})
 		}
 	}
