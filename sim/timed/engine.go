@@ -39,6 +39,7 @@ type Engine struct {
 	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's condition block -> wait index
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
 	noSkip   bool                 // tests: run every loop iteration
+	noReplay bool                 // tests: take every idle re-check step (see replay.go)
 }
 
 // New checks the program against the scenario. cfg.HZ is replaced by each
@@ -190,6 +191,7 @@ type run struct {
 	skipped  int64 // loop iterations fast-forwarded
 	maxTime  int64
 	ff       forward
+	rp       replayer
 
 	// metrics
 	trace   map[int32]string // traced function index -> name
@@ -212,7 +214,7 @@ func (ru *run) rng(c int) *rand.Rand {
 	return ru.rngs[c]
 }
 
-func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string, timeline bool) (*run, error) {
+func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string, timeline, noReplay bool) (*run, error) {
 	hz := int(math.Round(set.Value(profile.HZ)))
 	m, err := e.machine(hz)
 	if err != nil {
@@ -225,7 +227,7 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		runAt: make([]int64, n), saved: make([]int64, n), irqAt: make([]int64, n*sim.NumIPIs),
 		handoffAt: make([]int64, n), back: make([]int64, n), fwAt: make([]int64, n),
 		releaseAt: make([]int64, n), slowOff: make([]float64, n), smAt: never, waiting: make([]bool, n),
-		trace: map[int32]string{}, entered: map[string]int{},
+		trace: map[int32]string{}, entered: map[string]int{}, rp: newReplayer(n, e.noReplay || noReplay),
 		out: &Run{Relocate: -1, Offline: make([]float64, n), Off: make([]float64, n),
 			Enter: map[string]float64{}, Return: map[string]float64{}},
 	}
@@ -329,6 +331,9 @@ outer:
 			ru.now = t
 			ru.st.Now = t + ru.phase
 			ru.rendezvous()
+			if ru.rp.clash {
+				break
+			}
 			continue
 		}
 		// Step c for as long as its next event comes before every other
@@ -343,6 +348,10 @@ outer:
 			ru.now = t
 			ru.st.Now = t + ru.phase
 			ru.stepCPU(c)
+			if ru.rp.clash {
+				ru.cur = -1
+				break outer
+			}
 			if ru.steps > maxSteps {
 				ru.cur = -1
 				ru.out.Outcome, ru.out.Message = "timeout", fmt.Sprintf("step budget of %d machine steps exhausted", maxSteps)
@@ -368,6 +377,11 @@ func (ru *run) timeout(maxTime int64) {
 }
 
 func (ru *run) finish() *Run {
+	if ru.open() {
+		// the run ended, or ran out of budget, before replayed steps
+		// would have been taken
+		ru.conflict()
+	}
 	out := ru.out
 	out.End = secs(ru.now)
 	out.Steps = ru.steps
@@ -492,15 +506,24 @@ func rank(a sim.Action) int {
 
 // plan schedules c's next event, or records it as blocked.
 func (ru *run) plan(c int) {
+	if ru.rp.end != nil && ru.rp.end[c] >= ru.now {
+		ru.conflict() // something affects a CPU whose replayed steps are still to come
+	}
 	a, t, ok := ru.choose(c)
+	if ru.rp.rec != nil && ru.rp.rec[c] {
+		ru.recorded(c, ok)
+	}
 	if c == ru.cur {
 		// the CPU being stepped is out of the queue: keep its plan aside
 		ru.curPlanned, ru.curAct, ru.curT = ok, a, max(t, ru.now)
 	}
 	if !ok {
 		ru.q.remove(c)
-		switch ru.m.Blocked(ru.st, c) {
+		switch b := ru.m.Blocked(ru.st, c); b {
 		case sim.BlockRCU, sim.BlockHandoff, sim.BlockWait:
+			if b == sim.BlockRCU && ru.open() {
+				ru.conflict() // quiescence reads every CPU's state
+			}
 			if !ru.waiting[c] {
 				ru.waiting[c] = true
 				ru.waiters = append(ru.waiters, int32(c))
@@ -538,6 +561,9 @@ func (ru *run) stepCPU(c int) {
 		pre.inIRQ = sim.ContextOf(cpu) == sim.ExecIRQ
 	}
 	if a.Kind == sim.ActRun && !ru.e.noSkip && ru.ff.try(ru, c) {
+		if ru.rp.rec != nil {
+			ru.rp.rec[c] = false
+		}
 		return
 	}
 	ru.m.Step(ru.st, a, &ru.res)
@@ -554,6 +580,13 @@ type preStep struct {
 // after prices the step c just took, applies its events and plans the CPUs
 // it affected.
 func (ru *run) after(c int, a sim.Action, pre preStep) {
+	if ru.rp.rec != nil && ru.rp.rec[c] {
+		ru.record(c, a)
+	}
+	if ru.rp.maxEnd >= 0 && ru.open() && ru.res.Visible && ru.res.Op == sim.OpPrim &&
+		(ru.res.Prim == sim.PrimSynchronizeRCU || ru.res.Prim == sim.PrimStopMachine) {
+		ru.conflict() // reads or changes every CPU's state
+	}
 	cost := ru.price(c, a)
 	ru.ff.observe(ru, c, a)
 	cpu := &ru.st.CPUs[c]
@@ -662,6 +695,9 @@ func (ru *run) events(c int) {
 		case sim.EvIPITaken:
 			ru.irqAt[int(ev.CPU)*sim.NumIPIs+int(ev.Val)] = never
 		case sim.EvOnline:
+			if ru.rp.end != nil && ev.Target >= 0 && int(ev.Target) < ru.n && ru.rp.end[ev.Target] >= ru.now {
+				ru.conflict()
+			}
 			if ev.Val == 0 && ru.out.Offline[ev.Target] < 0 {
 				ru.out.Offline[ev.Target] = secs(ru.now)
 			}
@@ -706,7 +742,7 @@ func (ru *run) events(c int) {
 					if ru.tl != nil {
 						ru.tl.set(int(p), ru.now, ru.state(int(p)))
 					}
-					ru.plan(int(p))
+					ru.released(int(p))
 				}
 			}
 		case sim.EvCall:

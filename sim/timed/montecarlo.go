@@ -134,11 +134,20 @@ func (e *Engine) RunOne(prof *profile.Profile, seed uint64, i int, trace []strin
 
 // RunSet performs run i of seed with a given parameter set.
 func (e *Engine) RunSet(set *profile.Set, seed uint64, i int, trace []string, b Budget, timeline bool) (*Run, error) {
-	ru, err := e.newRun(set, seed, i, trace, timeline)
+	ru, err := e.newRun(set, seed, i, trace, timeline, false)
 	if err != nil {
 		return nil, err
 	}
-	return ru.do(b), nil
+	r := ru.do(b)
+	if ru.rp.clash {
+		// a replayed idle re-check was not independent of what else
+		// happened: do the run again taking every step (see replay.go)
+		if ru, err = e.newRun(set, seed, i, trace, timeline, true); err != nil {
+			return nil, err
+		}
+		r = ru.do(b)
+	}
+	return r, nil
 }
 
 func hzValues(p *profile.Profile) []int {

@@ -1,0 +1,78 @@
+package timed
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
+)
+
+// equalCPU must compare every field of sim.CPU.
+func TestEqualCPUFields(t *testing.T) {
+	if n := reflect.TypeOf(sim.CPU{}).NumField(); n != 10 {
+		t.Fatalf("sim.CPU has %d fields; equalCPU and copyCPU compare and copy 10", n)
+	}
+}
+
+// Runs are the same, field for field, with and without replayed idle
+// re-checks: across programs, loads, CPU counts, seeds and budgets that end
+// runs inside replay windows (which must fall back to a full run).
+func TestReplayExact(t *testing.T) {
+	prof := profile.Default()
+	var replays, clashes int64
+	for _, tc := range []struct {
+		name string
+		prog *sim.Program
+	}{{"hotplug", hotplugProgram()}, {"ipi-stop", ipiStopProgram()}} {
+		for _, load := range []sim.Load{sim.LoadIdle, sim.LoadBusy} {
+			for _, n := range []int{2, 5, 16, 40} {
+				cfg := sim.Config{CPUs: n, Load: load}
+				fast, err := New(tc.prog, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				slow, err := New(tc.prog, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				slow.noReplay = true
+				budgets := []Budget{{}, {MaxSteps: 200}, {MaxSteps: int64(40 * n)}, {MaxTime: 0.05}, {MaxTime: 0.0501}}
+				for i := range 6 {
+					for _, b := range budgets {
+						trace := []string{"machine_shutdown"}
+						want, err := slow.RunOne(prof, 7, i, trace, b, false)
+						if err != nil {
+							t.Fatal(err)
+						}
+						got, err := fast.RunOne(prof, 7, i, trace, b, false)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !reflect.DeepEqual(got, want) {
+							t.Errorf("%s %v N=%d run %d budget %+v: with replays\n%+v\nwithout\n%+v", tc.name, load, n, i, b, got, want)
+						}
+						// the counts, from a run of the same seed and index
+						set := prof.Sample(profile.NewRand(7, paramStream(uint64(i))))
+						ru, err := fast.newRun(set, 7, i, trace, false, false)
+						if err != nil {
+							t.Fatal(err)
+						}
+						ru.do(b)
+						replays += ru.rp.replays
+						if ru.rp.clash {
+							clashes++
+						}
+					}
+				}
+			}
+		}
+	}
+	if replays == 0 {
+		t.Error("no idle re-check was replayed")
+	}
+	if clashes == 0 {
+		t.Error("no run fell back to taking every step: the fallback is untested")
+	}
+	t.Logf("%d re-checks replayed; %d runs fell back", replays, clashes)
+}
