@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# bench/run.sh: the performance evidence of patchcheck in one table.
+#
+# Runs the Go benchmarks of every package and the command end to end on
+# every seed and variant fixture, and prints one table: name, wall time,
+# CPU time (user+sys), peak RSS, states explored and states per second.
+#
+#   bench/run.sh                 everything
+#   BENCH_PKGS="./sim/..." bench/run.sh     only these packages' benchmarks
+#   BENCH_SKIP_GO=1 bench/run.sh            end-to-end runs only
+#
+# Wall, CPU and RSS of an end-to-end run come from GNU time when it is
+# installed, otherwise from the child's rusage via bench/measure (nothing
+# is installed). For Go benchmarks the wall column is ns/op; CPU, RSS and
+# states are filled where the benchmark reports them (cpu-s/op, peak-B,
+# states, states/s). Figures on a shared machine vary between runs: the
+# load average is printed with the table.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+go build -o "$work/patchcheck" ./cmd/patchcheck
+go build -o "$work/measure" ./bench/measure
+
+rows=()
+row() { rows+=("$(printf '%-66s %12s %10s %10s %10s %12s' "$@")"); }
+
+# --- Go benchmarks -------------------------------------------------------
+# Heavy packages run each benchmark once (-benchtime 1x): their iterations
+# take seconds. The others get a short time budget.
+if [[ -z "${BENCH_SKIP_GO:-}" ]]; then
+	pkgs=${BENCH_PKGS:-$(go list ./... | sed "s|^$(go list -m)|.|")}
+	for pkg in $pkgs; do
+		case $pkg in
+		./sim/explore | ./sim/timed | ./semantics/compile | ./cmd/patchcheck) bt=1x ;;
+		*) bt=300ms ;;
+		esac
+		out=$(go test -run '^$' -bench . -benchmem -benchtime "$bt" "$pkg" 2>&1) || {
+			echo "benchmarks of $pkg failed:" >&2
+			echo "$out" >&2
+			continue
+		}
+		while read -r line; do
+			# BenchmarkName-2  N  123 ns/op  4.5 states/s  ...
+			set -- $line
+			name=${1%-*}
+			shift 2
+			ns="" cpu="-" rss="-" states="-" rate="-"
+			while [[ $# -ge 2 ]]; do
+				case $2 in
+				ns/op) ns=$1 ;;
+				cpu-s/op) cpu=$(printf '%.3fs' "$1") ;;
+				peak-B) rss=$(awk -v b="$1" 'BEGIN{printf "%.1fMB", b/1e6}') ;;
+				heap-MB) rss=$(printf '%.1fMB' "$1") ;;
+				states) states=$(printf '%.0f' "$1") ;;
+				states/s) rate=$(printf '%.0f' "$1") ;;
+				esac
+				shift 2
+			done
+			[[ -z $ns ]] && continue
+			wall=$(awk -v n="$ns" 'BEGIN{ if (n >= 1e9) printf "%.2fs", n/1e9; else if (n >= 1e6) printf "%.2fms", n/1e6; else if (n >= 1e3) printf "%.1fus", n/1e3; else printf "%.0fns", n }')
+			row "${pkg#./}.${name#Benchmark}" "$wall" "$cpu" "$rss" "$states" "$rate"
+		done < <(grep -E '^Benchmark' <<<"$out")
+	done
+fi
+
+# --- end to end ------------------------------------------------------------
+for f in fixtures/seed/*.mbox fixtures/seed/*.txt fixtures/variants/*.mbox; do
+	json=$work/out.json
+	if [[ -x /usr/bin/time ]] && /usr/bin/time -f '' true 2>/dev/null; then
+		/usr/bin/time -o "$work/time" -f '%e %U %S %M %x' "$work/patchcheck" --format json "$f" >"$json" 2>/dev/null || true
+		read -r wall usr sys rss code < <(tail -1 "$work/time")
+		cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
+	else
+		read -r wall cpu rss code < <("$work/measure" run "$json" "$work/patchcheck" --format json "$f")
+	fi
+	if [[ $code -eq 2 ]]; then
+		echo "patchcheck $f: exit 2" >&2
+		continue
+	fi
+	states=$("$work/measure" states "$json")
+	rate=$(awk -v s="$states" -v w="$wall" 'BEGIN{ if (w > 0) printf "%.0f", s/w; else print "-" }')
+	row "patchcheck $f (exit $code)" "${wall}s" "${cpu}s" "$(awk -v k="$rss" 'BEGIN{printf "%.1fMB", k/1024}')" "$states" "$rate"
+done
+
+printf '%-66s %12s %10s %10s %10s %12s\n' "fixture / benchmark" "wall" "cpu" "peak RSS" "states" "states/s"
+printf '%s\n' "${rows[@]}"
+echo
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(go version | cut -d' ' -f3)"
