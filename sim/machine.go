@@ -101,10 +101,12 @@ type Config struct {
 	// reads again before writing (see Machine.Live), so that the explorer
 	// stores states that differ only in stale temporaries once.
 	KeepDeadRegs bool
-	// SharedPerCPU makes every per-CPU access a step of its own. By
-	// default, with Merge, accesses to per-CPU variables that only their
-	// own CPU ever touches are CPU-local (see Machine.PrivatePerCPU).
-	SharedPerCPU bool
+	// EveryAccessVisible makes every global and per-CPU access a step of
+	// its own. By default, with Merge, accesses to per-CPU variables that
+	// only their own CPU ever touches (see Machine.PrivatePerCPU) and loads
+	// of globals no CPU can write any more (stable reads, see
+	// sim/stable.go) are CPU-local.
+	EveryAccessVisible bool
 }
 
 // Machine runs one Program under one Config. It holds no per-run state, so one
@@ -137,6 +139,7 @@ type Machine struct {
 
 	live          *liveSets
 	private       [][]bool // private per-CPU accesses, per function and pc (see privateAccesses)
+	gwrites       *globalWrites
 	clearDeadRegs bool
 
 	// symGuard: end a run where a prim's result would depend on the
@@ -192,8 +195,9 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 	}
 	m.symBreak = m.symmetryBreakers()
 	m.live = computeLiveness(p)
-	if cfg.Merge && !cfg.SharedPerCPU {
+	if cfg.Merge && !cfg.EveryAccessVisible {
 		m.private = m.privateAccesses()
+		m.gwrites = m.computeGlobalWrites()
 	}
 	m.clearDeadRegs = cfg.Merge && !cfg.KeepDeadRegs
 	m.initial = m.buildInitial()

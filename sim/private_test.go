@@ -40,8 +40,8 @@ func TestPrivatePerCPU(t *testing.T) {
 			t.Errorf("%s pc %d: private %v, want %v", p.Funcs[tc.fn].Name, tc.pc, got, tc.want)
 		}
 	}
-	m, _ = NewMachine(p, Config{CPUs: 3, Merge: true, AtomicWaits: true, SharedPerCPU: true})
+	m, _ = NewMachine(p, Config{CPUs: 3, Merge: true, AtomicWaits: true, EveryAccessVisible: true})
 	if m.PrivatePerCPU(1, 2) {
-		t.Error("SharedPerCPU: access still private")
+		t.Error("EveryAccessVisible: access still private")
 	}
 }

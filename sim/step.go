@@ -337,9 +337,11 @@ func lowestBit(b uint8) int32 {
 	return -1
 }
 
-func (m *Machine) visible(cpu *CPU, fr *Frame, in *Instr) bool {
+func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr) bool {
 	switch in.Op {
-	case OpLoadG, OpStoreG:
+	case OpLoadG:
+		return m.gwrites == nil || !m.stableGlobal(st, c, int(in.Imm))
+	case OpStoreG:
 		return true
 	case OpLoadPCPU, OpStorePCPU, OpAtomic:
 		if m.private != nil {
@@ -408,7 +410,7 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 	}
 	fr := m.top(cpu)
 	in := &m.Prog.Funcs[fr.Func].Code[fr.PC]
-	if !m.visible(cpu, fr, in) || m.enabled(st, c, in, fr) {
+	if !m.visible(st, c, cpu, fr, in) || m.enabled(st, c, in, fr) {
 		a.Kind, a.Arg = ActRun, 0
 		buf = append(buf, a)
 	} else if in.Op == OpWait {
@@ -444,7 +446,7 @@ func (m *Machine) Blocked(st *State, c int) Block {
 	}
 	fr := m.top(cpu)
 	in := &m.Prog.Funcs[fr.Func].Code[fr.PC]
-	if !m.visible(cpu, fr, in) || m.enabled(st, c, in, fr) {
+	if !m.visible(st, c, cpu, fr, in) || m.enabled(st, c, in, fr) {
 		return BlockNone
 	}
 	if in.Op == OpWait {
@@ -905,7 +907,7 @@ func (m *Machine) run(st *State, c int, done bool, res *StepResult) {
 			return
 		}
 		in := &f.Code[fr.PC]
-		if m.visible(cpu, fr, in) {
+		if m.visible(st, c, cpu, fr, in) {
 			if done || !m.enabled(st, c, in, fr) {
 				return
 			}

@@ -65,7 +65,7 @@ var seedProperties = []explore.Property{
 // without the machine's reductions (dead registers, private per-CPU
 // accesses as local steps).
 func explorerConfig(n int, plain bool) sim.Config {
-	return sim.Config{CPUs: n, Merge: true, AtomicWaits: true, KeepDeadRegs: plain, SharedPerCPU: plain}
+	return sim.Config{CPUs: n, Merge: true, AtomicWaits: true, KeepDeadRegs: plain, EveryAccessVisible: plain}
 }
 
 // TestReductionsKeepVerdicts checks that symmetry reduction and dead
@@ -98,7 +98,7 @@ func TestReductionsKeepVerdicts(t *testing.T) {
 				// and expiries, the one with the same steps on lengths too.
 				unmerged := run(explorerConfig(n, true), false)
 				cfg := explorerConfig(n, true)
-				cfg.SharedPerCPU = false
+				cfg.EveryAccessVisible = false
 				plain := run(cfg, false)
 				reduced := run(explorerConfig(n, false), true)
 				if !unmerged.Complete {
