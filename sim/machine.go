@@ -138,7 +138,7 @@ type Machine struct {
 	usesPrim [NumPrims]bool
 
 	live          *liveSets
-	private       [][]bool // private per-CPU accesses, per function and pc (see privateAccesses)
+	private       [][]uint8 // private per-CPU accesses, per function and pc (see privateAccesses)
 	gwrites       *globalWrites
 	clearDeadRegs bool
 

@@ -4,7 +4,11 @@ package sim
 // (load, store, atomic) is indexed by the accessing CPU's own id is private:
 // no other CPU reads or writes that CPU's copy, so with Config.Merge the
 // access is CPU-local, like the local prims, and runs inside the step of the
-// surrounding visible action instead of being a step of its own. (A
+// surrounding visible action instead of being a step of its own. The same
+// holds for cpu_online(own id) when every set_cpu_online names the calling
+// CPU. When code that can interrupt the CPU (the IRQ handler, stop_machine
+// functions) touches the variable too, the access is local only while the
+// CPU's interrupts are masked, so that no handler can come between. (A
 // property that reads such a variable through View.PerCPU sees it at step
 // boundaries.)
 //
@@ -14,18 +18,46 @@ package sim
 // register (parameters: every direct call passes one, and the function is
 // neither an entry nor reachable through a function reference).
 
+// Kinds of private accesses.
+const (
+	notPrivate   uint8 = iota
+	privateAlways      // no code that can interrupt the CPU touches the variable
+	privateMasked      // local while the CPU's interrupts are masked: an interrupt or stopper could touch it otherwise
+)
+
 // PrivatePerCPU reports whether instruction pc of function fn is an access
-// to a private per-CPU variable that the machine runs as CPU-local.
+// to a private per-CPU variable (or cpu_online of the own id, where only
+// each CPU changes its own online bit) that the machine may run as
+// CPU-local (always, or while the CPU's interrupts are masked).
 func (m *Machine) PrivatePerCPU(fn int32, pc int32) bool {
 	if m.private == nil || fn < 0 || int(fn) >= len(m.private) || m.private[fn] == nil || pc < 0 || int(pc) >= len(m.private[fn]) {
 		return false
 	}
-	return m.private[fn][pc]
+	return m.private[fn][pc] != notPrivate
+}
+
+// localAccess reports whether the private access in (at the top frame fr of
+// cpu) runs as CPU-local now.
+func (m *Machine) localAccess(cpu *CPU, fr *Frame) bool {
+	if m.private == nil {
+		return false
+	}
+	pa := m.private[fr.Func]
+	if pa == nil {
+		return false
+	}
+	switch pa[fr.PC] {
+	case privateAlways:
+		return true
+	case privateMasked:
+		return cpu.Flags&FlagMasked != 0
+	}
+	return false
 }
 
 // privateAccesses returns, per function, which instructions are private
-// per-CPU accesses.
-func (m *Machine) privateAccesses() [][]bool {
+// per-CPU accesses (kinds above).
+func (m *Machine) privateAccesses() [][]uint8 {
 	p := m.Prog
 	reach := m.reachableFuncs()
 	defd := make([][][]uint64, len(p.Funcs)) // definitely assigned before pc
@@ -109,6 +141,71 @@ func (m *Machine) privateAccesses() [][]bool {
 			}
 		}
 	}
+	// Code that may run on a CPU between two of its task-context steps:
+	// the interrupt handler, and stop_machine functions (any function
+	// reference target).
+	async := make([]bool, len(p.Funcs))
+	var work []int32
+	push := func(fi int32) {
+		if fi >= 0 && int(fi) < len(p.Funcs) && !async[fi] {
+			async[fi] = true
+			work = append(work, fi)
+		}
+	}
+	push(p.Entry.IRQ)
+	for fi := range p.Funcs {
+		if reach[fi] {
+			for _, in := range p.Funcs[fi].Code {
+				if in.Op == OpFuncRef {
+					push(int32(in.Imm))
+				}
+			}
+		}
+	}
+	for len(work) > 0 {
+		fi := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, in := range p.Funcs[fi].Code {
+			if in.Op == OpCall || in.Op == OpFuncRef {
+				push(int32(in.Imm))
+			}
+		}
+	}
+	asyncTouch := make([]bool, len(p.PerCPU))
+	asyncOnline := false
+	for fi := range p.Funcs {
+		if !async[fi] {
+			continue
+		}
+		for _, in := range p.Funcs[fi].Code {
+			switch {
+			case in.Op == OpLoadPCPU || in.Op == OpStorePCPU || in.Op == OpAtomic && len(in.Args) == 1:
+				asyncTouch[in.Imm] = true
+			case in.Op == OpPrim && Prim(in.Sub) == PrimSetOnline:
+				asyncOnline = true
+			}
+		}
+	}
+	kind := func(async bool) uint8 {
+		if async {
+			return privateMasked
+		}
+		return privateAlways
+	}
+	// The online mask: each CPU's bit is private when every set_cpu_online
+	// names the calling CPU itself.
+	onlinePrivate := true
+	for fi := range p.Funcs {
+		if !reach[fi] {
+			continue
+		}
+		for pc := range p.Funcs[fi].Code {
+			in := &p.Funcs[fi].Code[pc]
+			if in.Op == OpPrim && Prim(in.Sub) == PrimSetOnline && (len(in.Args) < 1 || !self[fi][in.Args[0]] || !isDef(fi, pc, in.Args[0])) {
+				onlinePrivate = false
+			}
+		}
+	}
 	// A variable is private when every reachable access is self-indexed.
 	shared := make([]bool, len(p.PerCPU))
 	index := func(in *Instr) (int32, bool) {
@@ -133,18 +230,26 @@ func (m *Machine) privateAccesses() [][]bool {
 			}
 		}
 	}
-	out := make([][]bool, len(p.Funcs))
+	out := make([][]uint8, len(p.Funcs))
 	for fi := range p.Funcs {
 		if !reach[fi] {
 			continue
 		}
 		for pc := range p.Funcs[fi].Code {
 			in := &p.Funcs[fi].Code[pc]
+			k := notPrivate
 			if _, ok := index(in); ok && !shared[in.Imm] {
+				k = kind(asyncTouch[in.Imm])
+			}
+			if in.Op == OpPrim && Prim(in.Sub) == PrimCPUOnline && onlinePrivate && len(in.Args) == 1 &&
+				self[fi][in.Args[0]] && isDef(fi, pc, in.Args[0]) {
+				k = kind(asyncOnline)
+			}
+			if k != notPrivate {
 				if out[fi] == nil {
-					out[fi] = make([]bool, len(p.Funcs[fi].Code))
+					out[fi] = make([]uint8, len(p.Funcs[fi].Code))
 				}
-				out[fi][pc] = true
+				out[fi][pc] = k
 			}
 		}
 	}

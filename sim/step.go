@@ -344,12 +344,7 @@ func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr) bool
 	case OpStoreG:
 		return true
 	case OpLoadPCPU, OpStorePCPU, OpAtomic:
-		if m.private != nil {
-			if pa := m.private[fr.Func]; pa != nil && pa[fr.PC] {
-				return false
-			}
-		}
-		return true
+		return !m.localAccess(cpu, fr)
 	case OpWait:
 		return m.Cfg.AtomicWaits
 	case OpPrim:
@@ -359,6 +354,9 @@ func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr) bool
 		p := Prim(in.Sub)
 		if p == PrimIRQMask {
 			return cpu.Flags&FlagMasked == 0
+		}
+		if p == PrimCPUOnline {
+			return !m.localAccess(cpu, fr)
 		}
 		return !localPrims[p]
 	}
