@@ -20,9 +20,9 @@ package sim
 
 // Kinds of private accesses.
 const (
-	notPrivate   uint8 = iota
-	privateAlways      // no code that can interrupt the CPU touches the variable
-	privateMasked      // local while the CPU's interrupts are masked: an interrupt or stopper could touch it otherwise
+	notPrivate    uint8 = iota
+	privateAlways       // no code that can interrupt the CPU touches the variable
+	privateMasked       // local while the CPU's interrupts are masked: an interrupt or stopper could touch it otherwise
 )
 
 // PrivatePerCPU reports whether instruction pc of function fn is an access
