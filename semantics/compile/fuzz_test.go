@@ -33,7 +33,7 @@ func FuzzCompile(f *testing.F) {
 	cfg.Consts = map[string]int64{"HZ": 250}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		p, _ := Compile([]Source{{Name: "fuzz.c", Text: src}, {Name: "harness.c", Text: []byte(harness)}}, cfg)
-		if _, err := sim.NewMachine(p, sim.Config{CPUs: 2}); err != nil {
+		if _, err := sim.NewMachine(p, sim.Config{CPUs: 3, Merge: true, AtomicWaits: true}); err != nil {
 			t.Fatalf("compiled program rejected: %v", err)
 		}
 	})
