@@ -147,7 +147,8 @@ func decodeAddress(s string) string {
 	if a.Name == "" {
 		return "<" + a.Address + ">"
 	}
-	return a.Name + " <" + a.Address + ">"
+	// As in decodeHeader: an encoded name may claim UTF-8 and carry anything.
+	return strings.ToValidUTF8(a.Name, "\uFFFD") + " <" + a.Address + ">"
 }
 
 func msgID(s string) string {
