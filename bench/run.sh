@@ -26,7 +26,7 @@ go build -o "$work/patchcheck" ./cmd/patchcheck
 go build -o "$work/measure" ./bench/measure
 
 rows=()
-row() { rows+=("$(printf '%-66s %12s %10s %10s %10s %12s' "$@")"); }
+row() { rows+=("$(printf '%-66s %12s %10s %10s %10s %12s %12s' "$@")"); }
 
 # --- Go benchmarks -------------------------------------------------------
 # Heavy packages run each benchmark once (-benchtime 1x): their iterations
@@ -48,7 +48,7 @@ if [[ -z "${BENCH_SKIP_GO:-}" ]]; then
 			set -- $line
 			name=${1%-*}
 			shift 2
-			ns="" cpu="-" rss="-" states="-" rate="-"
+			ns="" cpu="-" rss="-" states="-" rate="-" cpurate="-" incomplete=""
 			while [[ $# -ge 2 ]]; do
 				case $2 in
 				ns/op) ns=$1 ;;
@@ -57,12 +57,14 @@ if [[ -z "${BENCH_SKIP_GO:-}" ]]; then
 				heap-MB) rss=$(printf '%.1fMB' "$1") ;;
 				states) states=$(printf '%.0f' "$1") ;;
 				states/s) rate=$(printf '%.0f' "$1") ;;
+				states/cpu-s) cpurate=$(printf '%.0f' "$1") ;;
+				complete) [[ $1 == 0 ]] && incomplete="*" ;;
 				esac
 				shift 2
 			done
 			[[ -z $ns ]] && continue
 			wall=$(awk -v n="$ns" 'BEGIN{ if (n >= 1e9) printf "%.2fs", n/1e9; else if (n >= 1e6) printf "%.2fms", n/1e6; else if (n >= 1e3) printf "%.1fus", n/1e3; else printf "%.0fns", n }')
-			row "${pkg#./}.${name#Benchmark}" "$wall" "$cpu" "$rss" "$states" "$rate"
+			row "${pkg#./}.${name#Benchmark}" "$wall" "$cpu" "$rss" "$states$incomplete" "$rate" "$cpurate"
 		done < <(grep -E '^Benchmark' <<<"$out")
 	done
 fi
@@ -83,10 +85,14 @@ for f in fixtures/seed/*.mbox fixtures/seed/*.txt fixtures/variants/*.mbox; do
 	fi
 	states=$("$work/measure" states "$json")
 	rate=$(awk -v s="$states" -v w="$wall" 'BEGIN{ if (w > 0) printf "%.0f", s/w; else print "-" }')
-	row "patchcheck $f (exit $code)" "${wall}s" "${cpu}s" "$(awk -v k="$rss" 'BEGIN{printf "%.1fMB", k/1024}')" "$states" "$rate"
+	cpurate=$(awk -v s="$states" -v c="$cpu" 'BEGIN{ if (c > 0) printf "%.0f", s/c; else print "-" }')
+	row "patchcheck $f (exit $code)" "${wall}s" "${cpu}s" "$(awk -v k="$rss" 'BEGIN{printf "%.1fMB", k/1024}')" "$states" "$rate" "$cpurate"
 done
 
-printf '%-66s %12s %10s %10s %10s %12s\n' "fixture / benchmark" "wall" "cpu" "peak RSS" "states" "states/s"
+printf '%-66s %12s %10s %10s %10s %12s %12s\n' "fixture / benchmark" "wall" "cpu" "peak RSS" "states" "states/s" "states/cpu-s"
 printf '%s\n' "${rows[@]}"
 echo
+echo "wall: ns/op for Go benchmarks. peak RSS: the process's for end-to-end runs; for Go benchmarks the"
+echo "explorer's own accounting of its state store (peak-B) where reported. states: end to end, summed over"
+echo "the report's property rows; * marks an exploration that stopped at its budget (incomplete)."
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(go version | cut -d' ' -f3)"
