@@ -142,6 +142,9 @@ type Machine struct {
 	gwrites       *globalWrites
 	clearDeadRegs bool
 
+	watched       uint64 // event kinds after which a step merges no access (WithStepBoundaries)
+	noAccessMerge bool   // merge no access at all
+
 	// symGuard: end a run where a prim's result would depend on the
 	// numbering of secondaries although its PrimSpec says Symmetric.
 	symGuard bool
@@ -234,6 +237,36 @@ func (m *Machine) SymmetryGuarded() *Machine {
 	g := *m
 	g.symGuard = true
 	return &g
+}
+
+// WithStepBoundaries returns a copy of m for checking properties at the
+// events in watched (a bit per EventKind) and, with everyStep, after every
+// step. Merged accesses (private per-CPU variables, cpu_online of the own
+// id, stable global reads) make steps longer than the visible actions
+// they start with, so a property would see the state further on than
+// without them. The copy never merges such an access after a watched event
+// in the same step, so a property checked at that event sees the state at
+// the next access that would otherwise be visible; with everyStep it merges
+// none at all. m itself is unchanged. Replay traces on the machine that
+// found them.
+func (m *Machine) WithStepBoundaries(watched uint64, everyStep bool) *Machine {
+	g := *m
+	g.watched = watched
+	g.noAccessMerge = m.noAccessMerge || everyStep
+	return &g
+}
+
+// watchedIn reports whether res holds an event of a watched kind.
+func (m *Machine) watchedIn(res *StepResult) bool {
+	if m.watched == 0 || res == nil {
+		return false
+	}
+	for i := range res.Events {
+		if k := res.Events[i].Kind; k < 64 && m.watched&(1<<k) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // UsesPrim reports whether the program contains an OpPrim of p.

@@ -337,14 +337,18 @@ func lowestBit(b uint8) int32 {
 	return -1
 }
 
-func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr) bool {
+// visible reports whether in, at the top frame fr of CPU c, is a visible
+// action. res is the step under way (nil when asking about a poised CPU):
+// after a watched event in it, merged accesses are visible again (see
+// WithStepBoundaries).
+func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *StepResult) bool {
 	switch in.Op {
 	case OpLoadG:
-		return m.gwrites == nil || !m.stableGlobal(st, c, int(in.Imm))
+		return m.gwrites == nil || m.noAccessMerge || m.watchedIn(res) || !m.stableGlobal(st, c, int(in.Imm))
 	case OpStoreG:
 		return true
 	case OpLoadPCPU, OpStorePCPU, OpAtomic:
-		return !m.localAccess(cpu, fr)
+		return m.noAccessMerge || m.watchedIn(res) || !m.localAccess(cpu, fr)
 	case OpWait:
 		return m.Cfg.AtomicWaits
 	case OpPrim:
@@ -356,7 +360,7 @@ func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr) bool
 			return cpu.Flags&FlagMasked == 0
 		}
 		if p == PrimCPUOnline {
-			return !m.localAccess(cpu, fr)
+			return m.noAccessMerge || m.watchedIn(res) || !m.localAccess(cpu, fr)
 		}
 		return !localPrims[p]
 	}
@@ -408,7 +412,7 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 	}
 	fr := m.top(cpu)
 	in := &m.Prog.Funcs[fr.Func].Code[fr.PC]
-	if !m.visible(st, c, cpu, fr, in) || m.enabled(st, c, in, fr) {
+	if !m.visible(st, c, cpu, fr, in, nil) || m.enabled(st, c, in, fr) {
 		a.Kind, a.Arg = ActRun, 0
 		buf = append(buf, a)
 	} else if in.Op == OpWait {
@@ -444,7 +448,7 @@ func (m *Machine) Blocked(st *State, c int) Block {
 	}
 	fr := m.top(cpu)
 	in := &m.Prog.Funcs[fr.Func].Code[fr.PC]
-	if !m.visible(st, c, cpu, fr, in) || m.enabled(st, c, in, fr) {
+	if !m.visible(st, c, cpu, fr, in, nil) || m.enabled(st, c, in, fr) {
 		return BlockNone
 	}
 	if in.Op == OpWait {
@@ -905,7 +909,7 @@ func (m *Machine) run(st *State, c int, done bool, res *StepResult) {
 			return
 		}
 		in := &f.Code[fr.PC]
-		if m.visible(st, c, cpu, fr, in) {
+		if m.visible(st, c, cpu, fr, in, res) {
 			if done || !m.enabled(st, c, in, fr) {
 				return
 			}

@@ -49,13 +49,22 @@ func seedPrograms(tb testing.TB) (before, after *sim.Program) {
 }
 
 // seedProperties are safety properties of the kexec path, written over
-// sim.View without naming particular CPUs.
+// sim.View without naming particular CPUs. One is checked at a call event,
+// where the state the property sees depends on where steps end.
 var seedProperties = []explore.Property{
 	{Name: "secondaries off at relocation", At: explore.At(sim.EvRelocate), Check: func(v sim.View) bool {
 		return v.AllSecondaries(func(c int) bool { return v.PSCI(c) == sim.PowerOff })
 	}},
 	{Name: "interrupts migrated at CPU_OFF", At: explore.At(sim.EvCPUOff), Check: func(v sim.View) bool {
 		return !v.IRQRouted(int(v.Event().CPU))
+	}},
+	{Name: "cpu_die in the idle task of an offline CPU", At: explore.At(sim.EvCall), Check: func(v sim.View) bool {
+		ev := v.Event()
+		if v.M.Prog.Funcs[ev.Val].Name != "cpu_die" {
+			return true
+		}
+		c := int(ev.CPU)
+		return v.Context(c) == sim.ExecTask && !v.Online(c)
 	}},
 	{Name: "no BUG", At: explore.AtEnd, Check: func(v sim.View) bool { return v.End() != sim.Bugged }},
 	{Name: "no machine error", At: explore.AtEnd, Check: func(v sim.View) bool { return v.End() != sim.Failed }},
@@ -65,7 +74,7 @@ var seedProperties = []explore.Property{
 // without the machine's reductions (dead registers, private per-CPU
 // accesses as local steps).
 func explorerConfig(n int, plain bool) sim.Config {
-	return sim.Config{CPUs: n, Merge: true, AtomicWaits: true, KeepDeadRegs: plain, EveryAccessVisible: plain}
+	return sim.Config{CPUs: n, Merge: true, AtomicWaits: true, TraceCalls: true, KeepDeadRegs: plain, EveryAccessVisible: plain}
 }
 
 // TestReductionsKeepVerdicts checks that symmetry reduction and dead

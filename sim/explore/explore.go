@@ -215,17 +215,33 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 	res := &Result{Mode: "exhaustive", CPUs: m.NumCPUs()}
 	x.sym, res.SymmetryOff = symmetry(m, props, opt)
 	res.Symmetry = x.sym
+	x.m = boundaries(m, props)
 	if x.sym {
 		// Runs where a prim's symmetry does not hold end in an error
-		// (inconclusive); counterexamples replay on m itself.
-		x.m = m.SymmetryGuarded()
-		x.canon = x.m.NewCanon()
+		// (inconclusive).
+		x.m = x.m.SymmetryGuarded()
 	}
+	x.canon = x.m.NewCanon()
 	x.table = make([]uint64, 1<<10)
 	x.mask = uint64(len(x.table) - 1)
 	x.run(res)
 	x.finish(res)
 	return res, nil
+}
+
+// boundaries returns the machine that checks props: steps end where the
+// properties' events need them to (sim.Machine.WithStepBoundaries).
+// Counterexamples are replayed on it too.
+func boundaries(m *sim.Machine, props []Property) *sim.Machine {
+	var watched uint64
+	every := false
+	for _, p := range props {
+		watched |= uint64(p.At &^ (AtStep | AtEnd))
+		if p.At&AtStep != 0 {
+			every = true
+		}
+	}
+	return m.WithStepBoundaries(watched, every)
 }
 
 func symmetry(m *sim.Machine, props []Property, opt Options) (bool, []string) {

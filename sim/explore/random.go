@@ -45,6 +45,7 @@ func Random(m *sim.Machine, props []Property, o RandomOptions) (*Result, error) 
 	if o.ExpireOneIn <= 0 {
 		o.ExpireOneIn = 16
 	}
+	m = boundaries(m, props)
 	n := m.NumCPUs()
 	rng := rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15))
 	res := &Result{Mode: "random", CPUs: n, Seed: o.Seed, Runs: o.Runs, SymmetryOff: []string{"not used by random search"}}
