@@ -121,7 +121,7 @@ func (f *forward) try(ru *run, c int) bool {
 	if t, ok := ru.q.peek(); ok {
 		next = min(next, t)
 	}
-	next = min(next, ru.fwAt[c], ru.releaseAt[c], ru.handoffAt[c])
+	next = min(next, ru.fwAt[c], ru.releaseAt[c], ru.handoffAt[c], ru.pending(c))
 	if next <= ru.now {
 		return false
 	}

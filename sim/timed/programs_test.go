@@ -9,17 +9,32 @@ import "github.com/patchcheck/patchcheck/sim"
 // common adds the secondary idle loop, the IPI handler and the two ways a
 // secondary dies: cpu_die from the idle loop once offline (hotplug), and
 // local_cpu_stop from the stop IPI calling CPU_OFF (IPI stop).
-func common(a *asm) (dead int64) {
+func common(a *asm) (dead int64) { return commonSlow(a, false) }
+
+// commonSlow is common; with slowDeath, the idle loop masks interrupts
+// around its checks (more steps per re-check) and cpu_die spends cpuhp_dying_callbacks
+// (tens to hundreds of microseconds) before it reports death, so that the
+// control CPU's death poll is fast-forwarded while other CPUs' idle
+// re-checks are still pending.
+func commonSlow(a *asm, slowDeath bool) (dead int64) {
 	dead = a.pcpu("cpu_dead")
-	a.fn("secondary_idle", 0, 4, 0).
-		label("loop").
-		prim(sim.PrimSelf, 0).
+	slow := a.str("cpuhp_dying_callbacks")
+	idle := a.fn("secondary_idle", 0, 4, 0).
+		label("loop")
+	if slowDeath {
+		// as do_idle: the checks run with interrupts masked
+		idle.prim(sim.PrimIRQMask, -1)
+	}
+	idle.prim(sim.PrimSelf, 0).
 		prim(sim.PrimCPUOnline, 1, 0).
 		br(1, "idle", "dead").
 		label("dead").
 		call(-1, "cpu_die").
-		label("idle").
-		prim(sim.PrimIdleWait, -1).
+		label("idle")
+	if slowDeath {
+		idle.prim(sim.PrimIRQUnmask, -1)
+	}
+	idle.prim(sim.PrimIdleWait, -1).
 		jmp("loop")
 	a.fn("handle_ipi", 1, 4, 0).
 		konst(1, sim.IPICPUStop).
@@ -41,8 +56,11 @@ func common(a *asm) (dead int64) {
 		ret(-1)
 	f := a.fn("cpu_die", 0, 4, 0).
 		prim(sim.PrimIdleTaskExit, -1).
-		prim(sim.PrimIRQMask, -1).
-		prim(sim.PrimSelf, 0).
+		prim(sim.PrimIRQMask, -1)
+	if slowDeath {
+		f.primS(sim.PrimCost, slow, -1)
+	}
+	f.prim(sim.PrimSelf, 0).
 		konst(1, 1)
 	f.storePCPU(1, 0, dead).
 		konst(2, 0).
@@ -99,9 +117,12 @@ func ipiStopProgram() *sim.Program {
 // running take_cpu_down (and the DYING callbacks) on the dying CPU, a wait for it to report death
 // from its idle loop, "CPUn: shutdown", AFFINITY_INFO polls with
 // usleep_range(100, 1000) up to ten times, "CPUn killed", DEAD callbacks.
-func hotplugProgram() *sim.Program {
+func hotplugProgram() *sim.Program { return hotplugProgramSlow(false) }
+
+// hotplugProgramSlow is hotplugProgram with commonSlow's slow death report.
+func hotplugProgramSlow(slowDeath bool) *sim.Program {
 	a := newAsm()
-	dead := common(a)
+	dead := commonSlow(a, slowDeath)
 	shutdown := a.str("CPU%d: shutdown\n")
 	killed := a.str("CPU%d killed (polled %d ms)\n")
 	unclean := a.str("CPU%d may not have shut down cleanly (AFFINITY_INFO reports %d)\n")

@@ -38,6 +38,12 @@ import (
 // or the run ends or exhausts a budget. A run with a conflict is run again
 // from the start without replays, so a run's result is the same with and
 // without them (TestReplayExact).
+//
+// One thing reads the event queue itself: the fast-forward rule bounds a
+// loop's jump by the next event of any other CPU (forward.go). A replayed
+// CPU's steps are not in the queue, so pending reports the time of the
+// first replayed step the real order would still have queued, and the
+// bound includes it.
 type idleMemo struct {
 	valid bool
 	s0    sim.CPU // state when the stopper released it
@@ -55,6 +61,8 @@ type replayer struct {
 	memo    []*idleMemo // per CPU
 	rec     []bool      // CPU is recording its re-check
 	end     []int64     // time of the CPU's last replayed step; -1 none
+	times   [][]int64   // per CPU: the times of its replayed steps
+	opened  []int32     // CPUs replayed since maxEnd last passed
 	maxEnd  int64       // latest of end
 	off     bool        // replays disabled (a conflict occurred, or tests)
 	clash   bool        // a conflict: the run must be done again without replays
@@ -67,6 +75,7 @@ func newReplayer(n int, off bool) replayer {
 		r.memo = make([]*idleMemo, n)
 		r.rec = make([]bool, n)
 		r.end = make([]int64, n)
+		r.times = make([][]int64, n)
 		for i := range r.end {
 			r.end[i] = -1
 		}
@@ -172,15 +181,22 @@ func (ru *run) replay(p int) bool {
 	ru.r = ru.rng(p)
 	t := max(ru.runAt[p], ru.now)
 	last := t
+	if ru.rp.maxEnd < ru.now {
+		ru.rp.opened = ru.rp.opened[:0]
+	}
+	ru.rp.opened = append(ru.rp.opened, int32(p))
+	times := ru.rp.times[p][:0]
 	for i := range m.steps {
 		s := &m.steps[i]
 		ru.res = s.res
 		last = t
+		times = append(times, t)
 		t += ru.price(p, s.a)
 		ru.ff.observe(ru, p, s.a)
 		ru.steps++
 	}
 	ru.res, ru.r = saved, savedR
+	ru.rp.times[p] = times
 	ru.runAt[p] = t
 	copyCPU(&ru.st.CPUs[p], &m.s1)
 	ru.q.remove(p)
@@ -204,4 +220,26 @@ func equalCPU(a, b *sim.CPU) bool {
 	return a.Flags == b.Flags && a.PSCI == b.PSCI && a.Pending == b.Pending && a.Lose == b.Lose &&
 		a.Stopper == b.Stopper && a.Handoff == b.Handoff && a.OnEntry == b.OnEntry &&
 		slices.Equal(a.Frames, b.Frames) && slices.Equal(a.Regs, b.Regs) && slices.Equal(a.Masks, b.Masks)
+}
+
+// pending is the earliest time at which a replayed step would still be in
+// the queue when CPU c steps now: a step at a later time, or at the same
+// time on a CPU that comes after c. never when there is none.
+func (ru *run) pending(c int) int64 {
+	t := int64(never)
+	if ru.rp.maxEnd < ru.now {
+		return t
+	}
+	for _, p := range ru.rp.opened {
+		if ru.rp.end[p] < ru.now {
+			continue
+		}
+		for _, ti := range ru.rp.times[p] {
+			if ti > ru.now || (ti == ru.now && int(p) > c) {
+				t = min(t, ti)
+				break
+			}
+		}
+	}
+	return t
 }

@@ -24,7 +24,7 @@ func TestReplayExact(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		prog *sim.Program
-	}{{"hotplug", hotplugProgram()}, {"ipi-stop", ipiStopProgram()}} {
+	}{{"hotplug", hotplugProgram()}, {"hotplug-slow-death", hotplugProgramSlow(true)}, {"ipi-stop", ipiStopProgram()}} {
 		for _, load := range []sim.Load{sim.LoadIdle, sim.LoadBusy} {
 			for _, n := range []int{2, 5, 16, 40} {
 				cfg := sim.Config{CPUs: n, Load: load}
