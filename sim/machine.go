@@ -144,6 +144,7 @@ type Machine struct {
 
 	watched       uint64 // event kinds after which a step merges no access (WithStepBoundaries)
 	noAccessMerge bool   // merge no access at all
+	watchCalls    []bool // functions whose EvCall is watched (WithStepBoundaries)
 
 	// symGuard: end a run where a prim's result would depend on the
 	// numbering of secondaries although its PrimSpec says Symmetric.
@@ -249,20 +250,36 @@ func (m *Machine) SymmetryGuarded() *Machine {
 // the next access that would otherwise be visible; with everyStep it merges
 // none at all. m itself is unchanged. Replay traces on the machine that
 // found them.
-func (m *Machine) WithStepBoundaries(watched uint64, everyStep bool) *Machine {
+//
+// calls lists functions whose EvCall events are watched although EvCall is
+// not in watched (properties that look at calls of those functions only).
+func (m *Machine) WithStepBoundaries(watched uint64, calls []int32, everyStep bool) *Machine {
 	g := *m
 	g.watched = watched
+	g.watchCalls = nil
+	if len(calls) > 0 {
+		g.watchCalls = make([]bool, len(m.Prog.Funcs))
+		for _, f := range calls {
+			if f >= 0 && int(f) < len(g.watchCalls) {
+				g.watchCalls[f] = true
+			}
+		}
+	}
 	g.noAccessMerge = m.noAccessMerge || everyStep
 	return &g
 }
 
 // watchedIn reports whether res holds an event of a watched kind.
 func (m *Machine) watchedIn(res *StepResult) bool {
-	if m.watched == 0 || res == nil {
+	if (m.watched == 0 && m.watchCalls == nil) || res == nil {
 		return false
 	}
 	for i := range res.Events {
-		if k := res.Events[i].Kind; k < 64 && m.watched&(1<<k) != 0 {
+		ev := &res.Events[i]
+		if k := ev.Kind; k < 64 && m.watched&(1<<k) != 0 {
+			return true
+		}
+		if ev.Kind == EvCall && m.watchCalls != nil && ev.Val >= 0 && int(ev.Val) < len(m.watchCalls) && m.watchCalls[ev.Val] {
 			return true
 		}
 	}

@@ -58,7 +58,7 @@ var seedProperties = []explore.Property{
 	{Name: "interrupts migrated at CPU_OFF", At: explore.At(sim.EvCPUOff), Check: func(v sim.View) bool {
 		return !v.IRQRouted(int(v.Event().CPU))
 	}},
-	{Name: "cpu_die in the idle task of an offline CPU", At: explore.At(sim.EvCall), Check: func(v sim.View) bool {
+	{Name: "cpu_die in the idle task of an offline CPU", At: explore.At(sim.EvCall), Calls: []string{"cpu_die"}, Check: func(v sim.View) bool {
 		ev := v.Event()
 		if v.M.Prog.Funcs[ev.Val].Name != "cpu_die" {
 			return true

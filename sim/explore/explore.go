@@ -55,6 +55,17 @@ type Property struct {
 	// NamesCPUs says Check refers to particular secondaries by id; symmetry
 	// reduction is then unsound and is switched off.
 	NamesCPUs bool
+	// Calls, for a property checked at sim.EvCall, names the functions
+	// whose calls Check looks at: calls of other functions are not checked,
+	// and do not end the machine's merged steps early (see
+	// sim.Machine.WithStepBoundaries). Empty means every call.
+	Calls []string
+}
+
+// skips reports whether p is not checked at event ev.
+func (p *Property) skips(m *sim.Machine, ev *sim.Event) bool {
+	return ev.Kind == sim.EvCall && len(p.Calls) > 0 && ev.Val >= 0 && int(ev.Val) < len(m.Prog.Funcs) &&
+		!slices.Contains(p.Calls, m.Prog.Funcs[ev.Val].Name)
 }
 
 // Options bound the search. Zero values mean the defaults.
@@ -234,14 +245,24 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 // Counterexamples are replayed on it too.
 func boundaries(m *sim.Machine, props []Property) *sim.Machine {
 	var watched uint64
+	var calls []int32
 	every := false
 	for _, p := range props {
-		watched |= uint64(p.At &^ (AtStep | AtEnd))
+		at := p.At &^ (AtStep | AtEnd)
+		if at.has(sim.EvCall) && len(p.Calls) > 0 {
+			at &^= 1 << sim.EvCall
+			for _, name := range p.Calls {
+				if i := m.Prog.FuncIndex(name); i >= 0 {
+					calls = append(calls, int32(i))
+				}
+			}
+		}
+		watched |= uint64(at)
 		if p.At&AtStep != 0 {
 			every = true
 		}
 	}
-	return m.WithStepBoundaries(watched, every)
+	return m.WithStepBoundaries(watched, calls, every)
 }
 
 func symmetry(m *sim.Machine, props []Property, opt Options) (bool, []string) {
@@ -510,7 +531,7 @@ func violates(m *sim.Machine, p *Property, st *sim.State, step *sim.StepResult) 
 	v := sim.View{M: m, S: st}
 	for i := range step.Events {
 		ev := &step.Events[i]
-		if p.At.has(ev.Kind) {
+		if p.At.has(ev.Kind) && !p.skips(m, ev) {
 			v.Ev = ev
 			if !p.Check(v) {
 				return true
