@@ -36,6 +36,8 @@ type Engine struct {
 	cfg      sim.Config
 	mu       sync.Mutex
 	machines map[int]*sim.Machine // by HZ: the jiffies prim needs the sampled tick rate
+	initial  map[int]*sim.State   // by HZ: each machine's initial state, copied into pooled states
+	states   sync.Pool            // *sim.State buffers of finished runs
 	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's condition block -> wait index
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
 	noSkip   bool                 // tests: run every loop iteration
@@ -48,7 +50,7 @@ type Engine struct {
 // on (function durations are metrics).
 func New(prog *sim.Program, cfg sim.Config) (*Engine, error) {
 	cfg.Merge, cfg.AtomicWaits, cfg.TraceCalls = false, false, true
-	e := &Engine{prog: prog, cfg: cfg, machines: map[int]*sim.Machine{}, waitAt: map[[2]int32]int32{}}
+	e := &Engine{prog: prog, cfg: cfg, machines: map[int]*sim.Machine{}, initial: map[int]*sim.State{}, waitAt: map[[2]int32]int32{}}
 	if _, err := e.machine(250); err != nil {
 		return nil, err
 	}
@@ -86,6 +88,7 @@ func (e *Engine) machine(hz int) (*sim.Machine, error) {
 		return nil, err
 	}
 	e.machines[hz] = m
+	e.initial[hz] = m.Initial()
 	return m, nil
 }
 
@@ -221,7 +224,15 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		return nil, err
 	}
 	n := m.NumCPUs()
-	ru := &run{e: e, m: m, st: m.Initial(), set: set, seed: seed, index: uint64(index), rngs: make([]*rand.Rand, n),
+	st, _ := e.states.Get().(*sim.State)
+	if st == nil {
+		st = &sim.State{}
+	}
+	e.mu.Lock()
+	init := e.initial[hz]
+	e.mu.Unlock()
+	st.CopyFrom(init)
+	ru := &run{e: e, m: m, st: st, set: set, seed: seed, index: uint64(index), rngs: make([]*rand.Rand, n),
 		n: n, busy: e.cfg.Load == sim.LoadBusy,
 		q:     newQueue(n + 1),
 		runAt: make([]int64, n), saved: make([]int64, n), irqAt: make([]int64, n*sim.NumIPIs),

@@ -2,6 +2,7 @@ package timed
 
 import (
 	"math"
+	"slices"
 
 	"github.com/patchcheck/patchcheck/sim"
 	"github.com/patchcheck/patchcheck/sim/profile"
@@ -54,6 +55,7 @@ type forward struct {
 	loops map[int]*loop
 	undo  *sim.Undo
 	regs  []uint64
+	delta []uint64 // try's per-iteration register changes (reused)
 }
 
 type loop struct {
@@ -104,7 +106,8 @@ func (f *forward) try(ru *run, c int) bool {
 	if cpu.Pending != 0 || cpu.Flags&(sim.FlagSMPart|sim.FlagHeld) != 0 || cpu.Handoff != 0 {
 		return false
 	}
-	delta := make([]uint64, nregs)
+	f.delta = slices.Grow(f.delta[:0], nregs)[:nregs]
+	delta := f.delta
 	for i := range nregs {
 		d1 := l.regs[1][i] - l.regs[0][i]
 		d2 := l.regs[2][i] - l.regs[1][i]

@@ -139,6 +139,7 @@ func (e *Engine) RunSet(set *profile.Set, seed uint64, i int, trace []string, b 
 		return nil, err
 	}
 	r := ru.do(b)
+	e.states.Put(ru.st)
 	if ru.rp.clash {
 		// a replayed idle re-check was not independent of what else
 		// happened: do the run again taking every step (see replay.go)
@@ -146,6 +147,7 @@ func (e *Engine) RunSet(set *profile.Set, seed uint64, i int, trace []string, b 
 			return nil, err
 		}
 		r = ru.do(b)
+		e.states.Put(ru.st)
 	}
 	return r, nil
 }

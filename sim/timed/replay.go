@@ -144,7 +144,10 @@ func (ru *run) record(c int, a sim.Action) {
 		return
 	}
 	s := recStep{a: a, res: *res}
-	s.res.Events = slices.Clone(res.Events)
+	s.res.Events = nil
+	if len(res.Events) > 0 {
+		s.res.Events = slices.Clone(res.Events)
+	}
 	ru.rp.memo[c].steps = append(ru.rp.memo[c].steps, s)
 }
 
