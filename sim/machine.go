@@ -245,11 +245,11 @@ func (m *Machine) SymmetryGuarded() *Machine {
 // step. Merged accesses (private per-CPU variables, cpu_online of the own
 // id, stable global reads) make steps longer than the visible actions
 // they start with, so a property would see the state further on than
-// without them. The copy never merges such an access after a watched event
-// in the same step, so a property checked at that event sees the state at
-// the next access that would otherwise be visible; with everyStep it merges
-// none at all. m itself is unchanged. Replay traces on the machine that
-// found them.
+// without them. Where the copy merges such an access after a watched event
+// of the same step, it records the state just before it
+// (StepResult.EventState): what the step would have ended in without the
+// merged accesses, and what a property checked at that event must see.
+// With everyStep it merges none at all. m itself is unchanged.
 //
 // calls lists functions whose EvCall events are watched although EvCall is
 // not in watched (properties that look at calls of those functions only).
@@ -269,12 +269,29 @@ func (m *Machine) WithStepBoundaries(watched uint64, calls []int32, everyStep bo
 	return &g
 }
 
-// watchedIn reports whether res holds an event of a watched kind.
-func (m *Machine) watchedIn(res *StepResult) bool {
+// mergedAccess reports whether in is visible unless merged as a private or
+// stable access.
+func mergedAccess(in *Instr) bool {
+	switch in.Op {
+	case OpLoadG, OpLoadPCPU, OpStorePCPU, OpAtomic:
+		return true
+	case OpPrim:
+		return Prim(in.Sub) == PrimCPUOnline
+	}
+	return false
+}
+
+// watchedSince reports whether res holds an event of a watched kind not yet
+// covered by a snapshot.
+func (m *Machine) watchedSince(res *StepResult) bool {
 	if (m.watched == 0 && m.watchCalls == nil) || res == nil {
 		return false
 	}
-	for i := range res.Events {
+	from := 0
+	if res.nsnap > 0 {
+		from = res.snaps[res.nsnap-1].upTo
+	}
+	for i := from; i < len(res.Events); i++ {
 		ev := &res.Events[i]
 		if k := ev.Kind; k < 64 && m.watched&(1<<k) != 0 {
 			return true

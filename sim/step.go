@@ -143,11 +143,45 @@ type StepResult struct {
 	Loc     int32
 	Events  []Event // in order; reused by the next Step with the same StepResult
 	End     Outcome // the run ended in this step
+
+	// snapshots of the state taken where a step went on past a watched
+	// event through merged accesses (see Machine.WithStepBoundaries)
+	snaps []snapshot
+	nsnap int
+}
+
+type snapshot struct {
+	upTo int // the snapshot is the state for events [previous upTo, upTo)
+	st   *State
 }
 
 func (r *StepResult) reset() {
-	ev := r.Events[:0]
-	*r = StepResult{Events: ev, Loc: -1, Func: -1, PC: -1}
+	ev, snaps := r.Events[:0], r.snaps
+	*r = StepResult{Events: ev, Loc: -1, Func: -1, PC: -1, snaps: snaps}
+}
+
+// EventState is the state a property checked at Events[i] should see, when
+// it is not the state after the step: the machine merged accesses after that
+// event that would otherwise have ended the step there (see
+// Machine.WithStepBoundaries). nil means the state after the step.
+func (r *StepResult) EventState(i int) *State {
+	for k := 0; k < r.nsnap; k++ {
+		if i < r.snaps[k].upTo {
+			return r.snaps[k].st
+		}
+	}
+	return nil
+}
+
+// snapshot records st as the state for the events so far not covered by an
+// earlier snapshot.
+func (r *StepResult) snapshot(st *State) {
+	if r.nsnap == len(r.snaps) {
+		r.snaps = append(r.snaps, snapshot{st: &State{}})
+	}
+	r.snaps[r.nsnap].st.CopyFrom(st)
+	r.snaps[r.nsnap].upTo = len(r.Events)
+	r.nsnap++
 }
 
 func (r *StepResult) add(e Event) { r.Events = append(r.Events, e) }
@@ -338,17 +372,15 @@ func lowestBit(b uint8) int32 {
 }
 
 // visible reports whether in, at the top frame fr of CPU c, is a visible
-// action. res is the step under way (nil when asking about a poised CPU):
-// after a watched event in it, merged accesses are visible again (see
-// WithStepBoundaries).
-func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *StepResult) bool {
+// action.
+func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr) bool {
 	switch in.Op {
 	case OpLoadG:
-		return m.gwrites == nil || m.noAccessMerge || m.watchedIn(res) || !m.stableGlobal(st, c, int(in.Imm))
+		return m.gwrites == nil || m.noAccessMerge || !m.stableGlobal(st, c, int(in.Imm))
 	case OpStoreG:
 		return true
 	case OpLoadPCPU, OpStorePCPU, OpAtomic:
-		return m.noAccessMerge || m.watchedIn(res) || !m.localAccess(cpu, fr)
+		return m.noAccessMerge || !m.localAccess(cpu, fr)
 	case OpWait:
 		return m.Cfg.AtomicWaits
 	case OpPrim:
@@ -360,7 +392,7 @@ func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res 
 			return cpu.Flags&FlagMasked == 0
 		}
 		if p == PrimCPUOnline {
-			return m.noAccessMerge || m.watchedIn(res) || !m.localAccess(cpu, fr)
+			return m.noAccessMerge || !m.localAccess(cpu, fr)
 		}
 		return !localPrims[p]
 	}
@@ -412,7 +444,7 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 	}
 	fr := m.top(cpu)
 	in := &m.Prog.Funcs[fr.Func].Code[fr.PC]
-	if !m.visible(st, c, cpu, fr, in, nil) || m.enabled(st, c, in, fr) {
+	if !m.visible(st, c, cpu, fr, in) || m.enabled(st, c, in, fr) {
 		a.Kind, a.Arg = ActRun, 0
 		buf = append(buf, a)
 	} else if in.Op == OpWait {
@@ -448,7 +480,7 @@ func (m *Machine) Blocked(st *State, c int) Block {
 	}
 	fr := m.top(cpu)
 	in := &m.Prog.Funcs[fr.Func].Code[fr.PC]
-	if !m.visible(st, c, cpu, fr, in, nil) || m.enabled(st, c, in, fr) {
+	if !m.visible(st, c, cpu, fr, in) || m.enabled(st, c, in, fr) {
 		return BlockNone
 	}
 	if in.Op == OpWait {
@@ -909,7 +941,14 @@ func (m *Machine) run(st *State, c int, done bool, res *StepResult) {
 			return
 		}
 		in := &f.Code[fr.PC]
-		if m.visible(st, c, cpu, fr, in, res) {
+		vis := m.visible(st, c, cpu, fr, in)
+		if !vis && m.watchedSince(res) && mergedAccess(in) {
+			// a watched event happened in this step, and without the merged
+			// accesses the step would end here: what a property checks
+			// at that event is this state.
+			res.snapshot(st)
+		}
+		if vis {
 			if done || !m.enabled(st, c, in, fr) {
 				return
 			}

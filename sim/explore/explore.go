@@ -532,12 +532,16 @@ func violates(m *sim.Machine, p *Property, st *sim.State, step *sim.StepResult) 
 	for i := range step.Events {
 		ev := &step.Events[i]
 		if p.At.has(ev.Kind) && !p.skips(m, ev) {
-			v.Ev = ev
+			v.Ev, v.S = ev, st
+			if es := step.EventState(i); es != nil {
+				v.S = es
+			}
 			if !p.Check(v) {
 				return true
 			}
 		}
 	}
+	v.S = st
 	if p.At&AtEnd != 0 && st.End != sim.Running && len(step.Events) > 0 {
 		v.Ev = &step.Events[len(step.Events)-1]
 		if !p.Check(v) {
