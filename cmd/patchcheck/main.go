@@ -79,6 +79,17 @@ patch as sent is inconsistent), 2 usage or input error, 3 inconclusive.`,
 			if o.ParseOnly && o.Format != "text" && o.Format != "json" {
 				return errUsage("--parse-only prints text or json")
 			}
+			for _, b := range []struct {
+				flag string
+				neg  bool
+			}{
+				{"--runs", o.Runs < 0}, {"--max-states", o.MaxStates < 0}, {"--max-steps", o.MaxSteps < 0},
+				{"--timeout", o.Timeout < 0}, {"--max-size", o.MaxSize < 0}, {"--hz", o.HZ < 0},
+			} {
+				if b.neg {
+					return errUsage(b.flag + " must not be negative")
+				}
+			}
 			for _, path := range o.Outputs {
 				if _, _, err := report.FormatFor(path); err != nil {
 					return errUsage("--output " + path + ": " + err.Error())

@@ -150,11 +150,12 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		writeErr(stderr, err.Error())
 		return exitUsage
 	}
-	code := rules.ExitCode(rep.Verdict)
-	if code == exitOK && hasFindings(s) {
-		code = exitFindings
+	// A patch that is inconsistent as sent (its diffstat lies, a hunk
+	// miscounts) is a finding whatever the models could say about it.
+	if hasFindings(s) {
+		return exitFindings
 	}
-	return code
+	return rules.ExitCode(rep.Verdict)
 }
 
 // defaultTimeout is the wall-clock budget of one run when --timeout is not
