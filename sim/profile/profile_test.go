@@ -98,6 +98,20 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "", "t.yaml:1: empty profile"},
 		{"two documents", base + "---\nname: u\n", "t.yaml:4: more than one YAML document; a profile is one document"},
 		{"syntax", "name: [t\n", "t.yaml:1: did not find expected ',' or ']'"},
+		{"empty choice", base + "  console_loglevel:\n    unit: level\n    values: []\n    source: x\n",
+			"t.yaml:4: console_loglevel: a choice needs values"},
+		{"choice with a range", base + "  console_loglevel:\n    unit: level\n    values: [4, 7]\n    min: 4\n    max: 7\n    source: x\n",
+			"t.yaml:4: console_loglevel: give either values or min and max"},
+		{"choice shape on a range", base + "  console_baud:\n    unit: baud\n    min: 9600\n    max: 115200\n    shape: choice\n    source: x\n",
+			"t.yaml:4: console_baud: shape choice goes with values lists only"},
+		{"level not an integer", base + "  console_loglevel:\n    unit: level\n    values: [4, 6.5]\n    source: x\n",
+			"t.yaml:4: console_loglevel: 6.5 is not a log level (an integer 0..15)"},
+		{"typical not a value", base + "  console_loglevel:\n    unit: level\n    values: [4, 7]\n    typical: 5\n    source: x\n",
+			"t.yaml:4: console_loglevel: typical 5 is not one of the values"},
+		{"zero baud", base + "  console_baud:\n    unit: baud\n    values: [0, 115200]\n    source: x\n",
+			"t.yaml:4: console_baud: a baud rate must be positive"},
+		{"choice values not numbers", base + "  console_baud:\n    unit: baud\n    values: [serial, virtual]\n    source: x\n",
+			"t.yaml:6: cannot unmarshal !!str `serial` into float64\nt.yaml:6: cannot unmarshal !!str `virtual` into float64"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -277,5 +291,29 @@ func TestDocsTable(t *testing.T) {
 			return
 		}
 		t.Errorf("%s: parameter table differs from the default profile; run go test -update ./sim/profile", path)
+	}
+}
+
+// The default profile does not know the machine's console: each run draws
+// the log level (quiet 4 or the kernel default 7) and the speed (115200-baud
+// serial or a virtual console), each value in about half the runs and the
+// four combinations in about a quarter.
+func TestDefaultConsoleDrawn(t *testing.T) {
+	p := Default()
+	const runs = 4000
+	count := map[[2]float64]int{}
+	for i := range runs {
+		s := p.Sample(NewRand(1, uint64(i)<<32))
+		count[[2]float64{s.Value(ConsoleLoglevel), s.Value(ConsoleBaud)}]++
+	}
+	for _, lv := range []float64{4, 7} {
+		for _, baud := range []float64{115200, 1e6} {
+			if f := float64(count[[2]float64{lv, baud}]) / runs; f < 0.2 || f > 0.3 {
+				t.Errorf("console_loglevel %g, console_baud %g in %.1f%% of runs, want about 25%%", lv, baud, 100*f)
+			}
+		}
+	}
+	if len(count) != 4 {
+		t.Errorf("console settings drawn: %v, want the four combinations only", count)
 	}
 }
