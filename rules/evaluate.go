@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/semantics"
 	"github.com/patchcheck/patchcheck/sim"
 	"github.com/patchcheck/patchcheck/sim/profile"
 )
@@ -155,6 +156,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	}
 	r.Findings = append(r.Findings, e.findings(r)...)
 	r.Verdict, r.Summary = verdict(r, v)
+	e.sameCode = true
 	for k, sv := range in.Steps {
 		sp, err := e.properties(sv)
 		if err != nil {
@@ -171,9 +173,16 @@ func Evaluate(in *EvalInput) (*Report, error) {
 }
 
 type evaluator struct {
-	in   *EvalInput
-	runs int
-	tol  float64
+	in *EvalInput
+	// explored remembers every exploration, so that the series' prefixes
+	// (whose BEFORE is always the baseline, and whose AFTER often equals an
+	// earlier one) are not explored again. sameCode allows reuse for a
+	// program that equals an explored one with other source lines: only the
+	// prefixes' verdicts are kept, never their traces.
+	explored []exploration
+	sameCode bool
+	runs     int
+	tol      float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
 }
@@ -268,7 +277,7 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 				}
 			} else {
 				var err error
-				res, err = e.in.Engines.Explore(&ExploreRequest{Program: prog, Scenario: sc, Rules: rules, Seed: e.in.Seed, Budget: e.in.Budget})
+				res, err = e.explore(&ExploreRequest{Program: prog, Scenario: sc, Rules: rules, Seed: e.in.Seed, Budget: e.in.Budget})
 				if err == nil && len(res) != len(rules) {
 					err = fmt.Errorf("%d results for %d properties", len(res), len(rules))
 				}
@@ -852,4 +861,33 @@ func ExitCode(verdict string) int {
 		return 1
 	}
 	return 3
+}
+
+// exploration is one explorer call and its results.
+type exploration struct {
+	req *ExploreRequest
+	key string
+	res []CheckResult
+}
+
+// explore runs the explorer, or returns the results of an earlier identical
+// request: the same program (the same value, or with sameCode the same code),
+// scenario, rules, seed and budget.
+func (e *evaluator) explore(req *ExploreRequest) ([]CheckResult, error) {
+	ids := make([]string, len(req.Rules))
+	for i, r := range req.Rules {
+		ids[i] = r.ID
+	}
+	key := fmt.Sprintf("%s|%d|%s|%d|%+v", scenarioString(req.Scenario), req.Scenario.CPUs, strings.Join(ids, ","), req.Seed, req.Budget)
+	for _, x := range e.explored {
+		if x.key == key && (x.req.Program == req.Program || e.sameCode && semantics.SameProgram(x.req.Program, req.Program)) {
+			return x.res, nil
+		}
+	}
+	res, err := e.in.Engines.Explore(req)
+	if err != nil {
+		return nil, err
+	}
+	e.explored = append(e.explored, exploration{req: req, key: key, res: res})
+	return res, nil
 }

@@ -185,3 +185,39 @@ func TestEvaluateEngineErrors(t *testing.T) {
 		t.Errorf("claims %+v", r.Claims)
 	}
 }
+
+// TestSeriesStepsReuseExplorations: the prefixes of a series explore only
+// programs not explored before. Every prefix's BEFORE is the baseline, and a
+// prefix whose last patch changes nothing modelled has the AFTER of the one
+// before it; those are answered from the earlier explorations.
+func TestSeriesStepsReuseExplorations(t *testing.T) {
+	pack := defaultPack(t)
+	prog := func(name string) *sim.Program { return &sim.Program{Funcs: []sim.Func{{Name: name}}} }
+	before, after := prog("baseline"), prog("after patch 3")
+	run := func(steps []Variants) (*Report, int) {
+		eng := &scripted{verdicts: map[*sim.Program]map[string]string{after: {"kexec.secondaries-off-at-relocation": "violated"}}}
+		r, err := Evaluate(&EvalInput{Series: testSeries("Stop CPUs faster."), Programs: Variants{Before: before, After: after, Covered: true},
+			Steps: steps, Pack: pack, Profile: profile.Default(), Seed: 1, Budget: Budget{Runs: 5}, Engines: eng})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, eng.explores
+	}
+	_, alone := run(nil)
+	if alone == 0 || alone%2 != 0 {
+		t.Fatalf("%d explorations for BEFORE and AFTER", alone)
+	}
+	// Patch 1 changes the code, patch 2 changes nothing modelled, patch 3
+	// changes it again: BEFORE is always a fresh copy of the baseline.
+	after1 := prog("after patch 1")
+	r, n := run([]Variants{
+		{Before: prog("baseline"), After: after1, Covered: true},
+		{Before: prog("baseline"), After: prog("after patch 1"), Covered: true},
+	})
+	if want := alone + alone/2; n != want {
+		t.Errorf("%d explorations for a 3-patch series, want %d (BEFORE and AFTER, then AFTER of patch 1 once)", n, want)
+	}
+	if len(r.Steps) != 3 || r.Steps[0].Verdict != "pass" || r.Steps[1].Verdict != "pass" || r.Steps[2].Verdict != "fail" {
+		t.Errorf("steps %+v", r.Steps)
+	}
+}

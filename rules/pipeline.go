@@ -44,6 +44,12 @@ func Analyze(s *parse.Series, opts *semantics.Options) (Variants, []Variants, *s
 	var steps []Variants
 	if len(s.Patches) > 1 {
 		for k := 1; k < len(s.Patches); k++ {
+			if k > 1 && k-1 < len(res.Patches) && neutral(res.Patches[k-1]) {
+				// Patch k changes nothing the models cover: the programs
+				// after it are those after patch k-1.
+				steps = append(steps, steps[k-2])
+				continue
+			}
 			prefix := &parse.Series{Cover: s.Cover, Patches: s.Patches[:k], Notices: s.Notices}
 			r, err := semantics.Analyze(prefix, opts)
 			if err != nil {
@@ -53,6 +59,28 @@ func Analyze(s *parse.Series, opts *semantics.Options) (Variants, []Variants, *s
 		}
 	}
 	return VariantsOf(res), steps, res, nil
+}
+
+// neutral reports whether a patch leaves the modelled programs as they are:
+// it touches no file the library models, no function of it is covered, and
+// it defines nothing the models define.
+func neutral(pc *semantics.PatchChanges) bool {
+	for _, f := range pc.Files {
+		if f.Modelled {
+			return false
+		}
+		for _, fn := range f.Funcs {
+			if fn.Status != semantics.NotCovered {
+				return false
+			}
+		}
+		for _, o := range f.Other {
+			if len(o.Uses) > 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Describe fills the report's view of what the patch touches and what the
