@@ -167,7 +167,7 @@ func BenchmarkSeedScale(b *testing.B) {
 		prog *sim.Program
 		ns   []int
 	}{
-		{"after", after, []int{2, 4, 8, 16, 32, 64}},
+		{"after", after, []int{2, 4, 8, 16, 32, 48, 56, 64}},
 		{"before", before, []int{2, 3, 4, 5, 6}},
 	} {
 		for _, n := range tc.ns {
