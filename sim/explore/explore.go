@@ -105,7 +105,10 @@ type Result struct {
 	Properties  []PropertyResult
 	States      int // distinct states stored (exhaustive) or steps run (random)
 	Transitions int
-	Depth       int  // deepest state expanded
+	Depth       int // deepest state expanded
+	// Livelocked counts the states from which no run can end (found only
+	// when the search is complete).
+	Livelocked  int
 	Complete    bool // the whole reachable state space was explored
 	Stop        string
 	Symmetry    bool
@@ -168,6 +171,9 @@ type candidate struct {
 	act    sim.Action
 	hang   bool
 	init   bool // violated by the initial settling, before any step
+	// livelock: the hang is a state from which no run can end (it cycles
+	// forever), rather than one with no action at all.
+	livelock bool
 }
 
 func less(e1, d1, e2, d2 uint32) bool { return e1 < e2 || (e1 == e2 && d1 < d2) }
@@ -195,6 +201,12 @@ type explorer struct {
 	trans   int
 	depth   int
 	peak    int64
+
+	// The transition graph, for finding states from which no run ends:
+	// edges[i] leads from state from[i] to state to[i]; ended marks states
+	// whose run is over or that have no action at all.
+	from, to []uint32
+	ended    []bool
 
 	// the cheapest key (expiries, depth) of a state left unexpanded
 	frontE, frontD uint32
@@ -368,7 +380,8 @@ func (x *explorer) memory() int64 {
 		n += int64(cap(c))
 	}
 	n += int64(cap(x.loc))*8 + int64(cap(x.size))*4 +
-		int64(cap(x.meta))*20 + int64(cap(x.table))*8
+		int64(cap(x.meta))*20 + int64(cap(x.table))*8 +
+		int64(cap(x.from)+cap(x.to))*4 + int64(cap(x.ended))
 	if n > x.peak {
 		x.peak = n
 	}
@@ -445,6 +458,7 @@ func (x *explorer) run(res *Result) {
 					continue
 				}
 				if cur.End != sim.Running {
+					x.markEnded(id)
 					continue
 				}
 				if d >= x.opt.MaxDepth {
@@ -481,6 +495,7 @@ func (x *explorer) run(res *Result) {
 						}
 						undo.Restore(cur)
 						nid, isNew := x.intern(buf)
+						x.from, x.to = append(x.from, id), append(x.to, nid)
 						if isNew || less(ne, nd, x.meta[nid].exp, x.meta[nid].depth) {
 							x.meta[nid] = meta{parent: id, act: uint32(a.CPU)<<8 | uint32(a.Kind), arg: a.Arg, exp: ne, depth: nd}
 							x.push(ne, nd, nid)
@@ -488,6 +503,7 @@ func (x *explorer) run(res *Result) {
 					}
 				}
 				if !any {
+					x.markEnded(id)
 					undo.Begin(cur)
 					m.Hang(cur, &step)
 					x.check(cur, &step, id, sim.Action{}, uint32(e), uint32(d+1), true)
@@ -497,6 +513,89 @@ func (x *explorer) run(res *Result) {
 		}
 	}
 	res.Complete = !x.partial
+	if res.Complete {
+		x.livelocks(res)
+	}
+}
+
+func (x *explorer) markEnded(id uint32) {
+	for int(id) >= len(x.ended) {
+		x.ended = append(x.ended, false)
+	}
+	x.ended[id] = true
+}
+
+// livelocks finds, after a complete search, the states from which no run
+// can end: every path from them cycles forever (a loop that polls without a
+// bound, a CPU that spins waiting for itself). Such a state is a hang as
+// much as a deadlock is, but it has actions, so the search alone never sees
+// it. A state is live when some path leads from it to an ended state; the
+// rest are found by one backward pass over the transitions. The cheapest
+// such state (fewest expiries, then fewest steps) is checked as a hang.
+func (x *explorer) livelocks(res *Result) {
+	n := len(x.meta)
+	// reverse adjacency in compressed form
+	start := make([]uint32, n+1)
+	for _, t := range x.to {
+		start[t+1]++
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	pred := make([]uint32, len(x.from))
+	fill := slices.Clone(start[:n])
+	for i, t := range x.to {
+		pred[fill[t]] = x.from[i]
+		fill[t]++
+	}
+	live := make([]bool, n)
+	var queue []uint32
+	for id, e := range x.ended {
+		if e {
+			live[id] = true
+			queue = append(queue, uint32(id))
+		}
+	}
+	for len(queue) > 0 {
+		id := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, p := range pred[start[id]:start[id+1]] {
+			if !live[p] {
+				live[p] = true
+				queue = append(queue, p)
+			}
+		}
+	}
+	best := -1
+	for id := 0; id < n; id++ {
+		if live[id] {
+			continue
+		}
+		res.Livelocked++
+		mt := x.meta[id]
+		if best < 0 || less(mt.exp, mt.depth, x.meta[best].exp, x.meta[best].depth) {
+			best = id
+		}
+	}
+	x.from, x.to, x.ended = nil, nil, nil
+	if best < 0 {
+		return
+	}
+	cur := &sim.State{}
+	if err := x.m.Decode(x.bytes(uint32(best)), cur); err != nil {
+		x.errs[err.Error()] = true
+		return
+	}
+	var step sim.StepResult
+	x.m.Hang(cur, &step)
+	mt := x.meta[best]
+	before := slices.Clone(x.cands)
+	x.check(cur, &step, uint32(best), sim.Action{}, mt.exp, mt.depth+1, true)
+	for i := range x.cands {
+		if x.cands[i] != before[i] {
+			x.cands[i].livelock = true
+		}
+	}
 }
 
 // check evaluates the properties on the step that led to next.
@@ -667,6 +766,9 @@ func (x *explorer) trace(c *candidate, p *Property) (*Trace, error) {
 		for i := range sigma {
 			sigma[i] = pm[sigma[i]]
 		}
+	}
+	if c.livelock {
+		return replay(m, concrete, *p, endLivelock)
 	}
 	return Replay(m, concrete, *p, c.hang)
 }

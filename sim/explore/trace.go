@@ -13,7 +13,8 @@ import (
 type Trace struct {
 	Property string
 	Steps    []TraceStep
-	Hang     bool      // the run deadlocks after the last step
+	Hang     bool      // the run deadlocks after the last step (or, with Livelock, can never end)
+	Livelock bool      // every continuation after the last step cycles forever
 	Event    sim.Event // the event at which the property failed (EvNone for AtStep)
 	Expired  []string  // names of the waits whose expiry the trace needs, in order
 	Expiries int       // number of expiries in the trace
@@ -103,6 +104,26 @@ func eventString(e sim.Event) string {
 // violates p at the last step (or, with hang, deadlocks after it and violates
 // p at the deadlock). It returns the trace with sources and events.
 func Replay(m *sim.Machine, actions []sim.Action, p Property, hang bool) (*Trace, error) {
+	end := endViolation
+	if hang {
+		end = endDeadlock
+	}
+	return replay(m, actions, p, end)
+}
+
+// How a replayed trace ends.
+type traceEnd uint8
+
+const (
+	endViolation traceEnd = iota // the last step violates the property
+	endDeadlock                  // after the last step no CPU has an action
+	// endLivelock: after the last step the run can never end (the search
+	// established it; replay checks the hang violates the property).
+	endLivelock
+)
+
+func replay(m *sim.Machine, actions []sim.Action, p Property, end traceEnd) (*Trace, error) {
+	hang := end != endViolation
 	st := m.Initial()
 	tr := &Trace{Property: p.Name}
 	var res sim.StepResult
@@ -163,11 +184,11 @@ func Replay(m *sim.Machine, actions []sim.Action, p Property, hang bool) (*Trace
 		tr.Event = failingEvent(m, &p, st, init)
 		return tr, nil
 	}
-	if !m.Deadlocked(st) {
+	if end == endDeadlock && !m.Deadlocked(st) {
 		return nil, fmt.Errorf("the run does not deadlock after the trace")
 	}
 	m.Hang(st, &res)
-	tr.Hang = true
+	tr.Hang, tr.Livelock = true, end == endLivelock
 	if !violates(m, &p, st, &res) {
 		return nil, fmt.Errorf("the deadlock does not violate %s", p.Name)
 	}
