@@ -115,7 +115,7 @@ patch as sent is inconsistent), 2 usage or input error, 3 inconclusive.`,
 	f.Int64Var(&o.Seed, "seed", 1, "seed of the timed engine's Monte Carlo runs and of randomized exploration")
 	f.IntVar(&o.Runs, "runs", 0, "timed runs per scenario (default: the rule pack's)")
 	f.Int64Var(&o.MaxStates, "max-states", 0, "states stored per exploration before it stops as inconclusive (default 4,000,000)")
-	f.Int64Var(&o.MaxSteps, "max-steps", 0, "machine steps of one timed run, and steps from the start of an exploration, before it stops as inconclusive (default: 50,000,000 / unbounded)")
+	f.Int64Var(&o.MaxSteps, "max-steps", 0, "machine steps of one timed run, and steps from the start of an exploration, before it stops as inconclusive (default: 2,000,000 + 4·N² per timed run of N CPUs / unbounded)")
 	f.DurationVar(&o.Timeout, "timeout", 0, "wall-clock budget of the whole run; when it runs out the verdict is inconclusive (default 5m)")
 	f.StringVar(&o.Tree, "tree", "", "take baselines from the kernel checkout or bare repository `DIR` and report model drift")
 	f.IntVar(&o.HZ, "hz", 0, "CONFIG_HZ of the modelled kernel (default 250)")

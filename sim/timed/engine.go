@@ -95,13 +95,20 @@ func (e *Engine) machine(hz int) (*sim.Machine, error) {
 // Budget bounds one run.
 type Budget struct {
 	MaxTime  float64 // simulated seconds; 0 means 120
-	MaxSteps int64   // machine steps; 0 means 50,000,000
+	MaxSteps int64   // machine steps; 0 means DefaultMaxSteps(N)
 }
+
+// DefaultMaxSteps is the step budget of one run on n CPUs. The modelled
+// paths take steps linear in n (an IPI stop) or quadratic (a sequential
+// hotplug re-runs every online CPU's checks per offlined CPU: 25 M steps at
+// n = 4096); a budget far above both still ends a run of a program that
+// loops forever in a fraction of a second for the CPU counts claims name.
+func DefaultMaxSteps(n int) int64 { return 2_000_000 + 4*int64(n)*int64(n) }
 
 // Run is the record of one timed run. Times are in seconds from the run's
 // start (the boot CPU entering Entry.Boot); a negative time means never.
 type Run struct {
-	Outcome  string // relocated | returned | reset | bug | panic | unknown | hang | error | timeout
+	Outcome  string // relocated | returned | reset | bug | panic | unknown | hang | error | timeout | not-run
 	Message  string // what ended the run, for bug, panic, unknown, error, timeout
 	End      float64
 	Steps    int64
@@ -112,6 +119,10 @@ type Run struct {
 	Enter    map[string]float64 // boot CPU's first entry of each traced function
 	Return   map[string]float64 // its return from that first call
 	Timeline *Timeline
+	// NotRun: the run was not done because the first runs of its set all
+	// exhausted their budget (see Engine.Evaluate); it counts as
+	// inconclusive and in no metric.
+	NotRun bool
 }
 
 // SecondariesOff is the time by which firmware reported every secondary
@@ -144,7 +155,7 @@ func (r *Run) SecondariesOffline() float64 {
 // ran out, an unmodelled function was reached, or the machine failed.
 func (r *Run) Inconclusive() bool {
 	switch r.Outcome {
-	case "timeout", "unknown", "error":
+	case "timeout", "unknown", "error", "not-run":
 		return true
 	}
 	return false
@@ -312,7 +323,7 @@ func (ru *run) do(b Budget) *Run {
 	ru.maxTime = maxTime
 	maxSteps := b.MaxSteps
 	if maxSteps <= 0 {
-		maxSteps = 50_000_000
+		maxSteps = DefaultMaxSteps(ru.n)
 	}
 	for c := range ru.n {
 		ru.plan(c)

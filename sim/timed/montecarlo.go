@@ -1,6 +1,7 @@
 package timed
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -10,6 +11,10 @@ import (
 	"github.com/patchcheck/patchcheck/sim"
 	"github.com/patchcheck/patchcheck/sim/profile"
 )
+
+// probeRuns is how many runs of a Monte Carlo set must all exhaust their
+// budget before the rest of the set is not run.
+const probeRuns = 3
 
 // Options configures a Monte Carlo evaluation.
 type Options struct {
@@ -100,27 +105,48 @@ func (e *Engine) Evaluate(prof *profile.Profile, opt Options) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, opt.Runs)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				runs[i], errs[i] = e.RunOne(prof, opt.Seed, i, trace, opt.Budget, opt.Timeline && i == 0)
-			}
-		}()
-	}
-	for i := range opt.Runs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	// runRange does runs lo..hi-1 on the workers.
+	runRange := func(lo, hi int) {
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range min(workers, hi-lo) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					runs[i], errs[i] = e.RunOne(prof, opt.Seed, i, trace, opt.Budget, opt.Timeline && i == 0)
+				}
+			}()
 		}
+		for i := lo; i < hi; i++ {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
+	// A program that never ends (a loop of visible steps) exhausts the
+	// budget in every run, each at the full cost of the budget: when the
+	// first runs all do, the rest are not run. Which runs those are does not
+	// depend on the number of workers, so neither does the result.
+	first := min(probeRuns, opt.Runs)
+	runRange(0, first)
+	if err := errors.Join(errs[:first]...); err != nil {
+		return nil, err
+	}
+	exhausted := true
+	for _, r := range runs[:first] {
+		exhausted = exhausted && r.Outcome == "timeout"
+	}
+	if exhausted && first < opt.Runs {
+		msg := fmt.Sprintf("not run: the first %d runs all exhausted their budget (%s)", first, runs[0].Message)
+		for i := first; i < opt.Runs; i++ {
+			runs[i] = &Run{Outcome: "not-run", Message: msg, NotRun: true}
+		}
+	} else {
+		runRange(first, opt.Runs)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return e.summarise(prof, opt, runs), nil
 }
@@ -211,6 +237,9 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 			outcomes[r.Outcome] = oc
 		}
 		oc.Runs++
+		if r.NotRun {
+			continue // counted as inconclusive, and in no metric
+		}
 
 		dur := func(f string) (float64, bool) {
 			in, ok1 := r.Enter[f]

@@ -282,7 +282,9 @@ func TestFastForwardFaithful(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.noSkip = true
-	slow, err := e.RunOne(profile.Default(), 7, 0, []string{"machine_shutdown"}, Budget{}, false)
+	// stepped as written, the loop alone takes 2*10^6 steps: more than
+	// the default budget of a 2-CPU run allows
+	slow, err := e.RunOne(profile.Default(), 7, 0, []string{"machine_shutdown"}, Budget{MaxSteps: 10_000_000}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
