@@ -71,7 +71,7 @@ func (SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates), MaxDepth: int(req.Budget.MaxSteps)})
+	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates), MaxDepth: int(req.Budget.MaxSteps), MaxMemory: req.Budget.MaxMemory})
 	if err != nil {
 		return nil, err
 	}

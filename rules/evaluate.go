@@ -71,7 +71,10 @@ type Budget struct {
 	// MaxSteps bounds one timed run's machine steps and the explorer's
 	// depth (steps from the start); 0: the engines' defaults.
 	MaxSteps int64
-	Runs     int // timed runs per scenario; 0: the pack's
+	// MaxMemory bounds one exploration's tables in bytes; 0: the
+	// explorer's default.
+	MaxMemory int64
+	Runs      int // timed runs per scenario; 0: the pack's
 }
 
 // Variants are the two programs of one point of a series.
@@ -259,7 +262,12 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 		}
 		groups := map[string]*agg{}
 		var order []string
+		// stopped: the fewest CPUs of a load and fault set whose search ran
+		// out of budget; more CPUs of the same would too, so they are not
+		// explored.
+		stopped := map[string]int{}
 		for _, sc := range e.safetyScenarios() {
+			family := sc.Load + "\x00" + strings.Join(sc.Faults, ",")
 			var rules []*PropertyRule
 			for _, r := range dyn {
 				if inScope(r, sc) {
@@ -270,7 +278,13 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 				continue
 			}
 			var res []CheckResult
-			if variant == "after" && len(v.Incomplete) > 0 {
+			if n, ok := stopped[family]; ok && n < sc.CPUs {
+				res = make([]CheckResult, len(rules))
+				for i := range res {
+					res[i] = CheckResult{Verdict: "inconclusive", NeedsExpiry: []string{},
+						Reason: fmt.Sprintf("not explored: the search with %d CPUs already ran out of its budget", n)}
+				}
+			} else if variant == "after" && len(v.Incomplete) > 0 {
 				res = make([]CheckResult, len(rules))
 				for i := range res {
 					res[i] = CheckResult{Verdict: "inconclusive", Reason: "the AFTER program misses part of the series: " + listSome(v.Incomplete)}
@@ -288,6 +302,14 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 					res = make([]CheckResult, len(rules))
 					for i := range res {
 						res[i] = CheckResult{Verdict: "inconclusive", NeedsExpiry: []string{}, Reason: "the explorer could not run the program: " + err.Error()}
+					}
+				}
+				for _, cr := range res {
+					if cr.Verdict == "inconclusive" && cr.Explored.Mode == "exhaustive" && !cr.Explored.Complete {
+						if n, ok := stopped[family]; !ok || sc.CPUs < n {
+							stopped[family] = sc.CPUs
+						}
+						break
 					}
 				}
 			}

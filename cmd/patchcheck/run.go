@@ -50,6 +50,7 @@ type options struct {
 	Runs      int   // timed runs per scenario; 0: the pack's
 	MaxStates int64 // explorer states per exploration; 0: the default
 	MaxSteps  int64 // steps of one timed run and depth of an exploration; 0: the default
+	MaxMemory int64 // MiB of one exploration's tables; 0: the default
 	Timeout   time.Duration
 	Tree      string
 	HZ        int
@@ -171,7 +172,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	}
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
-		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, Runs: o.Runs},
+		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: o.MaxMemory << 20, Runs: o.Runs},
 		Engines: rules.SimEngines{},
 	})
 	if err != nil {

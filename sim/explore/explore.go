@@ -70,11 +70,22 @@ func (p *Property) skips(m *sim.Machine, ev *sim.Event) bool {
 
 // Options bound the search. Zero values mean the defaults.
 type Options struct {
-	MaxStates  int           // stored states; default 4,000,000
-	MaxDepth   int           // steps from the start; default unbounded
-	Timeout    time.Duration // wall-clock safety net; default none (a stop by it is reported, and makes the result timing dependent)
-	NoSymmetry bool          // never use symmetry reduction
+	MaxStates int           // stored states; default 4,000,000
+	MaxDepth  int           // steps from the start; default unbounded
+	Timeout   time.Duration // wall-clock safety net; default none (a stop by it is reported, and makes the result timing dependent)
+	// MaxMemory bounds the explorer's own tables in bytes (states, their
+	// index, the transitions); default DefaultMaxMemory. Large states
+	// (deep recursion, many CPUs) reach it before MaxStates.
+	MaxMemory  int64
+	NoSymmetry bool // never use symmetry reduction
 }
+
+// DefaultMaxMemory is the default bound of the explorer's tables: far
+// above what the default scenario matrix needs on the kernel models (tens
+// of MiB up to 32 CPUs), and low enough that a state space that explodes
+// (unbounded recursion) stops in seconds; wider searches raise it (BEFORE
+// at 6 CPUs needs about 1.3 GiB for 4,000,000 states).
+const DefaultMaxMemory = 512 << 20
 
 // Verdict of one property.
 type Verdict string
@@ -232,6 +243,9 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 	}
 	if opt.MaxDepth <= 0 {
 		opt.MaxDepth = 1 << 30
+	}
+	if opt.MaxMemory <= 0 {
+		opt.MaxMemory = DefaultMaxMemory
 	}
 	x := &explorer{m: m, props: props, opt: opt, canon: m.NewCanon(), seed: maphash.MakeSeed(),
 		cands: make([]candidate, len(props)), unknown: map[string]bool{}, errs: map[string]bool{}}
@@ -441,7 +455,11 @@ func (x *explorer) run(res *Result) {
 					return
 				}
 				if expanded&1023 == 0 {
-					x.memory()
+					if x.memory() > x.opt.MaxMemory {
+						res.Stop = fmt.Sprintf("memory budget of %d MiB reached", x.opt.MaxMemory>>20)
+						x.leave(e, d)
+						return
+					}
 					if x.opt.Timeout > 0 && time.Since(start) > x.opt.Timeout {
 						res.Stop = fmt.Sprintf("time budget of %v reached", x.opt.Timeout)
 						x.leave(e, d)

@@ -230,6 +230,13 @@ func TestBudgetsAreInconclusive(t *testing.T) {
 	if res.Complete || res.Properties[0].Verdict != explore.Inconclusive || !strings.Contains(res.Stop, "depth bound") {
 		t.Fatalf("%s", res)
 	}
+	res, err = explore.Explore(m, []explore.Property{noneOnlineAtRelocation}, explore.Options{MaxMemory: 1 << 10, NoSymmetry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Complete || res.Properties[0].Verdict != explore.Inconclusive || !strings.Contains(res.Stop, "memory budget") {
+		t.Fatalf("%s", res)
+	}
 }
 
 func TestUnknownCallIsInconclusive(t *testing.T) {
