@@ -14,6 +14,7 @@ package semantics
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -866,14 +867,20 @@ func (a *analyzer) defined() map[string]bool {
 // mergeFuncs collects the series' changed functions: one entry per file and
 // function, the first patch's kind, every patch's lines.
 func (a *analyzer) mergeFuncs() {
-	type k struct{ file, name string }
+	// An unnamed change (a declaration, or lines no function holds) is
+	// keyed by its line; the key is a struct, not a formatted string,
+	// because a patch may hold a million of them.
+	type k struct {
+		file, name string
+		line       int
+	}
 	seen := map[k]*FuncChange{}
 	for _, pc := range a.res.Patches {
 		for _, fc := range pc.Files {
 			for _, f := range fc.Funcs {
-				key := k{f.File, f.Name}
+				key := k{f.File, f.Name, 0}
 				if f.Name == "" {
-					key.name = fmt.Sprintf("\x00%d", f.Line)
+					key.line = f.Line
 				}
 				if m, ok := seen[key]; ok {
 					m.Lines = append(m.Lines, f.Lines...)
@@ -884,7 +891,9 @@ func (a *analyzer) mergeFuncs() {
 					continue
 				}
 				c := *f
-				c.Lines = append([]Line(nil), f.Lines...)
+				// Clipped, so that merging a later patch's lines
+				// reallocates instead of writing into f's array.
+				c.Lines = slices.Clip(f.Lines)
 				seen[key] = &c
 				a.res.Funcs = append(a.res.Funcs, &c)
 			}
