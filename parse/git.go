@@ -93,6 +93,9 @@ func ReadGitRange(ctx context.Context, dir, rng string, opts *Options) (*Series,
 		p.Index, p.Total = len(commits)-i, len(commits)
 		s.Patches = append(s.Patches, p)
 	}
+	if err := checkHunks(s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

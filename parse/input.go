@@ -14,6 +14,11 @@ import (
 const (
 	DefaultMaxSize = 256 << 20 // total bytes of one input
 	DefaultMaxLine = 1 << 20   // bytes of one line
+	// MaxHunks bounds the hunks of one patch and of a whole series. The
+	// largest tree-wide kernel patches have some tens of thousands; every
+	// hunk costs the later stages hundreds of bytes to kilobytes, so an
+	// input past this is refused rather than allowed to take gigabytes.
+	MaxHunks = 100_000
 )
 
 // Options tunes parsing. The zero value uses the defaults.

@@ -77,7 +77,25 @@ func ParseSources(srcs []Source, opts *Options) (*Series, error) {
 	if err := assemble(s, msgs); err != nil {
 		return nil, err
 	}
+	if err := checkHunks(s); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkHunks refuses a series whose patches have more than MaxHunks hunks
+// together, naming the patch where the count passes the limit.
+func checkHunks(s *Series) error {
+	n := 0
+	for _, p := range s.Patches {
+		for _, f := range p.Files {
+			n += len(f.TextFragments)
+		}
+		if n > MaxHunks {
+			return &Error{p.DiffPos, fmt.Sprintf("the series has more than %d hunks", MaxHunks)}
+		}
+	}
+	return nil
 }
 
 // readSource reads one input and cuts it into decoded messages.

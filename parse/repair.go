@@ -38,6 +38,7 @@ type hunkScan struct {
 // scanHunks returns an *Error.
 func scanHunks(in []string, pos func(int) Pos) (*hunkScan, error) {
 	hs := &hunkScan{lines: append([]string(nil), in...), inHunk: make([]bool, len(in))}
+	hunks := 0
 	for i := 0; i < len(in); {
 		if !strings.HasPrefix(in[i], "@@ -") {
 			i++
@@ -47,6 +48,9 @@ func scanHunks(in []string, pos func(int) Pos) (*hunkScan, error) {
 		if mm == nil {
 			i++
 			continue
+		}
+		if hunks++; hunks > MaxHunks {
+			return nil, &Error{pos(i), fmt.Sprintf("more than %d hunks in one patch", MaxHunks)}
 		}
 		next, err := hs.scanHunk(in, i, mm, pos)
 		if err != nil {

@@ -104,14 +104,16 @@ func TestHostileGenerated(t *testing.T) {
 		args    []string
 		exit    int
 		stdout  string // a line the output must contain
+		stderr  string // with exit 2: what the one error line must contain
 		timeout time.Duration
 		skip    string
 	}{
 		{
+			// Refused by the hunk limit before any stage allocates for them.
 			name:    "million-hunks-driver",
 			input:   func() string { return millionHunks("drivers/misc/blink.c", 1_000_000) },
-			exit:    exitInconclusive,
-			stdout:  "INCONCLUSIVE: no modelled function changed; nothing was executed",
+			exit:    exitUsage,
+			stderr:  "more than 100000 hunks in one patch",
 			timeout: 120 * time.Second,
 		},
 		{
@@ -119,8 +121,8 @@ func TestHostileGenerated(t *testing.T) {
 			// is an unplaced change of a modelled file.
 			name:    "million-hunks-modelled-file",
 			input:   func() string { return millionHunks("arch/arm64/kernel/process.c", 1_000_000) },
-			exit:    exitInconclusive,
-			stdout:  "INCONCLUSIVE",
+			exit:    exitUsage,
+			stderr:  "more than 100000 hunks in one patch",
 			timeout: 120 * time.Second,
 		},
 		{
@@ -152,6 +154,12 @@ func TestHostileGenerated(t *testing.T) {
 			code, stdout, stderr := executeWithin(t, tt.timeout, append(args, path))
 			if code != tt.exit {
 				t.Errorf("exit %d, want %d; stderr %q", code, tt.exit, stderr)
+			}
+			if tt.exit == exitUsage {
+				if !strings.HasPrefix(stderr, "patchcheck: "+path+":") || !strings.Contains(stderr, tt.stderr) || strings.Count(stderr, "\n") != 1 {
+					t.Errorf("stderr %q: want one line naming the file and line, with %q", stderr, tt.stderr)
+				}
+				return
 			}
 			if !strings.Contains(stdout, tt.stdout) {
 				t.Errorf("stdout lacks %q; tail:\n%s", tt.stdout, tail(stdout, 10))
