@@ -87,43 +87,10 @@ func classify(code, line string) lineClass {
 // strip removes the comment text of line given the state at its start, and
 // updates the state for the next line. String literals are honoured.
 func (c *classifier) strip(line string) string {
-	var b strings.Builder
-	for i := 0; i < len(line); i++ {
-		if c.inComment {
-			end := strings.Index(line[i:], "*/")
-			if end < 0 {
-				return b.String()
-			}
-			c.inComment = false
-			i += end + 1
-			b.WriteByte(' ')
-			continue
-		}
-		ch := line[i]
-		switch {
-		case ch == '"' || ch == '\'':
-			j := i + 1
-			for j < len(line) && line[j] != ch {
-				if line[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			if j >= len(line) {
-				j = len(line) - 1
-			}
-			b.WriteString(line[i : j+1])
-			i = j
-		case ch == '/' && i+1 < len(line) && line[i+1] == '/':
-			return b.String()
-		case ch == '/' && i+1 < len(line) && line[i+1] == '*':
-			c.inComment = true
-			i++
-		default:
-			b.WriteByte(ch)
-		}
-	}
-	return b.String()
+	st := models.CommentState{In: c.inComment}
+	out := st.Strip(line)
+	c.inComment = st.In
+	return out
 }
 
 // key is the matching form of a line of code.

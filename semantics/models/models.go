@@ -243,34 +243,53 @@ func Key(s string) string { return Normalize(StripComments(s)) }
 // the line, and "/* ... */" (to the end of the line when it is not closed on
 // it). String and character literals are kept.
 func StripComments(s string) string {
+	var c CommentState
+	return c.Strip(s)
+}
+
+// CommentState strips comments line by line from text whose block
+// comments may span lines: In says a "/*" is open at the start of the next
+// line.
+type CommentState struct{ In bool }
+
+// Strip removes the comment text of line, given the state at its start, and
+// updates the state for the next line. A closed block comment becomes one
+// space. String and character literals are kept.
+func (c *CommentState) Strip(line string) string {
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for i := 0; i < len(line); i++ {
+		if c.In {
+			end := strings.Index(line[i:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			c.In = false
+			i += end + 1
+			b.WriteByte(' ')
+			continue
+		}
+		ch := line[i]
 		switch {
-		case c == '"' || c == '\'':
+		case ch == '"' || ch == '\'':
 			j := i + 1
-			for j < len(s) && s[j] != c {
-				if s[j] == '\\' {
+			for j < len(line) && line[j] != ch {
+				if line[j] == '\\' {
 					j++
 				}
 				j++
 			}
-			if j >= len(s) {
-				j = len(s) - 1
+			if j >= len(line) {
+				j = len(line) - 1
 			}
-			b.WriteString(s[i : j+1])
+			b.WriteString(line[i : j+1])
 			i = j
-		case c == '/' && i+1 < len(s) && s[i+1] == '/':
+		case ch == '/' && i+1 < len(line) && line[i+1] == '/':
 			return b.String()
-		case c == '/' && i+1 < len(s) && s[i+1] == '*':
-			end := strings.Index(s[i+2:], "*/")
-			if end < 0 {
-				return b.String()
-			}
-			b.WriteByte(' ')
-			i += 2 + end + 1
+		case ch == '/' && i+1 < len(line) && line[i+1] == '*':
+			c.In = true
+			i++
 		default:
-			b.WriteByte(c)
+			b.WriteByte(ch)
 		}
 	}
 	return b.String()
