@@ -10,7 +10,11 @@ import (
 )
 
 // SimEngines runs package sim's explorer and timed engine.
-type SimEngines struct{}
+type SimEngines struct {
+	// Progress, when set, is told how many states the running exploration
+	// has stored so far (for a progress display).
+	Progress func(states int64)
+}
 
 // faultKinds maps the pack's fault names to the machine's. A fault applies
 // to the first secondary (CPU 1).
@@ -41,7 +45,7 @@ func machineConfig(sc Scenario) (sim.Config, error) {
 }
 
 // Explore runs the explorer on req.Program with every rule as a property.
-func (SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
+func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 	cfg, err := machineConfig(req.Scenario)
 	if err != nil {
 		return nil, err
@@ -71,7 +75,7 @@ func (SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates), MaxDepth: int(req.Budget.MaxSteps), MaxMemory: req.Budget.MaxMemory})
+	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates), MaxDepth: int(req.Budget.MaxSteps), MaxMemory: req.Budget.MaxMemory, Progress: se.Progress})
 	if err != nil {
 		return nil, err
 	}

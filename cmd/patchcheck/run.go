@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -122,8 +123,17 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		err error
 	}
 	done := make(chan outcome, 1)
+	// A progress line on stderr, only when it is a terminal.
+	var progress *report.Progress
+	if f, ok := stderr.(*os.File); ok {
+		budget := o.MaxStates
+		if budget <= 0 {
+			budget = 4_000_000
+		}
+		progress = report.NewProgress(f, "exploring", budget)
+	}
 	go func() {
-		rep, err := evaluate(o, s, sopts, pack, prof)
+		rep, err := evaluate(o, s, sopts, pack, prof, progress)
 		done <- outcome{rep, err}
 	}()
 	timeout := o.Timeout
@@ -141,6 +151,7 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		}
 		rep = out.rep
 	case <-timer.C:
+		progress.Done() // the line must not run into the report
 		rep = timedOut(o, s, timeout)
 	case <-ctx.Done():
 		writeErr(stderr, ctx.Err().Error())
@@ -164,8 +175,10 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 // meets a pathological input ends with an answer.
 const defaultTimeout = 5 * time.Minute
 
-// evaluate runs semantics, the engines and the rules on s.
-func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile) (*rules.Report, error) {
+// evaluate runs semantics, the engines and the rules on s. progress, when
+// not nil, shows the explorations on a terminal.
+func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress) (*rules.Report, error) {
+	defer progress.Done()
 	variants, steps, res, err := rules.Analyze(s, sopts)
 	if err != nil {
 		return nil, err
@@ -173,7 +186,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
 		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: o.MaxMemory << 20, Runs: o.Runs},
-		Engines: rules.SimEngines{},
+		Engines: rules.SimEngines{Progress: progress.Update},
 	})
 	if err != nil {
 		return nil, err

@@ -78,6 +78,9 @@ type Options struct {
 	// (deep recursion, many CPUs) reach it before MaxStates.
 	MaxMemory  int64
 	NoSymmetry bool // never use symmetry reduction
+	// Progress, when set, is told the number of states stored so far every
+	// 1,024 expansions (for a progress display; it must not block).
+	Progress func(states int64)
 }
 
 // DefaultMaxMemory is the default bound of the explorer's tables: far
@@ -455,6 +458,9 @@ func (x *explorer) run(res *Result) {
 					return
 				}
 				if expanded&1023 == 0 {
+					if x.opt.Progress != nil {
+						x.opt.Progress(int64(len(x.meta)))
+					}
 					if x.memory() > x.opt.MaxMemory {
 						res.Stop = fmt.Sprintf("memory budget of %d MiB reached", x.opt.MaxMemory>>20)
 						x.leave(e, d)
