@@ -657,21 +657,11 @@ func Merge(base, over *Pack) *Pack {
 	out.Properties = mergeByID(base.Properties, over.Properties, func(r *PropertyRule) string { return r.ID })
 	out.Metrics = mergeByID(base.Metrics, over.Metrics, func(m MetricSpec) string { return m.Name })
 	s, o := &out.Scenarios, over.Scenarios
-	if o.CPUs != nil {
-		s.CPUs = o.CPUs
-	}
-	if o.Loads != nil {
-		s.Loads = o.Loads
-	}
-	if o.Faults != nil {
-		s.Faults = o.Faults
-	}
-	if o.TimingCPUs != nil {
-		s.TimingCPUs = o.TimingCPUs
-	}
-	if o.TimingLoads != nil {
-		s.TimingLoads = o.TimingLoads
-	}
+	overrideSlice(&s.CPUs, o.CPUs)
+	overrideSlice(&s.Loads, o.Loads)
+	overrideSlice(&s.Faults, o.Faults)
+	overrideSlice(&s.TimingCPUs, o.TimingCPUs)
+	overrideSlice(&s.TimingLoads, o.TimingLoads)
 	if o.Runs != 0 {
 		s.Runs = o.Runs
 	}
@@ -682,21 +672,13 @@ func Merge(base, over *Pack) *Pack {
 	if oc.Relations != nil {
 		cr.Relations = oc.Relations
 	}
-	if oc.Vague != nil {
-		cr.Vague = oc.Vague
-	}
+	overrideSlice(&cr.Vague, oc.Vague)
 	if oc.PerCPU != nil {
 		cr.PerCPU = oc.PerCPU
 	}
-	if oc.Loads != nil {
-		cr.Loads = oc.Loads
-	}
-	if oc.Before != nil {
-		cr.Before = oc.Before
-	}
-	if oc.After != nil {
-		cr.After = oc.After
-	}
+	overrideSlice(&cr.Loads, oc.Loads)
+	overrideSlice(&cr.Before, oc.Before)
+	overrideSlice(&cr.After, oc.After)
 	cr.Bindings = mergeByID(base.Claims.Bindings, oc.Bindings, func(b *Binding) string { return b.ID })
 	if over.Name != "" && base.Name != over.Name {
 		out.Name = base.Name + "+" + over.Name
@@ -747,4 +729,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// overrideSlice replaces *dst with src when the overriding pack sets it.
+func overrideSlice[T any](dst *[]T, src []T) {
+	if src != nil {
+		*dst = src
+	}
 }
