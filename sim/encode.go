@@ -128,18 +128,53 @@ func cpuVal(b []byte, perm []int32, v uint64, self int) []byte {
 // encodeCPU appends CPU oi; self is its new id in the canonical layout, -1 in
 // the plain one.
 func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int32, self int) []byte {
-	c := &st.CPUs[oi]
+	id := func(b []byte, v uint64) []byte { return cpuVal(b, perm, v, self) }
+	mask := func(b []byte, mk []uint64) []byte {
+		if self < 0 {
+			for _, w := range mk {
+				b = putU(b, w)
+			}
+			return b
+		}
+		e.scratch = slices.Grow(e.scratch[:0], m.words)[:m.words]
+		clear(e.scratch)
+		for wi, w := range mk {
+			for w != 0 {
+				bit := wi*64 + bits.TrailingZeros64(w)
+				w &= w - 1
+				nb := int(mapCPU(perm, uint64(bit)))
+				e.scratch[nb/64] |= 1 << (nb % 64)
+			}
+		}
+		// the own bit as a flag, so that equal CPUs have equal bytes
+		own := e.scratch[self/64] >> (self % 64) & 1
+		e.scratch[self/64] &^= 1 << (self % 64)
+		b = append(b, byte(own))
+		for _, w := range e.scratch {
+			b = putU(b, w)
+		}
+		return b
+	}
+	return m.appendCPU(b, st, oi, id, mask)
+}
+
+// appendCPU appends CPU i's local state in the layout that both the state
+// encoding and the symmetry keys (Canon) use, so that the two cannot drift
+// apart: id writes a value that is a CPU id, mask the words of one cpumask
+// slot.
+func (m *Machine) appendCPU(b []byte, st *State, i int, id func([]byte, uint64) []byte, mask func([]byte, []uint64) []byte) []byte {
+	c := &st.CPUs[i]
 	b = putU(b, packCPU(c))
 	if c.Handoff != 0 {
-		b = cpuVal(append(b, 1), perm, uint64(c.Handoff-1), self)
+		b = id(append(b, 1), uint64(c.Handoff-1))
 	} else {
 		b = append(b, 0)
 	}
 	b = putU(b, uint64(c.OnEntry))
 	for v := 0; v < m.nPCPU; v++ {
-		x := st.PCPU[oi*m.nPCPU+v]
+		x := st.PCPU[i*m.nPCPU+v]
 		if m.cpuPCPU[v] {
-			b = cpuVal(b, perm, x, self)
+			b = id(b, x)
 		} else {
 			b = putU(b, x)
 		}
@@ -155,37 +190,14 @@ func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int3
 		regs := c.Regs[fr.RegBase : int(fr.RegBase)+f.NumRegs]
 		for r, v := range regs {
 			if len(f.CPUReg) > 0 && f.CPUReg[r] {
-				b = cpuVal(b, perm, v, self)
+				b = id(b, v)
 			} else {
 				b = putU(b, v)
 			}
 		}
-		masks := c.Masks[fr.MaskBase : int(fr.MaskBase)+f.NumMasks*m.words]
-		if self < 0 {
-			for _, w := range masks {
-				b = putU(b, w)
-			}
-			continue
-		}
 		for k := 0; k < f.NumMasks; k++ {
-			src := masks[k*m.words : (k+1)*m.words]
-			e.scratch = slices.Grow(e.scratch[:0], m.words)[:m.words]
-			clear(e.scratch)
-			for wi, w := range src {
-				for w != 0 {
-					bit := wi*64 + bits.TrailingZeros64(w)
-					w &= w - 1
-					nb := int(mapCPU(perm, uint64(bit)))
-					e.scratch[nb/64] |= 1 << (nb % 64)
-				}
-			}
-			// the own bit as a flag, so that equal CPUs have equal bytes
-			own := e.scratch[self/64] >> (self % 64) & 1
-			e.scratch[self/64] &^= 1 << (self % 64)
-			b = append(b, byte(own))
-			for _, w := range e.scratch {
-				b = putU(b, w)
-			}
+			at := int(fr.MaskBase) + k*m.words
+			b = mask(b, c.Masks[at:at+m.words])
 		}
 	}
 	return b

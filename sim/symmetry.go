@@ -440,56 +440,24 @@ func (c *Canon) analyze(st *State) {
 	// id-free description of each secondary
 	c.span[0], c.span[1] = 0, 0
 	for i := 1; i < n; i++ {
-		cpu := &st.CPUs[i]
-		b := putU(c.keys, packCPU(cpu))
-		if cpu.Handoff != 0 {
-			b = c.abstract(append(b, 1), uint64(cpu.Handoff-1), i)
-		} else {
-			b = append(b, 0)
-		}
-		b = putU(b, uint64(cpu.OnEntry))
-		for v := 0; v < m.nPCPU; v++ {
-			x := st.PCPU[i*m.nPCPU+v]
-			if m.cpuPCPU[v] {
-				b = c.abstract(b, x, i)
-			} else {
-				b = putU(b, x)
-			}
-		}
-		b = putU(b, uint64(len(cpu.Frames)))
-		for fi := range cpu.Frames {
-			fr := &cpu.Frames[fi]
-			f := &m.Prog.Funcs[fr.Func]
-			b = putU(b, uint64(fr.Func))
-			b = putU(b, uint64(fr.PC))
-			b = putU(b, uint64(fr.Ret+1))
-			b = putU(b, uint64(fr.Kind)|uint64(fr.Phase)<<2|uint64(b2u(fr.Saved))<<7)
-			for r := 0; r < f.NumRegs; r++ {
-				v := cpu.Regs[int(fr.RegBase)+r]
-				if len(f.CPUReg) > 0 && f.CPUReg[r] {
-					b = c.abstract(b, v, i)
-				} else {
-					b = putU(b, v)
-				}
-			}
-			for k := 0; k < f.NumMasks; k++ {
-				mk := cpu.Masks[int(fr.MaskBase)+k*m.words : int(fr.MaskBase)+(k+1)*m.words]
-				others := 0
-				for wi, w := range mk {
-					for w != 0 {
-						bit := wi*64 + bits.TrailingZeros64(w)
-						w &= w - 1
-						if bit != 0 && bit != i {
-							others++
-							c.plain[i] = false
-							c.plain[bit] = false
-						}
+		id := func(b []byte, v uint64) []byte { return c.abstract(b, v, i) }
+		mask := func(b []byte, mk []uint64) []byte {
+			others := 0
+			for wi, w := range mk {
+				for w != 0 {
+					bit := wi*64 + bits.TrailingZeros64(w)
+					w &= w - 1
+					if bit != 0 && bit != i {
+						others++
+						c.plain[i] = false
+						c.plain[bit] = false
 					}
 				}
-				b = append(b, byte(mk[0]&1), byte(mk[i/64]>>(i%64)&1))
-				b = putU(b, uint64(others))
 			}
+			b = append(b, byte(mk[0]&1), byte(mk[i/64]>>(i%64)&1))
+			return putU(b, uint64(others))
 		}
+		b := m.appendCPU(c.keys, st, i, id, mask)
 		c.keys = b
 		c.span[i+1] = int32(len(b))
 	}
