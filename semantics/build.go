@@ -35,6 +35,13 @@ func kconfig(cfg Config) map[string]bool {
 		"CONFIG_ARM64_ACPI_PARKING_PROTOCOL":   true,
 		"CONFIG_ARM_PSCI_FW":                   true,
 		"CONFIG_MODEL_SPIN_TABLE":              cfg.SpinTable,
+		// Later kernels: arm64 selects the core's dead-CPU synchronisation
+		// (v6.5+) and builds pseudo-NMI support, which is enabled only at
+		// boot (CONFIG_MODEL_PSEUDO_NMI: irqchip.gicv3_pseudo_nmi=1).
+		"CONFIG_HOTPLUG_CORE_SYNC_DEAD": true,
+		"CONFIG_HOTPLUG_CORE_SYNC":      true,
+		"CONFIG_ARM64_PSEUDO_NMI":       true,
+		"CONFIG_MODEL_PSEUDO_NMI":       cfg.PseudoNMI,
 	}
 }
 

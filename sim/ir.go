@@ -109,6 +109,7 @@ const (
 	AtomicAdd     AtomicOp = iota // V = old + R[B] (atomic_inc/dec/add/sub and their _return forms)
 	AtomicXchg                    // V = R[B]
 	AtomicCmpxchg                 // V = R[C] if old == R[B] (compared in Type), else V unchanged
+	AtomicOr                      // V = old | R[B] (set_bit, test_and_set_bit)
 )
 
 // BinOp is the operator of OpBin. Comparisons yield 0 or 1 and compare in Type.

@@ -617,7 +617,7 @@ func (m *Machine) validateInstr(f *Func, pc int) error {
 			if err = reg("new value", in.C, false); err != nil {
 				break
 			}
-		} else if in.Sub > uint8(AtomicCmpxchg) {
+		} else if in.Sub > uint8(AtomicOr) {
 			err = fmt.Errorf("unknown atomic operator %d", in.Sub)
 			break
 		}

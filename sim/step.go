@@ -1077,6 +1077,8 @@ func (m *Machine) exec(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 			if old == trunc(regs[in.B], in.Type) {
 				*v = trunc(regs[in.C], in.Type)
 			}
+		case AtomicOr:
+			*v = trunc(old|regs[in.B], in.Type)
 		}
 		if in.A >= 0 {
 			regs[in.A] = old

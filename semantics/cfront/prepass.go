@@ -48,6 +48,8 @@ type prepared struct {
 
 	cutStart   bool // balance added braces in front of the text
 	cutEndLine int  // 1-based line of the braces balance appended, or 0
+
+	inactive []bool // 0-based lines a conditional compiles out
 }
 
 type attrAt struct {
@@ -115,6 +117,14 @@ func prepass(src []byte, cfg Config) *prepared {
 	p.directives(b, cfg)
 	p.text = p.rewrite(b)
 	return p
+}
+
+// Inactive reports, for each line of src (0-based), whether the
+// configuration compiles it out: it is in a branch of #if, #ifdef, #ifndef,
+// #elif or #else that cfg does not take. Directive lines themselves are not
+// inactive.
+func Inactive(src []byte, cfg Config) []bool {
+	return prepass(src, cfg).inactive
 }
 
 // stripComments replaces comments with spaces, keeping newlines. Text that
@@ -222,6 +232,7 @@ type condFrame struct {
 // continuation lines) and every inactive line becomes blank.
 func (p *prepared) directives(b []byte, cfg Config) {
 	spans := lineSpans(b)
+	p.inactive = make([]bool, len(spans))
 	var stack []condFrame
 	active := true
 	unknown := map[string]bool{}
@@ -229,8 +240,11 @@ func (p *prepared) directives(b []byte, cfg Config) {
 		s, e := spans[li][0], spans[li][1]
 		trim := bytes.TrimLeft(b[s:e], " \t\f\v")
 		if len(trim) == 0 || trim[0] != '#' {
-			if !active && !cfg.allBranches {
-				blankRange(b, s, e)
+			if !active {
+				p.inactive[li] = true
+				if !cfg.allBranches {
+					blankRange(b, s, e)
+				}
 			}
 			continue
 		}

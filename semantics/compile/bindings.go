@@ -50,6 +50,117 @@ var noops = map[string]bool{
 	"lockdep_assert_held": true, "lockdep_assert_cpus_held": true, "rcu_read_lock": true, "rcu_read_unlock": true,
 }
 
+// elidedCalls are kernel calls with no effect on the state the machine
+// models, as the v5.10 restatements marked them ("//-" lines): topology and
+// NUMA bookkeeping, IRQ-descriptor and IPI bookkeeping, locks that only
+// serialise against tasks the machine does not run (the reboot task is the
+// only one that hotplugs), lockup and tick bookkeeping, debug and
+// instrumentation hooks. Tracepoints (trace_*) are elided too.
+var elidedCalls = map[string]bool{
+	"remove_cpu_topology": true, "numa_remove_cpu": true, "ipi_teardown": true, "ipi_setup": true,
+	"irq_lock_sparse": true, "irq_unlock_sparse": true, "lockup_detector_cleanup": true,
+	"cpu_maps_update_begin": true, "cpu_maps_update_done": true, "cpus_write_lock": true, "cpus_write_unlock": true,
+	"cpus_read_lock": true, "cpus_read_unlock": true, "cpu_hotplug_disable_offlining": true,
+	"mutex_lock": true, "mutex_unlock": true, "kexec_lock": true, "kexec_unlock": true,
+	"instrumentation_begin": true, "instrumentation_end": true, "kexec_image_info": true,
+	"kexec_list_flush": true, "kexec_segment_flush": true, "kexec_image_flush": true,
+	"hotplug_cpu__broadcast_tick_pull": true, "tick_cleanup_dead_cpu": true, "tick_offline_cpu": true,
+	"tick_handover_do_timer": true, "rcutree_migrate_callbacks": true, "rcu_report_dead": true,
+	"stop_machine_park": true, "arch_smt_update": true, "cpuhp_lock_acquire": true, "cpuhp_lock_release": true,
+	"lockdep_assert_preemption_disabled": true, "lockdep_assert_irqs_enabled": true,
+	"__flush_dcache_area": true, "dcache_clean_inval_poc": true, "icache_inval_all_pou": true,
+	"__flush_icache_range": true, "caches_clean_inval_user_pou": true, "cpu_install_idmap": true,
+	"usermodehelper_disable": true, "sdei_handler_abort": true, "crash_save_cpu": true,
+	"set_cpus_allowed_ptr": true, "tick_nohz_idle_enter": true, "tick_nohz_idle_exit": true,
+	"tick_nohz_idle_stop_tick": true, "tick_nohz_idle_restart_tick": true, "nohz_run_idle_balance": true,
+	"__current_set_polling": true, "__current_clr_polling": true, "arch_cpu_idle_enter": true,
+	"arch_cpu_idle_exit": true, "arch_cpu_idle_prepare": true, "rcu_nocb_flush_deferred_wakeup": true,
+	"flush_smp_call_function_queue": true, "schedule_idle": true, "preempt_set_need_resched": true,
+	"cpuhp_online_idle": true, "kthread_park": true, "kthread_unpark": true,
+	// Debug IPIs (backtrace, kgdb): no path the machine runs sends them.
+	"nmi_cpu_backtrace": true, "kgdb_nmicallback": true, "irq_work_run": true,
+	"generic_smp_call_function_interrupt": true, "scheduler_ipi": true, "tick_receive_broadcast": true,
+}
+
+func elided(name string) bool {
+	return elidedCalls[name] || strings.HasPrefix(name, "trace_") || strings.HasPrefix(name, "lockdep_")
+}
+
+// configHelpers are predicates of the kernel's configuration and boot
+// options, evaluated at compile time: a name maps to the CONFIG_ option
+// (of the machine's build configuration) whose value it returns, or to ""
+// for helpers that are false on the modelled machine (no protected KVM, no
+// confidential-computing platform). Pseudo-NMI is a configuration switch:
+// CONFIG_MODEL_PSEUDO_NMI stands for irqchip.gicv3_pseudo_nmi=1 at boot.
+var configHelpers = map[string]string{
+	"system_uses_irq_prio_masking": "CONFIG_MODEL_PSEUDO_NMI",
+	"arm64_supports_nmi":           "CONFIG_MODEL_PSEUDO_NMI",
+	"system_uses_nmi":              "CONFIG_MODEL_PSEUDO_NMI",
+	"is_protected_kvm_enabled":     "",
+	"cc_platform_has":              "",
+	"is_kdump_kernel":              "",
+	"acpi_parking_protocol_valid":  "",
+}
+
+// Binds reports whether the compiler binds a call of name to something of
+// its own (a prim, a kernel spelling, an elided call or a configuration
+// helper), so that a kernel tree's definition of it is not needed.
+func Binds(name string) bool {
+	if _, ok := printkLevels[name]; ok {
+		return true
+	}
+	if _, ok := aliases[name]; ok {
+		return true
+	}
+	if _, ok := configHelpers[name]; ok {
+		return true
+	}
+	if noops[name] || elided(name) {
+		return true
+	}
+	for _, p := range sim.Prims {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// setBit compiles set_bit(nr, &v) and test_and_set_bit(nr, &v) on a global
+// or per-CPU variable as one atomic OR; test_and_set_bit gives the bit's old
+// value.
+func (g *fn) setBit(name string, args []cfront.Expr, pos cfront.Pos) opnd {
+	if len(args) != 2 {
+		g.diag("syntax", name, pos, "%s takes 2 arguments, called with %d", name, len(args))
+		return g.constReg(0, tInt)
+	}
+	lv, ok := g.addrPlace(args[1])
+	if !ok {
+		return g.constReg(0, tInt)
+	}
+	if lv.kind == lvReg {
+		g.diag("unsupported", name, pos, "%s on a local variable", name)
+		return g.constReg(0, tInt)
+	}
+	t := lv.t
+	nr := g.assignConv(g.value(args[0]), t)
+	one := g.constReg(1, t)
+	bit := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Shl), Type: t.it, A: bit, B: one.r, C: nr.r})
+	in := sim.Instr{Op: sim.OpAtomic, Sub: uint8(sim.AtomicOr), Type: t.it, A: g.newReg(), B: bit, C: -1, Imm: int64(lv.g.idx)}
+	if lv.kind == lvPCPU {
+		in.Args = []int32{lv.cpu}
+	}
+	g.emit(in)
+	if name == "set_bit" {
+		return g.void()
+	}
+	r := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Shr), Type: t.it, A: r, B: in.A, C: nr.r})
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.And), Type: t.it, A: r, B: r, C: one.r})
+	return opnd{r, t}
+}
+
 // primType is the C type of a prim's result.
 func primType(p sim.Prim) ctype {
 	switch p {
@@ -188,8 +299,16 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	if lvl, ok := printkLevels[name]; ok {
 		return g.printk(name, lvl, args, pos)
 	}
-	if noops[name] {
+	if noops[name] || elided(name) {
 		return g.void()
+	}
+	if v, ok := configHelpers[name]; ok {
+		// Evaluated for their value only: their arguments name features.
+		val := int64(0)
+		if v != "" && g.c.cfg.Kconfig[v] {
+			val = 1
+		}
+		return g.constReg(val, tBool)
 	}
 	switch name {
 	case "likely", "unlikely":
@@ -303,6 +422,8 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		"atomic_add_return", "atomic_sub_return", "atomic_dec_and_test", "atomic_inc_and_test",
 		"atomic_xchg", "atomic_cmpxchg", "atomic_fetch_add", "atomic_fetch_inc", "atomic_fetch_dec":
 		return g.atomic(name, args, pos)
+	case "test_and_set_bit", "set_bit":
+		return g.setBit(name, args, pos)
 	case "cpumask_copy", "cpumask_clear_cpu", "cpumask_set_cpu", "cpumask_test_cpu", "cpumask_weight", "cpumask_clear",
 		"smp_cross_call", "cpumask_empty":
 		return g.maskCall(name, args, pos)

@@ -120,7 +120,7 @@ var binNames = [...]string{sim.Add: "add", sim.Sub: "sub", sim.Mul: "mul", sim.D
 
 var unNames = [...]string{sim.Neg: "neg", sim.Not: "not", sim.BitNot: "bitnot"}
 
-var atomicNames = [...]string{sim.AtomicAdd: "add", sim.AtomicXchg: "xchg", sim.AtomicCmpxchg: "cmpxchg"}
+var atomicNames = [...]string{sim.AtomicAdd: "add", sim.AtomicXchg: "xchg", sim.AtomicCmpxchg: "cmpxchg", sim.AtomicOr: "or"}
 
 func regs(rs []int32) string {
 	var parts []string

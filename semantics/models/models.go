@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -181,7 +182,13 @@ func Load(fsys fs.FS) (*Library, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The prelude first, then kernel files by path: the compile order.
+	return NewLibrary(lib.Version, lib.Files)
+}
+
+// NewLibrary makes a library of files (the prelude first, then kernel files
+// by path, which is the compile order). A function defined twice is an error.
+func NewLibrary(version string, files []*ModelFile) (*Library, error) {
+	lib := &Library{Version: version, Files: slices.Clone(files), byName: map[string]*Func{}, byPath: map[string]*ModelFile{}}
 	sort.SliceStable(lib.Files, func(i, j int) bool {
 		a, b := lib.Files[i], lib.Files[j]
 		if (a.Path == PreludePath) != (b.Path == PreludePath) {

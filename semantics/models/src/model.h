@@ -218,3 +218,12 @@ static inline unsigned int cpumask_first(const struct cpumask *srcp)
 {
 	return cpumask_first_online();
 }
+
+// kernel/cpu.c (v6.5 on): cpuhp_ap_report_dead() tells the boot CPU's
+// cpuhp_bp_sync_dead() that this CPU may be disposed of. The model's
+// hotplug core waits for the dying CPU through cpu_hotplug_state (the
+// v5.10 cpu_wait_death()), so the report is made there.
+void cpuhp_ap_report_dead(void)
+{
+	cpu_report_death();
+}

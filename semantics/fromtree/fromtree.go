@@ -1,0 +1,363 @@
+// Package fromtree makes a kernel tree the model: it builds a model library
+// whose functions are the tree's own text, so that the BEFORE program is
+// compiled from the kernel a patch was written against, and the patch's
+// context is matched against that kernel's lines.
+//
+// The bundled library (package models) decides which kernel files and
+// functions are on the modelled paths and holds what is not kernel text: the
+// prelude of types and constants, and restatements of functions whose text
+// is outside the compiler's subset. For every function of the bundled
+// library, the tree's definition of it is taken, together with every
+// function of the same kernel files that the tree's text calls (the call
+// closure within the path's files). Each of them is then compiled; a
+// function whose text the compiler rejects, or that calls something neither
+// the sources nor the machine define, is bound: the library's restatement
+// stands in for it when there is one, with the compiler's reason recorded,
+// and a function the library has no restatement of is left out, so that its
+// callers report it as an unknown callee. Nothing is bound silently: Result
+// lists every function on the path with its origin and reason.
+package fromtree
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/patchcheck/patchcheck/semantics/cfront"
+	"github.com/patchcheck/patchcheck/semantics/compile"
+	"github.com/patchcheck/patchcheck/semantics/models"
+	"github.com/patchcheck/patchcheck/sim"
+)
+
+// Files reads kernel files of a tree: the text and full git blob hash of a
+// path relative to the tree's root.
+type Files interface {
+	File(path string) (text []byte, blob string, err error)
+}
+
+// Origin says where the code of a function on the path comes from.
+type Origin string
+
+const (
+	// FromTree: the function is compiled from the tree's text.
+	FromTree Origin = "tree"
+	// Bound: the library's restatement stands in for the tree's text.
+	Bound Origin = "bound"
+	// Missing: neither the tree's text nor a restatement can be used.
+	Missing Origin = "missing"
+)
+
+// Func is one function on the modelled path.
+type Func struct {
+	Name string
+	File string // kernel path
+	Line int    // definition line in the tree's file (0 when the tree lacks it)
+	// Origin and Why: where the compiled code comes from, and why when it
+	// is not the tree's text.
+	Origin Origin
+	Why    string
+}
+
+// Result is a library built from a tree.
+type Result struct {
+	Library *models.Library
+	Version string // from the tree's Makefile, e.g. "6.12.118"; "" when it has none
+	Funcs   []Func // by file, then name
+	// Blobs are the full blob hashes of the tree's files the library read.
+	Blobs map[string]string
+	bound map[string]string
+}
+
+// Bound reports the declarations and functions bound, with why (for tests
+// and diagnostics): function names, or "decl PATH NAME".
+func (r *Result) Bound() map[string]string { return r.bound }
+
+// Origin returns the origin of the named function on the path, or "".
+func (r *Result) Origin(name string) Origin {
+	for _, f := range r.Funcs {
+		if f.Name == name {
+			return f.Origin
+		}
+	}
+	return ""
+}
+
+// maxRounds bounds the fixed point of binding: each round binds at least
+// one function, so the number of functions on the path bounds it; this is a
+// guard against a defect, not a budget.
+const maxRounds = 256
+
+// Build builds the library of tree t, taking paths, the prelude and the
+// restatements from base. cc is the compile configuration the programs are
+// built with (entries, CONFIG_ options, HZ).
+func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
+	res := &Result{Version: Version(t), Blobs: map[string]string{}}
+	files := map[string]*treeFile{}
+	var paths []string
+	for _, mf := range base.Files {
+		if mf.Path == models.PreludePath {
+			continue
+		}
+		text, blob, err := t.File(mf.Path)
+		if err != nil {
+			// The library's restatements of the whole file stand in.
+			for _, f := range mf.Funcs {
+				res.Funcs = append(res.Funcs, Func{Name: f.Name, File: mf.Path, Origin: Bound, Why: "the tree has no " + mf.Path})
+			}
+			continue
+		}
+		res.Blobs[mf.Path] = blob
+		files[mf.Path] = newTreeFile(mf, text, blob, cfront.Config{Kconfig: cc.Kconfig})
+		paths = append(paths, mf.Path)
+	}
+	sort.Strings(paths)
+
+	// Which file of the path defines a name: the tree's definitions first.
+	definedIn := map[string]string{}
+	for _, p := range paths {
+		for name := range files[p].defs {
+			if _, dup := definedIn[name]; !dup {
+				definedIn[name] = p
+			}
+		}
+	}
+
+	// A definition another path file overrides (a __weak default such as
+	// kernel/sched/idle.c's arch_cpu_idle_dead) is not taken.
+	for _, p := range paths {
+		for name := range files[p].defs {
+			if definedIn[name] != p {
+				delete(files[p].defs, name)
+			}
+		}
+	}
+
+	// The call closure of the library's functions within the path's files.
+	take := map[string]bool{}
+	var work []string
+	for _, f := range base.Funcs {
+		if f.File == models.PreludePath {
+			continue
+		}
+		if _, ok := definedIn[f.Name]; ok {
+			take[f.Name] = true
+			work = append(work, f.Name)
+		}
+	}
+	prelude := preludeNames(base)
+	for len(work) > 0 {
+		name := work[len(work)-1]
+		work = work[:len(work)-1]
+		tf := files[definedIn[name]]
+		for _, id := range identifiers(strip(tf.defs[name].text)) {
+			if take[id] || prelude[id] || compile.Binds(id) {
+				continue
+			}
+			if _, ok := definedIn[id]; ok {
+				take[id] = true
+				work = append(work, id)
+			}
+		}
+	}
+
+	// Bind, one round at a time, what does not compile, until everything
+	// left compiles from the tree's text or is bound.
+	bound := map[string]string{} // function name or declKey -> why
+	var as *assembly
+	for round := 0; ; round++ {
+		if round == maxRounds {
+			return nil, fmt.Errorf("fromtree: binding did not settle after %d rounds", maxRounds)
+		}
+		var err error
+		as, err = assemble(base, files, paths, take, bound, res.Version)
+		if err != nil {
+			return nil, err
+		}
+		_, diags := compile.Compile(sources(as.lib), cc)
+		bad := rejected(diags, as.owner, bound)
+		if len(bad) == 0 {
+			break
+		}
+		for k, why := range bad {
+			bound[k] = why
+		}
+	}
+	res.Library = as.lib
+	res.bound = bound
+
+	for _, p := range paths {
+		tf := files[p]
+		for name, d := range tf.defs {
+			if !take[name] || definedIn[name] != p {
+				continue
+			}
+			f := Func{Name: name, File: p, Line: d.first, Origin: FromTree}
+			if why, ok := bound[name]; ok {
+				f.Why = why
+				if m := base.Lookup(name); m != nil {
+					f.Origin = Bound
+				} else {
+					f.Origin = Missing
+				}
+			}
+			res.Funcs = append(res.Funcs, f)
+		}
+		// Library functions the tree's file does not define.
+		for _, m := range tf.model.Funcs {
+			if _, ok := definedIn[m.Name]; !ok {
+				res.Funcs = append(res.Funcs, Func{Name: m.Name, File: p, Origin: Bound, Why: "not defined in the tree's " + p})
+			}
+		}
+	}
+	sort.Slice(res.Funcs, func(i, j int) bool {
+		a, b := res.Funcs[i], res.Funcs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Name < b.Name
+	})
+	return res, nil
+}
+
+// rejected names the items taken from the tree that the compiler rejects,
+// with the first reason for each. A diagnostic on a line of the prelude or
+// of a restatement is not the tree's, and binding cannot help it.
+func rejected(diags []compile.Diag, owner map[string]string, bound map[string]string) map[string]string {
+	// A call through an ops table that is not known is a consequence of
+	// binding (or failing) the function that returns the table: it waits
+	// until no other item fails, so that callers are not bound for what
+	// their callee caused.
+	if first := rejectedIf(diags, owner, bound, func(d compile.Diag) bool { return !secondary(d) }); len(first) > 0 {
+		return first
+	}
+	return rejectedIf(diags, owner, bound, secondary)
+}
+
+func secondary(d compile.Diag) bool {
+	return d.Kind == "unsupported" && strings.Contains(d.Msg, "not a known ops table")
+}
+
+func rejectedIf(diags []compile.Diag, owner map[string]string, bound map[string]string, keep func(compile.Diag) bool) map[string]string {
+	out := map[string]string{}
+	for _, d := range diags {
+		if !keep(d) {
+			continue
+		}
+		switch d.Kind {
+		case "syntax", "unsupported", "unknown-identifier", "unknown-callee", "duplicate":
+		default:
+			continue
+		}
+		if d.Loc.Side != sim.SideModel {
+			continue
+		}
+		k, ok := owner[lineKey(d.Loc.File, d.Loc.Line)]
+		if !ok {
+			// A restatement that does not fit a function the tree's text
+			// gives (another signature, say): that function is bound too,
+			// so that the restatements keep to one version.
+			if name := d.Name; name != "" && owner["func "+name] != "" {
+				if _, done := bound[name]; !done {
+					out[name] = fmt.Sprintf("%s:%d: the restatement of %s does not fit the tree's %s: %s", d.Loc.File, d.Loc.Line, d.Loc.Func, name, d.Msg)
+				}
+			}
+			continue
+		}
+		if _, done := bound[k]; done {
+			continue
+		}
+		if _, seen := out[k]; seen {
+			continue
+		}
+		msg := d.Msg
+		if d.Kind == "unknown-callee" {
+			msg = "calls " + d.Name + ", which neither the path's files nor the machine define"
+		}
+		out[k] = fmt.Sprintf("%s:%d: %s: %s", d.Loc.File, d.Loc.Line, d.Kind, msg)
+	}
+	return out
+}
+
+// sources renders lib as compile sources, each line at its kernel origin.
+func sources(lib *models.Library) []compile.Source {
+	var out []compile.Source
+	for _, mf := range lib.Files {
+		var b strings.Builder
+		locs := make([]sim.Loc, 0, len(mf.Lines))
+		for i, l := range mf.Lines {
+			b.WriteString(l.Text)
+			b.WriteByte('\n')
+			fn := ""
+			if f := mf.FuncAt(i); f != nil {
+				fn = f.Name
+			}
+			loc := sim.Loc{File: mf.Path, Line: l.KLine, Func: fn, Side: sim.SideModel}
+			if l.KLine == 0 {
+				loc = sim.Loc{File: mf.Embedded, Line: l.Pos, Func: fn, Side: sim.SideModel}
+			}
+			locs = append(locs, loc)
+		}
+		out = append(out, compile.Source{Name: mf.Path, Text: []byte(b.String()), Lines: locs})
+	}
+	return out
+}
+
+// preludeNames are the names the prelude defines: the tree's definitions of
+// them (static inlines of include/ restated there) are not taken.
+func preludeNames(base *models.Library) map[string]bool {
+	out := map[string]bool{}
+	mf := base.File(models.PreludePath)
+	if mf == nil {
+		return out
+	}
+	for _, it := range scanItems(string(mf.Text), nil) {
+		for _, n := range it.names {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+// identifiers returns the distinct identifiers of C text, in order.
+func identifiers(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if isIdentStart(c) {
+			j := i + 1
+			for j < len(text) && (isIdentStart(text[j]) || text[j] >= '0' && text[j] <= '9') {
+				j++
+			}
+			if id := text[i:j]; !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+			i = j
+			continue
+		}
+		if c >= '0' && c <= '9' {
+			for i < len(text) && (isIdentStart(text[i]) || text[i] >= '0' && text[i] <= '9') {
+				i++
+			}
+			continue
+		}
+		i++
+	}
+	return out
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// extentsOf returns the complete, named function definitions of text.
+func extentsOf(text []byte) []cfront.Extent {
+	var out []cfront.Extent
+	for _, e := range cfront.Extents(text) {
+		if e.Complete && e.Name != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

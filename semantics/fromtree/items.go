@@ -1,0 +1,269 @@
+package fromtree
+
+import "strings"
+
+// item is one top-level definition of a C file: a function, or a
+// declaration ending in ";" at depth 0 (an enum, a struct, a variable, an
+// ops table).
+type item struct {
+	names       []string // what it defines: the function, the variable, "enum tag" and its enumerators, "struct tag"
+	first, last int      // 1-based lines, inclusive
+	text        string   // its lines
+	fn          bool
+}
+
+// scanItems splits C text into top-level items. Comments, strings and
+// preprocessor lines are skipped; prototypes and declarations that define
+// nothing (a bare "struct x;") are dropped. It needs no grammar: only the
+// depth of braces and parentheses and where a statement ends.
+func scanItems(text string, inactive []bool) []item {
+	lines := strings.Split(text, "\n")
+	code := strip(text)
+	if inactive != nil {
+		b := []byte(code)
+		ln := 0
+		for i, c := range b {
+			if c == '\n' {
+				ln++
+			} else if ln < len(inactive) && inactive[ln] {
+				b[i] = ' '
+			}
+		}
+		code = string(b)
+	}
+	var out []item
+	depth, paren := 0, 0
+	start := -1 // byte offset where the current item began
+	line := 1
+	startLine := 0
+	sawBrace := false
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if c == '\n' {
+			line++
+			continue
+		}
+		if start < 0 {
+			if c == ' ' || c == '\t' || c == '\r' {
+				continue
+			}
+			start, startLine, sawBrace = i, line, false
+		}
+		switch c {
+		case '(':
+			paren++
+		case ')':
+			paren--
+		case '{':
+			if depth == 0 && paren == 0 {
+				sawBrace = true
+			}
+			depth++
+		case '}':
+			depth--
+			if depth == 0 && paren == 0 && isFuncHead(code[start:i]) {
+				out = append(out, newItem(lines, code[start:i+1], startLine, line, true))
+				start = -1
+			}
+			if depth < 0 {
+				depth = 0
+			}
+		case ';':
+			if depth == 0 && paren == 0 {
+				if it := newItem(lines, code[start:i+1], startLine, line, false); len(it.names) > 0 && (sawBrace || !isPrototype(code[start:i+1])) {
+					out = append(out, it)
+				}
+				start = -1
+			}
+		}
+	}
+	return out
+}
+
+// isFuncHead reports whether s, the text before a function body's closing
+// brace, starts as a function definition: "name(...) {" at depth 0.
+func isFuncHead(s string) bool {
+	b := strings.IndexByte(s, '{')
+	p := strings.IndexByte(s, '(')
+	return p >= 0 && b > p && !strings.Contains(s[:p], "=")
+}
+
+// isPrototype: a declaration whose first parenthesis comes before any "=".
+func isPrototype(s string) bool {
+	p := strings.IndexByte(s, '(')
+	e := strings.IndexByte(s, '=')
+	if p < 0 {
+		return false
+	}
+	head := strings.TrimSpace(s[:p])
+	if strings.HasPrefix(head, "DEFINE_PER_CPU") || strings.HasPrefix(head, "static DEFINE_PER_CPU") {
+		return false
+	}
+	return e < 0 || p < e
+}
+
+func newItem(lines []string, code string, first, last int, fn bool) item {
+	it := item{first: first, last: last, fn: fn}
+	it.text = strings.Join(lines[first-1:min(last, len(lines))], "\n") + "\n"
+	if fn {
+		it.names = []string{funcName(code)}
+		return it
+	}
+	it.names = declNames(code)
+	return it
+}
+
+// funcName is the identifier before the first "(" of a definition.
+func funcName(s string) string {
+	p := strings.IndexByte(s, '(')
+	ids := identifiers(s[:p])
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[len(ids)-1]
+}
+
+// declNames are the names a declaration defines.
+func declNames(s string) []string {
+	s = strings.TrimSpace(s)
+	// DEFINE_PER_CPU(type, name) and friends: the last argument.
+	if k := strings.Index(s, "DEFINE_PER_CPU"); k >= 0 && k < 8 {
+		ids := identifiers(s[:strings.IndexByte(s, ')')])
+		return ids[len(ids)-1:]
+	}
+	if b := strings.IndexByte(s, '{'); b >= 0 {
+		head := identifiers(s[:b])
+		eq := strings.IndexByte(s[:b], '=')
+		if eq < 0 && len(head) >= 1 && (head[0] == "enum" || head[0] == "struct" || head[0] == "union") {
+			var out []string
+			if len(head) >= 2 {
+				out = append(out, head[0]+" "+head[1])
+			}
+			if head[0] == "enum" {
+				out = append(out, enumerators(s[b+1:])...)
+			}
+			// "enum x { ... } var;" defines var too.
+			if e := strings.LastIndexByte(s, '}'); e >= 0 {
+				if ids := identifiers(s[e:]); len(ids) > 0 {
+					out = append(out, ids[len(ids)-1])
+				}
+			}
+			return out
+		}
+		if eq >= 0 {
+			ids := identifiers(s[:eq])
+			return ids[len(ids)-1:]
+		}
+		return nil
+	}
+	end := len(s)
+	for _, stop := range []string{"=", "[", ";"} {
+		if k := strings.Index(s, stop); k >= 0 && k < end {
+			end = k
+		}
+	}
+	ids := identifiers(s[:end])
+	if len(ids) < 2 {
+		return nil // "struct x;", a bare type
+	}
+	return ids[len(ids)-1:]
+}
+
+// enumerators are the names of an enum body (the text after "{").
+func enumerators(body string) []string {
+	var out []string
+	if e := strings.IndexByte(body, '}'); e >= 0 {
+		body = body[:e]
+	}
+	for _, part := range strings.Split(body, ",") {
+		if name, _, _ := strings.Cut(part, "="); strings.TrimSpace(name) != "" {
+			if ids := identifiers(name); len(ids) > 0 {
+				out = append(out, ids[0])
+			}
+		}
+	}
+	return out
+}
+
+// strip replaces comments, string and character literals and preprocessor
+// lines (with their continuations) by spaces, keeping every newline, so that
+// offsets and line numbers stay those of text.
+func strip(text string) string {
+	b := []byte(text)
+	const (
+		code = iota
+		line
+		block
+		str
+		chr
+		cpp
+	)
+	st := code
+	bol := true // only white space since the last newline
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '\n' {
+			switch st {
+			case line, str, chr:
+				st = code
+			case cpp:
+				if i > 0 && b[i-1] == ' ' && text[i-1] == '\\' {
+					break // a continued directive
+				}
+				st = code
+			}
+			bol = true
+			continue
+		}
+		switch st {
+		case code:
+			switch {
+			case c == '#' && bol:
+				st = cpp
+				b[i] = ' '
+			case c == '/' && i+1 < len(b) && b[i+1] == '/':
+				st = line
+				b[i] = ' '
+			case c == '/' && i+1 < len(b) && b[i+1] == '*':
+				st = block
+				b[i], b[i+1] = ' ', ' '
+				i++
+			case c == '"':
+				st = str
+			case c == '\'':
+				st = chr
+			}
+			if c != ' ' && c != '\t' && c != '\r' {
+				bol = false
+			}
+		case line, cpp:
+			b[i] = ' '
+		case block:
+			if c == '*' && i+1 < len(b) && b[i+1] == '/' {
+				b[i], b[i+1] = ' ', ' '
+				i++
+				st = code
+				continue
+			}
+			b[i] = ' '
+		case str, chr:
+			q := byte('"')
+			if st == chr {
+				q = '\''
+			}
+			switch {
+			case c == '\\':
+				b[i] = ' '
+				if i+1 < len(b) && b[i+1] != '\n' {
+					b[i+1] = ' '
+					i++
+				}
+			case c == q:
+				st = code
+			default:
+				b[i] = ' '
+			}
+		}
+	}
+	return string(b)
+}
