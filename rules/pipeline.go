@@ -127,7 +127,41 @@ func Describe(res *semantics.Result, lib *models.Library) ([]Function, Models) {
 	for _, d := range res.Drift {
 		m.Drift = append(m.Drift, Drift{File: d.File, Name: d.Func, Message: d.Kind + ": " + d.Msg})
 	}
+	if b := res.Baseline; b != nil {
+		m.Source = &BaselineSource{Kind: b.Source, Tree: b.Tree, Version: b.Version, Commit: b.Commit, How: b.How, Guess: b.Guess}
+		if b.Source == "tree" {
+			m.Baseline = treeBaseline(b, res)
+			for _, f := range b.Funcs {
+				m.Functions = append(m.Functions, PathFunction{Name: f.Name, File: f.File, Line: f.Line, Origin: string(f.Origin), Why: f.Why})
+			}
+		}
+	}
 	return fns, m
+}
+
+// treeBaseline names the tree, its version and the base: the commit of a
+// git tree, or the blobs of the files the first patch changes.
+func treeBaseline(b *semantics.Baseline, res *semantics.Result) string {
+	s := "linux " + orDash(b.Version) + " from tree " + b.Tree
+	if b.Commit != "" {
+		s += " at " + b.Commit[:min(12, len(b.Commit))] + " (" + b.How + ")"
+	} else if len(res.Patches) > 0 {
+		var blobs []string
+		for _, fc := range res.Patches[0].Files {
+			if fc.OldBlob != "" {
+				blobs = append(blobs, path.Base(fc.Path)+" "+fc.OldBlob)
+			}
+		}
+		s += " (" + b.How
+		if len(blobs) > 0 {
+			s += "; the patch's blobs " + strings.Join(blobs, ", ")
+		}
+		s += ")"
+	}
+	if b.Guess {
+		s += "; the base is a guess: the tree does not have the patch's pre-image blobs"
+	}
+	return s
 }
 
 func orDash(s string) string {

@@ -143,6 +143,31 @@ type Models struct {
 	UnknownCallees []UnknownCallee `json:"unknown_callees"`
 	Unmodelled     []Unmodelled    `json:"unmodelled"` // functions whose patch context did not match the baseline, etc.
 	Drift          []Drift         `json:"drift,omitempty"`
+	// Source says what BEFORE was compiled from: the bundled restatements
+	// or a kernel tree at a base; Functions, every function on the
+	// modelled paths with where its code came from.
+	Source    *BaselineSource `json:"source,omitempty"`
+	Functions []PathFunction  `json:"functions,omitempty"`
+}
+
+// BaselineSource is what BEFORE was compiled from.
+type BaselineSource struct {
+	Kind    string `json:"kind"`             // bundled | tree
+	Tree    string `json:"tree,omitempty"`   // the tree as given
+	Version string `json:"version"`          // e.g. "6.12.118", "v5.10"
+	Commit  string `json:"commit,omitempty"` // base commit of a git tree
+	How     string `json:"how"`              // base-commit trailer | index blobs ... | HEAD | directory | bundled
+	Guess   bool   `json:"guess"`            // nothing confirms the patch was made against this base
+}
+
+// PathFunction is a function on the modelled paths and the origin of its
+// code: compiled from the tree's text, bound to a restatement, or missing.
+type PathFunction struct {
+	Name   string `json:"name"`
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Origin string `json:"origin"` // tree | bound | missing
+	Why    string `json:"why,omitempty"`
 }
 
 // UnknownCallee is a call to a function that is neither modelled, nor in the

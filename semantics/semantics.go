@@ -185,9 +185,11 @@ type Result struct {
 	Unknown    []Callee
 	Unmodelled []Problem
 	Uncovered  []Uncovered
-	// Drift lists differences between the library's baseline and a kernel
-	// tree's (with Options.Tree).
+	// Drift lists differences between the baseline and the blobs the
+	// patches were made against.
 	Drift []Drift
+	// Baseline says what BEFORE was compiled from.
+	Baseline *Baseline
 }
 
 // Inconclusive reports whether the AFTER program misses part of the series:
@@ -264,16 +266,38 @@ func analyze(s *parse.Series, opts *Options) (*analyzer, error) {
 		return nil, err
 	}
 	lib := o.Library
+	var base *Baseline
+	if o.Tree != nil && lib == nil {
+		// The tree is the model: BEFORE is compiled from its own text at
+		// the patch's base.
+		t, b, err := o.Tree.base(s)
+		if err != nil {
+			return nil, fmt.Errorf("tree %s: %w", o.Tree.Dir, err)
+		}
+		built, err := t.Library(o.Config)
+		if err != nil {
+			return nil, fmt.Errorf("tree %s: %w", o.Tree.Dir, err)
+		}
+		lib, o.Tree = built.Library, t
+		b.Version, b.Funcs = built.Version, built.Funcs
+		base = b
+	}
 	if lib == nil {
 		lib = models.Default()
 	}
-	a := &analyzer{lib: lib, res: &Result{}, work: map[string]*working{}, tree: o.Tree, opts: o}
+	a := &analyzer{lib: lib, res: &Result{}, work: map[string]*working{}, tree: o.Tree, opts: o, base: base}
 	for i, p := range s.Patches {
 		a.patch(i+1, p)
 	}
 	a.mergeFuncs()
-	if o.Tree != nil {
+	switch {
+	case base != nil:
+		a.res.Baseline = base
+		a.res.Drift = o.Tree.checkBlobs(a.res)
+	case o.Tree != nil:
 		a.res.Drift = append(o.Tree.checkBlobs(a.res), o.Tree.drift(lib, a.res.Funcs)...)
+	case o.Library == nil:
+		a.res.Baseline = bundledBaseline(lib, a.res)
 	}
 	return a, nil
 }
@@ -285,6 +309,7 @@ type analyzer struct {
 	tree  *Tree
 	opts  Options
 	names map[string]bool // see defined
+	base  *Baseline       // with a tree: what BEFORE is compiled from
 	cur   int             // the patch being applied
 }
 
@@ -343,6 +368,25 @@ func (a *analyzer) file(n int, f *gitdiff.File) *FileChange {
 		a.res.Uncovered = append(a.res.Uncovered, Uncovered{File: path})
 	}
 	return fc
+}
+
+// sectionFunc is the function a hunk's @@ section heading names
+// ("void cpu_die(void)" -> cpu_die), or "".
+func sectionFunc(heading string) string {
+	p := strings.IndexByte(heading, '(')
+	if p <= 0 {
+		return ""
+	}
+	ids := identifiers(heading[:p])
+	if len(ids) == 0 {
+		return ""
+	}
+	name := ids[len(ids)-1]
+	switch name {
+	case "if", "while", "for", "switch", "return", "sizeof":
+		return ""
+	}
+	return name
 }
 
 func displayName(fn *FuncChange) string {
@@ -534,8 +578,17 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 				}
 			}
 		}
-		if f.Name == "" && w != nil && mm != nil && mm.fn != "" {
-			f.Name = mm.fn
+		if f.Name == "" && mm != nil {
+			// The hunk matched nowhere and its own lines name no function:
+			// the @@ section heading (git's name of the function the hunk
+			// starts in) is the hint, and the function where the nearest
+			// mismatch was found only when there is none, so that a hunk is
+			// never credited to a neighbour of the function it is in.
+			if sec := sectionFunc(frag.Comment); sec != "" {
+				f.Name = sec
+			} else if w != nil && mm.fn != "" {
+				f.Name = mm.fn
+			}
 		}
 		if f.Name == "" && a.tree != nil {
 			f.Name = a.tree.funcAt(fc.Path, preLine(hl, g.lines[0]), fc.OldBlob)
@@ -557,7 +610,18 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 		if m := a.lib.Lookup(f.Name); m != nil && m.File == fc.Path {
 			f.Model = m
 		}
+		bound := a.lib.Lookup(f.Name)
+		if bound != nil && !strings.HasPrefix(bound.File, fc.Path+"@") {
+			bound = nil
+		}
 		switch {
+		case bound != nil && f.Kind != Added:
+			// The tree's text of the function is outside the subset: a
+			// restatement stands in for it, which the change cannot be
+			// applied to.
+			f.Status = Unmodelled
+			f.Reason = "the tree's " + f.Name + " is bound to the " + bound.Version + " restatement (" + a.boundWhy(f.Name) + "); the change is not executed"
+			a.problem(n, f, f.Line, f.Reason)
 		case w == nil && f.Name != "" && a.defined()[f.Name]:
 			// The library restates this function elsewhere (model.h's
 			// helpers restate static inlines of include/): the change
@@ -601,6 +665,18 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 		fc.Funcs = append(fc.Funcs, f)
 	}
 	a.declarations(n, fc, w, hl, others, fnOf != nil && mm == nil, needApply || len(added) > 0)
+}
+
+// boundWhy is why the tree's text of name is bound, from the baseline.
+func (a *analyzer) boundWhy(name string) string {
+	if a.base != nil {
+		for _, f := range a.base.Funcs {
+			if f.Name == name && f.Why != "" {
+				return f.Why
+			}
+		}
+	}
+	return "outside the subset"
 }
 
 // declarations settles the macro and declaration changes of a hunk that

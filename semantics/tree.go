@@ -3,7 +3,9 @@ package semantics
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/patchcheck/patchcheck/semantics/cfront"
+	"github.com/patchcheck/patchcheck/semantics/fromtree"
 	"github.com/patchcheck/patchcheck/semantics/models"
 )
 
@@ -26,9 +29,16 @@ import (
 // text as such is outside the subset the compiler interprets.
 type Tree struct {
 	Dir    string
-	commit *object.Commit // nil for a plain directory
+	repo   *git.Repository // nil for a plain directory
+	commit *object.Commit  // nil for a plain directory
+	root   *os.Root        // a plain directory, opened so that reads stay inside it
 	cache  map[string]*treeFile
+	libs   map[Config]*fromtree.Result
 }
+
+// maxTreeFile bounds what a tree file may hold: the largest file of the
+// modelled path (kernel/cpu.c) is under 100 KiB.
+const maxTreeFile = 8 << 20
 
 type treeFile struct {
 	text []byte
@@ -50,7 +60,7 @@ func OpenTreeAt(dir, rev string) (*Tree, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("tree %s: not a directory", dir)
 	}
-	t := &Tree{Dir: dir, cache: map[string]*treeFile{}}
+	t := &Tree{Dir: dir, cache: map[string]*treeFile{}, libs: map[Config]*fromtree.Result{}}
 	// PlainOpen takes a checkout's root or a bare repository; a directory
 	// inside a checkout is found by looking up for its .git.
 	repo, err := git.PlainOpen(dir)
@@ -70,13 +80,45 @@ func OpenTreeAt(dir, rev string) (*Tree, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tree %s: %s: %w", dir, rev, err)
 		}
-		t.commit = c
+		t.commit, t.repo = c, repo
 	case !errors.Is(err, git.ErrRepositoryNotExists):
 		return nil, fmt.Errorf("tree %s: %w", dir, err)
 	case rev != "":
 		return nil, fmt.Errorf("tree %s: not a git repository, cannot read revision %s", dir, rev)
+	default:
+		if t.root, err = os.OpenRoot(dir); err != nil {
+			return nil, fmt.Errorf("tree %s: %w", dir, err)
+		}
 	}
 	return t, nil
+}
+
+// at returns the tree at commit h of the same repository.
+func (t *Tree) at(h plumbing.Hash) (*Tree, error) {
+	c, err := t.repo.CommitObject(h)
+	if err != nil {
+		return nil, err
+	}
+	return &Tree{Dir: t.Dir, repo: t.repo, commit: c, cache: map[string]*treeFile{}, libs: map[Config]*fromtree.Result{}}, nil
+}
+
+// Commit is the full hash of the commit the tree is read at, "" for a
+// plain directory.
+func (t *Tree) Commit() string {
+	if t.commit == nil {
+		return ""
+	}
+	return t.commit.Hash.String()
+}
+
+// cleanPath refuses a path that is absolute or leaves the tree: file names
+// come from patches, which are input.
+func cleanPath(p string) (string, error) {
+	c := path.Clean(p)
+	if p == "" || path.IsAbs(p) || c == ".." || strings.HasPrefix(c, "../") || strings.ContainsRune(p, 0) || strings.Contains(p, "\\") {
+		return "", fmt.Errorf("%q is not a path inside the tree", p)
+	}
+	return c, nil
 }
 
 // File returns the text of the kernel file at path and its git blob hash.
@@ -86,21 +128,30 @@ func (t *Tree) File(path string) ([]byte, string, error) {
 	}
 	f := &treeFile{}
 	t.cache[path] = f
+	clean, err := cleanPath(path)
+	if err != nil {
+		f.err = err
+		return nil, "", err
+	}
 	if t.commit != nil {
-		gf, err := t.commit.File(path)
+		gf, err := t.commit.File(clean)
 		if err != nil {
-			f.err = fmt.Errorf("%s: %s at %s: %w", t.Dir, path, t.commit.Hash.String()[:12], err)
+			f.err = fmt.Errorf("%s at %s: %w", clean, t.commit.Hash.String()[:12], err)
+			return nil, "", f.err
+		}
+		if gf.Size > maxTreeFile || !gf.Mode.IsFile() {
+			f.err = fmt.Errorf("%s: not a regular file of at most %d bytes", clean, maxTreeFile)
 			return nil, "", f.err
 		}
 		s, err := gf.Contents()
 		if err != nil {
-			f.err = fmt.Errorf("%s: %s: %w", t.Dir, path, err)
+			f.err = fmt.Errorf("%s: %w", clean, err)
 			return nil, "", f.err
 		}
 		f.text, f.blob = []byte(s), gf.Hash.String()
 		return f.text, f.blob, nil
 	}
-	b, err := os.ReadFile(filepath.Join(t.Dir, filepath.FromSlash(path)))
+	b, err := t.readFile(clean)
 	if err != nil {
 		f.err = err
 		return nil, "", err
@@ -108,6 +159,46 @@ func (t *Tree) File(path string) ([]byte, string, error) {
 	f.text = b
 	f.blob = plumbing.ComputeHash(plumbing.BlobObject, b).String()
 	return f.text, f.blob, nil
+}
+
+// readFile reads a regular file of the plain directory, inside it (os.Root
+// refuses paths and symbolic links that leave it), of bounded size: never a
+// device, a FIFO or a directory.
+func (t *Tree) readFile(clean string) ([]byte, error) {
+	fh, err := t.root.Open(filepath.FromSlash(clean))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", clean, errors.Unwrap(err))
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", clean, err)
+	}
+	if !st.Mode().IsRegular() || st.Size() > maxTreeFile {
+		return nil, fmt.Errorf("%s: not a regular file of at most %d bytes", clean, maxTreeFile)
+	}
+	b, err := io.ReadAll(io.LimitReader(fh, maxTreeFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", clean, err)
+	}
+	if len(b) > maxTreeFile {
+		return nil, fmt.Errorf("%s: more than %d bytes", clean, maxTreeFile)
+	}
+	return b, nil
+}
+
+// Library returns the model library built from the tree's own text in
+// configuration cfg (built once per configuration).
+func (t *Tree) Library(cfg Config) (*fromtree.Result, error) {
+	if r, ok := t.libs[cfg]; ok {
+		return r, nil
+	}
+	r, err := fromtree.Build(t, models.Default(), CompileConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	t.libs[cfg] = r
+	return r, nil
 }
 
 // funcAt names the function of the tree's file that contains line, when

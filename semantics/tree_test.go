@@ -66,14 +66,16 @@ func TestTreeDrift(t *testing.T) {
 		git  bool
 		edit func(string, []byte) []byte
 		want []string // substrings of the drift lines, in order
+		// unmodelled: a function whose hunk no longer matches the tree's
+		// text (the tree is the model, so an edited tree changes BEFORE).
+		unmodelled string
 	}{
 		{"plain", false, nil, []string{
 			"arch/arm64/kernel/process.c: blob: the patch applies to blob 4784011cecac",
-			"arch/arm64/kernel/smp.c: blob: the patch applies to blob 09c96f57818c"}},
+			"arch/arm64/kernel/smp.c: blob: the patch applies to blob 09c96f57818c"}, ""},
 		{"git-edited", true, edited, []string{
 			"arch/arm64/kernel/process.c: blob:",
-			"arch/arm64/kernel/smp.c: blob:",
-			`arch/arm64/kernel/smp.c: local_cpu_stop: text: model line "cpu_park_loop();" (kernel line 850) is not in the tree's local_cpu_stop`}},
+			"arch/arm64/kernel/smp.c: blob:"}, "local_cpu_stop"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -113,6 +115,16 @@ func TestTreeDrift(t *testing.T) {
 				if !strings.Contains(got[i], c.want[i]) {
 					t.Errorf("drift %d: %s\nwant %s", i, got[i], c.want[i])
 				}
+			}
+			if r.Baseline == nil || r.Baseline.Source != "tree" || !r.Baseline.Guess {
+				t.Errorf("baseline %+v: want a tree whose base is a guess (the blobs differ)", r.Baseline)
+			}
+			var un []string
+			for _, p := range r.Unmodelled {
+				un = append(un, p.Func)
+			}
+			if c.unmodelled != "" && !strings.Contains(strings.Join(un, " "), c.unmodelled) {
+				t.Errorf("unmodelled %v, want %s", un, c.unmodelled)
 			}
 		})
 	}

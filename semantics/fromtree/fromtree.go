@@ -104,9 +104,10 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			for _, f := range mf.Funcs {
 				res.Funcs = append(res.Funcs, Func{Name: f.Name, File: mf.Path, Origin: Bound, Why: "the tree has no " + mf.Path})
 			}
-			continue
+			text, blob = nil, ""
+		} else {
+			res.Blobs[mf.Path] = blob
 		}
-		res.Blobs[mf.Path] = blob
 		files[mf.Path] = newTreeFile(mf, text, blob, cfront.Config{Kconfig: cc.Kconfig})
 		paths = append(paths, mf.Path)
 	}
@@ -204,7 +205,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		}
 		// Library functions the tree's file does not define.
 		for _, m := range tf.model.Funcs {
-			if _, ok := definedIn[m.Name]; !ok {
+			if _, ok := definedIn[m.Name]; !ok && tf.blob != "" {
 				res.Funcs = append(res.Funcs, Func{Name: m.Name, File: p, Origin: Bound, Why: "not defined in the tree's " + p})
 			}
 		}
@@ -256,7 +257,7 @@ func rejectedIf(diags []compile.Diag, owner map[string]string, bound map[string]
 			// A restatement that does not fit a function the tree's text
 			// gives (another signature, say): that function is bound too,
 			// so that the restatements keep to one version.
-			if name := d.Name; name != "" && owner["func "+name] != "" {
+			if name := d.Name; d.Kind == "syntax" && strings.Contains(d.Msg, " called with ") && owner["func "+name] != "" {
 				if _, done := bound[name]; !done {
 					out[name] = fmt.Sprintf("%s:%d: the restatement of %s does not fit the tree's %s: %s", d.Loc.File, d.Loc.Line, d.Loc.Func, name, d.Msg)
 				}
