@@ -23,9 +23,9 @@ type expectation struct {
 	// compiled from; the bundled v5.10 library when empty.
 	Tree string `yaml:"tree"`
 	// ClaimsSubset: only the claims listed are checked, found by text.
-	ClaimsSubset     bool     `yaml:"claims_subset"`
-	BehaviourChanged bool     `yaml:"behaviour_changed"`
-	Verdict          string   `yaml:"verdict"`
+	ClaimsSubset     bool   `yaml:"claims_subset"`
+	BehaviourChanged bool   `yaml:"behaviour_changed"`
+	Verdict          string `yaml:"verdict"`
 	Claims           []struct {
 		Text    string `yaml:"text"`
 		Variant string `yaml:"variant"`
