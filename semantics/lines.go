@@ -99,49 +99,14 @@ func key(line string) string { return models.Key(line) }
 // identifiers returns the C identifiers of s (comments and literals
 // removed), in order of first appearance.
 func identifiers(s string) []string {
-	var out []string
-	seen := map[string]bool{}
 	c := &classifier{}
-	code := c.strip(s)
-	for i := 0; i < len(code); {
-		ch := code[i]
-		if ch == '"' || ch == '\'' {
-			j := i + 1
-			for j < len(code) && code[j] != ch {
-				if code[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			i = j + 1
-			continue
+	var out []string
+	for _, w := range models.Identifiers(c.strip(s)) {
+		if !cKeywords[w] {
+			out = append(out, w)
 		}
-		if isIdentStart(ch) {
-			j := i
-			for j < len(code) && (isIdentStart(code[j]) || code[j] >= '0' && code[j] <= '9') {
-				j++
-			}
-			w := code[i:j]
-			if !cKeywords[w] && !seen[w] {
-				seen[w] = true
-				out = append(out, w)
-			}
-			i = j
-			continue
-		}
-		if ch >= '0' && ch <= '9' {
-			for i < len(code) && (isIdentStart(code[i]) || code[i] >= '0' && code[i] <= '9') {
-				i++
-			}
-			continue
-		}
-		i++
 	}
 	return out
-}
-
-func isIdentStart(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 var cKeywords = map[string]bool{

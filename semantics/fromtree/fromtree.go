@@ -319,46 +319,6 @@ func preludeNames(base *models.Library) map[string]bool {
 	return out
 }
 
-// identifiers returns the distinct identifiers of C text, in order.
-func identifiers(text string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for i := 0; i < len(text); {
-		c := text[i]
-		if isIdentStart(c) {
-			j := i + 1
-			for j < len(text) && (isIdentStart(text[j]) || text[j] >= '0' && text[j] <= '9') {
-				j++
-			}
-			if id := text[i:j]; !seen[id] {
-				seen[id] = true
-				out = append(out, id)
-			}
-			i = j
-			continue
-		}
-		if c >= '0' && c <= '9' {
-			for i < len(text) && (isIdentStart(text[i]) || text[i] >= '0' && text[i] <= '9') {
-				i++
-			}
-			continue
-		}
-		i++
-	}
-	return out
-}
-
-func isIdentStart(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// extentsOf returns the complete, named function definitions of text.
-func extentsOf(text []byte) []cfront.Extent {
-	var out []cfront.Extent
-	for _, e := range cfront.Extents(text) {
-		if e.Complete && e.Name != "" {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+// identifiers returns the distinct identifiers of C text (comments
+// already removed), in order, keywords included.
+func identifiers(text string) []string { return models.Identifiers(text) }

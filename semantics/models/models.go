@@ -490,3 +490,39 @@ func (mf *ModelFile) Verify(kernel []byte) []Mismatch {
 	}
 	return out
 }
+
+// Identifiers returns the distinct C identifiers of code, in order of first
+// appearance, keywords included; string and character literals are skipped.
+// code should have its comments removed.
+func Identifiers(code string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := 0; i < len(code); {
+		ch := code[i]
+		if ch == '"' || ch == '\'' {
+			j := i + 1
+			for j < len(code) && code[j] != ch {
+				if code[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			i = j + 1
+			continue
+		}
+		if ch == '_' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' {
+			j := i
+			for j < len(code) && isIdent(code[j]) {
+				j++
+			}
+			if w := code[i:j]; (ch < '0' || ch > '9') && !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+			i = j
+			continue
+		}
+		i++
+	}
+	return out
+}
