@@ -34,6 +34,10 @@ type Tree struct {
 	root   *os.Root        // a plain directory, opened so that reads stay inside it
 	cache  map[string]*treeFile
 	libs   map[Config]*fromtree.Result
+	// bases holds the trees of other commits of the repository (bases),
+	// shared with them, so that every prefix of a series reuses the same
+	// tree and its built libraries.
+	bases map[plumbing.Hash]*Tree
 }
 
 // maxTreeFile bounds what a tree file may hold: the largest file of the
@@ -95,11 +99,22 @@ func OpenTreeAt(dir, rev string) (*Tree, error) {
 
 // at returns the tree at commit h of the same repository.
 func (t *Tree) at(h plumbing.Hash) (*Tree, error) {
+	if t.commit != nil && t.commit.Hash == h {
+		return t, nil
+	}
+	if t.bases == nil {
+		t.bases = map[plumbing.Hash]*Tree{}
+	}
+	if b, ok := t.bases[h]; ok {
+		return b, nil
+	}
 	c, err := t.repo.CommitObject(h)
 	if err != nil {
 		return nil, err
 	}
-	return &Tree{Dir: t.Dir, repo: t.repo, commit: c, cache: map[string]*treeFile{}, libs: map[Config]*fromtree.Result{}}, nil
+	b := &Tree{Dir: t.Dir, repo: t.repo, commit: c, cache: map[string]*treeFile{}, libs: map[Config]*fromtree.Result{}, bases: t.bases}
+	t.bases[h] = b
+	return b, nil
 }
 
 // Commit is the full hash of the commit the tree is read at, "" for a
