@@ -23,7 +23,13 @@ func TestClaimsGolden(t *testing.T) {
 	var inputs []string
 	for _, g := range []string{"../fixtures/seed/*", "../fixtures/variants/*.mbox", "testdata/*.mbox"} {
 		m, _ := filepath.Glob(g)
-		inputs = append(inputs, m...)
+		for _, f := range m {
+			// fixtures/seed/ports holds the seed rebased onto other
+			// kernels: the same message, so the same claims.
+			if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+				inputs = append(inputs, f)
+			}
+		}
 	}
 	if len(inputs) < 4 {
 		t.Fatalf("only %d inputs", len(inputs))
