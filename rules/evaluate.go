@@ -88,6 +88,10 @@ type Variants struct {
 	// functions, calls nobody models); verdicts on AFTER are then
 	// inconclusive.
 	Incomplete []string
+	// NotApplied says which patches do not apply to the baseline (already
+	// applied, applied and since modified, not applicable): they are not
+	// executed, so no claim is judged and no verdict can be pass.
+	NotApplied []string
 }
 
 // EvalInput is everything Evaluate needs.
@@ -135,15 +139,19 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	r.Claims = ExtractClaims(Messages(in.Series), &in.Pack.Claims, defCPUs)
 
 	if !v.Covered {
+		why, sum := "the patch changes no function on a modelled path, so there is nothing to execute", "no modelled function changed; nothing was executed"
+		if len(v.NotApplied) > 0 {
+			why, sum = listSome(v.NotApplied), listSome(v.NotApplied)
+		}
 		for i := range r.Claims {
 			c := &r.Claims[i]
-			if c.Verdict == "" {
-				c.Verdict, c.Reason = "not-evaluated", "the patch changes no function on a modelled path, so there is nothing to execute"
+			if c.Verdict == "" || len(v.NotApplied) > 0 {
+				c.Verdict, c.Reason = "not-evaluated", why
 			}
 		}
 		r.Findings = append(r.Findings, Finding{ID: "model.not-covered", Severity: "note",
 			Message: "The patch changes no function on a modelled path; there is nothing to execute."})
-		r.Verdict, r.Summary = "inconclusive", "no modelled function changed; nothing was executed"
+		r.Verdict, r.Summary = "inconclusive", sum
 		return r, nil
 	}
 	if v.Before == nil || v.After == nil {
@@ -520,6 +528,11 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 	seen := map[string]bool{}
 	for i := range r.Claims {
 		c := &r.Claims[i]
+		if len(v.NotApplied) > 0 {
+			// Nothing of such a patch is executed, whatever the claim.
+			c.Verdict, c.Reason = "not-evaluated", listSome(v.NotApplied)
+			continue
+		}
 		if c.Verdict != "" {
 			continue
 		}
@@ -842,11 +855,14 @@ func verdict(r *Report, v Variants) (string, string) {
 	if v.Identical {
 		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
 	}
+	if len(v.NotApplied) > 0 {
+		parts = append([]string{listSome(v.NotApplied)}, parts...)
+	}
 	sum := strings.Join(parts, "; ")
 	switch {
 	case len(violated) > 0 || counts["inconsistent"] > 0:
 		return "fail", sum
-	case len(undecided) > 0 || len(v.Incomplete) > 0 || counts["not-evaluated"] > 0:
+	case len(undecided) > 0 || len(v.Incomplete) > 0 || len(v.NotApplied) > 0 || counts["not-evaluated"] > 0:
 		return "inconclusive", sum
 	}
 	if sum == "" {

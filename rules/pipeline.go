@@ -28,6 +28,7 @@ func VariantsOf(res *semantics.Result) Variants {
 	for _, p := range res.Unmodelled {
 		v.Incomplete = append(v.Incomplete, p.String())
 	}
+	v.NotApplied = res.NotApplied
 	for _, c := range res.Unknown {
 		v.Incomplete = append(v.Incomplete, fmt.Sprintf("%s:%d: call of %s, which no model covers", c.Loc.File, c.Loc.Line, c.Name))
 	}

@@ -78,6 +78,10 @@ type Patch struct {
 	Files      []File    `json:"files"`
 	Mangled    bool      `json:"whitespace_repaired"`
 	Notices    []Notice  `json:"notices"`
+	// Applies is what the patch is to the baseline: applies,
+	// partly-applies, already-applied, applied-since-modified or
+	// not-applicable ("" with --parse-only).
+	Applies string `json:"applies,omitempty"`
 }
 
 // Trailer is a Key: value line.
@@ -108,6 +112,10 @@ type Hunk struct {
 	NewLines int      `json:"new_lines"`
 	Section  string   `json:"section,omitempty"` // the text after the closing @@, usually the enclosing function
 	Lines    []string `json:"lines"`             // each with its ' ', '+' or '-' marker, without the newline
+	// Fate is what the hunk is to the baseline: applies, already-applied,
+	// applied-since-modified, not-applicable or unknown; Why says how.
+	Fate string `json:"fate,omitempty"`
+	Why  string `json:"why,omitempty"`
 }
 
 // Notice is a repair or a mismatch the parser reported.

@@ -194,6 +194,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	base := newReport(o, s)
 	rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
 	rep.Functions, rep.Models = rules.Describe(res, models.Default())
+	rules.MarkFates(&rep.Series, res)
 	return rep, nil
 }
 
