@@ -114,7 +114,7 @@ func TestHostileGenerated(t *testing.T) {
 			input:   func() string { return millionHunks("drivers/misc/blink.c", 1_000_000) },
 			exit:    exitUsage,
 			stderr:  "more than 100000 hunks in one patch",
-			timeout: 120 * time.Second,
+			timeout: 2 * hangGuard,
 		},
 		{
 			// Context lines that match nothing in process.c: every hunk
@@ -123,21 +123,21 @@ func TestHostileGenerated(t *testing.T) {
 			input:   func() string { return millionHunks("arch/arm64/kernel/process.c", 1_000_000) },
 			exit:    exitUsage,
 			stderr:  "more than 100000 hunks in one patch",
-			timeout: 120 * time.Second,
+			timeout: 2 * hangGuard,
 		},
 		{
 			name:    "series-1000-patches-unmodelled",
 			input:   func() string { return longSeries(1000, false) },
 			exit:    exitInconclusive,
 			stdout:  "INCONCLUSIVE: no modelled function changed; nothing was executed",
-			timeout: 120 * time.Second,
+			timeout: 2 * hangGuard,
 		},
 		{
 			name:    "series-1000-patches-modelled",
 			input:   func() string { return longSeries(1000, true) },
 			exit:    exitOK, // the last patch restores the original body
 			stdout:  "PASS",
-			timeout: 120 * time.Second, // 34 s: every prefix is compiled (docs/hardening.md)
+			timeout: 2 * hangGuard, // 34 s: every prefix is compiled (docs/hardening.md)
 		},
 	}
 	for _, tt := range tests {
