@@ -138,7 +138,8 @@ func (x *explorer) mustExpire(res *Result) {
 			continue
 		}
 		pr := &res.Properties[i]
-		pr.Verdict, pr.Trace, pr.Minimal = Violated, tr, false
+		// minimal among the prompt runs when their search was complete
+		pr.Verdict, pr.Trace, pr.Minimal = Violated, tr, pres.Complete
 		pr.Certain = slices.Compact(slices.Sorted(slices.Values(tr.Expired)))
 		pr.Reason = "violated in the run in which every CPU answers promptly: these waits expire in every run that reaches them, " +
 			"as their conditions can never become false there: " + strings.Join(pr.Certain, "; ")
