@@ -207,3 +207,37 @@ func TestDiagnostics(t *testing.T) {
 		t.Errorf("missing entry not reported: %v", diags)
 	}
 }
+
+// TestWaitBoundAlreadyOut: a wait whose counter has run out before it
+// starts (timeout = 0) leaves at its first test, in every form, without an
+// expiry: it is not a bound a run needs to run out.
+func TestWaitBoundAlreadyOut(t *testing.T) {
+	for _, tt := range []struct {
+		name, src string
+		want      uint64
+	}{
+		{"while, post-decrement", `unsigned long f(void) { unsigned long timeout = 0;
+			while (num_online_cpus() > 1 && timeout--) udelay(1); return timeout; }`, ^uint64(0)},
+		{"while, pre-decrement", `int f(void) { int t = 1; while (cpu_online(1) && --t) cpu_relax(); return t; }`, 0},
+		{"while, t-- > 0", `long f(void) { long t = 0; while (cpu_online(1) && t-- > 0) udelay(2); return t; }`, ^uint64(0)},
+		{"for", `unsigned long f(void) { unsigned long timeout = 0;
+			for (; num_online_cpus() > 1 && timeout; timeout--) udelay(1); return timeout; }`, 0},
+		{"goto", `unsigned long f(void) { unsigned long timeout = 0;
+			again: if (num_online_cpus() > 1 && timeout--) { udelay(1); goto again; } return timeout; }`, ^uint64(0)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if p := mustCompile(t, tt.src); len(p.Waits) != 1 {
+				t.Fatalf("%d waits, want 1", len(p.Waits))
+			}
+			for _, expire := range []bool{false, true} {
+				v, end, n := runOn(t, tt.src, "f", nil, sim.Config{CPUs: 2, AtomicWaits: expire}, expire)
+				if end != sim.Returned || v != tt.want {
+					t.Errorf("machine (atomic waits=%v): %#x (%v), want %#x", expire, v, end, tt.want)
+				}
+				if n != 0 {
+					t.Errorf("machine took %d expiries, want none", n)
+				}
+			}
+		})
+	}
+}
