@@ -35,6 +35,7 @@ type ExploreRequest struct {
 type CheckResult struct {
 	Verdict        string // holds | holds-if-bounds | violated | inconclusive
 	NeedsExpiry    []string
+	CertainExpiry  []string // see Property.CertainExpiry
 	Counterexample *Counterexample
 	Explored       Exploration
 	Reason         string
@@ -328,12 +329,12 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 				note := fmt.Sprintf("%d CPUs %s: %s", sc.CPUs, sc.Load, cr.Verdict)
 				if !ok {
 					g = &agg{p: Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: sc,
-						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), Counterexample: cr.Counterexample,
+						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), CertainExpiry: cr.CertainExpiry, Counterexample: cr.Counterexample,
 						Explored: cr.Explored, Reason: cr.Reason}}
 					groups[key] = g
 					order = append(order, key)
 				} else if verdictRank[cr.Verdict] > verdictRank[g.p.Verdict] {
-					g.p.Scenario, g.p.Verdict, g.p.NeedsExpiry = sc, cr.Verdict, nonNil(cr.NeedsExpiry)
+					g.p.Scenario, g.p.Verdict, g.p.NeedsExpiry, g.p.CertainExpiry = sc, cr.Verdict, nonNil(cr.NeedsExpiry), cr.CertainExpiry
 					g.p.Counterexample, g.p.Explored, g.p.Reason = cr.Counterexample, cr.Explored, cr.Reason
 				}
 				g.seen = append(g.seen, note)

@@ -255,13 +255,18 @@ type AlsoMetric struct {
 
 // Property is one property evaluated for one variant and scenario.
 type Property struct {
-	ID             string          `json:"id"`
-	Severity       string          `json:"severity"` // error | warning | info
-	Doc            string          `json:"doc"`
-	Variant        string          `json:"variant"` // before | after
-	Scenario       Scenario        `json:"scenario"`
-	Verdict        string          `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
-	NeedsExpiry    []string        `json:"needs_expiry"`
+	ID          string   `json:"id"`
+	Severity    string   `json:"severity"` // error | warning | info
+	Doc         string   `json:"doc"`
+	Variant     string   `json:"variant"` // before | after
+	Scenario    Scenario `json:"scenario"`
+	Verdict     string   `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
+	NeedsExpiry []string `json:"needs_expiry"`
+	// CertainExpiry names the waits a violated property's counterexample
+	// lets expire because they expire in every run reaching them (their
+	// conditions can never become false there): the violation does not
+	// depend on a bound running out by chance.
+	CertainExpiry  []string        `json:"certain_expiry,omitempty"`
 	Counterexample *Counterexample `json:"counterexample"`
 	Explored       Exploration     `json:"explored"`
 	Reason         string          `json:"reason,omitempty"`

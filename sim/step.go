@@ -1405,3 +1405,22 @@ func (m *Machine) str(i int64) string {
 	}
 	return ""
 }
+
+// PoisedWait returns the index in Program.Waits of the wait CPU c is poised
+// at, or -1 when it is not at a wait's head (or waits are not atomic). With
+// Blocked(st, c) == BlockNone the wait's condition is false there: the CPU
+// can leave it satisfied.
+func (m *Machine) PoisedWait(st *State, c int) int {
+	if !m.Cfg.AtomicWaits || st.End != Running || c < 0 || c >= len(st.CPUs) {
+		return -1
+	}
+	cpu := &st.CPUs[c]
+	if cpu.PSCI != PowerOn || !running(cpu) || len(cpu.Frames) == 0 {
+		return -1
+	}
+	fr := m.top(cpu)
+	if in := &m.Prog.Funcs[fr.Func].Code[fr.PC]; in.Op == OpWait {
+		return int(in.Imm)
+	}
+	return -1
+}
