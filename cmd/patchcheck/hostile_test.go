@@ -92,6 +92,20 @@ index ed919f633ed8..3ec93d0700ba 100644
 	return b.String()
 }
 
+// manyClaims is the seed patch with a paragraph of n claims added to its
+// message, each for its own CPU count from 423 up (about 10 KB for 90).
+func manyClaims(n int) string {
+	seed, err := os.ReadFile(seedMbox)
+	if err != nil {
+		panic(err)
+	}
+	var b strings.Builder
+	for k := range n {
+		fmt.Fprintf(&b, "On %d CPUs the shutdown takes about .65 seconds before and less than 5 msecs after this patch.\n", 423+k)
+	}
+	return strings.Replace(string(seed), "\nSigned-off-by:", "\n"+b.String()+"\nSigned-off-by:", 1)
+}
+
 // TestHostileGenerated runs the generated hostile inputs through the
 // command with a deadline each: an explicit outcome, never a hang.
 func TestHostileGenerated(t *testing.T) {
@@ -131,6 +145,15 @@ func TestHostileGenerated(t *testing.T) {
 			exit:    exitInconclusive,
 			stdout:  "INCONCLUSIVE: no modelled function changed; nothing was executed",
 			timeout: 120 * time.Second,
+		},
+		{
+			// The message cannot starve the properties: claims past the
+			// claim budget are not evaluated, and the race still fails.
+			name:    "claims-90-for-423-to-512-cpus",
+			input:   func() string { return manyClaims(90) },
+			exit:    exitFindings,
+			stdout:  "FAIL: violated after the patch: kexec.secondaries-off-at-relocation",
+			timeout: 240 * time.Second,
 		},
 		{
 			name:    "series-1000-patches-modelled",
