@@ -8,10 +8,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/patchcheck/patchcheck/report"
 	"github.com/spf13/cobra"
@@ -90,6 +92,23 @@ patch as sent is inconsistent), 2 usage or input error, 3 inconclusive.`,
 					return errUsage(b.flag + " must not be negative")
 				}
 			}
+			for _, b := range []struct {
+				flag     string
+				val, max int64
+				unit     string
+			}{
+				{"--runs", int64(o.Runs), maxRuns, ""}, {"--max-states", o.MaxStates, maxStates, ""}, {"--max-steps", o.MaxSteps, maxSteps, ""},
+				{"--max-memory", o.MaxMemory, maxMemoryMiB, " MiB"}, {"--max-size", o.MaxSize, maxInputSize, " bytes"},
+				{"--timeout", int64(o.Timeout), int64(maxTimeout), ""},
+			} {
+				if b.val > b.max {
+					limit := fmt.Sprintf("%d%s", b.max, b.unit)
+					if b.flag == "--timeout" {
+						limit = maxTimeout.String()
+					}
+					return errUsage(b.flag + " must be at most " + limit)
+				}
+			}
 			for _, path := range o.Outputs {
 				if _, _, err := report.FormatFor(path); err != nil {
 					return errUsage("--output " + path + ": " + err.Error())
@@ -125,6 +144,18 @@ patch as sent is inconsistent), 2 usage or input error, 3 inconclusive.`,
 	f.Int64Var(&o.MaxSize, "max-size", 0, "largest accepted input in bytes (default 256 MiB)")
 	return cmd
 }
+
+// Upper bounds of the numeric flags: each far above any useful value, and
+// low enough that no flag alone can make the run allocate more than the
+// machine has (--runs 1000000000 asked for a 16 GB table of runs).
+const (
+	maxRuns      = 100_000       // as the rule pack's scenarios.timing.runs
+	maxStates    = 1_000_000_000 // states per exploration; --max-memory ends it far earlier
+	maxSteps     = 1 << 40       // steps of one timed run or depth of an exploration
+	maxMemoryMiB = 1 << 20       // 1 TiB
+	maxInputSize = 1 << 32       // 4 GiB
+	maxTimeout   = 24 * time.Hour
+)
 
 type usageError string
 
