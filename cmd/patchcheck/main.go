@@ -135,7 +135,7 @@ patch as sent is inconsistent), 2 usage or input error, 3 inconclusive.`,
 	f.IntVar(&o.Runs, "runs", 0, "timed runs per scenario (default: the rule pack's)")
 	f.Int64Var(&o.MaxStates, "max-states", 0, "states stored per exploration before it stops as inconclusive (default 4,000,000)")
 	f.Int64Var(&o.MaxSteps, "max-steps", 0, "machine steps of one timed run, and steps from the start of an exploration, before it stops as inconclusive (default: 2,000,000 + 4·N² per timed run of N CPUs / unbounded)")
-	f.Int64Var(&o.MaxMemory, "max-memory", 0, "MiB of memory one exploration's tables may take before it stops as inconclusive (default 512)")
+	f.Int64Var(&o.MaxMemory, "max-memory", 0, "MiB of memory the whole run may take (default 1024): one exploration's tables get half and stop as inconclusive past it; past the whole, the run stops with what was decided")
 	f.DurationVar(&o.Timeout, "timeout", 0, "wall-clock budget of the whole run; when it runs out the verdict is inconclusive (default 5m)")
 	f.StringVar(&o.Tree, "tree", "", "take baselines from the kernel checkout or bare repository `DIR` and report model drift")
 	f.IntVar(&o.HZ, "hz", 0, "CONFIG_HZ of the modelled kernel (default 250)")

@@ -135,8 +135,14 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		progress = report.NewProgress(f, "exploring", budget)
 	}
 	var last lastReport
+	budgetMiB := o.MaxMemory
+	if budgetMiB <= 0 {
+		budgetMiB = defaultMaxMemoryMiB
+	}
+	mem := watchMemory(uint64(budgetMiB) << 20)
+	defer mem.Stop()
 	go func() {
-		rep, err := evaluate(o, s, sopts, pack, prof, progress, &last)
+		rep, err := evaluate(o, s, sopts, pack, prof, progress, &last, budgetMiB<<20/2)
 		done <- outcome{rep, err}
 	}()
 	timeout := o.Timeout
@@ -156,6 +162,10 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	case <-timer.C:
 		progress.Done() // the line must not run into the report
 		rep = timedOut(o, s, timeout, last.get())
+	case <-mem.exceeded:
+		progress.Done()
+		rep = stopped(o, s, last.get(), "budget.memory", fmt.Sprintf("the run needed more than %d MiB of memory (--max-memory)", budgetMiB),
+			fmt.Sprintf("stopped by --max-memory at %d MiB", budgetMiB))
 	case <-ctx.Done():
 		writeErr(stderr, ctx.Err().Error())
 		return exitInconclusive
@@ -180,7 +190,7 @@ const defaultTimeout = 5 * time.Minute
 
 // evaluate runs semantics, the engines and the rules on s. progress, when
 // not nil, shows the explorations on a terminal.
-func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress, last *lastReport) (*rules.Report, error) {
+func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress, last *lastReport, exploreMemory int64) (*rules.Report, error) {
 	defer progress.Done()
 	variants, steps, res, err := rules.Analyze(s, sopts)
 	if err != nil {
@@ -194,7 +204,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	}
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
-		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: o.MaxMemory << 20, Runs: o.Runs},
+		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: exploreMemory, Runs: o.Runs},
 		Engines: rules.SimEngines{Progress: progress.Update},
 		Partial: func(p *rules.Report) { complete(p); last.set(p) },
 	})
@@ -221,21 +231,28 @@ func (l *lastReport) get() *rules.Report { l.mu.Lock(); defer l.mu.Unlock(); ret
 // the evaluation got that far) is reported, and a violation found fails the
 // run; otherwise the verdict is inconclusive and says why.
 func timedOut(o *options, s *parse.Series, d time.Duration, partial *rules.Report) *rules.Report {
+	return stopped(o, s, partial, "budget.timeout", fmt.Sprintf("the run did not finish within %s (--timeout)", d),
+		fmt.Sprintf("stopped by --timeout after %s", d))
+}
+
+// stopped is the report of a run a budget of the whole run stopped: the
+// finding id and why it stopped, and the summary's note.
+func stopped(o *options, s *parse.Series, partial *rules.Report, id, why, note string) *rules.Report {
 	if partial != nil {
 		rep := *partial
-		msg := fmt.Sprintf("the run did not finish within %s (--timeout); what was decided before is reported, the rest was not checked", d)
-		rep.Findings = append(slices.Clone(rep.Findings), rules.Finding{ID: "budget.timeout", Severity: "warning", Message: msg})
+		msg := why + "; what was decided before is reported, the rest was not checked"
+		rep.Findings = append(slices.Clone(rep.Findings), rules.Finding{ID: id, Severity: "warning", Message: msg})
 		if rep.Verdict != "fail" {
 			rep.Verdict = "inconclusive"
 		}
-		rep.Summary = joinSummary(rep.Summary, fmt.Sprintf("stopped by --timeout after %s", d))
+		rep.Summary = joinSummary(rep.Summary, note)
 		return &rep
 	}
 	rep := newReport(o, s)
-	msg := fmt.Sprintf("the run did not finish within %s (--timeout); no verdict was reached", d)
+	msg := why + "; no verdict was reached"
 	rep.Functions, rep.Claims, rep.Properties = []rules.Function{}, []rules.Claim{}, []rules.Property{}
 	rep.Models.UnknownCallees, rep.Models.Unmodelled = []rules.UnknownCallee{}, []rules.Unmodelled{}
-	rep.Findings = []rules.Finding{{ID: "budget.timeout", Severity: "warning", Message: msg}}
+	rep.Findings = []rules.Finding{{ID: id, Severity: "warning", Message: msg}}
 	rep.Verdict, rep.Summary = "inconclusive", msg
 	return rep
 }
