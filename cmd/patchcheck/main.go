@@ -20,6 +20,14 @@ import (
 )
 
 func main() {
+	if os.Getenv(supervisedEnv) == "" {
+		// See crash.go: a supervisor turns a runtime crash of the run into
+		// exit status 4 with a clear message.
+		if exe, err := os.Executable(); err == nil {
+			os.Exit(supervise(exe, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr))
+		}
+	}
+	childSetup()
 	os.Exit(execute(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
