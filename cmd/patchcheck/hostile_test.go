@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -149,6 +150,8 @@ func repeat(n int, format string) []string {
 	return out
 }
 
+var writeHostile = flag.String("write-hostile", "", "also write the generated inputs of TestHostileGenerated to `DIR`")
+
 // TestHostileGenerated runs the generated hostile inputs through the
 // command with a deadline each: an explicit outcome, never a hang.
 func TestHostileGenerated(t *testing.T) {
@@ -266,6 +269,12 @@ func TestHostileGenerated(t *testing.T) {
 			path := filepath.Join(dir, "input.mbox")
 			if err := os.WriteFile(path, []byte(tt.input()), 0o644); err != nil {
 				t.Fatal(err)
+			}
+			if *writeHostile != "" {
+				// For measuring the command on them (docs/hardening.md).
+				if err := os.WriteFile(filepath.Join(*writeHostile, tt.name+".mbox"), []byte(tt.input()), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			args := append([]string{"--runs", "5"}, tt.args...)
 			code, stdout, stderr := executeWithin(t, tt.timeout, append(args, path))
