@@ -66,7 +66,8 @@ files, text copied from a web archive, or "-" for standard input. With --git,
 the commits of RANGE (A..B, or a single commit) in the repository DIR are read.
 
 Exit status: 0 pass, 1 fail (a property violated, a claim inconsistent, or the
-patch as sent is inconsistent), 2 usage or input error, 3 inconclusive.`,
+patch as sent is inconsistent), 2 usage or input error, 3 inconclusive, 4 internal
+error (the Go runtime or the system stopped the run).`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
