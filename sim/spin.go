@@ -7,9 +7,10 @@ import "slices"
 // Invisible instructions are deterministic and no other CPU acts while they
 // run, so from the repeated state the same instructions repeat forever: the
 // CPU will never take another visible action. The machine marks it
-// FlagSpin; it has no actions any more (as in the run of invisible
-// instructions, it takes no interrupt), and when no CPU can act the
-// engines end the run as a hang. This makes `do { } while (1);`, `for (;;)
+// FlagSpin; it has no ActRun any more, and when no CPU can act the
+// engines end the run as a hang. With interrupts unmasked it still takes
+// the IPIs sent to it: the handler runs, FlagSpin is cleared, and after
+// the handler returns the loop goes on and is found again. This makes `do { } while (1);`, `for (;;)
 // ;`, `again: goto again;` and every other form of a loop without effects
 // the same hang, whatever the compiler recognised. A loop whose state never
 // repeats (a counter that runs on) still ends at Config.MaxInvisible.

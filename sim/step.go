@@ -415,7 +415,15 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 	case PowerOff:
 		return buf
 	}
-	if !running(cpu) || cpu.Flags&FlagSpin != 0 {
+	if !running(cpu) {
+		return buf
+	}
+	if cpu.Flags&FlagSpin != 0 {
+		// Spinning forever (spin.go), but interrupts still come in.
+		if m.interruptible(cpu) {
+			a.Kind, a.Arg = ActIRQ, lowestBit(cpu.Pending)
+			buf = append(buf, a)
+		}
 		return buf
 	}
 	if cpu.Flags&FlagHeld != 0 {
@@ -748,6 +756,7 @@ func (m *Machine) step(st *State, a Action, res *StepResult) {
 			break
 		}
 		cpu.Pending &^= 1 << a.Arg
+		cpu.Flags &^= FlagSpin // the loop goes on after the handler, and is found again
 		res.add(Event{Kind: EvIPITaken, CPU: a.CPU, Target: -1, Val: int64(a.Arg), Loc: -1})
 		saved := cpu.Flags&FlagMasked != 0
 		cpu.Flags |= FlagMasked
