@@ -12,19 +12,21 @@ import (
 // and ends an exploration that would need more as inconclusive; the rest of
 // the run (compiled programs, timed runs, reports, the machine's analyses)
 // has no accounting of its own. For those the Go runtime is told the budget
-// (debug.SetMemoryLimit, at 90% of it, so that the collector works harder
-// before the budget is reached), and a watchdog reads the memory the
+// (debug.SetMemoryLimit, at 80% of it, so that the collector works harder
+// well before the budget is reached), and a watchdog reads the memory the
 // runtime holds (runtime/metrics: all classes except released heap) every
-// few milliseconds: above the budget, the run stops like at its --timeout,
-// with what was decided so far. Memory outside the Go runtime (the C
-// parser's trees, bounded by cfront's input limit) is not counted.
+// 5 ms: above 90% of the budget, the run stops like at its --timeout, with
+// what was decided so far. The last tenth is the margin for what the
+// runtime does not hold (the program's text, the C parser's trees, bounded
+// by cfront's input limit) and for allocations between two samples, so
+// that the process's peak RSS stays within the budget.
 
 // defaultMaxMemoryMiB is the budget without --max-memory.
 const defaultMaxMemoryMiB = 1024
 
 // memoryWatch samples the runtime's memory until stopped.
 type memoryWatch struct {
-	limit    uint64
+	limit    uint64        // 90% of the budget
 	exceeded chan struct{} // closed when the memory held passed limit
 	stop     chan struct{}
 	done     sync.WaitGroup
@@ -45,8 +47,8 @@ func memorySample(s []metrics.Sample) uint64 {
 }
 
 func watchMemory(limit uint64) *memoryWatch {
-	w := &memoryWatch{limit: limit, exceeded: make(chan struct{}), stop: make(chan struct{})}
-	w.prev = debug.SetMemoryLimit(int64(limit / 10 * 9))
+	w := &memoryWatch{limit: limit / 10 * 9, exceeded: make(chan struct{}), stop: make(chan struct{})}
+	w.prev = debug.SetMemoryLimit(int64(limit / 10 * 8))
 	w.done.Add(1)
 	go func() {
 		defer w.done.Done()
