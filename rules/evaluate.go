@@ -107,6 +107,11 @@ type EvalInput struct {
 	Seed    int64
 	Budget  Budget
 	Engines Engines
+	// Partial, when set, is called with a copy of the report as decided so
+	// far, after each safety scenario and each claim; a caller that stops
+	// the run (--timeout) reports the last one, so that no violation found
+	// is lost (see bounds.go).
+	Partial func(*Report)
 }
 
 // Evaluate runs BEFORE and AFTER through the explorer for every property and
@@ -138,6 +143,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 		defCPUs = n
 	}
 	r.Claims = ExtractClaims(Messages(in.Series), &in.Pack.Claims, defCPUs)
+	boundClaims(r.Claims, in.Pack.Scenarios.TimingCPUs)
 
 	if !v.Covered {
 		why, sum := "the patch changes no function on a modelled path, so there is nothing to execute", "no modelled function changed; nothing was executed"
@@ -158,16 +164,23 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if v.Before == nil || v.After == nil {
 		return nil, errors.New("rules: Evaluate needs the BEFORE and AFTER programs")
 	}
+	e.progress = func(props []Property) { e.partial(r, props, v) }
 	props, err := e.properties(v)
 	if err != nil {
 		return nil, err
 	}
 	r.Properties = props
+	e.progress = nil
+	e.claimDone = func() { e.partial(r, r.Properties, v) }
 	if err := e.claims(r, v); err != nil {
 		return nil, err
 	}
 	r.Findings = append(r.Findings, e.findings(r)...)
 	r.Verdict, r.Summary = verdict(r, v)
+	if in.Partial != nil && len(in.Steps) > 0 {
+		done := *r // the series' prefixes are still to come; r changes only by its Steps
+		in.Partial(&done)
+	}
 	e.sameCode = true
 	for k, sv := range in.Steps {
 		sp, err := e.properties(sv)
@@ -197,6 +210,10 @@ type evaluator struct {
 	tol      float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
+	// progress and claimDone, when set, pass what is decided so far on
+	// to EvalInput.Partial.
+	progress  func([]Property)
+	claimDone func()
 }
 
 // safetyScenarios is the pack's matrix in a fixed order.
@@ -338,6 +355,13 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 					g.p.Counterexample, g.p.Explored, g.p.Reason = cr.Counterexample, cr.Explored, cr.Reason
 				}
 				g.seen = append(g.seen, note)
+			}
+			if e.progress != nil {
+				so := slices.Clone(out)
+				for _, k := range order {
+					so = append(so, groups[k].p)
+				}
+				e.progress(so)
 			}
 		}
 		for _, k := range order {
@@ -604,6 +628,9 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 		}
 		if c.Predicted == nil && c.Verdict != "unsupported" && c.Verdict != "not-evaluated" {
 			c.Verdict, c.Reason = "not-evaluated", "the timed engine does not measure "+c.Metric
+		}
+		if e.claimDone != nil {
+			e.claimDone()
 		}
 	}
 	// Timing matrix of the pack, for both variants.
