@@ -80,10 +80,16 @@ type Budget struct {
 // Variants are the two programs of one point of a series.
 type Variants struct {
 	Before, After *sim.Program
-	// Identical: BEFORE and AFTER are the same program (source lines aside).
+	// Identical: BEFORE and AFTER run the same instructions from their
+	// entries (source lines, comments and unreachable functions aside).
 	Identical bool
-	// Covered: some change of the series is on a modelled path.
+	// Covered: some change of the series, other than a comment, is in a
+	// modelled function.
 	Covered bool
+	// OnPath: some change of the series is in a modelled function, a
+	// comment-only change included. With OnPath and Identical the claims
+	// are still judged, against the one program both variants run.
+	OnPath bool
 	// Incomplete lists why AFTER misses part of the series (unmodelled
 	// functions, calls nobody models); verdicts on AFTER are then
 	// inconclusive.
@@ -134,7 +140,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	}
 	r.Claims = ExtractClaims(Messages(in.Series), &in.Pack.Claims, defCPUs)
 
-	if !v.Covered {
+	if !v.Covered && !v.OnPath {
 		for i := range r.Claims {
 			c := &r.Claims[i]
 			if c.Verdict == "" {
@@ -233,7 +239,9 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 	pack := e.in.Pack
 	for _, variant := range []string{"before", "after"} {
 		prog := v.Before
-		if variant == "after" {
+		if variant == "after" && !v.Identical {
+			// An identical AFTER is explored as BEFORE: the same
+			// instructions give the same verdicts, found once.
 			prog = v.After
 		}
 		// Static rules: the polling loops of the program.
@@ -483,7 +491,12 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 	if variant == "after" {
 		prog = v.After
 	}
-	mr, err := e.measure(variant, prog, sc)
+	mvariant := variant
+	if v.Identical {
+		// the same instructions: one set of runs answers for both
+		prog, mvariant = v.Before, "before"
+	}
+	mr, err := e.measure(mvariant, prog, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -563,7 +576,7 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			e.record(r, seen, c.Variant, c.Metric, sc, d)
 		}
 		if v.Identical {
-			c.Reason += "; the patch does not change the modelled behaviour: AFTER runs the same program as BEFORE"
+			c.Reason += "; the patch does not change the modelled behaviour: AFTER runs the same instructions as BEFORE, so a claimed change is judged against the unchanged program"
 		}
 		for j := range c.Also {
 			a := &c.Also[j]
@@ -836,7 +849,7 @@ func verdict(r *Report, v Variants) (string, string) {
 		}
 		parts = append(parts, "claims: "+strings.Join(cs, ", "))
 	}
-	if !v.Covered {
+	if !v.Covered && !v.OnPath {
 		return "inconclusive", "no modelled function changed; nothing was executed"
 	}
 	if v.Identical {
