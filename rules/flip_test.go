@@ -15,7 +15,8 @@ import (
 // A flip test changes one thing a patch adds and checks that the verdicts
 // move the way the kernel facts in the archive's comment say. Archives in
 // testdata/flip hold: base (a fixture path), expect (lines "property variant
-// faults base-verdict flipped-verdict"), and replace/with (a block of the
+// faults base-verdict flipped-verdict"), optionally claims (lines "text |
+// variant | metric | base-verdict | flipped-verdict"), and replace/with (a block of the
 // base's text and what it becomes; hunk headers are recounted).
 func TestFlips(t *testing.T) {
 	if testing.Short() {
@@ -59,6 +60,28 @@ func TestFlips(t *testing.T) {
 			}
 			r0 := evaluateFile(t, base, pack)
 			r1 := evaluateFile(t, fp, pack)
+			// claims lines: "text | variant | metric | base-verdict | flipped-verdict".
+			for _, line := range strings.Split(strings.TrimSpace(sec["claims"]), "\n") {
+				if strings.TrimSpace(line) == "" {
+					continue
+				}
+				w := strings.Split(line, "|")
+				if len(w) != 5 {
+					t.Fatalf("claims line %q: want 5 fields separated by |", line)
+				}
+				for i := range w {
+					w[i] = strings.TrimSpace(w[i])
+				}
+				for i, r := range []*Report{r0, r1} {
+					c := findClaim(r, w[0], w[1], w[2])
+					switch {
+					case c == nil:
+						t.Errorf("%s: claim %q %s %s not in the report", []string{"base", "flipped"}[i], w[0], w[1], w[2])
+					case c.Verdict != w[3+i]:
+						t.Errorf("%s: claim %q %s %s: %s (%s), want %s", []string{"base", "flipped"}[i], w[0], w[1], w[2], c.Verdict, c.Reason, w[3+i])
+					}
+				}
+			}
 			for _, line := range strings.Split(strings.TrimSpace(sec["expect"]), "\n") {
 				w := strings.Fields(line)
 				if len(w) != 5 {
@@ -79,6 +102,16 @@ func TestFlips(t *testing.T) {
 			}
 		})
 	}
+}
+
+// findClaim returns the first claim of r with the text, variant and metric.
+func findClaim(r *Report, text, variant, metric string) *Claim {
+	for i := range r.Claims {
+		if c := &r.Claims[i]; c.Text == text && c.Variant == variant && c.Metric == metric {
+			return c
+		}
+	}
+	return nil
 }
 
 // flip replaces the one occurrence of old in text with new and recounts the
