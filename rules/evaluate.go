@@ -108,6 +108,10 @@ type EvalInput struct {
 	Seed    int64
 	Budget  Budget
 	Engines Engines
+	// Added are the lines the patches add inside functions (AddedLines):
+	// findings are placed on them. Without them a finding points at the
+	// last post-image line of its counterexample.
+	Added []AddedLine
 }
 
 // Evaluate runs BEFORE and AFTER through the explorer for every property and
@@ -163,22 +167,77 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if err := e.claims(r, v); err != nil {
 		return nil, err
 	}
-	r.Findings = append(r.Findings, e.findings(r)...)
-	r.Verdict, r.Summary = verdict(r, v)
+	// The properties after each prefix of a series, the whole series last:
+	// a finding belongs to the first patch whose prefix shows it.
 	e.sameCode = true
-	for k, sv := range in.Steps {
+	var prefixes [][]Property
+	for _, sv := range in.Steps {
 		sp, err := e.properties(sv)
 		if err != nil {
 			return nil, err
 		}
-		sr := &Report{Properties: sp, Claims: []Claim{}}
-		vd, sum := verdict(sr, sv)
-		r.Steps = append(r.Steps, SeriesStep{Upto: k + 1, BehaviourChanged: sv.Covered && !sv.Identical, Verdict: vd, Summary: sum})
+		prefixes = append(prefixes, sp)
 	}
+	prefixes = append(prefixes, r.Properties)
+	r.Findings = append(r.Findings, e.findings(r, prefixes)...)
+	r.Verdict, r.Summary = verdict(r, v)
 	if len(in.Steps) > 0 {
-		r.Steps = append(r.Steps, SeriesStep{Upto: len(in.Steps) + 1, BehaviourChanged: r.BehaviourChanged, Verdict: r.Verdict, Summary: r.Summary})
+		prev, prevProps := Variants{After: v.Before}, []Property(nil)
+		for _, p := range r.Properties {
+			if p.Variant == "before" {
+				prevProps = append(prevProps, p)
+			}
+		}
+		for k := range prefixes {
+			sv, sp := v, prefixes[k]
+			if k < len(in.Steps) {
+				sv = in.Steps[k]
+			}
+			st := SeriesStep{Upto: k + 1, BehaviourChanged: sv.Covered && !sv.Identical}
+			if k == len(in.Steps) {
+				st.Verdict, st.Summary = r.Verdict, r.Summary
+			} else {
+				st.Verdict, st.Summary = verdict(&Report{Properties: sp, Claims: []Claim{}}, sv)
+			}
+			st.PatchVerdict, st.PatchSummary = e.ownVerdict(r, k+1, prev, prevProps, sv, sp)
+			r.Steps = append(r.Steps, st)
+			prev, prevProps = sv, nil
+			for _, p := range sp {
+				if p.Variant == "after" {
+					p.Variant = "before"
+					prevProps = append(prevProps, p)
+				}
+			}
+		}
 	}
 	return r, nil
+}
+
+// ownVerdict is what patch k does on its own: the programs after patch k
+// against those after patch k-1 (the baseline for k = 1), with the claims
+// of its own message. A patch that only adds a comment after one that
+// broke a property passes: the finding belongs to the earlier patch.
+func (e *evaluator) ownVerdict(r *Report, k int, prev Variants, prevProps []Property, cur Variants, curProps []Property) (string, string) {
+	own := Variants{Before: prev.After, After: cur.After, Covered: cur.Covered, OnPath: cur.OnPath || cur.Covered,
+		Incomplete: cur.Incomplete}
+	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After)
+	sr := &Report{Claims: []Claim{}}
+	sr.Properties = append(sr.Properties, prevProps...)
+	for _, p := range curProps {
+		if p.Variant == "after" {
+			sr.Properties = append(sr.Properties, p)
+		}
+	}
+	idx := k
+	if k-1 < len(e.in.Series.Patches) {
+		idx = e.in.Series.Patches[k-1].Index
+	}
+	for _, c := range r.Claims {
+		if c.Patch == idx {
+			sr.Claims = append(sr.Claims, c)
+		}
+	}
+	return verdict(sr, own)
 }
 
 type evaluator struct {
@@ -676,7 +735,7 @@ func (e *evaluator) record(r *Report, seen map[string]bool, variant, name string
 // findings turns verdicts into what a reviewer reads. A property the AFTER
 // program breaks in a scenario where BEFORE did not is the patch's doing and
 // carries the rule's severity; one BEFORE breaks too is reported as a note.
-func (e *evaluator) findings(r *Report) []Finding {
+func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 	var out []Finding
 	before := map[string]Property{}
 	for _, p := range r.Properties {
@@ -714,20 +773,34 @@ func (e *evaluator) findings(r *Report) []Finding {
 		if p.Scenario.CPUs == 0 {
 			where = "the program text"
 		}
+		// The first patch whose prefix shows the verdict, and its
+		// counterexample there.
+		faults := strings.Join(p.Scenario.Faults, ",")
+		at := func(verdicts ...string) *Location {
+			k, q := firstPrefix(prefixes, p.ID, faults, verdicts...)
+			if q == nil {
+				return e.location(p.Counterexample)
+			}
+			idx := k
+			if k-1 < len(e.in.Series.Patches) {
+				idx = e.in.Series.Patches[k-1].Index
+			}
+			return e.blame(q.Counterexample, idx)
+		}
 		switch {
 		case p.Verdict == "violated" && hasB && b.Verdict == "violated":
 			add(p.ID+"\x00old", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message:  fmt.Sprintf("%s, before the patch as well: %s", rule.Message, p.Reason),
-				Location: e.location(p.Counterexample)}, where)
+				Location: at("violated")}, where)
 		case p.Verdict == "violated":
 			add(p.ID+"\x00new", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: severity(rule.Severity), Property: p.ID,
 				Message:  fmt.Sprintf("After the patch, %s.%s", rule.Message, beforeNote(b, hasB)),
-				Location: e.location(p.Counterexample)}, where)
+				Location: at("violated")}, where)
 		case p.Verdict == "holds-if-bounds" && hasB && b.Verdict == "holds":
 			add(p.ID+"\x00bounds", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "warning", Property: p.ID,
 				Message: fmt.Sprintf("After the patch, %s once a bounded wait expires (waits: %s); before the patch it held regardless.",
 					rule.Message, strings.Join(p.NeedsExpiry, "; ")),
-				Location: e.location(p.Counterexample)}, where)
+				Location: at("holds-if-bounds", "violated")}, where)
 		case p.Verdict == "inconclusive":
 			add(p.ID+"\x00undecided", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message: fmt.Sprintf("%s could not be decided after the patch: %s", p.ID, p.Reason)}, where)

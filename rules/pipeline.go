@@ -232,7 +232,7 @@ func Check(s *parse.Series, o Options) (*Report, error) {
 		return nil, err
 	}
 	r, err := Evaluate(&EvalInput{Series: s, Programs: v, Steps: steps, Pack: o.Pack, Profile: o.Profile,
-		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines})
+		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines, Added: AddedLines(res)})
 	if err != nil {
 		return nil, err
 	}

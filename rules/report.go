@@ -325,6 +325,10 @@ type SeriesStep struct {
 	BehaviourChanged bool   `json:"behaviour_changed"`
 	Verdict          string `json:"verdict"`
 	Summary          string `json:"summary"`
+	// PatchVerdict is patch Upto on its own: the programs after it
+	// against those after patch Upto-1, with its own message's claims.
+	PatchVerdict string `json:"patch_verdict"`
+	PatchSummary string `json:"patch_summary"`
 }
 
 // Finding is something a reviewer should read, at a location.

@@ -187,6 +187,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
 		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: o.MaxMemory << 20, Runs: o.Runs},
 		Engines: rules.SimEngines{Progress: progress.Update},
+		Added:   rules.AddedLines(res),
 	})
 	if err != nil {
 		return nil, err
