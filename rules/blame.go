@@ -61,8 +61,10 @@ func isCodeLine(t string) bool {
 // at the added code line of that patch its counterexample executes: the
 // last step on such a line; else, for a step in a function the patch adds
 // code to (steps no other CPU observes are merged away, so the added lines
-// themselves may not be listed), that function's first added code line.
-// Without added lines it falls back to the last post-image step.
+// themselves may not be listed), that function's first added code line;
+// else the patch's first added code line. A patch that adds no code is
+// never blamed; without added lines at all (callers that do not pass them)
+// it falls back to the last post-image step.
 func (e *evaluator) blame(cx *Counterexample, patch int) *Location {
 	if cx == nil || len(cx.Steps) == 0 {
 		return nil
@@ -98,7 +100,11 @@ func (e *evaluator) blame(cx *Counterexample, patch int) *Location {
 			}
 		}
 	}
-	return nil
+	// No step shows the patch's code (a function whose steps are all
+	// invisible, such as an early return): the verdict first appears after
+	// this patch, so its first added code line stands for it.
+	a := mine[0]
+	return &Location{Patch: patch, File: a.File, Line: a.Line, Side: "post"}
 }
 
 // firstPrefix returns the first k (1-based) whose AFTER property of id in

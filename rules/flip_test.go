@@ -16,7 +16,9 @@ import (
 // move the way the kernel facts in the archive's comment say. Archives in
 // testdata/flip hold: base (a fixture path), expect (lines "property variant
 // faults base-verdict flipped-verdict"), optionally claims (lines "text |
-// variant | metric | base-verdict | flipped-verdict"), and replace/with (a block of the
+// variant | metric | base-verdict | flipped-verdict"), steps (lines "upto
+// base flipped": a series patch's own verdict), findings (lines "property
+// base-patch flipped-patch": where the finding is blamed), and replace/with (a block of the
 // base's text and what it becomes; hunk headers are recounted).
 func TestFlips(t *testing.T) {
 	if testing.Short() {
@@ -79,6 +81,49 @@ func TestFlips(t *testing.T) {
 						t.Errorf("%s: claim %q %s %s not in the report", []string{"base", "flipped"}[i], w[0], w[1], w[2])
 					case c.Verdict != w[3+i]:
 						t.Errorf("%s: claim %q %s %s: %s (%s), want %s", []string{"base", "flipped"}[i], w[0], w[1], w[2], c.Verdict, c.Reason, w[3+i])
+					}
+				}
+			}
+			// steps lines: "upto base-patch-verdict flipped-patch-verdict".
+			for _, line := range strings.Split(strings.TrimSpace(sec["steps"]), "\n") {
+				w := strings.Fields(line)
+				if len(w) == 0 {
+					continue
+				}
+				if len(w) != 3 {
+					t.Fatalf("steps line %q: want 3 fields", line)
+				}
+				for i, r := range []*Report{r0, r1} {
+					got := "-"
+					for _, st := range r.Steps {
+						if strconv.Itoa(st.Upto) == w[0] {
+							got = st.PatchVerdict
+						}
+					}
+					if got != w[1+i] {
+						t.Errorf("%s: patch %s on its own: %s, want %s", []string{"base", "flipped"}[i], w[0], got, w[1+i])
+					}
+				}
+			}
+			// findings lines: "property base-patch flipped-patch": the patch
+			// the property's finding (not a note) is located in.
+			for _, line := range strings.Split(strings.TrimSpace(sec["findings"]), "\n") {
+				w := strings.Fields(line)
+				if len(w) == 0 {
+					continue
+				}
+				if len(w) != 3 {
+					t.Fatalf("findings line %q: want 3 fields", line)
+				}
+				for i, r := range []*Report{r0, r1} {
+					got := "-"
+					for _, f := range r.Findings {
+						if f.ID == w[0] && f.Severity != "note" && f.Location != nil {
+							got = strconv.Itoa(f.Location.Patch)
+						}
+					}
+					if got != w[1+i] {
+						t.Errorf("%s: finding %s in patch %s, want %s", []string{"base", "flipped"}[i], w[0], got, w[1+i])
 					}
 				}
 			}
