@@ -54,7 +54,9 @@ type MeasureRequest struct {
 // MeasureResult holds a distribution per metric the engine measured, and
 // the timeline of one representative run.
 type MeasureResult struct {
-	Metrics  map[string]Distribution
+	Metrics map[string]Distribution
+	// Costs: where the median of a duration metric went, by cause.
+	Costs    map[string][]CostShare
 	Timeline *Timeline
 	// Inconclusive runs hit a budget, an unmodelled function or a machine
 	// error; Outcomes says how the runs ended ("relocated: 200").
@@ -253,6 +255,11 @@ type evaluator struct {
 	tol      float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
+	// cur are the variants whose claims are being judged (for costOf).
+	cur Variants
+	// calls are the per-function metrics ("call:F", "cpu:F") claims bind
+	// to; every timed run measures them.
+	calls []string
 }
 
 // safetyScenarios is the pack's matrix in a fixed order.
@@ -506,7 +513,7 @@ func (e *evaluator) engineMetrics() []string {
 			out = append(out, m.Name)
 		}
 	}
-	return out
+	return append(out, e.calls...)
 }
 
 func (e *evaluator) measure(variant string, prog *sim.Program, sc Scenario) (*MeasureResult, error) {
@@ -577,6 +584,23 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 	return &d, nil
 }
 
+// costOf is where the median of metric name of variant in sc goes, from
+// the runs metric measured (cpu_offline is machine_shutdown's breakdown).
+func (e *evaluator) costOf(v Variants, variant, name string, sc Scenario) []CostShare {
+	mvariant := variant
+	if v.Identical {
+		mvariant = "before"
+	}
+	mr, ok := e.measured[mvariant+"|"+scenarioString(sc)]
+	if !ok || mr.failed != nil {
+		return nil
+	}
+	if name == "cpu_offline" {
+		name = "machine_shutdown"
+	}
+	return mr.Costs[name]
+}
+
 // metricOrWhy is metric with a metric the engine could not measure turned
 // into a nil distribution and the reason.
 func (e *evaluator) metricOrWhy(v Variants, variant, name string, sc Scenario) (*Distribution, string, error) {
@@ -590,6 +614,7 @@ func (e *evaluator) metricOrWhy(v Variants, variant, name string, sc Scenario) (
 
 func (e *evaluator) claims(r *Report, v Variants) error {
 	seen := map[string]bool{}
+	e.cur = v
 	for i := range r.Claims {
 		c := &r.Claims[i]
 		if c.Verdict != "" {
@@ -613,6 +638,7 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 				return err
 			}
 			c.Predicted = a
+			c.Cost = e.costOf(v, "after", c.Metric, sc)
 			c.Verdict, c.Reason, _, _ = judgeSpeedup(c.Claimed, b, a, e.tol)
 			if why := whyB + whyA; why != "" {
 				c.Verdict, c.Reason = "not-evaluated", why
@@ -625,6 +651,9 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 				return err
 			}
 			c.Predicted = d
+			if d != nil {
+				c.Cost = e.costOf(v, c.Variant, c.Metric, sc)
+			}
 			c.Verdict, c.Reason = judge(c.Claimed, d, e.tol)
 			if why != "" {
 				c.Verdict, c.Reason = "not-evaluated", why
@@ -729,7 +758,8 @@ func (e *evaluator) record(r *Report, seen map[string]bool, variant, name string
 		return
 	}
 	seen[key] = true
-	r.Metrics = append(r.Metrics, Metric{Name: name, Variant: variant, Scenario: sc, Value: d, Source: e.source(sc)})
+	r.Metrics = append(r.Metrics, Metric{Name: name, Variant: variant, Scenario: sc, Value: d,
+		Cost: e.costOf(e.cur, variant, name, sc), Source: e.source(sc)})
 }
 
 // findings turns verdicts into what a reviewer reads. A property the AFTER

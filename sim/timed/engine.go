@@ -118,6 +118,11 @@ type Run struct {
 	Off      []float64          // per CPU: firmware published OFF
 	Enter    map[string]float64 // boot CPU's first entry of each traced function
 	Return   map[string]float64 // its return from that first call
+	// FuncCost is where the boot CPU's time went during that first call,
+	// and Calls every completed call of a traced function on any CPU
+	// (see cost.go).
+	FuncCost map[string]breakdown
+	Calls    map[string][]Call
 	Timeline *Timeline
 	// NotRun: the run was not done because the first runs of its set all
 	// exhausted their budget (see Engine.Evaluate); it counts as
@@ -211,6 +216,8 @@ type run struct {
 	trace   map[int32]string // traced function index -> name
 	depth   int
 	entered map[string]int // depth of the first call of each traced function
+	cost    *costs         // where each CPU's time goes (cost.go)
+	enterAt map[string]breakdown
 	out     *Run
 	tl      *timelineRec
 }
@@ -250,8 +257,9 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		handoffAt: make([]int64, n), back: make([]int64, n), fwAt: make([]int64, n),
 		releaseAt: make([]int64, n), slowOff: make([]float64, n), smAt: never, waiting: make([]bool, n),
 		trace: map[int32]string{}, entered: map[string]int{}, rp: newReplayer(n, e.noReplay || noReplay),
+		cost: newCosts(n, e.cfg.Load == sim.LoadBusy), enterAt: map[string]breakdown{},
 		out: &Run{Relocate: -1, Offline: make([]float64, n), Off: make([]float64, n),
-			Enter: map[string]float64{}, Return: map[string]float64{}},
+			Enter: map[string]float64{}, Return: map[string]float64{}, FuncCost: map[string]breakdown{}},
 	}
 	for i := range n {
 		ru.out.Offline[i], ru.out.Off[i] = -1, -1
@@ -405,6 +413,7 @@ func (ru *run) finish() *Run {
 		ru.conflict()
 	}
 	out := ru.out
+	out.Calls = ru.cost.calls
 	out.End = secs(ru.now)
 	out.Steps = ru.steps
 	out.Skipped = ru.skipped
@@ -610,6 +619,7 @@ func (ru *run) after(c int, a sim.Action, pre preStep) {
 		ru.conflict() // reads or changes every CPU's state
 	}
 	cost := ru.price(c, a)
+	ru.costStep(c, a)
 	ru.ff.observe(ru, c, a)
 	cpu := &ru.st.CPUs[c]
 	switch {
@@ -708,6 +718,7 @@ func (ru *run) events(c int) {
 		switch ev.Kind {
 		case sim.EvIPISent:
 			t := int(ev.Target)
+			ru.costIPI(t)
 			ru.deliver(t, int(ev.Val))
 		case sim.EvStopperEntered:
 			// the last participant to arrive lets the target run the function
@@ -768,20 +779,29 @@ func (ru *run) events(c int) {
 				}
 			}
 		case sim.EvCall:
+			if ev.CPU >= 0 && int(ev.CPU) < ru.n {
+				ru.costCall(ev, ru.runAt[ev.CPU])
+			}
 			if ev.CPU == 0 {
 				ru.depth++
 				if name, ok := ru.trace[int32(ev.Val)]; ok {
 					if _, seen := ru.entered[name]; !seen {
 						ru.entered[name] = ru.depth
 						ru.out.Enter[name] = secs(ru.runAt[0])
+						ru.enterAt[name] = ru.cost.snap(0, ru.runAt[0])
 					}
 				}
 			}
 		case sim.EvReturn:
+			if ev.CPU >= 0 && int(ev.CPU) < ru.n {
+				ru.costCall(ev, ru.runAt[ev.CPU])
+			}
 			if ev.CPU == 0 {
 				if name, ok := ru.trace[int32(ev.Val)]; ok && ru.entered[name] == ru.depth {
 					if _, done := ru.out.Return[name]; !done {
 						ru.out.Return[name] = secs(ru.runAt[0])
+						end, start := ru.cost.snap(0, ru.runAt[0]), ru.enterAt[name]
+						ru.out.FuncCost[name] = end.sub(&start)
 					}
 				}
 				ru.depth--
