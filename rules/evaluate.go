@@ -842,9 +842,20 @@ func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 	}
 	for _, c := range r.Claims {
 		if c.Verdict == "inconsistent" {
+			msg := fmt.Sprintf("Claim %s %q (%s, %s) is not consistent with the model: %s.",
+				c.ID, c.Text, c.Variant, scenarioString(c.Scenario), c.Reason)
+			if len(c.Cost) > 0 {
+				var parts []string
+				for i, s := range c.Cost {
+					if i == 4 {
+						break
+					}
+					parts = append(parts, fmt.Sprintf("%s %.1f%%", s.What, s.Share*100))
+				}
+				msg += " The predicted median goes to " + strings.Join(parts, ", ") + "."
+			}
 			out = append(out, Finding{ID: "claim.inconsistent", Severity: "warning", Claim: c.ID,
-				Message: fmt.Sprintf("Claim %s %q (%s, %s) is not consistent with the model: %s. Source: %s.",
-					c.ID, c.Text, c.Variant, scenarioString(c.Scenario), c.Reason, c.Source)})
+				Message: msg + " Source: " + c.Source + "."})
 		}
 	}
 	return out
