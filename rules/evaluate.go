@@ -144,7 +144,21 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if n := slices.Max(append([]int{1}, in.Pack.Scenarios.TimingCPUs...)); n > 1 {
 		defCPUs = n
 	}
-	r.Claims = ExtractClaims(Messages(in.Series), &in.Pack.Claims, defCPUs)
+	msgs := Messages(in.Series)
+	if v.Before != nil && v.After != nil {
+		code := &CodeTerms{Before: ReachableNames(v.Before), After: ReachableNames(v.After)}
+		for i := range msgs {
+			msgs[i].Code = code
+		}
+	}
+	r.Claims = ExtractClaims(msgs, &in.Pack.Claims, defCPUs)
+	for _, c := range r.Claims {
+		if f, ok := strings.CutPrefix(c.Metric, "call:"); ok && c.Verdict == "" {
+			e.calls = append(e.calls, "call:"+f, "cpu:"+f)
+		}
+	}
+	slices.Sort(e.calls)
+	e.calls = slices.Compact(e.calls)
 
 	if !v.Covered && !v.OnPath {
 		for i := range r.Claims {
