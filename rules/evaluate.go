@@ -669,6 +669,10 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 				c.Cost = e.costOf(v, c.Variant, c.Metric, sc)
 			}
 			c.Verdict, c.Reason = judge(c.Claimed, d, e.tol)
+			if strings.HasPrefix(c.Metric, "call:") {
+				// a per-call distribution pools the calls of every run
+				c.Reason = strings.ReplaceAll(c.Reason, " runs", " calls")
+			}
 			if why != "" {
 				c.Verdict, c.Reason = "not-evaluated", why
 			}
