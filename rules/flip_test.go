@@ -16,9 +16,11 @@ import (
 // move the way the kernel facts in the archive's comment say. Archives in
 // testdata/flip hold: base (a fixture path), expect (lines "property variant
 // faults base-verdict flipped-verdict"), optionally claims (lines "text |
-// variant | metric | base-verdict | flipped-verdict"), steps (lines "upto
+// variant | metric | base-verdict | flipped-verdict", "-" for a claim the
+// message does not make), steps (lines "upto
 // base flipped": a series patch's own verdict), findings (lines "property
-// base-patch flipped-patch": where the finding is blamed), and replace/with (a block of the
+// base-patch flipped-patch": where the finding is blamed), cost (lines "text
+// | variant | metric | base-top-cause | flipped-top-cause"), and replace/with (a block of the
 // base's text and what it becomes; hunk headers are recounted).
 func TestFlips(t *testing.T) {
 	if testing.Short() {
@@ -77,10 +79,40 @@ func TestFlips(t *testing.T) {
 				for i, r := range []*Report{r0, r1} {
 					c := findClaim(r, w[0], w[1], w[2])
 					switch {
+					case w[3+i] == "-":
+						if c != nil {
+							t.Errorf("%s: claim %q %s %s is in the report, want it absent", []string{"base", "flipped"}[i], w[0], w[1], w[2])
+						}
 					case c == nil:
 						t.Errorf("%s: claim %q %s %s not in the report", []string{"base", "flipped"}[i], w[0], w[1], w[2])
 					case c.Verdict != w[3+i]:
 						t.Errorf("%s: claim %q %s %s: %s (%s), want %s", []string{"base", "flipped"}[i], w[0], w[1], w[2], c.Verdict, c.Reason, w[3+i])
+					}
+				}
+			}
+			// cost lines: "text | variant | metric | base-top-cause |
+			// flipped-top-cause": the largest share of the claim's
+			// predicted median.
+			for _, line := range strings.Split(strings.TrimSpace(sec["cost"]), "\n") {
+				if strings.TrimSpace(line) == "" {
+					continue
+				}
+				w := strings.Split(line, "|")
+				if len(w) != 5 {
+					t.Fatalf("cost line %q: want 5 fields separated by |", line)
+				}
+				for i := range w {
+					w[i] = strings.TrimSpace(w[i])
+				}
+				for i, r := range []*Report{r0, r1} {
+					c := findClaim(r, w[0], w[1], w[2])
+					switch {
+					case c == nil:
+						t.Errorf("%s: claim %q %s %s not in the report", []string{"base", "flipped"}[i], w[0], w[1], w[2])
+					case len(c.Cost) == 0:
+						t.Errorf("%s: claim %q has no cost breakdown", []string{"base", "flipped"}[i], w[0])
+					case c.Cost[0].What != w[3+i]:
+						t.Errorf("%s: claim %q: the median goes mostly to %s (%v), want %s", []string{"base", "flipped"}[i], w[0], c.Cost[0].What, c.Cost, w[3+i])
 					}
 				}
 			}

@@ -159,10 +159,11 @@ func (cs *costs) snap(c int, t int64) breakdown {
 	return b
 }
 
-// step accounts the step c just took at ru.now, which occupies it for cost.
-func (ru *run) costStep(c int, a sim.Action) {
+// costStep accounts the step c just took at ru.now; depth is c's frame
+// depth before it (that of the visible instruction the step executed).
+func (ru *run) costStep(c int, a sim.Action, depth int) {
 	cs := ru.cost
-	k, inWait := ru.cause(c, a)
+	k, inWait := ru.cause(c, a, depth)
 	now := ru.now
 	if cs.inWait[c] && !inWait {
 		ru.waitEnded(c, now)
@@ -231,7 +232,7 @@ func (ru *run) costIPI(t int) {
 
 // cause is the cause of the interval c's last step opened, and whether
 // the step was part of a polling wait.
-func (ru *run) cause(c int, a sim.Action) (Cause, bool) {
+func (ru *run) cause(c int, a sim.Action, depth int) (Cause, bool) {
 	switch a.Kind {
 	case sim.ActIRQ:
 		return CauseIRQEntry, false
@@ -250,14 +251,15 @@ func (ru *run) cause(c int, a sim.Action) (Cause, bool) {
 	if !res.Visible {
 		return CauseCode, cs.inWait[c]
 	}
-	depth := len(ru.st.CPUs[c].Frames)
 	_, inCond := ru.e.waitAt[[2]int32{res.Func, res.PC}]
-	if inCond && (!cs.inWait[c] || depth <= cs.waitD[c]) {
+	inLoop := ru.e.loopAt[[2]int32{res.Func, res.PC}]
+	if (inCond || inLoop) && (!cs.inWait[c] || depth <= cs.waitD[c]) {
 		cs.waitFn[c], cs.waitD[c] = res.Func, depth
 	}
-	// in the condition, in a function it calls, or the loop's own delay
+	// in the condition or a function it calls; waiting: anywhere in the
+	// loop, its delay included
 	inCond = inCond || cs.inWait[c] && depth > cs.waitD[c]
-	waiting := inCond || cs.inWait[c] && res.Func == cs.waitFn[c] && depth == cs.waitD[c]
+	waiting := inCond || inLoop
 	if res.Op != sim.OpPrim {
 		return pollOr(inCond, CauseCode), inCond
 	}
@@ -303,6 +305,29 @@ func (ru *run) cause(c int, a sim.Action) (Cause, bool) {
 	return pollOr(inCond, CauseCode), inCond
 }
 
+// pollingLoops marks every instruction of a polling loop: from its OpWait
+// head to the jump back to it (see sim.Wait).
+func pollingLoops(p *sim.Program) map[[2]int32]bool {
+	out := map[[2]int32]bool{}
+	for fi, f := range p.Funcs {
+		for h, in := range f.Code {
+			if in.Op != sim.OpWait {
+				continue
+			}
+			end := -1
+			for j := h + 1; j < len(f.Code); j++ {
+				if f.Code[j].Op == sim.OpJump && int(f.Code[j].Target) == h {
+					end = j
+				}
+			}
+			for j := h; j <= end; j++ {
+				out[[2]int32{int32(fi), int32(j)}] = true
+			}
+		}
+	}
+	return out
+}
+
 func pollOr(waiting bool, k Cause) Cause {
 	if waiting {
 		return CausePoll
@@ -326,6 +351,12 @@ func (ru *run) costCall(ev *sim.Event, t int64) {
 		}
 		cs.stack[c] = append(cs.stack[c], f)
 	case sim.EvReturn:
+		if cs.inWait[c] && cs.waitFn[c] == int32(ev.Val) {
+			// the function of the wait returned: the wait is over (its
+			// exit may run no visible step before the return)
+			ru.waitEnded(c, t)
+			cs.inWait[c], cs.lastC[c] = false, CauseCode
+		}
 		st := cs.stack[c]
 		// a frame dropped without its return (an IRQ handler that never
 		// returns, CPU_OFF) leaves entries below: unwind to the function

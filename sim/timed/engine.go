@@ -39,6 +39,7 @@ type Engine struct {
 	initial  map[int]*sim.State   // by HZ: each machine's initial state, copied into pooled states
 	states   sync.Pool            // *sim.State buffers of finished runs
 	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's condition block -> wait index
+	loopAt   map[[2]int32]bool    // (function, pc) inside a polling loop, condition to back-edge (cost.go)
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
 	noSkip   bool                 // tests: run every loop iteration
 	noReplay bool                 // tests: take every idle re-check step (see replay.go)
@@ -65,6 +66,7 @@ func New(prog *sim.Program, cfg sim.Config) (*Engine, error) {
 			}
 		}
 	}
+	e.loopAt = pollingLoops(prog)
 	e.costs = make([]profile.ID, len(prog.Strings))
 	for i, s := range prog.Strings {
 		e.costs[i] = -1
@@ -273,8 +275,14 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 			ru.trace[int32(fi)] = name
 		}
 	}
-	// The boot CPU starts settled at its first visible action: the calls
-	// on its stack were entered at time zero.
+	// Every CPU starts settled at its first visible action: the calls on
+	// its stack were entered at time zero.
+	for c := range n {
+		for _, fr := range ru.st.CPUs[c].Frames {
+			_, traced := ru.trace[fr.Func]
+			ru.cost.stack[c] = append(ru.cost.stack[c], callFrame{fn: fr.Func, trace: traced})
+		}
+	}
 	boot := &ru.st.CPUs[0]
 	ru.depth = len(boot.Frames)
 	for d, fr := range boot.Frames {
@@ -591,6 +599,7 @@ func (ru *run) stepCPU(c int) {
 		pre.phase = fr.Phase
 		pre.inIRQ = sim.ContextOf(cpu) == sim.ExecIRQ
 	}
+	pre.depth = len(cpu.Frames)
 	if a.Kind == sim.ActRun && !ru.e.noSkip && ru.ff.try(ru, c) {
 		if ru.rp.rec != nil {
 			ru.rp.rec[c] = false
@@ -606,6 +615,7 @@ func (ru *run) stepCPU(c int) {
 type preStep struct {
 	phase uint8
 	inIRQ bool
+	depth int // frames: the visible instruction's depth (cost.go)
 }
 
 // after prices the step c just took, applies its events and plans the CPUs
@@ -619,7 +629,7 @@ func (ru *run) after(c int, a sim.Action, pre preStep) {
 		ru.conflict() // reads or changes every CPU's state
 	}
 	cost := ru.price(c, a)
-	ru.costStep(c, a)
+	ru.costStep(c, a, pre.depth)
 	ru.ff.observe(ru, c, a)
 	cpu := &ru.st.CPUs[c]
 	switch {
