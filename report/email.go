@@ -501,6 +501,9 @@ func (e *mailWriter) claimTable() {
 	e.blank()
 	for _, c := range r.Claims {
 		text := c.Reason
+		if ct := costText(c.Cost); ct != "" {
+			text += "; the median goes to " + ascii(ct)
+		}
 		for _, a := range c.Also {
 			if a.Predicted != nil {
 				text += fmt.Sprintf("; also %s median %s: %s", a.Metric, seconds(a.Predicted.Median), a.Why)

@@ -72,7 +72,10 @@ func (e *evaluator) partial(r *Report, props []Property, v Variants) {
 		}
 	}
 	p.Metrics, p.Timelines, p.Steps = slices.Clone(r.Metrics), slices.Clone(r.Timelines), nil
-	p.Findings = append(slices.Clone(r.Findings), e.findings(&p)...)
+	// The prefixes of a series are not explored yet: a finding is placed
+	// on the whole series (its last patch), not blamed on an earlier one.
+	prefixes := append(make([][]Property, len(e.in.Steps)), p.Properties)
+	p.Findings = append(slices.Clone(r.Findings), e.findings(&p, prefixes)...)
 	p.Verdict, p.Summary = verdict(&p, v)
 	e.in.Partial(&p)
 }

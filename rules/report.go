@@ -233,9 +233,14 @@ type Claim struct {
 	Claimed   Claimed       `json:"claimed"`
 	Predicted *Distribution `json:"predicted"`
 	Also      []AlsoMetric  `json:"also,omitempty"` // metrics the claimed one hides (e.g. time until CPUs are really OFF)
-	Source    string        `json:"source"`         // "simulation: scenario ..., seed S, R runs, profile P"
-	Verdict   string        `json:"verdict"`        // consistent | inconsistent | unsupported | not-evaluated
-	Reason    string        `json:"reason"`
+	// Cost is where the predicted median goes, by cause (console output,
+	// sleeps, polling waits, firmware calls, RCU, stop_machine, IPI
+	// delivery, ...), for the variant the claim describes (AFTER for a
+	// change).
+	Cost    []CostShare `json:"cost,omitempty"`
+	Source  string      `json:"source"`  // "simulation: scenario ..., seed S, R runs, profile P"
+	Verdict string      `json:"verdict"` // consistent | inconsistent | unsupported | not-evaluated
+	Reason  string      `json:"reason"`
 }
 
 // Claimed is the value or bound a claim states, in seconds.
@@ -306,7 +311,14 @@ type Metric struct {
 	Variant  string        `json:"variant"`
 	Scenario Scenario      `json:"scenario"`
 	Value    *Distribution `json:"value"`
+	Cost     []CostShare   `json:"cost,omitempty"` // where the median goes, by cause
 	Source   string        `json:"source"`
+}
+
+// CostShare is one cause's part of a predicted median.
+type CostShare struct {
+	What  string  `json:"what"`
+	Share float64 `json:"share"` // 0..1 of the median
 }
 
 // Timeline is the per-CPU state history of one timed run, for pictures.
@@ -338,6 +350,10 @@ type SeriesStep struct {
 	BehaviourChanged bool   `json:"behaviour_changed"`
 	Verdict          string `json:"verdict"`
 	Summary          string `json:"summary"`
+	// PatchVerdict is patch Upto on its own: the programs after it
+	// against those after patch Upto-1, with its own message's claims.
+	PatchVerdict string `json:"patch_verdict"`
+	PatchSummary string `json:"patch_summary"`
 }
 
 // Finding is something a reviewer should read, at a location.

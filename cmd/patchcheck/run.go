@@ -208,6 +208,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: exploreMemory, Runs: o.Runs},
 		Engines: rules.SimEngines{Progress: progress.Update},
 		Partial: func(p *rules.Report) { complete(p); last.set(p) },
+		Added:   rules.AddedLines(res),
 	})
 	if err != nil {
 		return nil, err
