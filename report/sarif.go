@@ -310,11 +310,3 @@ func codeFlow(p *rules.Property) sarifCodeFlow {
 		ThreadFlows: flows,
 	}
 }
-
-// firstSentence is s up to its first ". ", for short descriptions.
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i+1]
-	}
-	return s
-}
