@@ -310,17 +310,44 @@ func closeMarkdown(head []byte) string {
 
 // mdText escapes text for Markdown: ASCII punctuation that could start
 // markup gets a backslash, so patch text cannot become links, HTML or
-// formatting.
+// formatting; line breaks become spaces, so it cannot start a heading
+// ("\n===" under a line makes it one), a list or a block; and what GitHub
+// turns into live links without markup is broken by a zero-width joiner:
+// "@name" would notify a user or team, "https://..." and "www..." would be
+// links, "a@b.org" a mail link.
 func mdText(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune("\\`*_[]<>|&#~!", r) {
+	for i, r := range s {
+		switch {
+		case r == '\n' || r == '\r':
+			b.WriteByte(' ')
+			continue
+		case strings.ContainsRune("\\`*_[]<>|&#~!", r):
 			b.WriteByte('\\')
+		case i == 0 && strings.ContainsRune("-+=", r):
+			b.WriteByte('\\') // a list item or a setext underline at the start of a line
 		}
 		b.WriteRune(r)
+		switch {
+		case r == '@':
+			b.WriteString(zwj)
+		case r == ':' && strings.HasPrefix(s[i+1:], "//"):
+			b.WriteString(zwj)
+		case (r == 'w' || r == 'W') && i >= 2 && strings.EqualFold(s[i-2:i+1], "www") && strings.HasPrefix(s[i+1:], "."):
+			b.WriteString(zwj)
+		}
 	}
-	return b.String()
+	out := b.String()
+	// "1. " or "1) " at the start of a line would begin an ordered list.
+	if j := strings.IndexFunc(out, func(r rune) bool { return r < '0' || r > '9' }); j > 0 && (out[j] == '.' || out[j] == ')') {
+		out = out[:j] + "\\" + out[j:]
+	}
+	return out
 }
+
+// zwj is the zero-width joiner that keeps GitHub from linking mentions,
+// URLs and mail addresses in text: invisible, and not part of a name.
+const zwj = "\u200d"
 
 // mdCell is mdText for a table cell: one line.
 func mdCell(s string) string { return mdText(oneLine(s)) }
