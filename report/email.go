@@ -336,13 +336,15 @@ func qWords(s string) []string {
 	return words
 }
 
-// header writes a header folded at spaces to the mail width (RFC 5322
-// folding: continuation lines start with white space).
+// header writes a header folded at spaces to headerWidth (RFC 5322
+// folding: continuation lines start with white space; a first word too
+// long for the name's line starts the next). Only a word longer than a
+// line, which is a Message-Id (at most maxIDLine), makes a longer line.
 func (e *mailWriter) header(name, value string) {
 	words := strings.Fields(value)
 	cur := name + ":"
 	for _, w := range words {
-		if len(cur)+1+len(w) > headerWidth && cur != name+":" {
+		if len(cur)+1+len(w) > headerWidth {
 			e.b.WriteString(cur + "\n")
 			cur = " " + w
 			continue

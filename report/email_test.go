@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"regexp"
 	"io"
 	"mime"
 	"net/mail"
@@ -177,8 +178,9 @@ func TestEmailWithoutPatchLines(t *testing.T) {
 }
 
 // mailLineProblems lists the lines of a reply that are too long: header
-// lines over 78 characters (RFC 5322 2.1.1), body lines over 72 columns;
-// a link is not cut.
+// lines over 78 characters (RFC 5322 2.1.1) but a continuation that is one
+// Message-Id, which cannot be folded (at most 998), body lines over 72
+// columns; a link is not cut.
 func mailLineProblems(whole []byte) []string {
 	var problems []string
 	sc := bufio.NewScanner(bytes.NewReader(whole))
@@ -188,7 +190,7 @@ func mailLineProblems(whole []byte) []string {
 		switch {
 		case l == "" && inHeader:
 			inHeader = false
-		case inHeader && len(l) > headerWidth:
+		case inHeader && len(l) > headerWidth && !(msgIDLine.MatchString(l) && len(l) <= 998):
 			problems = append(problems, fmt.Sprintf("header line %d is %d characters long: %q", n, len(l), l))
 		case !inHeader && columns(l) > mailWidth && !strings.HasPrefix(l, "Link: https://"):
 			problems = append(problems, fmt.Sprintf("line %d is %d columns wide: %q", n, columns(l), l))
@@ -196,3 +198,5 @@ func mailLineProblems(whole []byte) []string {
 	}
 	return problems
 }
+
+var msgIDLine = regexp.MustCompile(`^ <[^ ]+>$`)

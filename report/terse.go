@@ -26,29 +26,43 @@ func renderTerse(w io.Writer, r *rules.Report, _ Options) error {
 	bw := bufio.NewWriter(w)
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		fmt.Fprintf(bw, "%s: %s: %s: %s\n", terseWhere(r, f), f.Severity, f.ID, oneLine(f.Message))
+		fmt.Fprintf(bw, "%s: %s: %s: %s\n", terseWhere(r, f), terseSeverity(f.Severity), word(f.ID), oneLine(f.Message))
 	}
 	// Inconsistencies of the patch as sent fail it whatever the models say.
 	for _, n := range inconsistencies(r) {
-		fmt.Fprintf(bw, "%s:%d: error: patch.%s: %s\n", orInput(r, n.File), max(n.Line, 1), n.Kind, oneLine(n.Message))
+		fmt.Fprintf(bw, "%s:%d: error: patch.%s: %s\n", oneLine(orInput(r, n.File)), max(n.Line, 1), word(n.Kind), oneLine(n.Message))
 	}
 	if len(r.Findings) == 0 && len(inconsistencies(r)) == 0 {
 		// An inconclusive run without a finding still says why in one line.
-		fmt.Fprintf(bw, "%s:1: warning: patchcheck.%s: %s\n", inputName(r), r.Verdict, oneLine(r.Summary))
+		fmt.Fprintf(bw, "%s:1: warning: patchcheck.%s: %s\n", inputName(r), word(r.Verdict), oneLine(r.Summary))
 	}
 	return bw.Flush()
 }
 
-// terseWhere is the FILE:LINE of a finding for the terse format.
+// terseSeverity is a finding's severity as compilers write it; a value
+// outside the vocabulary is an error, never less.
+func terseSeverity(s string) string {
+	switch s {
+	case "error", "warning", "note":
+		return s
+	}
+	return "error"
+}
+
+// word makes s one word, so that the fields of a line stay apart.
+func word(s string) string { return strings.Join(strings.Fields(s), "_") }
+
+// terseWhere is the FILE:LINE of a finding for the terse format. A file
+// name is put on one line: a name with a line break cannot add a line.
 func terseWhere(r *rules.Report, f *rules.Finding) string {
 	if l := f.Location; l != nil && l.File != "" {
-		return fmt.Sprintf("%s:%d", l.File, max(l.Line, 1))
+		return fmt.Sprintf("%s:%d", oneLine(l.File), max(l.Line, 1))
 	}
 	if p := violation(r, f); p != nil {
 		steps := p.Counterexample.Steps
 		for i := len(steps) - 1; i >= 0; i-- {
 			if s := steps[i]; s.File != "" && s.Line > 0 {
-				return fmt.Sprintf("%s:%d", s.File, s.Line)
+				return fmt.Sprintf("%s:%d", oneLine(s.File), s.Line)
 			}
 		}
 	}
@@ -59,7 +73,7 @@ func terseWhere(r *rules.Report, f *rules.Finding) string {
 // standard input is "-", as compilers write it.
 func inputName(r *rules.Report) string {
 	if len(r.Inputs) > 0 && r.Inputs[0].Name != "" {
-		return strings.TrimSpace(r.Inputs[0].Name)
+		return oneLine(r.Inputs[0].Name)
 	}
 	return "-"
 }
