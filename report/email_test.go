@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"regexp"
 	"io"
 	"mime"
 	"net/mail"
+	"regexp"
 	"strings"
 	"testing"
 
