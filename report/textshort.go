@@ -28,7 +28,8 @@ func renderTextShort(w io.Writer, r *rules.Report, opts Options) error {
 	t.shortProperties(r)
 	t.shortInput(r)
 	t.printf("\n")
-	t.field("", t.verdict(r)+":", oneLine(r.Summary))
+	// One line however long: it is what scripts and eyes look for.
+	t.printf("%s: %s\n", t.verdict(r), oneLine(r.Summary))
 	t.printf("reproduce: %s\n", reproduce(r))
 	if len(r.Findings) > 0 || len(r.Properties) > 0 {
 		t.printf("(-v shows each scenario, the counterexample traces and what was modelled)\n")
@@ -180,11 +181,16 @@ func (t *textWriter) shortInput(r *rules.Report) {
 	t.field("", "Input:", fmt.Sprintf("%s, %s, from %s", what, plural(files, "file"), strings.Join(names, ", ")))
 	for _, p := range r.Series.Patches {
 		for _, g := range groupNotices(p.Notices) {
-			t.field("  ", "notice:", g)
+			t.field("  ", "notice", g)
 		}
 	}
 	for _, g := range groupNotices(r.Series.Notices) {
-		t.field("  ", "notice:", g)
+		t.field("  ", "notice", g)
+	}
+	// Drift between the model and a --tree is why a verdict may not
+	// carry over to that tree: rare, and always shown.
+	for _, d := range r.Models.Drift {
+		t.para("  ", fmt.Sprintf("drift %s %s: %s", d.File, d.Name, d.Message))
 	}
 }
 
@@ -195,9 +201,9 @@ func (t *textWriter) shortInput(r *rules.Report) {
 // What a notice says is its message up to a quoted excerpt of the input.
 func groupNotices(ns []rules.Notice) []string {
 	type group struct {
-		kind, what, one string
-		lines           []int
-		count           int
+		kind, what, one, file string
+		lines                 []int
+		count                 int
 	}
 	var groups []*group
 	byKey := map[string]*group{}
@@ -209,7 +215,7 @@ func groupNotices(ns []rules.Notice) []string {
 		key := n.Kind + "\x00" + what
 		g := byKey[key]
 		if g == nil {
-			g = &group{kind: n.Kind, what: what, one: n.Message}
+			g = &group{kind: n.Kind, what: what, one: n.Message, file: n.File}
 			byKey[key] = g
 			groups = append(groups, g)
 		}
@@ -222,8 +228,8 @@ func groupNotices(ns []rules.Notice) []string {
 	for _, g := range groups {
 		if g.count == 1 {
 			text := g.kind + ": " + g.one
-			if len(g.lines) == 1 {
-				text += fmt.Sprintf(" (line %d)", g.lines[0])
+			if g.file != "" && len(g.lines) == 1 {
+				text += fmt.Sprintf(" (%s:%d)", g.file, g.lines[0])
 			}
 			out = append(out, text)
 			continue
