@@ -57,6 +57,11 @@ type Series struct {
 type Cover struct {
 	Subject   string `json:"subject"`
 	MessageID string `json:"message_id"`
+	// Author, To and Cc are the cover letter's sender and recipients
+	// ("Name <email>" each), so that a reply to the series reaches them.
+	Author string   `json:"author,omitempty"`
+	To     []string `json:"to,omitempty"`
+	Cc     []string `json:"cc,omitempty"`
 }
 
 // Patch is one patch as read.
@@ -71,13 +76,17 @@ type Patch struct {
 	Prefix string `json:"prefix,omitempty"`
 	// References is the patch's own References chain (oldest first); a reply
 	// appends MessageID to it to stay in the thread.
-	References []string  `json:"references,omitempty"`
-	Author     string    `json:"author"`
-	Date       string    `json:"date"` // RFC 3339
-	Trailers   []Trailer `json:"trailers"`
-	Files      []File    `json:"files"`
-	Mangled    bool      `json:"whitespace_repaired"`
-	Notices    []Notice  `json:"notices"`
+	References []string `json:"references,omitempty"`
+	Author     string   `json:"author"`
+	Date       string   `json:"date"` // RFC 3339
+	// To and Cc are the mail's recipients ("Name <email>" each), usually
+	// the maintainers and the list, so that a reply keeps them.
+	To       []string  `json:"to,omitempty"`
+	Cc       []string  `json:"cc,omitempty"`
+	Trailers []Trailer `json:"trailers"`
+	Files    []File    `json:"files"`
+	Mangled  bool      `json:"whitespace_repaired"`
+	Notices  []Notice  `json:"notices"`
 	// Applies is what the patch is to the baseline: applies,
 	// partly-applies, already-applied, applied-since-modified or
 	// not-applicable ("" with --parse-only).

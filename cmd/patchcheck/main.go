@@ -10,8 +10,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -118,6 +120,14 @@ error (the Go runtime or the system stopped the run).`,
 					return errUsage(b.flag + " must be at most " + limit)
 				}
 			}
+			for _, a := range append(append([]string{o.From}, o.To...), o.Cc...) {
+				if a == "" {
+					continue
+				}
+				if _, err := mail.ParseAddressList(a); err != nil {
+					return errUsage("address " + strconv.Quote(a) + ": " + err.Error())
+				}
+			}
 			for _, path := range o.Outputs {
 				if _, _, err := report.FormatFor(path); err != nil {
 					return errUsage("--output " + path + ": " + err.Error())
@@ -134,6 +144,11 @@ error (the Go runtime or the system stopped the run).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Format, "format", "text", "output format on stdout: "+strings.Join(report.Formats(), ", "))
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "text report: everything (inputs, models, every scenario, counterexample traces), not one screen")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on standard output when the verdict is pass")
+	f.StringVar(&o.From, "from", "", "email report: the From: `ADDRESS` (default none: git send-email adds it)")
+	f.StringArrayVar(&o.To, "to", nil, "email report: send To: `ADDRESS` instead of the author; repeatable")
+	f.StringArrayVar(&o.Cc, "cc", nil, "email report: also Cc: `ADDRESS`; repeatable")
 	f.StringArrayVar(&o.Outputs, "output", nil, "also write the report to `FILE`, in the format its name ends with (.json .html .sarif .md .eml .txt .patchwork.json .annotations); repeatable")
 	f.BoolVar(&o.ParseOnly, "parse-only", false, "print the series as read and stop")
 	f.BoolVar(&o.ExplainFunctions, "explain-functions", false, "print the functions each patch changes and what models them, and stop")

@@ -40,6 +40,10 @@ type options struct {
 	Format  string    // an output format of package report
 	Outputs []string  // --output files; the format follows each name's ending
 	MaxSize int64     // input size limit; 0 means the default
+	Verbose bool      // text: the whole report, not one screen
+	Quiet   bool      // nothing on stdout for a pass
+	From    string    // email: From:
+	To, Cc  []string  // email: To: instead of the author, more Cc:
 	Stdin   io.Reader // standard input, for "-"
 	Args    []string  // the command line, for the report
 
@@ -171,7 +175,7 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		return exitInconclusive
 	}
 
-	if err := writeReport(o, rep, stdout); err != nil {
+	if err := writeReport(o, rep, stdout, stdoutColor(stdout)); err != nil {
 		writeErr(stderr, err.Error())
 		return exitUsage
 	}
@@ -275,19 +279,34 @@ func loadPack(files []string) (*rules.Pack, error) {
 }
 
 // writeReport renders the report to stdout in o.Format and to every
-// --output file.
-func writeReport(o *options, rep *rules.Report, stdout io.Writer) error {
+// --output file. color is for stdout only: files never get escape codes.
+func writeReport(o *options, rep *rules.Report, stdout io.Writer, color bool) error {
+	ropts := report.Options{
+		From: o.From, To: o.To, Cc: o.Cc, Verbose: o.Verbose,
+		GitHubActions: os.Getenv("GITHUB_ACTIONS") == "true",
+	}
 	var buf bytes.Buffer
-	if err := report.Render(&buf, o.Format, rep, report.Options{}); err != nil {
+	stdoutOpts := ropts
+	stdoutOpts.Color = color
+	if err := report.Render(&buf, o.Format, rep, stdoutOpts); err != nil {
 		return err
 	}
 	if len(o.Outputs) > 0 {
-		if err := report.WriteOutputs(o.Outputs, rep, report.Options{}); err != nil {
+		if err := report.WriteOutputs(o.Outputs, rep, ropts); err != nil {
 			return err
 		}
 	}
+	if o.Quiet && rep.Verdict == "pass" {
+		return nil
+	}
 	_, err := stdout.Write(buf.Bytes())
 	return err
+}
+
+// stdoutColor reports whether the text report on stdout may be coloured.
+func stdoutColor(stdout io.Writer) bool {
+	f, ok := stdout.(*os.File)
+	return ok && report.ColorFor(f)
 }
 
 // dumpPrograms prints the call structure of BEFORE and AFTER.
