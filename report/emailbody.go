@@ -142,8 +142,17 @@ type placed struct {
 func (e *mailWriter) findings() {
 	r := e.r
 	var inDiff, message, elsewhere []placed
+	var notes []string
 	for i := range r.Findings {
 		f := &r.Findings[i]
+		if f.Severity == "note" && f.Claim == "" && violation(r, f) != nil {
+			// The baseline fails too: not what the reply is about, and
+			// not worth quoting the patch for.
+			if !slices.Contains(notes, f.ID) {
+				notes = append(notes, f.ID)
+			}
+			continue
+		}
 		l := f.Location
 		if l == nil || l.File == "" {
 			if f.Claim != "" || violation(r, f) == nil {
@@ -202,6 +211,10 @@ func (e *mailWriter) findings() {
 			e.finding(p.f)
 		}
 	}
+	if len(notes) > 0 {
+		e.para("", "Violated before the patch as well, so not by it (the full report has the traces): "+strings.Join(notes, ", ")+".")
+		e.blank()
+	}
 	if len(message) > 0 {
 		e.para("", "On the commit message:")
 		for _, g := range sameMessage(r, message) {
@@ -223,8 +236,12 @@ func (e *mailWriter) findings() {
 // that the reply quotes both sentences and answers once.
 func sameMessage(r *rules.Report, ps []placed) [][]*rules.Finding {
 	var groups [][]*rules.Finding
+	// The same claimed value and prediction: what follows " over " says
+	// how it was measured (runs of the whole path, calls of the function
+	// a sentence names), which the answer does not need twice.
 	key := func(f *rules.Finding) string {
-		return f.ID + "\x00" + f.Severity + "\x00" + strings.ReplaceAll(f.Message, f.Claim, "")
+		m, _, _ := strings.Cut(strings.ReplaceAll(f.Message, f.Claim, ""), " over ")
+		return f.ID + "\x00" + f.Severity + "\x00" + m
 	}
 	index := map[string]int{}
 	for _, p := range ps {
@@ -464,41 +481,48 @@ func (e *mailWriter) claimTable() {
 	if len(r.Claims) == 0 {
 		return
 	}
-	title := "Claims in the commit message, against the model"
+	title := "Claims in the commit message"
 	if r.Profile != nil {
 		title += " under profile " + r.Profile.Name
 	}
-	e.para("", title+" (predicted: median, p5-p95):")
+	e.para("", title+", against the model's median:")
 	e.blank()
-	t := &table{head: []string{"", "Claim", "Run", "Median", "p5-p95", "Verdict"}, limit: []int{5, 17, 14, 7, 12, 12}}
+	t := &table{head: []string{"", "Claim", "Run", "Median", "Verdict"}, limit: []int{5, 30, 14, 7, 12}}
 	for _, c := range r.Claims {
-		median, band := "-", "-"
+		median := "-"
 		if d := c.Predicted; d != nil {
 			median = seconds(d.Median)
-			band = secondsRange(d.P5, d.P95)
 		}
 		run := variant(c.Variant)
 		if c.Scenario.CPUs > 0 {
 			run += fmt.Sprintf(" %d %s", c.Scenario.CPUs, c.Scenario.Load)
 		}
-		t.add(c.ID, c.Text, run, median, band, c.Verdict)
+		t.add(c.ID, c.Text, run, median, c.Verdict)
 	}
 	for _, l := range t.lines("", 1) {
 		e.line(l)
 	}
 	e.blank()
-	cost := false
+	// Where the medians go: the largest cause of each, claims grouped by
+	// it (the whole breakdown is in every other format).
+	var causes []string
+	ids := map[string][]string{}
 	for _, c := range r.Claims {
-		if ct := costText(c.Cost); ct != "" {
-			if !cost {
-				e.para("", "Where each predicted median goes:")
-				e.blank()
-				cost = true
-			}
-			e.hanging("  "+c.ID+": ", ct)
+		if len(c.Cost) == 0 {
+			continue
 		}
+		top := c.Cost[0].What
+		if ids[top] == nil {
+			causes = append(causes, top)
+		}
+		ids[top] = append(ids[top], c.ID)
 	}
-	if cost {
+	if len(causes) > 0 {
+		var parts []string
+		for _, what := range causes {
+			parts = append(parts, what+" ("+strings.Join(ids[what], ", ")+")")
+		}
+		e.para("", "Most of each median goes to "+strings.Join(parts, "; ")+".")
 		e.blank()
 	}
 }

@@ -276,7 +276,7 @@ func TestHostileGenerated(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			args := append([]string{"--runs", "5"}, tt.args...)
+			args := append([]string{"--runs", "5", "-v"}, tt.args...) // -v: the messages checked are in the whole report
 			code, stdout, stderr := executeWithin(t, tt.timeout, append(args, path))
 			if code != tt.exit {
 				t.Errorf("exit %d, want %d; stderr %q", code, tt.exit, stderr)
