@@ -186,6 +186,14 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 			default:
 				return false
 			}
+		case sim.OpCall:
+			// a helper that only computes and reads (inlined into the
+			// condition block, which may not call)
+			shared, ok := g.c.readingFunc(int32(ins.Imm))
+			if !ok {
+				return false
+			}
+			reads = reads || shared
 		default:
 			return false
 		}
@@ -335,7 +343,7 @@ func cfgDef(in *sim.Instr) int32 {
 	switch in.Op {
 	case sim.OpConst, sim.OpMov, sim.OpBin, sim.OpUn, sim.OpConv, sim.OpLoadG, sim.OpLoadPCPU:
 		return in.A
-	case sim.OpPrim:
+	case sim.OpPrim, sim.OpCall:
 		if in.A >= 0 {
 			return in.A
 		}
@@ -368,6 +376,23 @@ func (g *fn) symOf(in *sim.Instr, st map[int32]sym, look func(map[int32]sym, int
 		return sym{kind: symOther, shared: true}
 	case sim.OpUn:
 		return other(look(st, in.B))
+	case sim.OpCall:
+		// what a helper returns: shared when it or its arguments read
+		// state; a function of a counter this pass does not follow (an
+		// exit on it makes the loop no wait)
+		shared, _ := g.c.readingFunc(int32(in.Imm))
+		x := sym{kind: symOther, shared: shared}
+		mixed := sym{kind: symOther, shared: true, jiff: true}
+		for _, a := range in.Args {
+			switch s := look(st, a); {
+			case s.kind == symConst || s.kind == symInvariant:
+			case s.kind == symOther && !s.cmp:
+				x.shared, x.jiff = x.shared || s.shared, x.jiff || s.jiff
+			default:
+				return mixed
+			}
+		}
+		return x
 	case sim.OpBin:
 		x, y := look(st, in.B), look(st, in.C)
 		op := sim.BinOp(in.Sub)
@@ -491,7 +516,15 @@ func (g *fn) rebuildWait(h int32, in []bool, exits []cfgExit, fix func(), bounde
 	condReg, exitReg := g.newReg(), g.newReg()
 	cs := g.pc()
 	cond, jumps := g.copyLoop(code, pcs, func(ins *sim.Instr) bool {
-		return ins.Op == sim.OpPrim && isDelayPrim(sim.Prim(ins.Sub))
+		if ins.Op == sim.OpCall {
+			g.inlineHelper(*ins)
+			return true
+		}
+		if ins.Op == sim.OpPrim && isDelayPrim(sim.Prim(ins.Sub)) {
+			g.emit(sim.Instr{Op: sim.OpNop, Loc: ins.Loc})
+			return true
+		}
+		return false
 	})
 	exitIdx := map[[2]int32]int{}
 	for i, e := range exits {
@@ -553,20 +586,25 @@ func (g *fn) rebuildWait(h int32, in []bool, exits []cfgExit, fix func(), bounde
 // loopJump is a copied jump or branch and the loop instruction it copies.
 type loopJump struct{ at, from int32 }
 
-// copyLoop appends a copy of the instructions pcs of code (drop turns some
-// into no-ops), with a jump after each that falls through to an
-// instruction not copied next; jump targets still name pcs of code. It
-// returns where each instruction's copy is and the copied jumps.
-func (g *fn) copyLoop(code []sim.Instr, pcs []int32, drop func(*sim.Instr) bool) (map[int32]int32, []loopJump) {
+// copyLoop appends a copy of the instructions pcs of code (emit, when it
+// returns true, has appended a replacement of its own), with a jump after
+// each that falls through to an instruction not copied next; jump targets
+// still name pcs of code. It returns where each instruction's copy is and
+// the copied jumps.
+func (g *fn) copyLoop(code []sim.Instr, pcs []int32, emit func(*sim.Instr) bool) (map[int32]int32, []loopJump) {
 	at := map[int32]int32{}
 	var jumps []loopJump
 	for k, pc := range pcs {
 		ins := code[pc]
-		if drop != nil && drop(&ins) {
-			ins = sim.Instr{Op: sim.OpNop, Loc: ins.Loc}
-		}
 		g.loc = ins.Loc
 		at[pc] = g.pc()
+		if emit != nil && emit(&ins) {
+			// replaced by what emit appended: never a jump
+			if k+1 >= len(pcs) || pcs[k+1] != pc+1 {
+				jumps = append(jumps, loopJump{g.emit(sim.Instr{Op: sim.OpJump, Target: pc + 1}), pc})
+			}
+			continue
+		}
 		g.f.Code = append(g.f.Code, ins)
 		switch {
 		case ins.Op == sim.OpJump || ins.Op == sim.OpBranch:
@@ -589,5 +627,97 @@ func (g *fn) retarget(pc int32, f func(to int32) int32) {
 		t1 := f(g.f.Code[pc].Target)
 		t2 := f(g.f.Code[pc].Target2)
 		g.f.Code[pc].Target, g.f.Code[pc].Target2 = t1, t2
+	}
+}
+
+// readingFunc reports whether function fi only computes and reads: no
+// store, call, atomic, mask prim, delay or loop (a helper a polling loop may
+// call, inlined into its condition block), and whether it reads shared
+// state.
+func (c *compiler) readingFunc(fi int32) (shared, ok bool) {
+	if fi <= 0 || int(fi) >= len(c.prog.Funcs) {
+		return false, false
+	}
+	f := &c.prog.Funcs[fi]
+	if f.NoReturn || len(f.Code) == 0 {
+		return false, false
+	}
+	for pc, in := range f.Code {
+		switch in.Op {
+		case sim.OpConst, sim.OpMov, sim.OpBin, sim.OpUn, sim.OpConv, sim.OpNop, sim.OpRet:
+		case sim.OpJump, sim.OpBranch:
+			if in.Target <= int32(pc) || in.Op == sim.OpBranch && in.Target2 <= int32(pc) {
+				return false, false // only forward jumps: no loop
+			}
+		case sim.OpLoadG, sim.OpLoadPCPU:
+			shared = true
+		case sim.OpPrim:
+			p := sim.Prim(in.Sub)
+			if !sim.Prims[p].ReadOnly || sim.Prims[p].Mask || p == sim.PrimBug || isDelayPrim(p) {
+				return false, false
+			}
+			shared = true
+		default:
+			return false, false
+		}
+	}
+	return shared, true
+}
+
+// inlineHelper appends, in place of the call in, the body of its callee (a
+// readingFunc) on fresh registers: arguments copied to its parameters, its
+// other registers zeroed as in a new frame, each return storing the result
+// and leaving the block.
+func (g *fn) inlineHelper(in sim.Instr) {
+	callee := &g.c.prog.Funcs[in.Imm]
+	base := int32(g.f.NumRegs)
+	g.f.NumRegs += callee.NumRegs
+	for k, a := range in.Args {
+		g.emit(sim.Instr{Op: sim.OpMov, A: base + int32(k), B: a})
+	}
+	for r := callee.Params; r < callee.NumRegs; r++ {
+		g.emit(sim.Instr{Op: sim.OpConst, A: base + int32(r), Type: sim.Long})
+	}
+	// where each callee instruction goes: a return takes two slots
+	start := g.pc()
+	pos := make([]int32, len(callee.Code)+1)
+	for i, c := range callee.Code {
+		pos[i+1] = pos[i] + 1
+		if c.Op == sim.OpRet && c.A >= 0 && in.A >= 0 {
+			pos[i+1]++
+		}
+	}
+	end := start + pos[len(callee.Code)]
+	reg := func(r int32) int32 {
+		if r < 0 {
+			return r
+		}
+		return base + r
+	}
+	for _, c := range callee.Code {
+		c.Loc = in.Loc
+		switch c.Op {
+		case sim.OpRet:
+			if c.A >= 0 && in.A >= 0 {
+				g.emit(sim.Instr{Op: sim.OpMov, A: in.A, B: reg(c.A), Loc: in.Loc})
+			}
+			g.emit(sim.Instr{Op: sim.OpJump, Target: end, Loc: in.Loc})
+			continue
+		case sim.OpJump:
+			c.Target = start + pos[c.Target]
+		case sim.OpBranch:
+			c.A = reg(c.A)
+			c.Target, c.Target2 = start+pos[c.Target], start+pos[c.Target2]
+		default:
+			c.A, c.B, c.C = reg(c.A), reg(c.B), reg(c.C)
+			if len(c.Args) > 0 {
+				args := make([]int32, len(c.Args))
+				for k, a := range c.Args {
+					args[k] = reg(a)
+				}
+				c.Args = args
+			}
+		}
+		g.f.Code = append(g.f.Code, c)
 	}
 }
