@@ -48,6 +48,10 @@ func memoryThresholds(budget uint64) (stopAt, soft uint64) {
 	return stopAt, stopAt - budget/20
 }
 
+// startMemory is about what the runtime holds when a command starts (its
+// text is not counted here); more at the start of a run belongs to others.
+const startMemory = 16 << 20
+
 // memorySample is the memory the Go runtime holds from the system.
 func memorySample(s []metrics.Sample) uint64 {
 	metrics.Read(s)
@@ -60,15 +64,18 @@ func memorySample(s []metrics.Sample) uint64 {
 
 func watchMemory(limit uint64) *memoryWatch {
 	// Memory an earlier run of the process freed but the runtime still
-	// holds is returned first: it is not this run's (tests run many).
+	// holds is returned first, and what the process still holds beyond a
+	// command's own start (other runs in the same process, as in tests)
+	// is not this run's: the thresholds move up by it.
 	debug.FreeOSMemory()
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	others := memorySample(s) - min(memorySample(s), startMemory)
 	stopAt, soft := memoryThresholds(limit)
-	w := &memoryWatch{limit: stopAt, exceeded: make(chan struct{}), stop: make(chan struct{})}
-	w.prev = debug.SetMemoryLimit(int64(soft))
+	w := &memoryWatch{limit: stopAt + others, exceeded: make(chan struct{}), stop: make(chan struct{})}
+	w.prev = debug.SetMemoryLimit(int64(soft + others))
 	w.done.Add(1)
 	go func() {
 		defer w.done.Done()
-		s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {

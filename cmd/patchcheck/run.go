@@ -65,6 +65,14 @@ type options struct {
 // the exit code. Errors are written to stderr as one line
 // "patchcheck: FILE:LINE: what".
 func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	// The memory budget covers the whole run, reading the input included;
+	// the evaluation below stops when it runs out (memory.go).
+	budgetMiB := o.MaxMemory
+	if budgetMiB <= 0 {
+		budgetMiB = defaultMaxMemoryMiB
+	}
+	mem := watchMemory(uint64(budgetMiB) << 20)
+	defer mem.Stop()
 	s, err := readSeries(ctx, o)
 	if err != nil {
 		writeErr(stderr, err.Error())
@@ -135,12 +143,6 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		progress = report.NewProgress(f, "exploring", budget)
 	}
 	var last lastReport
-	budgetMiB := o.MaxMemory
-	if budgetMiB <= 0 {
-		budgetMiB = defaultMaxMemoryMiB
-	}
-	mem := watchMemory(uint64(budgetMiB) << 20)
-	defer mem.Stop()
 	// When the run stops early, the evaluation starts no more engine runs.
 	evalCtx, stopEval := context.WithCancel(ctx)
 	defer stopEval()
