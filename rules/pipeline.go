@@ -29,8 +29,10 @@ func VariantsOf(res *semantics.Result) Variants {
 		}
 	}
 	if !v.Identical && v.Before != nil && v.After != nil && len(v.Incomplete) == 0 {
-		// A change no entry reaches leaves the modelled behaviour as it is.
+		// A change no entry reaches leaves the modelled behaviour as it
+		// is, and is itself not checked.
 		v.Identical = sameReachedCode(v.Before, v.After)
+		v.Unreached = v.Identical && v.Covered
 	}
 	for _, p := range res.Unmodelled {
 		v.Incomplete = append(v.Incomplete, p.String())
