@@ -1,6 +1,7 @@
 package timed
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -74,7 +75,7 @@ func (b *breakdown) sub(o *breakdown) breakdown {
 // shares turns a breakdown into shares of its total, largest first, causes
 // under 0.05% left out, each rounded to 0.1%. Negative parts (a window that
 // started inside a wait later charged to another CPU) count as zero.
-func (b *breakdown) shares() []Share {
+func (b *breakdown) shares(console string) []Share {
 	total := 0.0
 	for _, v := range b {
 		total += max(v, 0)
@@ -85,7 +86,11 @@ func (b *breakdown) shares() []Share {
 	}
 	for i, v := range b {
 		if s := max(v, 0) / total; s >= 0.0005 {
-			out = append(out, Share{What: Cause(i).String(), Share: float64(int64(s*1000+0.5)) / 1000})
+			what := Cause(i).String()
+			if Cause(i) == CauseConsole && console != "" {
+				what += " (" + console + ")"
+			}
+			out = append(out, Share{What: what, Share: float64(int64(s*1000+0.5)) / 1000})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Share > out[j].Share })
@@ -396,9 +401,10 @@ func (ru *run) costCall(ev *sim.Event, t int64) {
 }
 
 // medianCost is the breakdown of the run or call at the median of vals
-// (the lower middle for an even count), as shares.
-func medianCost(vals []float64, bs []breakdown) []Share {
-	if len(vals) == 0 || len(vals) != len(bs) {
+// (the lower middle for an even count), as shares; console names the
+// console settings of each value's run.
+func medianCost(vals []float64, bs []breakdown, console []string) []Share {
+	if len(vals) == 0 || len(vals) != len(bs) || len(bs) != len(console) {
 		return []Share{}
 	}
 	idx := make([]int, len(vals))
@@ -414,5 +420,11 @@ func medianCost(vals []float64, bs []breakdown) []Share {
 		}
 		return 0
 	})
-	return bs[idx[(len(idx)-1)/2]].shares()
+	m := idx[(len(idx)-1)/2]
+	return bs[m].shares(console[m])
+}
+
+// consoleSetting names a run's console: what console output costs there.
+func consoleSetting(set *profile.Set) string {
+	return fmt.Sprintf("%.0f baud, console_loglevel %.0f", set.Value(profile.ConsoleBaud), set.Value(profile.ConsoleLoglevel))
 }
