@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/patchcheck/patchcheck/rules"
 )
@@ -95,4 +96,13 @@ func describe(r *rules.Report, patch int, verdict, summary string) string {
 		s = string(r[:maxDescription-1]) + "…"
 	}
 	return s
+}
+
+// angle writes a Message-Id in angle brackets, as patchwork stores it; the
+// report may hold it with or without them.
+func angle(id string) string {
+	if strings.HasPrefix(id, "<") {
+		return id
+	}
+	return "<" + id + ">"
 }

@@ -100,6 +100,9 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 			if pr.Verdict == explore.HoldsIfBounds {
 				cr.NeedsExpiry = dedup(append([]string{}, pr.Trace.Expired...))
 			}
+			if len(pr.Certain) > 0 {
+				cr.CertainExpiry = append([]string{}, pr.Certain...)
+			}
 		}
 		out[i] = cr
 	}

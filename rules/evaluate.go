@@ -35,6 +35,7 @@ type ExploreRequest struct {
 type CheckResult struct {
 	Verdict        string // holds | holds-if-bounds | violated | inconclusive
 	NeedsExpiry    []string
+	CertainExpiry  []string // see Property.CertainExpiry
 	Counterexample *Counterexample
 	Explored       Exploration
 	Reason         string
@@ -100,6 +101,10 @@ type Variants struct {
 	// functions, calls nobody models); verdicts on AFTER are then
 	// inconclusive.
 	Incomplete []string
+	// NotApplied says which patches do not apply to the baseline (already
+	// applied, applied and since modified, not applicable): they are not
+	// executed, so no claim is judged and no verdict can be pass.
+	NotApplied []string
 }
 
 // EvalInput is everything Evaluate needs.
@@ -114,6 +119,11 @@ type EvalInput struct {
 	Seed    int64
 	Budget  Budget
 	Engines Engines
+	// Partial, when set, is called with a copy of the report as decided so
+	// far, after each safety scenario and each claim; a caller that stops
+	// the run (--timeout) reports the last one, so that no violation found
+	// is lost (see bounds.go).
+	Partial func(*Report)
 	// Added are the lines the patches add inside functions (AddedLines):
 	// findings are placed on them. Without them a finding points at the
 	// last post-image line of its counterexample.
@@ -156,6 +166,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 		}
 	}
 	r.Claims = ExtractClaims(msgs, &in.Pack.Claims, defCPUs)
+	boundClaims(r.Claims, in.Pack.Scenarios.TimingCPUs)
 	for _, c := range r.Claims {
 		if f, ok := strings.CutPrefix(c.Metric, "call:"); ok && c.Verdict == "" {
 			e.calls = append(e.calls, "call:"+f, "cpu:"+f)
@@ -165,27 +176,39 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	e.calls = slices.Compact(e.calls)
 
 	if !v.Covered && !v.OnPath {
+		why, sum := "the patch changes no function on a modelled path, so there is nothing to execute", "no modelled function changed; nothing was executed"
+		if len(v.NotApplied) > 0 {
+			why, sum = listSome(v.NotApplied), listSome(v.NotApplied)
+		}
 		for i := range r.Claims {
 			c := &r.Claims[i]
-			if c.Verdict == "" {
-				c.Verdict, c.Reason = "not-evaluated", "the patch changes no function on a modelled path, so there is nothing to execute"
+			if c.Verdict == "" || len(v.NotApplied) > 0 {
+				c.Verdict, c.Reason = "not-evaluated", why
 			}
 		}
 		r.Findings = append(r.Findings, Finding{ID: "model.not-covered", Severity: "note",
 			Message: "The patch changes no function on a modelled path; there is nothing to execute."})
-		r.Verdict, r.Summary = "inconclusive", "no modelled function changed; nothing was executed"
+		r.Verdict, r.Summary = "inconclusive", sum
 		return r, nil
 	}
 	if v.Before == nil || v.After == nil {
 		return nil, errors.New("rules: Evaluate needs the BEFORE and AFTER programs")
 	}
+	e.progress = func(props []Property) { e.partial(r, props, v) }
 	props, err := e.properties(v)
 	if err != nil {
 		return nil, err
 	}
 	r.Properties = props
+	e.progress = nil
+	e.claimDone = func() { e.partial(r, r.Properties, v) }
 	if err := e.claims(r, v); err != nil {
 		return nil, err
+	}
+	if len(in.Steps) > 0 {
+		// The series' prefixes are still to come: what is decided so
+		// far, for a run stopped before they are.
+		e.partial(r, r.Properties, v)
 	}
 	// The properties after each prefix of a series, the whole series last:
 	// a finding belongs to the first patch whose prefix shows it.
@@ -273,6 +296,10 @@ type evaluator struct {
 	tol      float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
+	// progress and claimDone, when set, pass what is decided so far on
+	// to EvalInput.Partial.
+	progress  func([]Property)
+	claimDone func()
 	// cur are the variants whose claims are being judged (for costOf).
 	cur Variants
 	// calls are the per-function metrics ("call:F", "cpu:F") claims bind
@@ -412,15 +439,22 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 				note := fmt.Sprintf("%d CPUs %s: %s", sc.CPUs, sc.Load, cr.Verdict)
 				if !ok {
 					g = &agg{p: Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: sc,
-						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), Counterexample: cr.Counterexample,
+						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), CertainExpiry: cr.CertainExpiry, Counterexample: cr.Counterexample,
 						Explored: cr.Explored, Reason: cr.Reason}}
 					groups[key] = g
 					order = append(order, key)
 				} else if verdictRank[cr.Verdict] > verdictRank[g.p.Verdict] {
-					g.p.Scenario, g.p.Verdict, g.p.NeedsExpiry = sc, cr.Verdict, nonNil(cr.NeedsExpiry)
+					g.p.Scenario, g.p.Verdict, g.p.NeedsExpiry, g.p.CertainExpiry = sc, cr.Verdict, nonNil(cr.NeedsExpiry), cr.CertainExpiry
 					g.p.Counterexample, g.p.Explored, g.p.Reason = cr.Counterexample, cr.Explored, cr.Reason
 				}
 				g.seen = append(g.seen, note)
+			}
+			if e.progress != nil {
+				so := slices.Clone(out)
+				for _, k := range order {
+					so = append(so, groups[k].p)
+				}
+				e.progress(so)
 			}
 		}
 		for _, k := range order {
@@ -635,6 +669,11 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 	e.cur = v
 	for i := range r.Claims {
 		c := &r.Claims[i]
+		if len(v.NotApplied) > 0 {
+			// Nothing of such a patch is executed, whatever the claim.
+			c.Verdict, c.Reason = "not-evaluated", listSome(v.NotApplied)
+			continue
+		}
 		if c.Verdict != "" {
 			continue
 		}
@@ -713,6 +752,9 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 		}
 		if c.Predicted == nil && c.Verdict != "unsupported" && c.Verdict != "not-evaluated" {
 			c.Verdict, c.Reason = "not-evaluated", "the timed engine does not measure "+c.Metric
+		}
+		if e.claimDone != nil {
+			e.claimDone()
 		}
 	}
 	// Timing matrix of the pack, for both variants.
@@ -993,11 +1035,14 @@ func verdict(r *Report, v Variants) (string, string) {
 	} else if v.Identical {
 		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
 	}
+	if len(v.NotApplied) > 0 {
+		parts = append([]string{listSome(v.NotApplied)}, parts...)
+	}
 	sum := strings.Join(parts, "; ")
 	switch {
 	case len(violated) > 0 || counts["inconsistent"] > 0:
 		return "fail", sum
-	case len(undecided) > 0 || len(v.Incomplete) > 0 || counts["not-evaluated"] > 0 || v.Unreached:
+	case len(undecided) > 0 || len(v.Incomplete) > 0 || len(v.NotApplied) > 0 || counts["not-evaluated"] > 0 || v.Unreached:
 		return "inconclusive", sum
 	}
 	if sum == "" {

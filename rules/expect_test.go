@@ -102,12 +102,12 @@ func evaluateFileWith(t *testing.T, path string, pack *Pack, opts *semantics.Opt
 	return evaluateSeriesWith(t, s, pack, opts)
 }
 
-func evaluateSeries(t *testing.T, s *parse.Series, pack *Pack) *Report {
+func evaluateSeries(t testing.TB, s *parse.Series, pack *Pack) *Report {
 	t.Helper()
 	return evaluateSeriesWith(t, s, pack, nil)
 }
 
-func evaluateSeriesWith(t *testing.T, s *parse.Series, pack *Pack, opts *semantics.Options) *Report {
+func evaluateSeriesWith(t testing.TB, s *parse.Series, pack *Pack, opts *semantics.Options) *Report {
 	t.Helper()
 	v, steps, res, err := Analyze(s, opts)
 	if err != nil {

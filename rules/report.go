@@ -57,6 +57,11 @@ type Series struct {
 type Cover struct {
 	Subject   string `json:"subject"`
 	MessageID string `json:"message_id"`
+	// Author, To and Cc are the cover letter's sender and recipients
+	// ("Name <email>" each), so that a reply to the series reaches them.
+	Author string   `json:"author,omitempty"`
+	To     []string `json:"to,omitempty"`
+	Cc     []string `json:"cc,omitempty"`
 }
 
 // Patch is one patch as read.
@@ -71,13 +76,21 @@ type Patch struct {
 	Prefix string `json:"prefix,omitempty"`
 	// References is the patch's own References chain (oldest first); a reply
 	// appends MessageID to it to stay in the thread.
-	References []string  `json:"references,omitempty"`
-	Author     string    `json:"author"`
-	Date       string    `json:"date"` // RFC 3339
-	Trailers   []Trailer `json:"trailers"`
-	Files      []File    `json:"files"`
-	Mangled    bool      `json:"whitespace_repaired"`
-	Notices    []Notice  `json:"notices"`
+	References []string `json:"references,omitempty"`
+	Author     string   `json:"author"`
+	Date       string   `json:"date"` // RFC 3339
+	// To and Cc are the mail's recipients ("Name <email>" each), usually
+	// the maintainers and the list, so that a reply keeps them.
+	To       []string  `json:"to,omitempty"`
+	Cc       []string  `json:"cc,omitempty"`
+	Trailers []Trailer `json:"trailers"`
+	Files    []File    `json:"files"`
+	Mangled  bool      `json:"whitespace_repaired"`
+	Notices  []Notice  `json:"notices"`
+	// Applies is what the patch is to the baseline: applies,
+	// partly-applies, already-applied, applied-since-modified or
+	// not-applicable ("" with --parse-only).
+	Applies string `json:"applies,omitempty"`
 }
 
 // Trailer is a Key: value line.
@@ -108,6 +121,10 @@ type Hunk struct {
 	NewLines int      `json:"new_lines"`
 	Section  string   `json:"section,omitempty"` // the text after the closing @@, usually the enclosing function
 	Lines    []string `json:"lines"`             // each with its ' ', '+' or '-' marker, without the newline
+	// Fate is what the hunk is to the baseline: applies, already-applied,
+	// applied-since-modified, not-applicable or unknown; Why says how.
+	Fate string `json:"fate,omitempty"`
+	Why  string `json:"why,omitempty"`
 }
 
 // Notice is a repair or a mismatch the parser reported.
@@ -252,13 +269,18 @@ type AlsoMetric struct {
 
 // Property is one property evaluated for one variant and scenario.
 type Property struct {
-	ID             string          `json:"id"`
-	Severity       string          `json:"severity"` // error | warning | info
-	Doc            string          `json:"doc"`
-	Variant        string          `json:"variant"` // before | after
-	Scenario       Scenario        `json:"scenario"`
-	Verdict        string          `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
-	NeedsExpiry    []string        `json:"needs_expiry"`
+	ID          string   `json:"id"`
+	Severity    string   `json:"severity"` // error | warning | info
+	Doc         string   `json:"doc"`
+	Variant     string   `json:"variant"` // before | after
+	Scenario    Scenario `json:"scenario"`
+	Verdict     string   `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
+	NeedsExpiry []string `json:"needs_expiry"`
+	// CertainExpiry names the waits a violated property's counterexample
+	// lets expire because they expire in every run reaching them (their
+	// conditions can never become false there): the violation does not
+	// depend on a bound running out by chance.
+	CertainExpiry  []string        `json:"certain_expiry,omitempty"`
 	Counterexample *Counterexample `json:"counterexample"`
 	Explored       Exploration     `json:"explored"`
 	Reason         string          `json:"reason,omitempty"`

@@ -38,7 +38,8 @@ type Engine struct {
 	machines map[int]*sim.Machine // by HZ: the jiffies prim needs the sampled tick rate
 	initial  map[int]*sim.State   // by HZ: each machine's initial state, copied into pooled states
 	states   sync.Pool            // *sim.State buffers of finished runs
-	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's condition block -> wait index
+	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's loop -> wait index
+	loops    []waitLoop           // per wait: the instructions of its loop (see forward.go)
 	loopAt   map[[2]int32]bool    // (function, pc) inside a polling loop, condition to back-edge (cost.go)
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
 	noSkip   bool                 // tests: run every loop iteration
@@ -55,15 +56,26 @@ func New(prog *sim.Program, cfg sim.Config) (*Engine, error) {
 	if _, err := e.machine(250); err != nil {
 		return nil, err
 	}
+	e.loops = make([]waitLoop, len(prog.Waits))
 	for fi, f := range prog.Funcs {
-		for _, in := range f.Code {
+		for pc, in := range f.Code {
 			if in.Op != sim.OpWait {
 				continue
 			}
+			// Every instruction of the loop as it runs here: the condition
+			// block is not among them when the compiler laid the loop out
+			// apart from it (a loop found on the control-flow graph).
 			w := prog.Waits[in.Imm]
 			for i := w.CondStart; i < w.CondEnd; i++ {
 				e.waitAt[[2]int32{int32(fi), i}] = int32(in.Imm)
 			}
+			region, writes := prog.WaitLoop(int32(fi), int32(pc))
+			for i, r := range region {
+				if r {
+					e.waitAt[[2]int32{int32(fi), int32(i)}] = int32(in.Imm)
+				}
+			}
+			e.loops[in.Imm] = waitLoop{fn: int32(fi), region: region, writes: writes}
 		}
 	}
 	e.loopAt = pollingLoops(prog)
