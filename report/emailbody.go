@@ -56,10 +56,6 @@ func (e *mailWriter) intro(t target) {
 		e.b.WriteString("Link: " + link + "\n") // a URL is not cut
 	}
 	e.blank()
-	if t.author != "" && t.date != "" {
-		e.para("", attribution(t.author, t.date))
-		e.blank()
-	}
 }
 
 // baseLine says what BEFORE was built from: the tree's version and commit
@@ -173,6 +169,11 @@ func (e *mailWriter) findings() {
 	var lastHunk *hunkLines
 	var lastFile string
 	quoted := -1 // last quoted line of lastHunk
+	// The attribution line stands above the first quote of the patch.
+	if t := e.target(); len(inDiff) > 0 && t.author != "" && t.date != "" {
+		e.para("", attribution(t.author, t.date))
+		e.blank()
+	}
 	for _, p := range inDiff {
 		if p.hunk != lastHunk {
 			if key := fmt.Sprint(p.hunk.Patch, p.hunk.File); key != lastFile {
