@@ -246,7 +246,10 @@ func checkHostile(t *testing.T, r *rules.Report, want hostileWant) {
 					}
 				}
 			case "terse":
-				checkTerse(t, r, out)
+				checkTextStopCommands(t, out)
+				o := opts
+				o.GitHubActions = false
+				checkTerse(t, r, render(t, "terse", r, o))
 			}
 		}
 	}
