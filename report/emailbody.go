@@ -471,7 +471,15 @@ func (e *mailWriter) claimTable() {
 	}
 	e.para("", title+" (predicted: median, p5-p95):")
 	e.blank()
-	t := &table{head: []string{"", "Claim", "Run", "Median", "p5-p95", "Verdict"}, limit: []int{5, 17, 14, 7, 12, 12}}
+	// The claim's words get what the other columns leave of the width:
+	// ids ("p1.c10") and numbers are never wrapped.
+	idw := 0
+	for _, c := range r.Claims {
+		idw = max(idw, len(c.ID))
+	}
+	limits := []int{idw, 0, 14, 7, 12, 12}
+	limits[1] = max(10, mailWidth-(len(limits)-1)-idw-14-7-12-12)
+	t := &table{head: []string{"", "Claim", "Run", "Median", "p5-p95", "Verdict"}, limit: limits}
 	for _, c := range r.Claims {
 		median, band := "-", "-"
 		if d := c.Predicted; d != nil {
