@@ -47,10 +47,29 @@ func (t *textWriter) shortFindings(r *rules.Report) {
 		width = max(width, len(r.Findings[i].Severity))
 	}
 	pad := strings.Repeat(" ", width+2)
+	var ps []placed
 	for i := range r.Findings {
-		f := &r.Findings[i]
-		t.printf("%s  %s  %s\n", t.severity(fmt.Sprintf("%-*s", width, f.Severity)), findingWhere(r, f), f.ID)
-		t.para(pad, firstSentence(f.Message))
+		ps = append(ps, placed{f: &r.Findings[i]})
+	}
+	for _, g := range sameMessage(r, ps) {
+		f := g[0]
+		where := findingWhere(r, f)
+		if len(g) > 1 {
+			ids := []string{f.Claim}
+			for _, o := range g[1:] {
+				ids = append(ids, o.Claim)
+			}
+			where = "commit message, claims " + strings.Join(ids, ", ")
+		}
+		t.printf("%s  %s  %s\n", t.severity(fmt.Sprintf("%-*s", width, f.Severity)), where, f.ID)
+		// One sentence in at most two lines: -v has the whole message.
+		lines := wrap(firstSentence(f.Message), textWidth-len(pad))
+		if len(lines) > 2 {
+			lines = []string{lines[0], truncColumns(strings.Join(lines[1:], " "), textWidth-len(pad))}
+		}
+		for _, l := range lines {
+			t.printf("%s%s\n", pad, l)
+		}
 	}
 	t.printf("\n")
 }
