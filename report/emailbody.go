@@ -496,6 +496,20 @@ func (e *mailWriter) claimTable() {
 		e.line(l)
 	}
 	e.blank()
+	cost := false
+	for _, c := range r.Claims {
+		if ct := costText(c.Cost); ct != "" {
+			if !cost {
+				e.para("", "Where each predicted median goes:")
+				e.blank()
+				cost = true
+			}
+			e.hanging("  "+c.ID+": ", ct)
+		}
+	}
+	if cost {
+		e.blank()
+	}
 }
 
 // reproduce gives the commands that repeat the run: fetching the thread

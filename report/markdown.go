@@ -157,6 +157,9 @@ func (m *mdWriter) claims(r *rules.Report) {
 	m.printf("<details><summary>Why each verdict, and where the numbers come from</summary>\n\n")
 	for _, c := range r.Claims {
 		m.printf("- **%s**: %s", mdText(c.ID), mdText(c.Reason))
+		if ct := costText(c.Cost); ct != "" {
+			m.printf(" Where the median goes: %s.", mdText(ct))
+		}
 		for _, a := range c.Also {
 			m.printf(" Also %s: %s — %s.", mdText(a.Metric), mdText(distribution(a.Predicted)), mdText(a.Why))
 		}

@@ -25,8 +25,9 @@ var slug = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // renderPatchwork writes one JSON object per line, one line per patch:
 // what a CI bot posts to patchwork as that patch's check. A patch of a
-// series gets the verdict of the series evaluated up to it when the report
-// has one, else the run's verdict; its own findings make the description.
+// series gets its own verdict (its programs against those of the patches
+// before it, with its message's claims) when the report has one, else the
+// run's verdict; its own findings make the description.
 func renderPatchwork(w io.Writer, r *rules.Report, opts Options) error {
 	ctx := opts.Context
 	if ctx == "" {
@@ -41,7 +42,12 @@ func renderPatchwork(w io.Writer, r *rules.Report, opts Options) error {
 		verdict, summary := r.Verdict, r.Summary
 		for _, s := range r.Steps {
 			if s.Upto == p.Index {
+				// the patch's own doing: a finding of the series belongs
+				// to the first patch whose prefix shows it
 				verdict, summary = s.Verdict, s.Summary
+				if s.PatchVerdict != "" {
+					verdict, summary = s.PatchVerdict, s.PatchSummary
+				}
 			}
 		}
 		c := patchworkCheck{

@@ -230,8 +230,8 @@ func sarifLevel(severity string) string {
 
 // sarifFindingLocation places a finding at its file and line. A finding
 // about the commit message has no line of code; code scanning needs a
-// location, so it is placed at the first changed line of its patch, and the
-// location's message says why.
+// location, so it is placed at the first function its patch changes (else
+// the first changed line), and the location's message says why.
 func sarifFindingLocation(r *rules.Report, f *rules.Finding) *sarifLocation {
 	if l := f.Location; l != nil && l.File != "" {
 		loc := &sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(l.File), URIBaseID: "%SRCROOT%"}}}
@@ -246,6 +246,18 @@ func sarifFindingLocation(r *rules.Report, f *rules.Finding) *sarifLocation {
 	patch := 1
 	if c := claimByID(r, f.Claim); c != nil && c.Patch > 0 {
 		patch = c.Patch
+	}
+	// the first function the patch changes in code (not an #include or a
+	// comment outside any function), modelled ones first
+	for _, modelled := range []bool{true, false} {
+		for _, fn := range r.Functions {
+			if fn.Patch == patch && fn.Name != "" && fn.Change != "outside-function" && fn.Modelled == modelled && fn.Line > 0 {
+				return &sarifLocation{
+					PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(fn.File), URIBaseID: "%SRCROOT%"}, Region: &sarifRegion{StartLine: firstAddedFrom(r, patch, fn.File, fn.Line)}},
+					Message:          &sarifText{Text: fmt.Sprintf("about the commit message of patch %d; shown at the first function it changes, %s()", patch, fn.Name)},
+				}
+			}
+		}
 	}
 	for _, p := range r.Series.Patches {
 		if p.Index != patch {
@@ -263,6 +275,24 @@ func sarifFindingLocation(r *rules.Report, f *rules.Finding) *sarifLocation {
 		}
 	}
 	return nil
+}
+
+// firstAddedFrom is the first added line of the patch's file at or after
+// line (a function's first line) that is not blank or a comment; line when
+// there is none.
+func firstAddedFrom(r *rules.Report, patch int, file string, line int) int {
+	for _, h := range numberHunks(r) {
+		if h.Patch != patch || h.File != file {
+			continue
+		}
+		for _, l := range h.Lines {
+			t := strings.TrimSpace(strings.TrimPrefix(l.Text, "+"))
+			if l.Old == 0 && l.New >= line && t != "" && !strings.HasPrefix(t, "/") && !strings.HasPrefix(t, "*") {
+				return l.New
+			}
+		}
+	}
+	return line
 }
 
 // fingerprint identifies a result across runs for code scanning: the rule

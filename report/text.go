@@ -197,6 +197,9 @@ func (t *textWriter) claims(r *rules.Report) {
 		if c.Predicted != nil {
 			t.field("     ", "predicted", distribution(c.Predicted))
 		}
+		if ct := costText(c.Cost); ct != "" {
+			t.field("     ", "time goes", ct)
+		}
 		for _, a := range c.Also {
 			t.field("     ", "also     ", fmt.Sprintf("%s %s: %s", a.Metric, distribution(a.Predicted), a.Why))
 		}

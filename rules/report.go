@@ -87,6 +87,10 @@ type Patch struct {
 	Files    []File    `json:"files"`
 	Mangled  bool      `json:"whitespace_repaired"`
 	Notices  []Notice  `json:"notices"`
+	// Applies is what the patch is to the baseline: applies,
+	// partly-applies, already-applied, applied-since-modified or
+	// not-applicable ("" with --parse-only).
+	Applies string `json:"applies,omitempty"`
 }
 
 // Trailer is a Key: value line.
@@ -117,6 +121,10 @@ type Hunk struct {
 	NewLines int      `json:"new_lines"`
 	Section  string   `json:"section,omitempty"` // the text after the closing @@, usually the enclosing function
 	Lines    []string `json:"lines"`             // each with its ' ', '+' or '-' marker, without the newline
+	// Fate is what the hunk is to the baseline: applies, already-applied,
+	// applied-since-modified, not-applicable or unknown; Why says how.
+	Fate string `json:"fate,omitempty"`
+	Why  string `json:"why,omitempty"`
 }
 
 // Notice is a repair or a mismatch the parser reported.
@@ -234,9 +242,14 @@ type Claim struct {
 	Claimed   Claimed       `json:"claimed"`
 	Predicted *Distribution `json:"predicted"`
 	Also      []AlsoMetric  `json:"also,omitempty"` // metrics the claimed one hides (e.g. time until CPUs are really OFF)
-	Source    string        `json:"source"`         // "simulation: scenario ..., seed S, R runs, profile P"
-	Verdict   string        `json:"verdict"`        // consistent | inconsistent | unsupported | not-evaluated
-	Reason    string        `json:"reason"`
+	// Cost is where the predicted median goes, by cause (console output,
+	// sleeps, polling waits, firmware calls, RCU, stop_machine, IPI
+	// delivery, ...), for the variant the claim describes (AFTER for a
+	// change).
+	Cost    []CostShare `json:"cost,omitempty"`
+	Source  string      `json:"source"`  // "simulation: scenario ..., seed S, R runs, profile P"
+	Verdict string      `json:"verdict"` // consistent | inconsistent | unsupported | not-evaluated
+	Reason  string      `json:"reason"`
 }
 
 // Claimed is the value or bound a claim states, in seconds.
@@ -256,13 +269,18 @@ type AlsoMetric struct {
 
 // Property is one property evaluated for one variant and scenario.
 type Property struct {
-	ID             string          `json:"id"`
-	Severity       string          `json:"severity"` // error | warning | info
-	Doc            string          `json:"doc"`
-	Variant        string          `json:"variant"` // before | after
-	Scenario       Scenario        `json:"scenario"`
-	Verdict        string          `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
-	NeedsExpiry    []string        `json:"needs_expiry"`
+	ID          string   `json:"id"`
+	Severity    string   `json:"severity"` // error | warning | info
+	Doc         string   `json:"doc"`
+	Variant     string   `json:"variant"` // before | after
+	Scenario    Scenario `json:"scenario"`
+	Verdict     string   `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
+	NeedsExpiry []string `json:"needs_expiry"`
+	// CertainExpiry names the waits a violated property's counterexample
+	// lets expire because they expire in every run reaching them (their
+	// conditions can never become false there): the violation does not
+	// depend on a bound running out by chance.
+	CertainExpiry  []string        `json:"certain_expiry,omitempty"`
 	Counterexample *Counterexample `json:"counterexample"`
 	Explored       Exploration     `json:"explored"`
 	Reason         string          `json:"reason,omitempty"`
@@ -302,7 +320,14 @@ type Metric struct {
 	Variant  string        `json:"variant"`
 	Scenario Scenario      `json:"scenario"`
 	Value    *Distribution `json:"value"`
+	Cost     []CostShare   `json:"cost,omitempty"` // where the median goes, by cause
 	Source   string        `json:"source"`
+}
+
+// CostShare is one cause's part of a predicted median.
+type CostShare struct {
+	What  string  `json:"what"`
+	Share float64 `json:"share"` // 0..1 of the median
 }
 
 // Timeline is the per-CPU state history of one timed run, for pictures.
@@ -334,6 +359,10 @@ type SeriesStep struct {
 	BehaviourChanged bool   `json:"behaviour_changed"`
 	Verdict          string `json:"verdict"`
 	Summary          string `json:"summary"`
+	// PatchVerdict is patch Upto on its own: the programs after it
+	// against those after patch Upto-1, with its own message's claims.
+	PatchVerdict string `json:"patch_verdict"`
+	PatchSummary string `json:"patch_summary"`
 }
 
 // Finding is something a reviewer should read, at a location.

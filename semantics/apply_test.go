@@ -208,6 +208,24 @@ func check(r *Result, line string) string {
 			}
 		}
 		return fmt.Sprintf("uncovered %v", r.Uncovered)
+	case "fate":
+		// fate PATCH FATE [HUNK-FATE...]: the patch's fate and, in order,
+		// its hunks'.
+		if len(f) < 2 {
+			return "fate needs a patch and a fate"
+		}
+		n, err := strconv.Atoi(f[0])
+		if err != nil || n < 1 || n > len(r.Patches) {
+			return fmt.Sprintf("no patch %s", f[0])
+		}
+		pc := r.Patches[n-1]
+		var hunks []string
+		for _, h := range pc.Hunks {
+			hunks = append(hunks, h.Fate.String())
+		}
+		if pc.Fate != f[1] || len(f) > 2 && strings.Join(hunks, " ") != strings.Join(f[2:], " ") {
+			return fmt.Sprintf("patch %d is %s, hunks %v", n, pc.Fate, hunks)
+		}
 	case "identical":
 		if strconv.FormatBool(r.Identical) != rest {
 			return fmt.Sprintf("identical is %v", r.Identical)

@@ -132,7 +132,15 @@ type FileChange struct {
 type PatchChanges struct {
 	Patch *parse.Patch
 	Files []*FileChange
+	// Hunks are the patch's hunks with their fates against the baseline,
+	// and Fate what they add up to (PatchApplies, PatchAlreadyApplied...).
+	Hunks []*Hunk
+	Fate  string
 }
+
+// Applies reports whether the patch, or part of it, applies forward to the
+// baseline; a patch that does not is not executed and judges no claim.
+func (pc *PatchChanges) Applies() bool { return pc.Fate == PatchApplies || pc.Fate == PatchPartly }
 
 // Problem is an unmodelled function: a change the AFTER program could not
 // take in.
@@ -185,6 +193,10 @@ type Result struct {
 	Unknown    []Callee
 	Unmodelled []Problem
 	Uncovered  []Uncovered
+	// NotApplied says, for each patch that does not apply to the baseline
+	// (already applied, applied and since modified, or not applicable),
+	// what became of it; such a patch is not executed.
+	NotApplied []string
 	// Drift lists differences between the baseline and the blobs the
 	// patches were made against.
 	Drift []Drift
@@ -194,7 +206,9 @@ type Result struct {
 
 // Inconclusive reports whether the AFTER program misses part of the series:
 // an unmodelled function or a call nobody models.
-func (r *Result) Inconclusive() bool { return len(r.Unmodelled) > 0 || len(r.Unknown) > 0 }
+func (r *Result) Inconclusive() bool {
+	return len(r.Unmodelled) > 0 || len(r.Unknown) > 0 || len(r.NotApplied) > 0
+}
 
 // Config is the build configuration of the programs.
 type Config struct {
@@ -285,10 +299,11 @@ func analyze(s *parse.Series, opts *Options) (*analyzer, error) {
 	if lib == nil {
 		lib = models.Default()
 	}
-	a := &analyzer{lib: lib, res: &Result{}, work: map[string]*working{}, tree: o.Tree, opts: o, base: base}
+	a := &analyzer{lib: lib, res: &Result{}, work: map[string]*working{}, tree: o.Tree, opts: o, base: base, texts: map[string]*baseText{}}
 	for i, p := range s.Patches {
 		a.patch(i+1, p)
 	}
+	a.fates()
 	a.mergeFuncs()
 	switch {
 	case base != nil:
@@ -308,9 +323,11 @@ type analyzer struct {
 	work  map[string]*working // AFTER copies of the model files patches touched
 	tree  *Tree
 	opts  Options
-	names map[string]bool // see defined
-	base  *Baseline       // with a tree: what BEFORE is compiled from
-	cur   int             // the patch being applied
+	names map[string]bool      // see defined
+	base  *Baseline            // with a tree: what BEFORE is compiled from
+	cur   int                  // the patch being applied
+	texts map[string]*baseText // with a tree: its files, with the hunks that applied so far
+	pc    *PatchChanges        // the patch being applied
 }
 
 func (a *analyzer) working(path string) *working {
@@ -329,6 +346,7 @@ func (a *analyzer) working(path string) *working {
 func (a *analyzer) patch(n int, p *parse.Patch) {
 	a.cur = n
 	pc := &PatchChanges{Patch: p}
+	a.pc = pc
 	a.res.Patches = append(a.res.Patches, pc)
 	for _, f := range p.Files {
 		fc := a.file(n, f)
@@ -336,6 +354,33 @@ func (a *analyzer) patch(n int, p *parse.Patch) {
 			pc.Files = append(pc.Files, fc)
 		}
 	}
+	pc.Fate = patchFate(pc.Hunks)
+}
+
+// fates settles what each patch of the series is to the baseline, once
+// all are read (a series is taken out of the baseline last patch first).
+// Nothing of a patch that does not apply is in AFTER. The mismatches of a
+// patch that is in the baseline are its fate, not functions the models
+// miss; those of one that does not apply say where it fails.
+func (a *analyzer) fates() {
+	a.reverseSeries()
+	merged := map[int]bool{}
+	for i, pc := range a.res.Patches {
+		if pc.Applies() {
+			continue
+		}
+		if pc.Fate != PatchNotApplicable {
+			merged[i+1] = true
+		}
+		a.res.NotApplied = append(a.res.NotApplied, fmt.Sprintf("patch %d %s", i+1, FateNotice(pc.Fate, pc.Hunks)))
+	}
+	kept := a.res.Unmodelled[:0]
+	for _, p := range a.res.Unmodelled {
+		if !merged[p.Patch] {
+			kept = append(kept, p)
+		}
+	}
+	a.res.Unmodelled = kept
 }
 
 func filePath(f *gitdiff.File) string {
@@ -354,7 +399,9 @@ func (a *analyzer) file(n int, f *gitdiff.File) *FileChange {
 		a.res.Uncovered = append(a.res.Uncovered, Uncovered{File: path})
 		return fc
 	}
-	for _, frag := range f.TextFragments {
+	for i, frag := range f.TextFragments {
+		hl := hunkLines(frag)
+		a.pc.Hunks = append(a.pc.Hunks, a.fate(f, frag, i+1, hl, w))
 		a.hunk(n, fc, w, frag)
 	}
 	seen := false

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patchcheck/patchcheck/parse"
@@ -136,8 +138,15 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		}
 		progress = report.NewProgress(f, "exploring", budget)
 	}
+	var last lastReport
+	budgetMiB := o.MaxMemory
+	if budgetMiB <= 0 {
+		budgetMiB = defaultMaxMemoryMiB
+	}
+	mem := watchMemory(uint64(budgetMiB) << 20)
+	defer mem.Stop()
 	go func() {
-		rep, err := evaluate(o, s, sopts, pack, prof, progress)
+		rep, err := evaluate(o, s, sopts, pack, prof, progress, &last, budgetMiB<<20/2)
 		done <- outcome{rep, err}
 	}()
 	timeout := o.Timeout
@@ -156,7 +165,11 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		rep = out.rep
 	case <-timer.C:
 		progress.Done() // the line must not run into the report
-		rep = timedOut(o, s, timeout)
+		rep = timedOut(o, s, timeout, last.get())
+	case <-mem.exceeded:
+		progress.Done()
+		rep = stopped(o, s, last.get(), "budget.memory", fmt.Sprintf("the run needed more than %d MiB of memory (--max-memory)", budgetMiB),
+			fmt.Sprintf("stopped by --max-memory at %d MiB", budgetMiB))
 	case <-ctx.Done():
 		writeErr(stderr, ctx.Err().Error())
 		return exitInconclusive
@@ -181,36 +194,80 @@ const defaultTimeout = 5 * time.Minute
 
 // evaluate runs semantics, the engines and the rules on s. progress, when
 // not nil, shows the explorations on a terminal.
-func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress) (*rules.Report, error) {
+func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress, last *lastReport, exploreMemory int64) (*rules.Report, error) {
 	defer progress.Done()
 	variants, steps, res, err := rules.Analyze(s, sopts)
 	if err != nil {
 		return nil, err
 	}
+	base := newReport(o, s)
+	base.Functions, base.Models = rules.Describe(res, models.Default())
+	rules.MarkFates(&base.Series, res)
+	complete := func(rep *rules.Report) {
+		rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
+		rep.Functions, rep.Models = base.Functions, base.Models
+	}
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
-		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: o.MaxMemory << 20, Runs: o.Runs},
+		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: exploreMemory, Runs: o.Runs},
 		Engines: rules.SimEngines{Progress: progress.Update},
+		Partial: func(p *rules.Report) { complete(p); last.set(p) },
+		Added:   rules.AddedLines(res),
 	})
 	if err != nil {
 		return nil, err
 	}
-	base := newReport(o, s)
-	rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
-	rep.Functions, rep.Models = rules.Describe(res, models.Default())
+	complete(rep)
 	return rep, nil
 }
 
-// timedOut is the report of a run stopped by its wall-clock budget: what was
-// read, and an inconclusive verdict that says why nothing else is there.
-func timedOut(o *options, s *parse.Series, d time.Duration) *rules.Report {
+// lastReport holds the last partial report of a running evaluation, for
+// the report of a run its wall-clock budget stops.
+type lastReport struct {
+	mu  sync.Mutex
+	rep *rules.Report
+}
+
+func (l *lastReport) set(r *rules.Report) { l.mu.Lock(); l.rep = r; l.mu.Unlock() }
+
+func (l *lastReport) get() *rules.Report { l.mu.Lock(); defer l.mu.Unlock(); return l.rep }
+
+// timedOut is the report of a run stopped by its wall-clock budget. Budgets
+// never lower a verdict: what was decided before the stop (partial, when
+// the evaluation got that far) is reported, and a violation found fails the
+// run; otherwise the verdict is inconclusive and says why.
+func timedOut(o *options, s *parse.Series, d time.Duration, partial *rules.Report) *rules.Report {
+	return stopped(o, s, partial, "budget.timeout", fmt.Sprintf("the run did not finish within %s (--timeout)", d),
+		fmt.Sprintf("stopped by --timeout after %s", d))
+}
+
+// stopped is the report of a run a budget of the whole run stopped: the
+// finding id and why it stopped, and the summary's note.
+func stopped(o *options, s *parse.Series, partial *rules.Report, id, why, note string) *rules.Report {
+	if partial != nil {
+		rep := *partial
+		msg := why + "; what was decided before is reported, the rest was not checked"
+		rep.Findings = append(slices.Clone(rep.Findings), rules.Finding{ID: id, Severity: "warning", Message: msg})
+		if rep.Verdict != "fail" {
+			rep.Verdict = "inconclusive"
+		}
+		rep.Summary = joinSummary(rep.Summary, note)
+		return &rep
+	}
 	rep := newReport(o, s)
-	msg := fmt.Sprintf("the run did not finish within %s (--timeout); no verdict was reached", d)
+	msg := why + "; no verdict was reached"
 	rep.Functions, rep.Claims, rep.Properties = []rules.Function{}, []rules.Claim{}, []rules.Property{}
 	rep.Models.UnknownCallees, rep.Models.Unmodelled = []rules.UnknownCallee{}, []rules.Unmodelled{}
-	rep.Findings = []rules.Finding{{ID: "budget.timeout", Severity: "warning", Message: msg}}
+	rep.Findings = []rules.Finding{{ID: id, Severity: "warning", Message: msg}}
 	rep.Verdict, rep.Summary = "inconclusive", msg
 	return rep
+}
+
+func joinSummary(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // loadPack returns the default rule pack with the user's packs merged in.

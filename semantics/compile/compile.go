@@ -17,6 +17,7 @@ package compile
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -41,6 +42,50 @@ type Config struct {
 	// Consts are extra integer constants (HZ, NR_CPUS, ...). They take
 	// precedence over enums and #defines of the sources.
 	Consts map[string]int64
+	// Parsed, when set, keeps the parsed sources between compilations
+	// that share it: a source whose name, text and visible macros are
+	// those of an earlier compilation is not parsed again. Parsing is most
+	// of a compilation, and a caller that compiles nearly the same sources
+	// many times (package fromtree binding one round at a time) saves it.
+	Parsed *ParseCache
+}
+
+// ParseCache holds parsed sources for Config.Parsed. The parsed files are
+// only read by the compiler, so one may serve several compilations; it is
+// not safe for concurrent use.
+type ParseCache struct {
+	files map[string]*cfront.File
+}
+
+// NewParseCache returns an empty cache.
+func NewParseCache() *ParseCache { return &ParseCache{files: map[string]*cfront.File{}} }
+
+// parse parses one source, through the cache when there is one.
+func (c *compiler) parse(src *Source, macros map[string]string) *cfront.File {
+	cache := c.cfg.Parsed
+	if cache == nil {
+		f, _ := cfront.Parse(src.Name, src.Text, cfront.Config{Kconfig: c.cfg.Kconfig, Macros: macros})
+		return f
+	}
+	var k strings.Builder
+	k.WriteString(src.Name)
+	k.WriteByte(0)
+	k.Write(src.Text)
+	for _, name := range slices.Sorted(maps.Keys(macros)) {
+		k.WriteByte(0)
+		k.WriteString(name)
+		k.WriteByte('=')
+		k.WriteString(macros[name])
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.cfg.Kconfig)) {
+		fmt.Fprintf(&k, "\x00%s=%t", name, c.cfg.Kconfig[name])
+	}
+	if f, ok := cache.files[k.String()]; ok {
+		return f
+	}
+	f, _ := cfront.Parse(src.Name, src.Text, cfront.Config{Kconfig: c.cfg.Kconfig, Macros: macros})
+	cache.files[k.String()] = f
+	return f
 }
 
 // Diag is a compile diagnostic.
@@ -227,7 +272,7 @@ func (c *compiler) parseAll(srcs []Source) {
 		for k, v := range macros {
 			m[k] = v
 		}
-		f, _ := cfront.Parse(src.Name, src.Text, cfront.Config{Kconfig: c.cfg.Kconfig, Macros: m})
+		f := c.parse(src, m)
 		u := &unit{src: src, file: f}
 		c.units = append(c.units, u)
 		for _, d := range f.Diags {

@@ -165,6 +165,9 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 	// left compiles from the tree's text or is bound.
 	bound := map[string]string{} // function name or declKey -> why
 	var as *assembly
+	// Most files are the same text from one round to the next: parse
+	// them once.
+	cc.Parsed = compile.NewParseCache()
 	for round := 0; ; round++ {
 		if round == maxRounds {
 			return nil, fmt.Errorf("fromtree: binding did not settle after %d rounds", maxRounds)
