@@ -32,10 +32,11 @@ func renderEmail(w io.Writer, r *rules.Report, opts Options) error {
 }
 
 type mailWriter struct {
-	r      *rules.Report
-	hunks  []*hunkLines
-	b      strings.Builder
-	traces []shownTrace // interleavings already written
+	r       *rules.Report
+	hunks   []*hunkLines
+	b       strings.Builder
+	traces  []shownTrace // interleavings already shown or named
+	written int          // interleavings written out, for their labels
 }
 
 // line writes one line, cut at mailWidth columns so that no line of the
