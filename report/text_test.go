@@ -1,6 +1,7 @@
 package report
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -76,5 +77,39 @@ func TestFirstSentence(t *testing.T) {
 		if got := firstSentence(in); got != want {
 			t.Errorf("firstSentence(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestColorFor checks the colour decision: never for a pipe or a file,
+// never with NO_COLOR set or TERM=dumb. /dev/null stands for a character
+// device, as a terminal is.
+func TestColorFor(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	dev, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer dev.Close()
+	t.Setenv("TERM", "xterm")
+	t.Setenv("NO_COLOR", "")
+	if ColorFor(w) {
+		t.Error("colour on a pipe")
+	}
+	if !ColorFor(dev) {
+		t.Error("no colour on a character device")
+	}
+	t.Setenv("NO_COLOR", "1")
+	if ColorFor(dev) {
+		t.Error("colour with NO_COLOR set")
+	}
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("TERM", "dumb")
+	if ColorFor(dev) {
+		t.Error("colour with TERM=dumb")
 	}
 }
