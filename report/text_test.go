@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -56,10 +57,17 @@ func TestGroupNotices(t *testing.T) {
 		ns = append(ns, rules.Notice{Kind: "repair", Message: `context line without its leading space: "x"`, File: "in.txt", Line: l})
 	}
 	ns = append(ns, rules.Notice{Kind: "encoding", Message: "unknown charset", File: "in.txt", Line: 9})
+	for _, i := range []int{1, 2, 3, 5, 6, 24} {
+		ns = append(ns, rules.Notice{Kind: "series", Message: fmt.Sprintf("patch %d/24 is missing from the input", i)})
+	}
+	ns = append(ns, rules.Notice{Kind: "series", Message: "patch 2/3 of v2 is missing from the input"}, rules.Notice{Kind: "series", Message: "patch 3/3 of v4 is missing from the input"})
 	got := groupNotices(ns)
 	want := []string{
 		"repair: context line without its leading space (7 times, lines 52-54, 57-58, 60, 82)",
 		"encoding: unknown charset (in.txt:9)",
+		"series: patch N/24 is missing from the input (6 times: N = 1-3, 5-6, 24)",
+		// Two numbers differ: both written #.
+		"series: patch #/3 of v# is missing from the input (2 times)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("groupNotices:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

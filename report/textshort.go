@@ -223,6 +223,7 @@ func groupNotices(ns []rules.Notice) []string {
 		kind, what, one, file string
 		lines                 []int
 		count                 int
+		numbers               [][]string // the numbers of each message, for messages that differ only in them
 	}
 	var groups []*group
 	byKey := map[string]*group{}
@@ -231,7 +232,9 @@ func groupNotices(ns []rules.Notice) []string {
 		if i := strings.Index(what, `: "`); i > 0 {
 			what = what[:i]
 		}
-		key := n.Kind + "\x00" + what
+		// Messages that differ only in numbers ("patch 3/24 is missing")
+		// say the same thing.
+		key := n.Kind + "\x00" + number.ReplaceAllString(what, "#")
 		g := byKey[key]
 		if g == nil {
 			g = &group{kind: n.Kind, what: what, one: n.Message, file: n.File}
@@ -239,6 +242,7 @@ func groupNotices(ns []rules.Notice) []string {
 			groups = append(groups, g)
 		}
 		g.count++
+		g.numbers = append(g.numbers, number.FindAllString(what, -1))
 		if n.Line > 0 {
 			g.lines = append(g.lines, n.Line)
 		}
@@ -253,13 +257,63 @@ func groupNotices(ns []rules.Notice) []string {
 			out = append(out, text)
 			continue
 		}
-		text := fmt.Sprintf("%s: %s (%d times", g.kind, g.what, g.count)
-		if len(g.lines) > 0 {
+		what, values := varyingNumber(g.what, g.numbers)
+		text := fmt.Sprintf("%s: %s (%d times", g.kind, what, g.count)
+		if values != "" {
+			text += ": N = " + values
+		} else if len(g.lines) > 0 {
 			text += ", lines " + lineRanges(g.lines)
 		}
 		out = append(out, text+")")
 	}
 	return out
+}
+
+var number = regexp.MustCompile(`\d+`)
+
+// varyingNumber writes what a group's messages say, from the first one:
+// when they differ in one number it is written N and the values are
+// returned as ranges ("patch N/24 is missing from the input", "1-3,
+// 5-24"); numbers in which they differ otherwise are written "#".
+func varyingNumber(what string, numbers [][]string) (string, string) {
+	differs := map[int]bool{}
+	for _, ns := range numbers {
+		if len(ns) != len(numbers[0]) {
+			return number.ReplaceAllString(what, "#"), ""
+		}
+		for k := range ns {
+			if ns[k] != numbers[0][k] {
+				differs[k] = true
+			}
+		}
+	}
+	var values []int
+	if len(differs) == 1 {
+		for pos := range differs {
+			for _, ns := range numbers {
+				v, err := strconv.Atoi(ns[pos])
+				if err != nil {
+					return what, ""
+				}
+				values = append(values, v)
+			}
+		}
+	}
+	k := -1
+	what = number.ReplaceAllStringFunc(what, func(s string) string {
+		k++
+		switch {
+		case !differs[k]:
+			return s
+		case values != nil:
+			return "N"
+		}
+		return "#"
+	})
+	if values == nil {
+		return what, ""
+	}
+	return what, lineRanges(values)
 }
 
 // lineRanges writes sorted line numbers as "52-58, 60, 67-69".
