@@ -32,17 +32,16 @@ func (e *mailWriter) body(opts Options) {
 	e.reproduce(t, opts)
 	e.blank()
 	e.line("-- ")
-	e.para("", nameOr(r.Tool.Name)+" "+r.Tool.Version+": a model, not a measurement of hardware.")
+	e.para("", nameOr(r.Tool.Name)+" "+r.Tool.Version+": a model of the code on a simulated arm64 machine with PSCI firmware, not a measurement of hardware.")
 }
 
 func (e *mailWriter) intro(t target) {
 	r := e.r
-	what := "this patch"
+	what := "this patch's"
 	if r.Series.Cover != nil || len(r.Series.Patches) > 1 {
-		what = "this series"
+		what = "this series'"
 	}
-	e.para("", fmt.Sprintf("%s %s ran the code %s changes, before and after it, on a simulated arm64 machine with PSCI firmware.", nameOr(r.Tool.Name), r.Tool.Version, what))
-	e.blank()
+	e.para("", fmt.Sprintf("%s %s ran %s code, before and after it:", nameOr(r.Tool.Name), r.Tool.Version, what))
 	e.hanging(overall(r)+": ", oneLine(r.Summary))
 	e.blank()
 	base := baseLine(r)
@@ -56,10 +55,6 @@ func (e *mailWriter) intro(t target) {
 		e.b.WriteString("Link: " + link + "\n") // a URL is not cut
 	}
 	e.blank()
-	if t.author != "" && t.date != "" {
-		e.para("", attribution(t.author, t.date))
-		e.blank()
-	}
 }
 
 // baseLine says what BEFORE was built from: the tree's version and commit
@@ -126,7 +121,7 @@ func attribution(author, date string) string {
 
 // quoteLines is how many lines of the patch are quoted down to the line a
 // finding concerns: enough to see the statement, as a reviewer trims.
-const quoteLines = 4
+const quoteLines = 3
 
 // placed is a finding with the diff line it concerns, if any.
 type placed struct {
@@ -141,16 +136,14 @@ type placed struct {
 // patch does not show, then the commit message's.
 func (e *mailWriter) findings() {
 	r := e.r
-	var inDiff, message, elsewhere []placed
-	var notes []string
+	var inDiff, message, elsewhere, notes []placed
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		if f.Severity == "note" && f.Claim == "" && violation(r, f) != nil {
-			// The baseline fails too: not what the reply is about, and
-			// not worth quoting the patch for.
-			if !slices.Contains(notes, f.ID) {
-				notes = append(notes, f.ID)
-			}
+		if f.Severity == "note" && f.Claim == "" {
+			// A note (the baseline fails too, a model caveat) is listed
+			// after the findings, one line each: it asks nothing of the
+			// patch's lines.
+			notes = append(notes, placed{f: f})
 			continue
 		}
 		l := f.Location
@@ -182,6 +175,11 @@ func (e *mailWriter) findings() {
 	var lastHunk *hunkLines
 	var lastFile string
 	quoted := -1 // last quoted line of lastHunk
+	// The attribution line stands above the first quote of the patch.
+	if t := e.target(); len(inDiff) > 0 && t.author != "" && t.date != "" {
+		e.para("", attribution(t.author, t.date))
+		e.blank()
+	}
 	for _, p := range inDiff {
 		if p.hunk != lastHunk {
 			if key := fmt.Sprint(p.hunk.Patch, p.hunk.File); key != lastFile {
@@ -212,7 +210,16 @@ func (e *mailWriter) findings() {
 		}
 	}
 	if len(notes) > 0 {
-		e.para("", "Violated before the patch as well, so not by it (the full report has the traces): "+strings.Join(notes, ", ")+".")
+		e.para("", "Notes, in short (the other formats have them whole):")
+		for _, p := range notes {
+			where := findingWhere(r, p.f)
+			if strings.HasPrefix(where, "commit message") {
+				where = ""
+			} else {
+				where = " at " + path.Base(strings.TrimSuffix(where, " (outside the patch)"))
+			}
+			e.line(truncColumns("note: "+p.f.ID+where+": "+oneLine(p.f.Message), mailWidth))
+		}
 		e.blank()
 	}
 	if len(message) > 0 {
@@ -236,12 +243,8 @@ func (e *mailWriter) findings() {
 // that the reply quotes both sentences and answers once.
 func sameMessage(r *rules.Report, ps []placed) [][]*rules.Finding {
 	var groups [][]*rules.Finding
-	// The same claimed value and prediction: what follows " over " says
-	// how it was measured (runs of the whole path, calls of the function
-	// a sentence names), which the answer does not need twice.
 	key := func(f *rules.Finding) string {
-		m, _, _ := strings.Cut(strings.ReplaceAll(f.Message, f.Claim, ""), " over ")
-		return f.ID + "\x00" + f.Severity + "\x00" + m
+		return f.ID + "\x00" + f.Severity + "\x00" + strings.ReplaceAll(f.Message, f.Claim, "")
 	}
 	index := map[string]int{}
 	for _, p := range ps {
@@ -271,8 +274,8 @@ func hunkHeader(h *rules.Hunk) string {
 // shownTrace is an interleaving already written, for later findings to
 // refer to.
 type shownTrace struct {
-	finding string
-	steps   []rules.Step
+	label string // "[1]": the number of the interleaving written out
+	steps []rules.Step
 }
 
 // finding writes one finding and the counterexample that shows it. Each
@@ -303,6 +306,11 @@ func (e *mailWriter) finding(f *rules.Finding, also ...*rules.Finding) {
 	e.hanging(f.Severity+": ", f.ID+where)
 	if f.Claim != "" {
 		e.para("", firstSentence(f.Message))
+		if c := claimByID(e.r, f.Claim); c != nil {
+			if ct := costText(c.Cost); ct != "" {
+				e.para("", "The predicted median goes to "+ct+".")
+			}
+		}
 		e.blank()
 		return
 	}
@@ -331,22 +339,26 @@ func (e *mailWriter) finding(f *rules.Finding, also ...*rules.Finding) {
 		}
 	}
 	run := fmt.Sprintf("%s, %s", variant(p.Variant), scenario(p.Scenario))
-	e.traces = append(e.traces, shownTrace{f.ID, steps})
+	label := fmt.Sprintf("[%d]", e.written+1)
 	switch {
 	case best >= 0 && shared == len(steps) && shared == len(e.traces[best].steps):
-		e.para("", fmt.Sprintf("The interleaving (%s) is the one shown for %s above.", run, e.traces[best].finding))
+		e.traces = append(e.traces, shownTrace{e.traces[best].label, steps})
+		e.para("", fmt.Sprintf("The interleaving (%s) is %s above.", run, e.traces[best].label))
 		e.blank()
 		return
 	case best >= 0 && shared == len(steps):
-		e.para("", fmt.Sprintf("The interleaving (%s) is steps 1-%d of the one shown for %s above.", run, shared, e.traces[best].finding))
+		e.traces = append(e.traces, shownTrace{e.traces[best].label, steps})
+		e.para("", fmt.Sprintf("The interleaving (%s) is steps 1-%d of %s above.", run, shared, e.traces[best].label))
 		e.blank()
 		return
 	case best >= 0 && shared >= 3:
-		e.para("", fmt.Sprintf("An interleaving that shows it (%s): steps 1-%d as for %s above, then:", run, shared, e.traces[best].finding))
+		e.para("", fmt.Sprintf("Interleaving %s (%s): steps 1-%d of %s, then:", label, run, shared, e.traces[best].label))
 	default:
 		shared = 0
-		e.para("", fmt.Sprintf("An interleaving that shows it (%s):", run))
+		e.para("", fmt.Sprintf("Interleaving %s that shows it (%s):", label, run))
 	}
+	e.written++
+	e.traces = append(e.traces, shownTrace{label, steps})
 	e.blank()
 	e.trace(p.Counterexample, shared)
 	e.blank()
@@ -481,13 +493,20 @@ func (e *mailWriter) claimTable() {
 	if len(r.Claims) == 0 {
 		return
 	}
-	title := "Claims in the commit message"
+	title := "Claims in the commit message, against the model"
 	if r.Profile != nil {
 		title += " under profile " + r.Profile.Name
 	}
-	e.para("", title+", against the model's median:")
-	e.blank()
-	t := &table{head: []string{"", "Claim", "Run", "Median", "Verdict"}, limit: []int{5, 30, 14, 7, 12}}
+	e.para("", title+" (the predicted median):")
+	// The claim's words get what the other columns leave of the width:
+	// ids ("p1.c10") and numbers are never wrapped.
+	idw := 0
+	for _, c := range r.Claims {
+		idw = max(idw, len(c.ID))
+	}
+	limits := []int{idw, 0, 14, 7, 12}
+	limits[1] = max(10, mailWidth-(len(limits)-1)-idw-14-7-12)
+	t := &table{head: []string{"", "Claim", "Run", "Median", "Verdict"}, limit: limits}
 	for _, c := range r.Claims {
 		median := "-"
 		if d := c.Predicted; d != nil {
@@ -503,28 +522,6 @@ func (e *mailWriter) claimTable() {
 		e.line(l)
 	}
 	e.blank()
-	// Where the medians go: the largest cause of each, claims grouped by
-	// it (the whole breakdown is in every other format).
-	var causes []string
-	ids := map[string][]string{}
-	for _, c := range r.Claims {
-		if len(c.Cost) == 0 {
-			continue
-		}
-		top := c.Cost[0].What
-		if ids[top] == nil {
-			causes = append(causes, top)
-		}
-		ids[top] = append(ids[top], c.ID)
-	}
-	if len(causes) > 0 {
-		var parts []string
-		for _, what := range causes {
-			parts = append(parts, what+" ("+strings.Join(ids[what], ", ")+")")
-		}
-		e.para("", "Most of each median goes to "+strings.Join(parts, "; ")+".")
-		e.blank()
-	}
 }
 
 // reproduce gives the commands that repeat the run: fetching the thread

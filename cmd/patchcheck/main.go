@@ -120,10 +120,12 @@ error (the Go runtime or the system stopped the run).`,
 					return errUsage(b.flag + " must be at most " + limit)
 				}
 			}
-			for _, a := range append(append([]string{o.From}, o.To...), o.Cc...) {
-				if a == "" {
-					continue
+			if o.From != "" {
+				if _, err := mail.ParseAddress(o.From); err != nil {
+					return errUsage("--from " + strconv.Quote(o.From) + ": " + err.Error())
 				}
+			}
+			for _, a := range append(append([]string{}, o.To...), o.Cc...) {
 				if _, err := mail.ParseAddressList(a); err != nil {
 					return errUsage("address " + strconv.Quote(a) + ": " + err.Error())
 				}
