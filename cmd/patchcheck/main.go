@@ -79,6 +79,11 @@ patch as sent is inconsistent), 2 usage or input error, 3 inconclusive.`,
 			if o.ParseOnly && o.Format != "text" && o.Format != "json" {
 				return errUsage("--parse-only prints text or json")
 			}
+			if o.ParseOnly {
+				if err := checkParsedOutputs(o); err != nil {
+					return err
+				}
+			}
 			for _, b := range []struct {
 				flag string
 				neg  bool

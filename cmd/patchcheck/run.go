@@ -253,23 +253,6 @@ func dumpPrograms(res *semantics.Result, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// writeParsed prints the series as read (the ingestion stage alone).
-func writeParsed(o *options, s *parse.Series, stdout, stderr io.Writer) int {
-	switch o.Format {
-	case "json":
-		if err := writeJSON(stdout, newReport(o, s)); err != nil {
-			writeErr(stderr, err.Error())
-			return exitUsage
-		}
-	default:
-		writeText(stdout, s)
-	}
-	if hasFindings(s) {
-		return exitFindings
-	}
-	return exitOK
-}
-
 // readSeries reads the series the options name.
 func readSeries(ctx context.Context, o *options) (*parse.Series, error) {
 	popts := &parse.Options{MaxSize: o.MaxSize}
@@ -304,7 +287,7 @@ func newReport(o *options, s *parse.Series) *rules.Report {
 	return rep
 }
 
-func writeJSON(w io.Writer, rep *rules.Report) error {
+func writeJSON(w io.Writer, rep any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // keep "Name <addr>" readable
