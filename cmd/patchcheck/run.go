@@ -195,6 +195,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
 	rep.Functions, rep.Models = rules.Describe(res, models.Default())
 	rules.MarkFates(&rep.Series, res)
+	rules.NoteNacks(rep)
 	return rep, nil
 }
 
@@ -207,6 +208,7 @@ func timedOut(o *options, s *parse.Series, d time.Duration) *rules.Report {
 	rep.Models.UnknownCallees, rep.Models.Unmodelled = []rules.UnknownCallee{}, []rules.Unmodelled{}
 	rep.Findings = []rules.Finding{{ID: "budget.timeout", Severity: "warning", Message: msg}}
 	rep.Verdict, rep.Summary = "inconclusive", msg
+	rules.NoteNacks(rep)
 	return rep
 }
 
