@@ -124,22 +124,19 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	}
 	done := make(chan outcome, 1)
 	// A progress line on stderr, only when it is a terminal.
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
 	var progress *report.Progress
 	if f, ok := stderr.(*os.File); ok {
-		budget := o.MaxStates
-		if budget <= 0 {
-			budget = 4_000_000
-		}
-		progress = report.NewProgress(f, "exploring", budget)
+		progress = report.NewProgress(f, "reading the patch", 0)
+		progress.SetDeadline(time.Now().Add(timeout))
 	}
 	go func() {
 		rep, err := evaluate(o, s, sopts, pack, prof, progress)
 		done <- outcome{rep, err}
 	}()
-	timeout := o.Timeout
-	if timeout <= 0 {
-		timeout = defaultTimeout
-	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var rep *rules.Report
@@ -186,7 +183,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
 		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: o.MaxMemory << 20, Runs: o.Runs},
-		Engines: rules.SimEngines{Progress: progress.Update},
+		Engines: withProgress(progress),
 	})
 	if err != nil {
 		return nil, err
