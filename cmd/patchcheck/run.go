@@ -41,6 +41,10 @@ type options struct {
 	Stdin   io.Reader // standard input, for "-"
 	Args    []string  // the command line, for the report
 
+	TargetURL    string // --target-url: where the report is published
+	CheckContext string // --check-context: the patchwork check's name
+	Completion   string // --completion: print this shell's script and stop
+
 	ParseOnly        bool // print the series as read and stop
 	ExplainFunctions bool // print the functions the patch changes and stop
 	DumpPrograms     bool // print BEFORE and AFTER call trees and stop
@@ -221,11 +225,12 @@ func loadPack(files []string) (*rules.Pack, error) {
 // --output file.
 func writeReport(o *options, rep *rules.Report, stdout io.Writer) error {
 	var buf bytes.Buffer
-	if err := report.Render(&buf, o.Format, rep, report.Options{}); err != nil {
+	ropts := report.Options{TargetURL: o.TargetURL, Context: o.CheckContext}
+	if err := report.Render(&buf, o.Format, rep, ropts); err != nil {
 		return err
 	}
 	if len(o.Outputs) > 0 {
-		if err := report.WriteOutputs(o.Outputs, rep, report.Options{}); err != nil {
+		if err := report.WriteOutputs(o.Outputs, rep, ropts); err != nil {
 			return err
 		}
 	}
