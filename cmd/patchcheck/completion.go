@@ -51,4 +51,3 @@ func writeCompletion(cmd *cobra.Command, shell string, w io.Writer) error {
 	}
 	return errUsage(fmt.Sprintf("--completion %s: want one of %s", shell, strings.Join(completionShells, ", ")))
 }
-
