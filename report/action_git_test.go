@@ -1,6 +1,8 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +48,8 @@ func TestActionOutputsDeclared(t *testing.T) {
 	}
 }
 
-// TestActionArtifactName: the jobs of a matrix get different names.
+// TestActionArtifactName: the jobs of a matrix get different names, the
+// same job the same name.
 func TestActionArtifactName(t *testing.T) {
 	mbox := filepath.Join(t.TempDir(), "series.mbox")
 	if err := os.WriteFile(mbox, []byte("From x\n"), 0o644); err != nil {
@@ -56,8 +59,9 @@ func TestActionArtifactName(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{"GITHUB_JOB": "check", "PATCHCHECK_JOB_INDEX": "0"}, "patchcheck-report-check-0"},
-		{map[string]string{"GITHUB_JOB": "check", "PATCHCHECK_JOB_INDEX": "3"}, "patchcheck-report-check-3"},
+		{map[string]string{"GITHUB_JOB": "check", "PATCHCHECK_MATRIX": `{"tree":"6.1"}`}, "patchcheck-report-check-" + sha8(`{"tree":"6.1"}`)},
+		{map[string]string{"GITHUB_JOB": "check", "PATCHCHECK_MATRIX": `{"tree":"6.12"}`}, "patchcheck-report-check-" + sha8(`{"tree":"6.12"}`)},
+		{map[string]string{"GITHUB_JOB": "check", "PATCHCHECK_MATRIX": "null"}, "patchcheck-report-check"},
 		{map[string]string{"GITHUB_JOB": "check"}, "patchcheck-report-check"},
 		{map[string]string{"PATCHCHECK_ARTIFACT": "kexec: v2/3"}, "kexec--v2-3"},
 	} {
@@ -67,6 +71,11 @@ func TestActionArtifactName(t *testing.T) {
 			t.Errorf("%v: outputs %q, want artifact-name=%s", tt.env, res.outputs, tt.want)
 		}
 	}
+}
+
+func sha8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:8]
 }
 
 // prRepo is a real repository shaped like a pull request whose base

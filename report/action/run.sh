@@ -12,8 +12,9 @@
 #   PATCHCHECK_FETCH      true: fetch from origin what the range needs when it
 #                         is missing from a shallow clone (default false)
 #   PATCHCHECK_COMMITS    commits in the PR (a hint for the fetch depth)
-#   PATCHCHECK_ARTIFACT   artifact name; default patchcheck-report-<job>[-<index>]
-#   PATCHCHECK_JOB_INDEX  the job's index in its matrix (strategy.job-index)
+#   PATCHCHECK_ARTIFACT   artifact name; default patchcheck-report-<job>[-<matrix hash>]
+#   PATCHCHECK_MATRIX     the job's matrix values as JSON (toJSON(matrix)), "null"
+#                         outside a matrix
 #   PATCHCHECK_SEED       seed of the simulation (default 1)
 #   PATCHCHECK_FAIL_ON    fail | inconclusive | never: which verdicts fail the step
 #   PATCHCHECK_BIN        a prebuilt patchcheck; when unset it is built from
@@ -79,13 +80,17 @@ merge_base() { # repo base head
 }
 
 # artifact_name is a name that differs between the jobs of a matrix (an
-# upload under a name another job used fails).
+# upload under a name another job used fails): the job id and, in a
+# matrix, a short hash of the job's matrix values, which differ between its
+# jobs. (strategy.job-index is not used: inside a composite action it is not
+# the calling job's index.)
 artifact_name() {
 	local name="${PATCHCHECK_ARTIFACT:-}"
 	if [ -z "$name" ]; then
 		name="patchcheck-report-${GITHUB_JOB:-job}"
-		if [ -n "${PATCHCHECK_JOB_INDEX:-}" ]; then
-			name="$name-$PATCHCHECK_JOB_INDEX"
+		local matrix="${PATCHCHECK_MATRIX:-}"
+		if [ -n "$matrix" ] && [ "$matrix" != null ]; then
+			name="$name-$(printf '%s' "$matrix" | sha256sum | cut -c1-8)"
 		fi
 	fi
 	# upload-artifact refuses " : < > | * ? \ / CR LF; keep a plain name.
