@@ -776,19 +776,30 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			}
 		}
 	}
-	// One timeline per variant at the first claim's scenario (or the
-	// largest timing scenario), for pictures.
-	var tsc *Scenario
+	// One timeline per variant for the first claim's scenario (or the
+	// largest timing scenario) first, then for every scenario of the timing
+	// matrix, so that the pictures can show each. The timed runs are those
+	// measured above (measure caches them): no run is added for this.
+	var tscs []Scenario
 	for i := range r.Claims {
 		if r.Claims[i].Metric != "" {
-			tsc = &r.Claims[i].Scenario
+			tscs = append(tscs, r.Claims[i].Scenario)
 			break
 		}
 	}
-	if tsc == nil && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
-		tsc = &Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}}
+	if len(tscs) == 0 && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
+		tscs = append(tscs, Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}})
 	}
-	if tsc != nil {
+	for _, n := range e.in.Pack.Scenarios.TimingCPUs {
+		for _, l := range loads {
+			sc := Scenario{CPUs: n, Load: l, Faults: []string{}}
+			if !slices.ContainsFunc(tscs, func(t Scenario) bool { return scenarioString(t) == scenarioString(sc) }) {
+				tscs = append(tscs, sc)
+			}
+		}
+	}
+	for i := range tscs {
+		tsc := &tscs[i]
 		for _, variant := range []string{"before", "after"} {
 			prog := v.Before
 			if variant == "after" {

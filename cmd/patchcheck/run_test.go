@@ -94,7 +94,8 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// TestJSON checks the JSON form: the report value, deterministic bytes,
+// TestJSON checks the --parse-only JSON form: the series document (a Report
+// without verdict, under rules.SeriesSchema), deterministic bytes,
 // and the web-archive form's repair flag.
 func TestJSON(t *testing.T) {
 	out := func(args ...string) []byte {
@@ -117,7 +118,7 @@ func TestJSON(t *testing.T) {
 	if strings.Join(rep.Tool.Args, " ") != "--parse-only --format json "+seedMbox {
 		t.Errorf("tool.args %q", rep.Tool.Args)
 	}
-	if rep.Schema != rules.Schema || rep.Tool.Name != "patchcheck" || len(rep.Inputs) != 1 || rep.Inputs[0].Kind != "format-patch" {
+	if rep.Schema != rules.SeriesSchema || rep.Tool.Name != "patchcheck" || len(rep.Inputs) != 1 || rep.Inputs[0].Kind != "format-patch" {
 		t.Errorf("header %+v %+v", rep.Tool, rep.Inputs)
 	}
 	if len(rep.Series.Patches) != 1 {
