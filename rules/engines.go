@@ -51,6 +51,7 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 		return nil, err
 	}
 	cfg.Merge, cfg.AtomicWaits = true, true
+	cfg.AlsoBoot = req.AlsoBoot
 	var props []explore.Property
 	for _, r := range req.Rules {
 		kind, step, end, check, err := r.Predicate(req.Program)
