@@ -174,3 +174,9 @@ func entryName(id string) string {
 func propertyKey(p Property) string {
 	return p.ID + "\x00" + p.Entry + "\x00" + strings.Join(p.Scenario.Faults, ",")
 }
+
+// definesEntry reports whether prog has entry en's function (the kexec
+// entry, the program's own boot entry, always).
+func definesEntry(prog *sim.Program, en *Entry) bool {
+	return en.Boot == "" || prog != nil && prog.FuncIndex(en.Boot) >= 0
+}

@@ -269,6 +269,11 @@ var verdictRank = map[string]int{"holds": 0, "holds-if-bounds": 1, "inconclusive
 func (e *evaluator) properties(v Variants) ([]Property, error) {
 	var out []Property
 	for _, en := range e.in.Pack.EntryList() {
+		if !definesEntry(v.Before, en) && !definesEntry(v.After, en) {
+			// Neither program has the path (a program that is not built
+			// from the model library): there is nothing to start.
+			continue
+		}
 		ps, err := e.entryProperties(v, en)
 		if err != nil {
 			return nil, err
