@@ -118,7 +118,7 @@ func instead(t *explore.Trace) string {
 	last := t.Steps[len(t.Steps)-1]
 	for _, e := range last.Events {
 		switch e.Kind {
-		case sim.EvBug, sim.EvPanic, sim.EvReset, sim.EvReturned:
+		case sim.EvBug, sim.EvPanic, sim.EvReset, sim.EvSystemOff, sim.EvReturned:
 			s := fmt.Sprintf("the run ends in %s on cpu%d", e.Kind, e.CPU)
 			if last.HasLoc {
 				s += fmt.Sprintf(" at %s:%d (%s)", last.Loc.File, last.Loc.Line, strings.TrimSpace(last.Loc.Text))

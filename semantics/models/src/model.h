@@ -294,3 +294,60 @@ void kdump_entry(void)
 	kexec_crash_image = KEXEC_CRASH_IMAGE_LOADED;
 	panic_entry();
 }
+
+// drivers/firmware/psci/psci.c (v5.10): the PSCI driver registers
+// psci_sys_reset() as arm_pm_restart and psci_sys_poweroff() as
+// pm_power_off. Restated to their firmware calls: SYSTEM_RESET2 is not
+// offered by the model's firmware, so a reset is SYSTEM_RESET.
+// include/linux/reboot.h
+enum reboot_mode {
+	REBOOT_UNDEFINED = -1,
+	REBOOT_COLD = 0,
+	REBOOT_WARM,
+	REBOOT_HARD,
+	REBOOT_SOFT,
+	REBOOT_GPIO,
+};
+
+enum reboot_mode reboot_mode;
+
+static void arm_pm_restart(enum reboot_mode mode, const char *cmd)
+{
+	psci_system_reset();
+}
+
+static void pm_power_off(void)
+{
+	psci_system_off();
+}
+
+// kernel/reboot.c (v5.10) do_kernel_restart(): the restart handler chain;
+// with PSCI, arm_pm_restart is set and this is not called.
+static void do_kernel_restart(char *cmd)
+{
+}
+
+// kernel/reboot.c (v5.10) kernel_restart(NULL), restated: the reboot(2)
+// path of LINUX_REBOOT_CMD_RESTART after the reboot task's checks.
+// syscore_shutdown() and kmsg_dump() have no effect in the model.
+void restart_entry(void)
+{
+	kernel_restart_prepare(NULL);
+	migrate_to_reboot_cpu();
+	pr_emerg("Restarting system\n");
+	machine_restart(NULL);
+}
+
+// kernel/reboot.c (v5.10) kernel_power_off(), restated:
+// kernel_shutdown_prepare(SYSTEM_POWER_OFF) (the reboot notifiers, then
+// system_state, then device_shutdown()), migrate_to_reboot_cpu(),
+// machine_power_off(). pm_power_off_prepare is not set with PSCI.
+void power_off_entry(void)
+{
+	cost("reboot_notifiers");
+	system_state = SYSTEM_POWER_OFF;
+	cost("device_shutdown");
+	migrate_to_reboot_cpu();
+	pr_emerg("Power down\n");
+	machine_power_off();
+}
