@@ -482,6 +482,12 @@ func (c *compiler) pack(y *packYAML) *Pack {
 	return p
 }
 
+// MaxScenarioList bounds each list of the scenario matrix (CPU counts,
+// fault sets, faults of a set): the matrix is their product, each entry an
+// exploration or a set of timed runs, so a pack at its limits is still a
+// run that ends.
+const MaxScenarioList = 16
+
 func (c *compiler) scenarios(y *scenariosYAML, m *ScenarioMatrix) {
 	c.scenariosAt([]any{"scenarios"}, y, m)
 }
@@ -489,8 +495,19 @@ func (c *compiler) scenarios(y *scenariosYAML, m *ScenarioMatrix) {
 // scenariosAt compiles a matrix found at path (the pack's scenarios, or an
 // entry, whose safety matrix sits under its own item).
 func (c *compiler) scenariosAt(at []any, y *scenariosYAML, m *ScenarioMatrix) {
-	path := func(p ...any) int { return c.line(append(slices.Clone(at), p...)...) }
+	full := func(p ...any) []any { return append(slices.Clone(at), p...) }
+	path := func(p ...any) int { return c.line(full(p...)...) }
+	long := func(n int, p ...any) {
+		if n > MaxScenarioList {
+			c.errorf(path(p...), "%d entries: want at most %d", n, MaxScenarioList)
+		}
+	}
 	if s := y.Safety; s != nil {
+		long(len(s.CPUs), "safety", "cpus")
+		long(len(s.Faults), "safety", "faults")
+		for i, set := range s.Faults {
+			long(len(set), "safety", "faults", i)
+		}
 		for i, n := range s.CPUs {
 			if n < 1 || n > MaxCPUs {
 				c.errorf(path("safety", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)
@@ -511,18 +528,19 @@ func (c *compiler) scenariosAt(at []any, y *scenariosYAML, m *ScenarioMatrix) {
 		m.CPUs, m.Loads, m.Faults = s.CPUs, s.Load, s.Faults
 	}
 	if t := y.Timing; t != nil {
+		long(len(t.CPUs), "timing", "cpus")
 		for i, n := range t.CPUs {
 			if n < 1 || n > MaxCPUs {
-				c.errorf(c.line("scenarios", "timing", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)
+				c.errorf(path("timing", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)
 			}
 		}
 		for i, l := range t.Load {
 			if !slices.Contains(loads, l) {
-				c.errorf(c.line("scenarios", "timing", "load", i), "load %q: want idle or busy", l)
+				c.errorf(path("timing", "load", i), "load %q: want idle or busy", l)
 			}
 		}
 		if t.Runs < 0 || t.Runs > 100000 {
-			c.errorf(c.line("scenarios", "timing", "runs"), "runs %d: want 1..100000", t.Runs)
+			c.errorf(path("timing", "runs"), "runs %d: want 1..100000", t.Runs)
 		}
 		m.TimingCPUs, m.TimingLoads, m.Runs = t.CPUs, t.Load, t.Runs
 	}

@@ -21,9 +21,16 @@ func VariantsOf(res *semantics.Result) Variants {
 		v.After = res.After.Program
 	}
 	for _, f := range res.Funcs {
-		if f.Model != nil && !f.CommentOnly {
-			v.Covered = true
+		if f.Model != nil {
+			v.OnPath = true
+			if !f.CommentOnly {
+				v.Covered = true
+			}
 		}
+	}
+	if !v.Identical && v.Before != nil && v.After != nil && len(v.Incomplete) == 0 {
+		// A change no entry reaches leaves the modelled behaviour as it is.
+		v.Identical = sameReachedCode(v.Before, v.After)
 	}
 	for _, p := range res.Unmodelled {
 		v.Incomplete = append(v.Incomplete, p.String())
@@ -226,7 +233,7 @@ func Check(s *parse.Series, o Options) (*Report, error) {
 		return nil, err
 	}
 	r, err := Evaluate(&EvalInput{Series: s, Programs: v, Steps: steps, Pack: o.Pack, Profile: o.Profile,
-		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines})
+		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines, Added: AddedLines(res)})
 	if err != nil {
 		return nil, err
 	}

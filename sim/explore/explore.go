@@ -110,6 +110,11 @@ type PropertyResult struct {
 	// Minimal says the trace was proven to need the fewest expiries and then
 	// the fewest steps (false only when a budget stopped the search first).
 	Minimal bool
+	// Certain names the waits whose expiry a Violated trace needs and that
+	// expire in every run reaching them: in the states where they expire
+	// nothing but expiries can happen and their conditions can never become
+	// false (see certain.go). Empty for a violation that needs no expiry.
+	Certain []string
 }
 
 // Result of an exploration.
@@ -225,6 +230,12 @@ type explorer struct {
 	// the cheapest key (expiries, depth) of a state left unexpanded
 	frontE, frontD uint32
 	partial        bool
+
+	// prompt: the search of the runs in which every CPU answers promptly
+	// (see certain.go): a wait may expire only when nothing but expiries
+	// can happen and its condition can never become false.
+	prompt  bool
+	certBuf map[string]bool
 }
 
 func (x *explorer) leave(e, d int) {
@@ -266,6 +277,7 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 	x.mask = uint64(len(x.table) - 1)
 	x.run(res)
 	x.finish(res)
+	x.mustExpire(res)
 	return res, nil
 }
 
@@ -493,7 +505,8 @@ func (x *explorer) run(res *Result) {
 				if x.sym {
 					x.canon.Twins(cur, twins)
 				}
-				any := false
+				any, held, stepped := false, false, false
+				quiet := x.prompt && x.quiescent(cur)
 				for c := 0; c < n; c++ {
 					acts = m.Actions(cur, c, acts[:0])
 					if len(acts) > 0 {
@@ -503,6 +516,11 @@ func (x *explorer) run(res *Result) {
 						continue
 					}
 					for _, a := range acts {
+						if x.prompt && a.Kind == sim.ActExpire && (!quiet || !x.certain(cur, c)) {
+							held = true // not an expiry every prompt run takes
+							continue
+						}
+						stepped = true
 						undo.Begin(cur)
 						m.Step(cur, a, &step)
 						x.trans++
@@ -526,7 +544,12 @@ func (x *explorer) run(res *Result) {
 						}
 					}
 				}
-				if !any {
+				if held && !stepped {
+					// Only expiries that are not certain were possible: the
+					// prompt runs end here without a verdict (a hang would be
+					// an artefact of holding them back).
+					x.markEnded(id)
+				} else if !any {
 					x.markEnded(id)
 					undo.Begin(cur)
 					m.Hang(cur, &step)
@@ -537,7 +560,7 @@ func (x *explorer) run(res *Result) {
 		}
 	}
 	res.Complete = !x.partial
-	if res.Complete {
+	if res.Complete && !x.prompt {
 		x.livelocks(res)
 	}
 }

@@ -62,6 +62,7 @@ func TestStopProtocol(t *testing.T) {
 		props   []explore.Property
 		want    []explore.Verdict
 		expired []string // waits the first property's trace needs
+		certain []string // waits the first property's violation names as certain
 		steps   int      // length of the first property's trace (0: not checked)
 	}{
 		{
@@ -92,6 +93,20 @@ func TestStopProtocol(t *testing.T) {
 			cfg:     sim.Config{CPUs: 3},
 			props:   []explore.Property{noneOnlineAtRelocation, noBug},
 			want:    []explore.Verdict{explore.HoldsIfBounds, explore.Holds},
+			expired: []string{"machine_shutdown: other CPUs offline"},
+		},
+		{
+			// The secondaries go OFF without clearing their online bits:
+			// the bounded wait can only expire, so relocation with CPUs
+			// online happens in every run, not only when a bound runs out.
+			// Relocation before they are OFF still needs the wait to
+			// expire early, while they could still move: a may.
+			name:    "CPU_OFF before the online bit: the wait's expiry is certain",
+			opts:    simtest.StopOptions{OnlineBound: 1000, DieBeforeOffline: true},
+			cfg:     sim.Config{CPUs: 3},
+			props:   []explore.Property{noneOnlineAtRelocation, allOffAtRelocation, noBug},
+			want:    []explore.Verdict{explore.Violated, explore.HoldsIfBounds, explore.Holds},
+			certain: []string{"machine_shutdown: other CPUs offline"},
 			expired: []string{"machine_shutdown: other CPUs offline"},
 		},
 		{
@@ -135,7 +150,26 @@ func TestStopProtocol(t *testing.T) {
 					t.Errorf("expired waits = %v, want %v", first.Trace, tt.expired)
 				}
 			}
-			if first.Verdict == explore.Violated && first.Trace.Expiries != 0 {
+			if strings.Join(first.Certain, "|") != strings.Join(tt.certain, "|") {
+				t.Errorf("certain expiries = %v, want %v", first.Certain, tt.certain)
+			}
+			if len(tt.certain) > 0 && first.Trace != nil {
+				// the run shown is the prompt one: every secondary is OFF
+				// before the wait expires
+				off := 0
+				for _, st := range first.Trace.Steps {
+					if st.Action.Kind == sim.ActExpire {
+						break
+					}
+					if st.Action.Kind == sim.ActFirmware {
+						off++
+					}
+				}
+				if off != tt.cfg.CPUs-1 {
+					t.Errorf("%d secondaries OFF before the certain expiry, want %d\n%s", off, tt.cfg.CPUs-1, first.Trace)
+				}
+			}
+			if first.Verdict == explore.Violated && first.Trace.Expiries != 0 && len(first.Certain) == 0 {
 				t.Errorf("violated trace needs %d expiries", first.Trace.Expiries)
 			}
 			if tt.steps > 0 && (first.Trace == nil || len(first.Trace.Steps) != tt.steps) {

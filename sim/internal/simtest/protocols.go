@@ -15,6 +15,10 @@ type StopOptions struct {
 	// ClearOnlineLast makes the stopped CPU clear its online bit after
 	// migrating interrupts (it always clears it before CPU_OFF).
 	ClearOnlineLast bool
+	// DieBeforeOffline makes the stopped CPU call CPU_OFF before it clears
+	// its online bit, which it then never does: the online count never
+	// drops and a bounded online wait runs out in every run.
+	DieBeforeOffline bool
 }
 
 // StopProtocol is the kexec stop path in the shape of the seed patch: the
@@ -86,6 +90,11 @@ func StopProtocol(o StopOptions) *sim.Program {
 	h.Line("local_cpu_stop: set_cpu_online(smp_processor_id(), false);")
 	h.Prim("cpu", sim.PrimSelf, -1)
 	h.Const("zero", 0, sim.Bool)
+	if o.DieBeforeOffline {
+		h.Line("psci_ops.cpu_off(state);")
+		h.Const("state0", 0, sim.Uint)
+		h.Prim("r0", sim.PrimPSCICPUOff, -1, "state0")
+	}
 	if !o.ClearOnlineLast {
 		h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
 	}
