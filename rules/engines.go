@@ -52,6 +52,7 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 		return nil, err
 	}
 	cfg.Merge, cfg.AtomicWaits = true, true
+	cfg.AlsoBoot = req.AlsoBoot
 	var props []explore.Property
 	for _, r := range req.Rules {
 		kind, step, end, check, err := r.Predicate(req.Program)
@@ -125,7 +126,7 @@ func instead(t *explore.Trace) string {
 	last := t.Steps[len(t.Steps)-1]
 	for _, e := range last.Events {
 		switch e.Kind {
-		case sim.EvBug, sim.EvPanic, sim.EvReset, sim.EvReturned:
+		case sim.EvBug, sim.EvPanic, sim.EvReset, sim.EvSystemOff, sim.EvReturned:
 			s := fmt.Sprintf("the run ends in %s on cpu%d", e.Kind, e.CPU)
 			if last.HasLoc {
 				s += fmt.Sprintf(" at %s:%d (%s)", last.Loc.File, last.Loc.Line, strings.TrimSpace(last.Loc.Text))

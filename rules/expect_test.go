@@ -54,6 +54,7 @@ type expectation struct {
 
 type expectedProperty struct {
 	ID      string `yaml:"id"`
+	Entry   string `yaml:"entry"` // the entry it is checked on; kexec when empty
 	Variant string `yaml:"variant"`
 	Faults  string `yaml:"faults"`
 	Verdict string `yaml:"verdict"`
@@ -142,7 +143,7 @@ func evaluateSeriesWith(t testing.TB, s *parse.Series, pack *Pack, opts *semanti
 func findProperty(r *Report, e expectedProperty) *Property {
 	for i := range r.Properties {
 		p := &r.Properties[i]
-		if p.ID != e.ID || p.Variant != e.Variant {
+		if p.ID != e.ID || p.Variant != e.Variant || orKexec(p.Entry) != orKexec(e.Entry) {
 			continue
 		}
 		f := strings.Join(p.Scenario.Faults, "+")
@@ -154,6 +155,13 @@ func findProperty(r *Report, e expectedProperty) *Property {
 		}
 	}
 	return nil
+}
+
+func orKexec(entry string) string {
+	if entry == "" {
+		return DefaultEntry
+	}
+	return entry
 }
 
 // TestExpectations runs every fixture of fixtures/expect through the

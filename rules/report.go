@@ -270,6 +270,7 @@ type AlsoMetric struct {
 // Property is one property evaluated for one variant and scenario.
 type Property struct {
 	ID          string   `json:"id"`
+	Entry       string   `json:"entry"`    // the entry (scenario family) it was checked on: kexec, kdump, panic, ...
 	Severity    string   `json:"severity"` // error | warning | info
 	Doc         string   `json:"doc"`
 	Variant     string   `json:"variant"` // before | after
