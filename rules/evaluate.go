@@ -93,6 +93,10 @@ type Variants struct {
 	// comment-only change included. With OnPath and Identical the claims
 	// are still judged, against the one program both variants run.
 	OnPath bool
+	// Unreached: the patch changes code (not only comments) in modelled
+	// functions, but none the entries reach: the scenarios run the same
+	// instructions before and after, so nothing of the change is checked.
+	Unreached bool
 	// Incomplete lists why AFTER misses part of the series (unmodelled
 	// functions, calls nobody models); verdicts on AFTER are then
 	// inconclusive.
@@ -1026,7 +1030,9 @@ func verdict(r *Report, v Variants) (string, string) {
 	if !v.Covered && !v.OnPath {
 		return "inconclusive", "no modelled function changed; nothing was executed"
 	}
-	if v.Identical {
+	if v.Unreached {
+		parts = append([]string{"the patch changes code no modelled scenario runs"}, parts...)
+	} else if v.Identical {
 		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
 	}
 	if len(v.NotApplied) > 0 {
@@ -1036,7 +1042,7 @@ func verdict(r *Report, v Variants) (string, string) {
 	switch {
 	case len(violated) > 0 || counts["inconsistent"] > 0:
 		return "fail", sum
-	case len(undecided) > 0 || len(v.Incomplete) > 0 || len(v.NotApplied) > 0 || counts["not-evaluated"] > 0:
+	case len(undecided) > 0 || len(v.Incomplete) > 0 || len(v.NotApplied) > 0 || counts["not-evaluated"] > 0 || v.Unreached:
 		return "inconclusive", sum
 	}
 	if sum == "" {

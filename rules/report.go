@@ -276,10 +276,11 @@ type Property struct {
 	Scenario    Scenario `json:"scenario"`
 	Verdict     string   `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
 	NeedsExpiry []string `json:"needs_expiry"`
-	// CertainExpiry names the waits a violated property's counterexample
-	// lets expire because they expire in every run reaching them (their
-	// conditions can never become false there): the violation does not
-	// depend on a bound running out by chance.
+	// CertainExpiry names the waits the counterexample lets expire that
+	// expire in every run reaching them (their conditions can never become
+	// false there): a violated property with them does not depend on a
+	// bound running out by chance, and a holds-if-bounds one depends only
+	// on the waits in NeedsExpiry.
 	CertainExpiry  []string        `json:"certain_expiry,omitempty"`
 	Counterexample *Counterexample `json:"counterexample"`
 	Explored       Exploration     `json:"explored"`

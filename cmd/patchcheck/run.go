@@ -69,6 +69,14 @@ type options struct {
 // the exit code. Errors are written to stderr as one line
 // "patchcheck: FILE:LINE: what".
 func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	// The memory budget covers the whole run, reading the input included;
+	// the evaluation below stops when it runs out (memory.go).
+	budgetMiB := o.MaxMemory
+	if budgetMiB <= 0 {
+		budgetMiB = defaultMaxMemoryMiB
+	}
+	mem := watchMemory(uint64(budgetMiB) << 20)
+	defer mem.Stop()
 	s, err := readSeries(ctx, o)
 	if err != nil {
 		writeErr(stderr, err.Error())
@@ -139,14 +147,11 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		progress = report.NewProgress(f, "exploring", budget)
 	}
 	var last lastReport
-	budgetMiB := o.MaxMemory
-	if budgetMiB <= 0 {
-		budgetMiB = defaultMaxMemoryMiB
-	}
-	mem := watchMemory(uint64(budgetMiB) << 20)
-	defer mem.Stop()
+	// When the run stops early, the evaluation starts no more engine runs.
+	evalCtx, stopEval := context.WithCancel(ctx)
+	defer stopEval()
 	go func() {
-		rep, err := evaluate(o, s, sopts, pack, prof, progress, &last, budgetMiB<<20/2)
+		rep, err := evaluate(evalCtx, o, s, sopts, pack, prof, progress, &last, budgetMiB<<20/2)
 		done <- outcome{rep, err}
 	}()
 	timeout := o.Timeout
@@ -194,7 +199,7 @@ const defaultTimeout = 5 * time.Minute
 
 // evaluate runs semantics, the engines and the rules on s. progress, when
 // not nil, shows the explorations on a terminal.
-func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress, last *lastReport, exploreMemory int64) (*rules.Report, error) {
+func evaluate(ctx context.Context, o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress, last *lastReport, exploreMemory int64) (*rules.Report, error) {
 	defer progress.Done()
 	variants, steps, res, err := rules.Analyze(s, sopts)
 	if err != nil {
@@ -210,7 +215,7 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
 		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: exploreMemory, Runs: o.Runs},
-		Engines: rules.SimEngines{Progress: progress.Update},
+		Engines: stoppable{rules.SimEngines{Progress: progress.Update}, ctx},
 		Partial: func(p *rules.Report) { complete(p); last.set(p) },
 		Added:   rules.AddedLines(res),
 	})
@@ -219,6 +224,27 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	}
 	complete(rep)
 	return rep, nil
+}
+
+// stoppable refuses engine runs once ctx is done: an evaluation whose run
+// was stopped by a budget ends soon after (a process goes on in tests).
+type stoppable struct {
+	rules.Engines
+	ctx context.Context
+}
+
+func (e stoppable) Explore(req *rules.ExploreRequest) ([]rules.CheckResult, error) {
+	if err := e.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return e.Engines.Explore(req)
+}
+
+func (e stoppable) Measure(req *rules.MeasureRequest) (*rules.MeasureResult, error) {
+	if err := e.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return e.Engines.Measure(req)
 }
 
 // lastReport holds the last partial report of a running evaluation, for
