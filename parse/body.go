@@ -2,7 +2,6 @@ package parse
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 
@@ -240,7 +239,7 @@ func buildPatch(m *message, si subjectInfo, lines []string) (*Patch, error) {
 		Index: si.index, Total: si.total, Version: si.version,
 		Prefix: si.prefix, Subject: si.subject, RawSubject: m.subject,
 		MessageID: m.messageID, InReplyTo: m.inReplyTo, References: m.references,
-		Author: m.from, Date: m.date,
+		Author: m.from, Date: m.date, To: m.to, Cc: m.cc,
 		Message: pb.message, Trailers: pb.trailers,
 		BaseCommit: pb.baseCommit, ChangeID: pb.changeID,
 		Diffstat: pb.diffstat, Files: pb.files, Mangled: pb.mangled,
@@ -258,7 +257,7 @@ func buildPatch(m *message, si subjectInfo, lines []string) (*Patch, error) {
 		p.Subject = s.subject
 	}
 	if pb.date != "" {
-		if t, err := mail.ParseDate(pb.date); err == nil {
+		if t, err := parseDate(pb.date); err == nil {
 			p.Date = t
 		} else {
 			p.Notices = append(p.Notices, Notice{NoticeEncoding, fmt.Sprintf("unparsable in-body Date %q", pb.date), m.pos})

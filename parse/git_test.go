@@ -2,11 +2,15 @@ package parse
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bluekeyes/go-gitdiff/gitdiff"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -109,5 +113,70 @@ func TestReadGitRange(t *testing.T) {
 	}
 	if _, err := ReadGitRange(context.Background(), t.TempDir(), "HEAD", nil); err == nil || !strings.Contains(err.Error(), "not a git repository") {
 		t.Errorf("not a repository: %v", err)
+	}
+}
+
+// TestTreeFilesAgreeWithGit: the hunks cut from go-git's chunks are the
+// hunks of the unified diff go-git writes for the same change (positions,
+// counts, context and lines), for changes near the ends of a file, changes
+// whose context touches or overlaps and changes far apart.
+func TestTreeFilesAgreeWithGit(t *testing.T) {
+	var old, cur []string
+	for i := 1; i <= 60; i++ {
+		old = append(old, fmt.Sprintf("line %d", i))
+	}
+	for i, l := range old {
+		switch i + 1 {
+		case 1, 10, 17, 30, 31, 45, 60: // changed
+			cur = append(cur, l+" changed")
+		case 20: // deleted
+		case 50: // one added after
+			cur = append(cur, l, "added")
+		default:
+			cur = append(cur, l)
+		}
+	}
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, _ := repo.Worktree()
+	var commits []*object.Commit
+	for _, body := range []string{strings.Join(old, "\n") + "\n", strings.Join(cur, "\n")} { // the second without a final newline
+		if err := os.WriteFile(filepath.Join(dir, "f.c"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wt.Add("f.c"); err != nil {
+			t.Fatal(err)
+		}
+		h, err := wt.Commit("x\n", &git.CommitOptions{Author: &object.Signature{Name: "A", Email: "a@example.org", When: time.Unix(0, 0)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := repo.CommitObject(h)
+		commits = append(commits, c)
+	}
+	pt, err := commits[0].Patch(commits[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := gitdiff.Parse(strings.NewReader(pt.String()))
+	if err != nil || len(want) != 1 {
+		t.Fatalf("parse go-git's diff: %v", err)
+	}
+	got, err := treeFiles(pt.FilePatches(), Pos{"x", 0})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("treeFiles: %v, %d files", err, len(got))
+	}
+	if len(got[0].TextFragments) != len(want[0].TextFragments) {
+		t.Fatalf("%d hunks, go-git writes %d", len(got[0].TextFragments), len(want[0].TextFragments))
+	}
+	for i, w := range want[0].TextFragments {
+		g := got[0].TextFragments[i]
+		g.Comment, w.Comment = "", ""
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("hunk %d:\n got %s\nwant %s", i, g, w)
+		}
 	}
 }

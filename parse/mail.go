@@ -28,7 +28,8 @@ type message struct {
 	messageID  string
 	inReplyTo  string
 	references []string
-	body       string // decoded text, "\n" line ends
+	to, cc     []string // decoded addresses, "Name <addr>"
+	body       string   // decoded text, "\n" line ends
 	// bodyLine is the input line of body's first line. When exact is false
 	// (encoded or multipart bodies) decoded lines do not map onto input
 	// lines, and every position inside the body is reported at bodyLine.
@@ -97,8 +98,10 @@ func parseMail(name string, c chunk) (*message, error) {
 	m.bodyLine = c.line + hdrLines + 1
 	m.subject = decodeHeader(h.Get("Subject"))
 	m.from = decodeAddress(h.Get("From"))
+	m.to = decodeAddressList(h.Get("To"))
+	m.cc = decodeAddressList(h.Get("Cc"))
 	if d := h.Get("Date"); d != "" {
-		if t, err := mail.ParseDate(d); err == nil {
+		if t, err := parseDate(d); err == nil {
 			m.date, m.hasDate = t, true
 		} else {
 			m.notices = append(m.notices, Notice{NoticeEncoding, fmt.Sprintf("unparsable Date header %q", d), m.pos})
@@ -149,6 +152,65 @@ func decodeAddress(s string) string {
 	}
 	// As in decodeHeader: an encoded name may claim UTF-8 and carry anything.
 	return strings.ToValidUTF8(a.Name, "\uFFFD") + " <" + a.Address + ">"
+}
+
+// decodeAddressList returns the addresses of a To or Cc header as
+// "Name <addr>"; a header that is not an address list is kept whole, as
+// decodeAddress keeps a From.
+func decodeAddressList(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	p := mail.AddressParser{WordDecoder: wordDecoder}
+	list, err := p.ParseList(s)
+	if err != nil {
+		return []string{decodeHeader(s)}
+	}
+	var out []string
+	for _, a := range list {
+		if a.Name == "" {
+			out = append(out, "<"+a.Address+">")
+			continue
+		}
+		out = append(out, strings.ToValidUTF8(a.Name, "\uFFFD")+" <"+a.Address+">")
+	}
+	return out
+}
+
+// zoneOffsets are the zone names a Date may end with instead of a numeric
+// offset: RFC 5322's obsolete zones (section 4.3) and the European ones
+// mailers and archives also print. time.Parse would give a name it does
+// not know a zero offset, and one that the local zone uses (PST under
+// TZ=America/Los_Angeles) the local offset: the date, and so the report,
+// would depend on where it was read.
+var zoneOffsets = map[string]string{
+	"UT": "+0000", "UTC": "+0000", "GMT": "+0000", "Z": "+0000",
+	"EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500",
+	"MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
+	"WET": "+0000", "WEST": "+0100", "BST": "+0100",
+	"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200",
+	"EET": "+0200", "EEST": "+0300",
+}
+
+// parseDate reads a Date header with every zone name replaced by its fixed
+// offset, so that the result does not depend on the local time zone. An
+// unknown name (military letters, a typo) is read as "-0000", RFC 5322's
+// "local time, zone unknown".
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '('); i > 0 && strings.HasSuffix(s, ")") {
+		s = strings.TrimSpace(s[:i]) // a trailing comment, "+0100 (CET)"
+	}
+	f := strings.Fields(s)
+	if n := len(f); n > 0 && strings.IndexFunc(f[n-1], func(r rune) bool { return r < 'A' || r > 'Z' && r < 'a' || r > 'z' }) < 0 {
+		off, ok := zoneOffsets[strings.ToUpper(f[n-1])]
+		if !ok {
+			off = "-0000"
+		}
+		f[n-1] = off
+		s = strings.Join(f, " ")
+	}
+	return mail.ParseDate(s)
 }
 
 func msgID(s string) string {

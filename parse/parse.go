@@ -225,7 +225,7 @@ func assemble(s *Series, msgs []*message) error {
 		case si.reply || (!hasDiff && m.inReplyTo != "" && !(si.tagged && si.index == 0)):
 			replies = append(replies, reply{m, replyTrailers(lines, m.messageID)})
 		case si.tagged && si.index == 0:
-			c := &Cover{Subject: si.subject, MessageID: m.messageID, Body: strings.TrimSpace(m.body), Pos: m.pos}
+			c := &Cover{Subject: si.subject, MessageID: m.messageID, Author: m.from, To: m.to, Cc: m.cc, Body: strings.TrimSpace(m.body), Pos: m.pos}
 			for _, l := range lines {
 				if v, ok := strings.CutPrefix(l, "base-commit: "); ok && c.BaseCommit == "" {
 					c.BaseCommit = strings.TrimSpace(v)

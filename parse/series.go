@@ -38,6 +38,8 @@ type Input struct {
 type Cover struct {
 	Subject   string // without the [PATCH ...] prefix
 	MessageID string
+	Author    string   // "Name <email>"
+	To, Cc    []string // the recipients, "Name <email>" each, so a reply can keep them
 	Body      string
 	// BaseCommit and ChangeID are the cover letter's base-commit: and
 	// change-id: lines (git format-patch --base, b4); patches without their
@@ -61,6 +63,9 @@ type Patch struct {
 	References []string
 	Author     string // "Name <email>", after any in-body From:
 	Date       time.Time
+	// To and Cc are the mail's recipients ("Name <email>" each), so that
+	// a reply can keep them.
+	To, Cc []string
 	// Message is the commit message: the body before the "---" separator,
 	// with in-body headers removed.
 	Message    string

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -45,7 +44,7 @@ var archiveZones = map[string]int{
 // parseArchiveDate reads the date formats archives print.
 func parseArchiveDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if t, err := mail.ParseDate(s); err == nil {
+	if t, err := parseDate(s); err == nil {
 		return t, true
 	}
 	f := strings.Fields(s)
@@ -86,6 +85,10 @@ func parseWebArchive(name string, lines []string) (*message, error) {
 		switch strings.ToLower(mm[1]) {
 		case "from":
 			m.from = decodeAddress(v)
+		case "to":
+			m.to = decodeAddressList(v)
+		case "cc":
+			m.cc = decodeAddressList(v)
 		case "date":
 			if t, ok := parseArchiveDate(v); ok {
 				m.date, m.hasDate = t, true

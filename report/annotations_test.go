@@ -34,6 +34,8 @@ func TestAnnotationsAreOneCommandPerLine(t *testing.T) {
 	r := loadReport(t, "seed-report.json")
 	r.Findings[0].Message = "line one\n::error file=evil.c,line=1::injected\r\n%0A"
 	r.Findings[0].Location.File = "dir,with:odd.c"
+	// The CR is shown as ␍ (every format but JSON replaces control
+	// characters); the LF is escaped as %0A.
 	out := string(render(t, "annotations", r, Options{}))
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if len(lines) != len(r.Findings) {
@@ -44,7 +46,7 @@ func TestAnnotationsAreOneCommandPerLine(t *testing.T) {
 			t.Errorf("not a workflow command: %q", l)
 		}
 	}
-	if !strings.HasPrefix(lines[0], "::error file=dir%2Cwith%3Aodd.c,line=159,title=kexec.secondaries-off-at-relocation::line one%0A::error file=evil.c,line=1::injected%0D%0A%250A") {
+	if !strings.HasPrefix(lines[0], "::error file=dir%2Cwith%3Aodd.c,line=159,title=kexec.secondaries-off-at-relocation::line one%0A::error file=evil.c,line=1::injected␍%0A%250A") {
 		t.Errorf("first command: %q", lines[0])
 	}
 }

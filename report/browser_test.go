@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,62 @@ func TestBrowserCheckCatchesBrokenPages(t *testing.T) {
 		if !strings.Contains(problems, want) {
 			t.Errorf("broken page: no %q among the problems found:\n%s", want, problems)
 		}
+	}
+}
+
+// scriptPayloads would each mark the page if the browser ran them: markup
+// that starts a script, an event handler, an SVG onload, a script end tag
+// that would break out of an inline script, a javascript: URL.
+var scriptPayloads = []string{
+	`<script>document.documentElement.setAttribute('data-pwned','script')</script>`,
+	`<img src=x onerror="document.documentElement.setAttribute('data-pwned','img')">`,
+	`"><svg onload="document.documentElement.setAttribute('data-pwned','svg')">`,
+	`'></style></script><script>document.documentElement.setAttribute('data-pwned','breakout')</script>`,
+	`javascript:document.documentElement.setAttribute('data-pwned','url')`,
+	"\x1b]0;pwned\x07\r{{.}}${x}</title><title>pwned",
+}
+
+// TestHTMLHostileInBrowser renders the sample with every string of it
+// made hostile (each payload appended to every field) and loads the page
+// in headless chromium: the page's own script must run to its end, and
+// none of the payloads may: no element the patch text wrote, no mark set
+// by its script.
+func TestHTMLHostileInBrowser(t *testing.T) {
+	bin := chromiumPath(t)
+	r := loadReport(t, "seed-report.json")
+	appendEverywhere(reflect.ValueOf(r).Elem(), strings.Join(scriptPayloads, " "))
+	page := filepath.Join(t.TempDir(), "hostile.html")
+	if err := os.WriteFile(page, render(t, "html", r, Options{TargetURL: "javascript:document.documentElement.setAttribute('data-pwned','target')"}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, stderr := chromium(t, bin, page, "--dump-dom")
+	d := string(dom)
+	if !strings.Contains(d, `data-ready="1"`) {
+		t.Errorf("the page's script did not run to its end; console:\n%s", strings.Join(consoleLines(stderr), "\n"))
+	}
+	if strings.Contains(d, `data-pwned=`) {
+		t.Error("a script from the report ran: the page has a data-pwned attribute")
+	}
+	for _, tag := range []string{"<img", "<svg onload", "<title>pwned", `href="javascript:`} {
+		if strings.Contains(d, tag) {
+			t.Errorf("the page has %q from the report", tag)
+		}
+	}
+	if n := strings.Count(d, "<script"); n != 1 {
+		t.Errorf("the page has %d script elements, want its own one", n)
+	}
+}
+
+// TestHTMLHostileCheckCanFail makes sure the check above sees a payload
+// that does run.
+func TestHTMLHostileCheckCanFail(t *testing.T) {
+	bin := chromiumPath(t)
+	page := filepath.Join(t.TempDir(), "pwned.html")
+	if err := os.WriteFile(page, []byte(`<!DOCTYPE html><html><body>`+scriptPayloads[1]+`</body></html>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, _ := chromium(t, bin, page, "--dump-dom")
+	if !strings.Contains(string(dom), `data-pwned="img"`) {
+		t.Errorf("an event handler that ran is not seen:\n%s", dom)
 	}
 }

@@ -1,15 +1,12 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
 	"io"
+	"mime"
 	"net/mail"
-	"path"
 	"regexp"
-	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/patchcheck/patchcheck/rules"
@@ -20,22 +17,27 @@ import (
 const mailWidth = 72
 
 // renderEmail writes a plain-text reply to the patch, ready for
-// `git send-email` or a mail client: threaded with In-Reply-To and
-// References, each finding below the quoted patch lines it concerns, the
-// counterexample as a numbered interleaving, the claim table, and how to
-// reproduce the run.
+// `git send-email` or a mail client: To the author and Cc everyone the
+// message was sent to, threaded with In-Reply-To and References, each
+// finding below the quoted patch lines it concerns, each interleaving
+// once, the claim table, the base, a lore link and how to reproduce the
+// run (emailbody.go).
 func renderEmail(w io.Writer, r *rules.Report, opts Options) error {
 	e := &mailWriter{r: r, hunks: numberHunks(r)}
-	e.headers(opts)
+	if err := e.headers(opts); err != nil {
+		return err
+	}
 	e.body(opts)
 	_, err := io.WriteString(w, e.b.String())
 	return err
 }
 
 type mailWriter struct {
-	r     *rules.Report
-	hunks []*hunkLines
-	b     strings.Builder
+	r       *rules.Report
+	hunks   []*hunkLines
+	b       strings.Builder
+	traces  []shownTrace // interleavings already shown or named
+	written int          // interleavings written out, for their labels
 }
 
 // line writes one line, cut at mailWidth columns so that no line of the
@@ -49,7 +51,7 @@ func (e *mailWriter) blank() { e.b.WriteByte('\n') }
 
 // para writes s wrapped to the mail width after indent.
 func (e *mailWriter) para(indent, s string) {
-	for _, l := range wrap(ascii(s), mailWidth-len(indent)) {
+	for _, l := range wrap(s, mailWidth-len(indent)) {
 		e.line(indent + l)
 	}
 }
@@ -58,7 +60,7 @@ func (e *mailWriter) para(indent, s string) {
 // under it.
 func (e *mailWriter) hanging(first, s string) {
 	pad := strings.Repeat(" ", utf8.RuneCountInString(first))
-	for i, l := range wrap(ascii(s), mailWidth-len(pad)) {
+	for i, l := range wrap(s, mailWidth-len(pad)) {
 		if i == 0 {
 			e.line(first + l)
 		} else {
@@ -67,23 +69,23 @@ func (e *mailWriter) hanging(first, s string) {
 	}
 }
 
-// ascii keeps the reply plain: "µs" as "us", as kernel mail writes it.
-func ascii(s string) string { return strings.ReplaceAll(s, "µs", "us") }
-
 // target is the message the reply answers: the cover letter of a series,
 // else its first patch.
 type target struct {
 	subject, messageID, author, date string
-	references                       []string
+	references, to, cc               []string
 }
 
 func (e *mailWriter) target() target {
 	s := e.r.Series
 	if c := s.Cover; c != nil && c.MessageID != "" {
-		t := target{subject: c.Subject, messageID: c.MessageID}
+		t := target{subject: c.Subject, messageID: c.MessageID, author: c.Author, to: c.To, cc: c.Cc}
 		if len(s.Patches) > 0 {
 			p := s.Patches[0]
-			t.author, t.date = p.Author, p.Date
+			if t.author == "" {
+				t.author, t.to, t.cc = p.Author, p.To, p.Cc
+			}
+			t.date = p.Date
 			if p.Prefix != "" {
 				t.subject = "[" + coverPrefix(p.Prefix) + "] " + c.Subject
 			}
@@ -98,7 +100,7 @@ func (e *mailWriter) target() target {
 	if p.Prefix != "" {
 		subj = "[" + p.Prefix + "] " + subj
 	}
-	return target{subject: subj, messageID: p.MessageID, author: p.Author, date: p.Date, references: p.References}
+	return target{subject: subj, messageID: p.MessageID, author: p.Author, date: p.Date, references: p.References, to: p.To, cc: p.Cc}
 }
 
 var seriesNumber = regexp.MustCompile(`\b\d+/(\d+)$`)
@@ -109,27 +111,68 @@ func coverPrefix(prefix string) string {
 	return seriesNumber.ReplaceAllString(prefix, "0/$1")
 }
 
-func (e *mailWriter) headers(opts Options) {
+func (e *mailWriter) headers(opts Options) error {
 	t := e.target()
+	var from *mail.Address
 	if opts.From != "" {
-		e.header("From", opts.From)
+		a, err := mail.ParseAddress(opts.From)
+		if err != nil {
+			return fmt.Errorf("email From %q: %v", opts.From, err)
+		}
+		from = a
+		e.header("From", a.String())
 	}
-	if t.author != "" {
-		e.header("To", t.author)
+	// To the author (or --to); Cc everyone the message was sent to, which
+	// is where the list and the maintainers are, and --cc.
+	var to []*mail.Address
+	if len(opts.To) > 0 {
+		for _, s := range opts.To {
+			list, err := mail.ParseAddressList(s)
+			if err != nil {
+				return fmt.Errorf("email To %q: %v", s, err)
+			}
+			to = append(to, list...)
+		}
+	} else if a := reportAddress(t.author); a != nil {
+		to = append(to, a)
 	}
-	if len(opts.Cc) > 0 {
-		e.header("Cc", strings.Join(opts.Cc, ", "))
+	var cc []*mail.Address
+	for _, s := range append(append([]string(nil), t.to...), t.cc...) {
+		if a := reportAddress(s); a != nil {
+			cc = append(cc, a)
+		}
+	}
+	for _, s := range opts.Cc {
+		list, err := mail.ParseAddressList(s)
+		if err != nil {
+			return fmt.Errorf("email Cc %q: %v", s, err)
+		}
+		cc = append(cc, list...)
+	}
+	seen := map[string]bool{}
+	if from != nil {
+		seen[strings.ToLower(from.Address)] = true // no copy to oneself
+	}
+	to = uniqueAddresses(to, seen)
+	cc = uniqueAddresses(cc, seen)
+	if len(to) > 0 {
+		e.header("To", joinAddresses(to))
+	}
+	if len(cc) > 0 {
+		e.header("Cc", joinAddresses(cc))
 	}
 	subject := t.subject
 	if !strings.HasPrefix(strings.ToLower(subject), "re:") {
 		subject = "Re: " + subject
 	}
 	e.header("Subject", encodeWords(subject))
-	if t.messageID != "" {
-		e.header("In-Reply-To", angle(t.messageID))
+	if id := headerID(t.messageID); id != "" {
+		e.header("In-Reply-To", id)
 		var refs []string
-		for _, id := range append(append([]string(nil), t.references...), t.messageID) {
-			refs = append(refs, angle(id))
+		for _, r := range append(append([]string(nil), t.references...), t.messageID) {
+			if id := headerID(r); id != "" {
+				refs = append(refs, id)
+			}
 		}
 		e.header("References", strings.Join(refs, " "))
 	}
@@ -137,46 +180,127 @@ func (e *mailWriter) headers(opts Options) {
 	e.header("Content-Type", "text/plain; charset=utf-8")
 	e.header("Content-Transfer-Encoding", "8bit")
 	e.blank()
+	return nil
 }
 
-// angle writes a Message-Id in angle brackets, as headers carry it; the
-// report may hold it with or without them.
-func angle(id string) string {
-	if strings.HasPrefix(id, "<") {
-		return id
+// reportAddress reads an address of the report ("Name <addr>", as the
+// parser writes From, To and Cc) into a mail.Address, so that it is
+// written back with its display name quoted or encoded as RFC 5322 and
+// 2047 require. The name is taken as everything before the last "<": a
+// name such as `X@evil.example, Henry` (sent quoted, stored decoded) stays
+// one name and adds no recipient. A value without an address (a web
+// archive's "Henry Willard") gives nil: it cannot be written to.
+func reportAddress(s string) *mail.Address {
+	s = oneLine(s)
+	i := strings.LastIndexByte(s, '<')
+	if i < 0 || !strings.HasSuffix(s, ">") {
+		if a, err := mail.ParseAddress(s); err == nil {
+			return a
+		}
+		return nil
+	}
+	a, err := mail.ParseAddress(s[i:])
+	if err != nil {
+		return nil
+	}
+	name := strings.TrimSpace(s[:i])
+	if len(name) >= 2 && name[0] == '"' && name[len(name)-1] == '"' {
+		name = name[1 : len(name)-1]
+	}
+	// An encoded word in a name is shown, not decoded again by the
+	// reader: a joiner after "=" keeps it from being one.
+	a.Name = strings.ReplaceAll(name, "=?", "=\u2060?")
+	return a
+}
+
+func uniqueAddresses(list []*mail.Address, seen map[string]bool) []*mail.Address {
+	var out []*mail.Address
+	for _, a := range list {
+		key := strings.ToLower(a.Address)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, a)
+	}
+	return out
+}
+
+// joinAddresses writes an address list; each address is written by
+// net/mail (quoted or RFC 2047-encoded display name), and the header
+// folds between words.
+func joinAddresses(list []*mail.Address) string {
+	var parts []string
+	for _, a := range list {
+		parts = append(parts, a.String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// maxIDLine is the longest header line a Message-Id may make: RFC 5322's
+// limit of 998 characters. An id cannot be folded; a longer one is left
+// out of the threading headers rather than breaking the mail.
+const maxIDLine = 998 - len("In-Reply-To: ")
+
+// headerID writes a Message-Id as a header carries it, in angle brackets,
+// or "" when it is not one: ids come from the patch and may hold anything.
+func headerID(id string) string {
+	id = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), "<"), ">")
+	if id == "" || len(id)+2 > maxIDLine {
+		return ""
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '\\' || c == '(' || c == ')' || c == ',' {
+			return ""
+		}
 	}
 	return "<" + id + ">"
 }
 
-// encodeWords encodes each word of a header value that is not ASCII as an
-// RFC 2047 encoded-word on its own, so that the value stays foldable at its
-// spaces and readable where it is ASCII.
+// encodeWords encodes the words of an unstructured header value (the
+// Subject) that a reader could not take as they are: a run of words that
+// are not ASCII becomes RFC 2047 encoded-words (mime.QEncoding, one
+// encoded text so that the spaces inside survive); an ASCII word too long
+// to fold within headerWidth, or one that a reader would decode as an
+// encoded-word ("=?utf-8?q?=0D=0ABcc:...?=" after the parser decoded the
+// sender's double encoding), is encoded too, so that it reads back as it
+// was. ASCII words stay readable and the value foldable at its spaces.
 func encodeWords(value string) string {
 	nonASCII := func(w string) bool {
 		return strings.IndexFunc(w, func(r rune) bool { return r >= utf8.RuneSelf }) >= 0
 	}
+	forced := func(w string) bool { return len(w) > maxWord-len("=?utf-8?q??=") || strings.Contains(w, "=?") }
 	words := strings.Fields(value)
 	var out []string
 	for i := 0; i < len(words); i++ {
-		if !nonASCII(words[i]) {
+		if !nonASCII(words[i]) && !forced(words[i]) {
 			out = append(out, words[i])
 			continue
 		}
 		// A run of such words is one encoded text: the space between two
 		// encoded-words would be dropped by the reader.
 		j := i + 1
-		for j < len(words) && nonASCII(words[j]) {
+		for j < len(words) && (nonASCII(words[j]) || forced(words[j])) {
 			j++
 		}
-		out = append(out, qWords(strings.Join(words[i:j], " "))...)
+		text := strings.Join(words[i:j], " ")
+		if nonASCII(text) && !forced(text) {
+			out = append(out, strings.Fields(mime.QEncoding.Encode("utf-8", text))...)
+		} else {
+			out = append(out, qWords(text)...)
+		}
 		i = j - 1
 	}
 	return strings.Join(out, " ")
 }
 
-// maxWord is the longest encoded-word written, so that a folded header line
-// (a space and one word) stays within the mail width.
-const maxWord = mailWidth - 2
+// headerWidth is the longest header line written (RFC 5322 2.1.1: lines
+// SHOULD be at most 78 characters). maxWord is the longest encoded-word,
+// RFC 2047's 75, so that a folded line (a space and one word) fits.
+const (
+	headerWidth = 78
+	maxWord     = 75
+)
 
 // qWords encodes s as RFC 2047 Q encoded-words of at most maxWord bytes,
 // split between characters. Readers join adjacent encoded-words without the
@@ -214,13 +338,15 @@ func qWords(s string) []string {
 	return words
 }
 
-// header writes a header folded at spaces to the mail width (RFC 5322
-// folding: continuation lines start with white space).
+// header writes a header folded at spaces to headerWidth (RFC 5322
+// folding: continuation lines start with white space; a first word too
+// long for the name's line starts the next). Only a word longer than a
+// line, which is a Message-Id (at most maxIDLine), makes a longer line.
 func (e *mailWriter) header(name, value string) {
 	words := strings.Fields(value)
 	cur := name + ":"
 	for _, w := range words {
-		if utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > mailWidth && cur != name+":" {
+		if len(cur)+1+len(w) > headerWidth {
 			e.b.WriteString(cur + "\n")
 			cur = " " + w
 			continue
@@ -228,302 +354,6 @@ func (e *mailWriter) header(name, value string) {
 		cur += " " + w
 	}
 	e.b.WriteString(cur + "\n")
-}
-
-func (e *mailWriter) body(opts Options) {
-	r := e.r
-	t := e.target()
-	e.intro(t)
-	e.findings()
-	e.propertyTable()
-	e.claimTable()
-	e.reproduce(opts)
-	e.blank()
-	e.line("-- ")
-	e.line(nameOr(r.Tool.Name) + " " + r.Tool.Version)
-}
-
-func (e *mailWriter) intro(t target) {
-	r := e.r
-	what := "this patch"
-	if r.Series.Cover != nil || len(r.Series.Patches) > 1 {
-		what = "this series"
-	}
-	text := fmt.Sprintf("%s %s ran the code %s changes, before and after it, on a simulated arm64 machine with PSCI firmware", nameOr(r.Tool.Name), r.Tool.Version, what)
-	if r.Models.Baseline != "" {
-		text += " (baseline " + r.Models.Baseline
-		if r.Profile != nil {
-			text += ", timing profile " + r.Profile.Name
-		}
-		text += ")"
-	}
-	text += "."
-	e.para("", text)
-	e.blank()
-	e.hanging(overall(r)+": ", oneLine(r.Summary))
-	e.blank()
-	if len(r.Findings) > 0 {
-		e.para("", "Each finding is below the lines of the patch it concerns. The simulation is a model: a finding is a reason to look, with a trace to replay, not a measurement of real hardware.")
-		e.blank()
-	}
-	if t.author != "" && t.date != "" {
-		e.para("", attribution(t.author, t.date))
-		e.blank()
-	}
-}
-
-// attribution is the "On <date>, <name> wrote:" line above quoted text.
-func attribution(author, date string) string {
-	name := author
-	if a, err := mail.ParseAddress(author); err == nil && a.Name != "" {
-		name = a.Name
-	}
-	when := date
-	if d, err := time.Parse(time.RFC3339, date); err == nil {
-		when = d.Format("Mon, 2 Jan 2006 15:04:05 -0700")
-	}
-	return fmt.Sprintf("On %s, %s wrote:", when, name)
-}
-
-// placed is a finding with the diff line it concerns, if any.
-type placed struct {
-	f    *rules.Finding
-	hunk *hunkLines
-	idx  int
-}
-
-// findings quotes, for each hunk that has findings, the patch lines up to
-// each finding's line and writes the finding below them, in patch order.
-// Findings without a diff line follow: the commit message's first, then
-// any whose line is outside the hunks.
-func (e *mailWriter) findings() {
-	r := e.r
-	var inDiff, message, elsewhere []placed
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		l := f.Location
-		if l == nil || l.File == "" {
-			message = append(message, placed{f: f})
-			continue
-		}
-		if h, idx, ok := findLine(e.hunks, l.Patch, l.File, l.Line, l.Side); ok {
-			inDiff = append(inDiff, placed{f, h, idx})
-			continue
-		}
-		elsewhere = append(elsewhere, placed{f: f})
-	}
-	// Patch order: the hunks' order in the report, then line order.
-	order := map[*hunkLines]int{}
-	for i, h := range e.hunks {
-		order[h] = i
-	}
-	slices.SortStableFunc(inDiff, func(a, b placed) int {
-		if c := cmp.Compare(order[a.hunk], order[b.hunk]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.idx, b.idx)
-	})
-	var lastHunk *hunkLines
-	var lastFile string
-	quoted := -1 // last quoted line of lastHunk
-	for _, p := range inDiff {
-		if p.hunk != lastHunk {
-			if key := fmt.Sprint(p.hunk.Patch, p.hunk.File); key != lastFile {
-				lastFile = key
-				e.line("> diff --git a/" + p.hunk.File + " b/" + p.hunk.File)
-			}
-			h := p.hunk.Hunk
-			e.line("> " + hunkHeader(h))
-			lastHunk, quoted = p.hunk, -1
-		}
-		from := max(quoted+1, p.idx-6)
-		if from > quoted+1 {
-			e.line("[...]")
-		}
-		for i := from; i <= p.idx; i++ {
-			e.line("> " + p.hunk.Lines[i].Text)
-		}
-		quoted = p.idx
-		e.blank()
-		e.finding(p.f)
-	}
-	if len(message) > 0 {
-		e.para("", "On the commit message:")
-		e.blank()
-		for _, p := range message {
-			if c := claimByID(r, p.f.Claim); c != nil {
-				for _, l := range wrap(ascii(c.Sentence), mailWidth-2) {
-					e.line("> " + l)
-				}
-				e.blank()
-			}
-			e.finding(p.f)
-		}
-	}
-	for _, p := range elsewhere {
-		e.para("", "At "+location(p.f.Location)+" (outside the patch's hunks):")
-		e.blank()
-		e.finding(p.f)
-	}
-}
-
-func hunkHeader(h *rules.Hunk) string {
-	s := fmt.Sprintf("@@ -%d,%d +%d,%d @@", h.OldStart, h.OldLines, h.NewStart, h.NewLines)
-	if h.Section != "" {
-		s += " " + h.Section
-	}
-	return s
-}
-
-// finding writes one finding, and the counterexample that shows it.
-func (e *mailWriter) finding(f *rules.Finding) {
-	e.hanging(f.Severity+": ", f.ID)
-	e.para("", f.Message)
-	e.blank()
-	if p := violation(e.r, f); p != nil {
-		e.para("", fmt.Sprintf("An interleaving that breaks it (%s, %s), each step one CPU's atomic action:", variant(p.Variant), scenario(p.Scenario)))
-		e.blank()
-		e.trace(p.Counterexample)
-		e.blank()
-	}
-}
-
-// trace writes a counterexample as a numbered interleaving: the CPU, the
-// place and what it does there, then the line of code with its diff marker.
-func (e *mailWriter) trace(cx *rules.Counterexample) {
-	for _, it := range condense(cx) {
-		if it.Summary != "" {
-			for k, l := range wrap(ascii(it.Summary), mailWidth-8) {
-				if k == 0 {
-					e.line(fmt.Sprintf("%7s %s", it.number(), l))
-				} else {
-					e.line("        " + l)
-				}
-			}
-			continue
-		}
-		s := it.Step
-		var where string
-		if s.File != "" {
-			where = path.Base(s.File)
-			if s.Line > 0 {
-				where += fmt.Sprintf(":%d", s.Line)
-			}
-			if s.Side == "model" {
-				where += " (model)"
-			}
-		}
-		fn := s.Func
-		if fn != "" {
-			fn += "()"
-		}
-		text := joinNonEmpty(cpuName(s.CPU), where, fn) + ": " + s.Action
-		if s.Event != "" {
-			text += " [" + s.Event + "]"
-		}
-		for k, l := range wrap(ascii(text), mailWidth-8) {
-			if k == 0 {
-				e.line(fmt.Sprintf("%7s %s", it.number(), l))
-			} else {
-				e.line("        " + l)
-			}
-		}
-		if code := stepLine(e.hunks, s); code != "" {
-			e.line("        " + code)
-		}
-	}
-}
-
-func (e *mailWriter) propertyTable() {
-	r := e.r
-	if len(r.Properties) == 0 {
-		return
-	}
-	e.para("", "Properties checked, over every interleaving unless marked incomplete:")
-	e.blank()
-	width := 0
-	for _, p := range r.Properties {
-		width = max(width, len(scenario(p.Scenario)))
-	}
-	width = min(width, 34)
-	for _, g := range groupProperties(r.Properties) {
-		e.line(fmt.Sprintf("  %s (%s)", g.ID, g.Severity))
-		for _, p := range g.Results {
-			v := p.Verdict
-			if !p.Explored.Complete && p.Verdict != "violated" {
-				v += ", incomplete"
-			}
-			e.hanging(fmt.Sprintf("    %-6s %-*s ", variant(p.Variant), width, scenario(p.Scenario)), v)
-		}
-	}
-	e.blank()
-	for _, g := range groupProperties(r.Properties) {
-		for _, p := range g.Results {
-			if p.Verdict == "holds-if-bounds" || p.Verdict == "inconclusive" {
-				text := fmt.Sprintf("%s, %s, %s: %s", g.ID, variant(p.Variant), scenario(p.Scenario), propertyVerdict(p))
-				if p.Reason != "" {
-					text += "; " + p.Reason
-				}
-				e.hanging("  * ", text)
-			}
-		}
-	}
-	e.blank()
-}
-
-func (e *mailWriter) claimTable() {
-	r := e.r
-	if len(r.Claims) == 0 {
-		return
-	}
-	title := "Claims in the commit message, against the model"
-	if r.Profile != nil {
-		title += " under profile " + r.Profile.Name
-	}
-	e.para("", title+" (predicted: median, p5-p95):")
-	e.blank()
-	t := &table{head: []string{"", "Claim", "Code", "Scenario", "Median", "p5-p95", "Verdict"}, limit: []int{3, 18, 6, 8, 7, 13, 12}}
-	for _, c := range r.Claims {
-		median, band := "-", "-"
-		if d := c.Predicted; d != nil {
-			median = ascii(seconds(d.Median))
-			band = ascii(secondsRange(d.P5, d.P95))
-		}
-		sc := "-"
-		if c.Scenario.CPUs > 0 {
-			sc = fmt.Sprintf("%d %s", c.Scenario.CPUs, c.Scenario.Load)
-		}
-		t.add(c.ID, c.Text, variant(c.Variant), sc, median, band, c.Verdict)
-	}
-	for _, l := range t.lines("", 1) {
-		e.line(l)
-	}
-	e.blank()
-	for _, c := range r.Claims {
-		text := c.Reason
-		for _, a := range c.Also {
-			if a.Predicted != nil {
-				text += fmt.Sprintf("; also %s median %s: %s", a.Metric, seconds(a.Predicted.Median), a.Why)
-			}
-		}
-		if c.Source != "" {
-			text += " [" + c.Source + "]"
-		}
-		e.hanging(fmt.Sprintf("  %s: ", c.ID), text)
-	}
-	e.blank()
-}
-
-func (e *mailWriter) reproduce(opts Options) {
-	r := e.r
-	e.para("", fmt.Sprintf("To reproduce with %s %s (seed %d), save this thread's patch as an mbox and run:", nameOr(r.Tool.Name), r.Tool.Version, r.Tool.Seed))
-	e.blank()
-	e.line("  " + reproduce(r))
-	if opts.TargetURL != "" {
-		e.blank()
-		e.para("", "The full report, with pictures of both runs:")
-		e.line("  " + opts.TargetURL)
-	}
 }
 
 // truncColumns cuts s so that it takes at most n columns, marking the cut

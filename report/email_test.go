@@ -3,9 +3,11 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"mime"
 	"net/mail"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -87,8 +89,11 @@ func TestEmailParsesBack(t *testing.T) {
 					t.Errorf("From = %v (%v)", from, err)
 				}
 			}
-			if len(tt.opts.Cc) > 0 && msg.Header.Get("Cc") != tt.opts.Cc[0] {
-				t.Errorf("Cc = %q", msg.Header.Get("Cc"))
+			if len(tt.opts.Cc) > 0 {
+				cc, err := msg.Header.AddressList("Cc")
+				if err != nil || len(cc) != 1 || cc[0].Address != tt.opts.Cc[0] {
+					t.Errorf("Cc = %v (%v), want %s", cc, err, tt.opts.Cc[0])
+				}
 			}
 			if ct := msg.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
 				t.Errorf("Content-Type = %q", ct)
@@ -104,11 +109,8 @@ func TestEmailParsesBack(t *testing.T) {
 // trace numbered, and the reproduce command.
 func checkMailBody(t *testing.T, r *rules.Report, whole, body []byte) {
 	t.Helper()
-	sc := bufio.NewScanner(bytes.NewReader(whole))
-	for n := 1; sc.Scan(); n++ {
-		if w := columns(sc.Text()); w > mailWidth {
-			t.Errorf("line %d is %d columns wide: %q", n, w, sc.Text())
-		}
+	for _, p := range mailLineProblems(whole) {
+		t.Error(p)
 	}
 	patchLines := map[string]bool{}
 	for _, h := range numberHunks(r) {
@@ -143,10 +145,10 @@ func checkMailBody(t *testing.T, r *rules.Report, whole, body []byte) {
 		}
 	}
 	for _, want := range []string{
-		"   1. CPU0 process.c:158 machine_shutdown(): call smp_send_stop()",
-		"        +\tsmp_send_stop();",
+		"    1. CPU0 process.c:158 +smp_send_stop();",
 		"C5 needs only the 5",
-		"  " + reproduce(r),
+		"  b4 am -o - ",
+		"    patchcheck --seed 1 -\n",
 		"(seed 1)",
 	} {
 		if !strings.Contains(text, want) {
@@ -170,7 +172,76 @@ func TestEmailWithoutPatchLines(t *testing.T) {
 	if _, err := mail.ReadMessage(bytes.NewReader(out)); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(out, []byte("At arch/arm64/kernel/process.c:159 (outside the patch's hunks):")) {
+	if !bytes.Contains(out, []byte("error: kexec.secondaries-off-at-relocation at\n       arch/arm64/kernel/process.c:159")) && !bytes.Contains(out, []byte("error: kexec.secondaries-off-at-relocation at arch/arm64/kernel/process.c:159")) {
 		t.Error("a finding without a hunk is not placed by file:line")
+	}
+}
+
+// mailLineProblems lists the lines of a reply that are too long: header
+// lines over 78 characters (RFC 5322 2.1.1) but a continuation that is one
+// Message-Id, which cannot be folded (at most 998), body lines over 72
+// columns; a link is not cut.
+func mailLineProblems(whole []byte) []string {
+	var problems []string
+	sc := bufio.NewScanner(bytes.NewReader(whole))
+	inHeader := true
+	for n := 1; sc.Scan(); n++ {
+		l := sc.Text()
+		switch {
+		case l == "" && inHeader:
+			inHeader = false
+		case inHeader && len(l) > headerWidth && !(msgIDLine.MatchString(l) && len(l) <= 998):
+			problems = append(problems, fmt.Sprintf("header line %d is %d characters long: %q", n, len(l), l))
+		case !inHeader && columns(l) > mailWidth && !strings.HasPrefix(l, "Link: https://"):
+			problems = append(problems, fmt.Sprintf("line %d is %d columns wide: %q", n, columns(l), l))
+		}
+	}
+	return problems
+}
+
+var msgIDLine = regexp.MustCompile(`^ <[^ ]+>$`)
+
+// TestEmailToCoverLetter checks that a reply to a series goes to the cover
+// letter's author and everyone the cover letter was sent to, not to patch
+// 1's author alone, and threads under the cover letter.
+func TestEmailToCoverLetter(t *testing.T) {
+	r := loadReport(t, "seed-report.json")
+	r.Series.Cover = &rules.Cover{
+		Subject: "arm64: kexec: stop CPUs by IPI", MessageID: "cover@example.org",
+		Author: "Cover Author <cover@example.org>",
+		To:     []string{"Will Deacon <will@kernel.org>"},
+		Cc:     []string{"linux-arm-kernel@lists.infradead.org"},
+	}
+	r.Series.Patches[0].Prefix, r.Series.Patches[0].Total = "PATCH 1/2", 2
+	out := render(t, "email", r, Options{Cc: []string{"Extra <extra@example.org>"}, From: "Me <cover@example.org>"})
+	msg, err := mail.ReadMessage(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := func(h string) []string {
+		list, _ := msg.Header.AddressList(h)
+		var out []string
+		for _, a := range list {
+			out = append(out, a.Address)
+		}
+		return out
+	}
+	// From is the cover's author here: no copy to oneself, so no To.
+	if got := addrs("To"); len(got) != 0 {
+		t.Errorf("To = %v, want none (the sender wrote the cover letter)", got)
+	}
+	if got, want := strings.Join(addrs("Cc"), " "), "will@kernel.org linux-arm-kernel@lists.infradead.org extra@example.org"; got != want {
+		t.Errorf("Cc = %q, want %q", got, want)
+	}
+	out = render(t, "email", r, Options{})
+	msg, _ = mail.ReadMessage(bytes.NewReader(out))
+	if got := addrs("To"); strings.Join(got, " ") != "cover@example.org" {
+		t.Errorf("To = %v, want the cover letter's author", got)
+	}
+	if got := msg.Header.Get("In-Reply-To"); got != "<cover@example.org>" {
+		t.Errorf("In-Reply-To = %q", got)
+	}
+	if got := msg.Header.Get("Subject"); got != "Re: [PATCH 0/2] arm64: kexec: stop CPUs by IPI" {
+		t.Errorf("Subject = %q", got)
 	}
 }

@@ -19,6 +19,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"n":        func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
 	"seconds":  seconds,
 	"dist":     distribution,
+	"cost":     costText,
 	"claimed":  claimed,
 	"upper":    variant,
 	"scen":     scenario,

@@ -138,7 +138,7 @@ func TestMachineStep(t *testing.T) {
 			t.Errorf("%s: the machine step is shown as CPU-1", f.name)
 		}
 	}
-	if out := string(render(t, "text", r, Options{})); !strings.Contains(out, "10. machine: hang [hang]") {
+	if out := string(render(t, "text", r, Options{Verbose: true})); !strings.Contains(out, "10. machine: hang [hang]") {
 		t.Errorf("text: machine step missing")
 	}
 }

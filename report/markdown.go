@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/patchcheck/patchcheck/rules"
@@ -37,7 +38,7 @@ func renderMarkdown(w io.Writer, r *rules.Report, opts Options) error {
 
 func markdown(r *rules.Report, opts Options, details bool) []byte {
 	m := &mdWriter{hunks: numberHunks(r), details: details}
-	m.printf("## %s %s: %s\n\n", verdictMark(r.Verdict), mdText(nameOr(r.Tool.Name)), overall(r))
+	m.printf("## %s %s: %s\n\n", verdictMark(r.Verdict), mdText(nameOr(r.Tool.Name)), mdText(overall(r)))
 	m.printf("**%s**\n\n", mdText(patchTitle(r)))
 	m.printf("%s\n\n", mdText(oneLine(r.Summary)))
 	if !details {
@@ -94,7 +95,7 @@ func (m *mdWriter) findings(r *rules.Report) {
 			}
 		}
 		if p := violation(r, f); p != nil && m.details {
-			m.printf("\n  <details><summary>Counterexample: %s, %s, %d steps</summary>\n\n", html.EscapeString(variant(p.Variant)), html.EscapeString(scenario(p.Scenario)), len(p.Counterexample.Steps))
+			m.printf("\n  <details><summary>Counterexample: %s, %s, %d steps</summary>\n\n", htmlText(variant(p.Variant)), htmlText(scenario(p.Scenario)), len(p.Counterexample.Steps))
 			var lines []string
 			for _, it := range condense(p.Counterexample) {
 				if it.Summary != "" {
@@ -116,6 +117,12 @@ func (m *mdWriter) findings(r *rules.Report) {
 // fence writes lines as a fenced code block, with a fence longer than any
 // backtick run inside so that patch text cannot end it early.
 func (m *mdWriter) fence(indent, lang string, lines []string) {
+	// A code line has no line break of its own: one in a hostile Report
+	// would end the block, so it is shown as ␊.
+	lines = slices.Clone(lines)
+	for i, l := range lines {
+		lines[i] = strings.ReplaceAll(l, "\n", "\u240a")
+	}
 	fence := "```"
 	for _, l := range lines {
 		for strings.Contains(l, fence) {
@@ -133,14 +140,14 @@ func (m *mdWriter) claims(r *rules.Report) {
 	if len(r.Claims) == 0 {
 		return
 	}
-	m.printf("### Claims (%s)\n\n", countVerdicts(r.Claims))
+	m.printf("### Claims (%s)\n\n", mdText(countVerdicts(r.Claims)))
 	m.printf("| | Claim | Code | Scenario | Claimed | Predicted median (p5–p95) | Verdict |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Claims {
 		pred := "–"
 		if d := c.Predicted; d != nil {
 			pred = fmt.Sprintf("%s (%s)", seconds(d.Median), secondsRange(d.P5, d.P95))
 		}
-		m.printf("| %s | “%s” | %s | %s | %s | %s | %s |\n", mdCell(c.ID), mdCell(c.Text), variant(c.Variant), mdCell(scenario(c.Scenario)),
+		m.printf("| %s | “%s” | %s | %s | %s | %s | %s |\n", mdCell(c.ID), mdCell(c.Text), mdCell(variant(c.Variant)), mdCell(scenario(c.Scenario)),
 			mdCell(claimed(c.Claimed)), mdCell(pred), verdictCell(c.Verdict))
 	}
 	m.printf("\n")
@@ -150,6 +157,9 @@ func (m *mdWriter) claims(r *rules.Report) {
 	m.printf("<details><summary>Why each verdict, and where the numbers come from</summary>\n\n")
 	for _, c := range r.Claims {
 		m.printf("- **%s**: %s", mdText(c.ID), mdText(c.Reason))
+		if ct := costText(c.Cost); ct != "" {
+			m.printf(" Where the median goes: %s.", mdText(ct))
+		}
 		for _, a := range c.Also {
 			m.printf(" Also %s: %s — %s.", mdText(a.Metric), mdText(distribution(a.Predicted)), mdText(a.Why))
 		}
@@ -187,7 +197,7 @@ func (m *mdWriter) properties(r *rules.Report) {
 				after = append(after, mdCell(cell))
 			}
 		}
-		m.printf("| `%s` | %s | %s | %s |\n", codeSpan(g.ID), mdCell(g.Severity), strings.Join(before, "<br>"), strings.Join(after, "<br>"))
+		m.printf("| `%s` | %s | %s | %s |\n", codeCell(g.ID), mdCell(g.Severity), strings.Join(before, "<br>"), strings.Join(after, "<br>"))
 	}
 	m.printf("\n")
 	if !m.details {
@@ -197,7 +207,7 @@ func (m *mdWriter) properties(r *rules.Report) {
 	for _, g := range groupProperties(r.Properties) {
 		m.printf("- `%s`: %s\n", codeSpan(g.ID), mdText(g.Doc))
 		for _, p := range g.Results {
-			m.printf("  - %s, %s: %s (%s)", variant(p.Variant), mdText(scenario(p.Scenario)), mdText(propertyVerdict(p)), mdText(exploration(p.Explored)))
+			m.printf("  - %s, %s: %s (%s)", mdText(variant(p.Variant)), mdText(scenario(p.Scenario)), mdText(propertyVerdict(p)), mdText(exploration(p.Explored)))
 			if p.Reason != "" {
 				m.printf(": %s", mdText(p.Reason))
 			}
@@ -228,8 +238,8 @@ func (m *mdWriter) inputs(r *rules.Report) {
 	}
 	for _, p := range r.Series.Patches {
 		m.printf("- patch %d/%d: %s (%s)\n", p.Index, p.Total, mdText(p.Subject), mdText(p.Author))
-		for _, n := range p.Notices {
-			m.printf("  - notice %s: %s\n", mdText(n.Kind), mdText(n.Message))
+		for _, g := range groupNotices(p.Notices) {
+			m.printf("  - notice %s\n", mdText(g))
 		}
 	}
 	for _, f := range r.Functions {
@@ -310,17 +320,66 @@ func closeMarkdown(head []byte) string {
 
 // mdText escapes text for Markdown: ASCII punctuation that could start
 // markup gets a backslash, so patch text cannot become links, HTML or
-// formatting.
+// formatting; line breaks become spaces, so it cannot start a heading
+// ("\n===" under a line makes it one), a list or a block; and what GitHub
+// turns into live links without markup is broken by a zero-width joiner:
+// "@name" would notify a user or team, "https://..." and "www..." would be
+// links, "a@b.org" a mail link.
 func mdText(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune("\\`*_[]<>|&#~!", r) {
+	for i, r := range s {
+		switch {
+		case r == '\n' || r == '\r':
+			b.WriteByte(' ')
+			continue
+		case strings.ContainsRune("\\`*_[]<>|&#~!", r):
 			b.WriteByte('\\')
+		case i == 0 && strings.ContainsRune("-+=", r):
+			b.WriteByte('\\') // a list item or a setext underline at the start of a line
 		}
 		b.WriteRune(r)
 	}
+	out := unlink(b.String())
+	// "1. " or "1) " at the start of a line would begin an ordered list.
+	if j := strings.IndexFunc(out, func(r rune) bool { return r < '0' || r > '9' }); j > 0 && (out[j] == '.' || out[j] == ')') {
+		out = out[:j] + "\\" + out[j:]
+	}
+	return out
+}
+
+// unlink breaks what GitHub would turn into a live mention or link in
+// text with a zero-width joiner: after every "@", inside "://" and after
+// "www".
+func unlink(s string) string {
+	if !strings.ContainsAny(s, "@:wW") {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		b.WriteRune(r)
+		switch {
+		case r == '@':
+			b.WriteString(zwj)
+		case r == ':' && strings.HasPrefix(s[i+1:], "//"):
+			b.WriteString(zwj)
+		case (r == 'w' || r == 'W') && i >= 2 && strings.EqualFold(s[i-2:i+1], "www") && strings.HasPrefix(s[i+1:], "."):
+			b.WriteString(zwj)
+		}
+	}
 	return b.String()
 }
+
+// htmlText is text for the HTML elements of the Markdown (a <summary>):
+// escaped, and unlinked as mdText is.
+func htmlText(s string) string { return html.EscapeString(unlink(oneLine(s))) }
+
+// codeCell is codeSpan for a table cell, where GFM splits cells at a "|"
+// even inside a code span unless it is escaped.
+func codeCell(s string) string { return strings.ReplaceAll(codeSpan(s), "|", `\|`) }
+
+// zwj is the zero-width joiner that keeps GitHub from linking mentions,
+// URLs and mail addresses in text: invisible, and not part of a name.
+const zwj = "\u200d"
 
 // mdCell is mdText for a table cell: one line.
 func mdCell(s string) string { return mdText(oneLine(s)) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/patchcheck/patchcheck/rules"
 )
@@ -24,8 +25,9 @@ var slug = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // renderPatchwork writes one JSON object per line, one line per patch:
 // what a CI bot posts to patchwork as that patch's check. A patch of a
-// series gets the verdict of the series evaluated up to it when the report
-// has one, else the run's verdict; its own findings make the description.
+// series gets its own verdict (its programs against those of the patches
+// before it, with its message's claims) when the report has one, else the
+// run's verdict; its own findings make the description.
 func renderPatchwork(w io.Writer, r *rules.Report, opts Options) error {
 	ctx := opts.Context
 	if ctx == "" {
@@ -40,7 +42,12 @@ func renderPatchwork(w io.Writer, r *rules.Report, opts Options) error {
 		verdict, summary := r.Verdict, r.Summary
 		for _, s := range r.Steps {
 			if s.Upto == p.Index {
+				// the patch's own doing: a finding of the series belongs
+				// to the first patch whose prefix shows it
 				verdict, summary = s.Verdict, s.Summary
+				if s.PatchVerdict != "" {
+					verdict, summary = s.PatchVerdict, s.PatchSummary
+				}
 			}
 		}
 		c := patchworkCheck{
@@ -89,4 +96,13 @@ func describe(r *rules.Report, patch int, verdict, summary string) string {
 		s = string(r[:maxDescription-1]) + "…"
 	}
 	return s
+}
+
+// angle writes a Message-Id in angle brackets, as patchwork stores it; the
+// report may hold it with or without them.
+func angle(id string) string {
+	if strings.HasPrefix(id, "<") {
+		return id
+	}
+	return "<" + id + ">"
 }

@@ -229,3 +229,10 @@ func count(n int64) string {
 		return fmt.Sprint(n)
 	}
 }
+
+// ColorFor reports whether a text report written to f may use colour: f is
+// a terminal, TERM is not "dumb", and NO_COLOR (no-color.org) is unset or
+// empty.
+func ColorFor(f *os.File) bool {
+	return isTerminal(f) && os.Getenv("TERM") != "dumb" && os.Getenv("NO_COLOR") == ""
+}

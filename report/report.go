@@ -43,6 +43,22 @@ type Options struct {
 	// a mail client's "edit as new").
 	From string
 	Cc   []string
+	// To replaces the email's To: header, which is otherwise the author of
+	// the message replied to.
+	To []string
+	// Verbose makes the text report show everything the Report holds:
+	// inputs, models, every claim's binding, every property row and the
+	// counterexample traces. Without it the text report fits one screen.
+	Verbose bool
+	// Color marks verdicts and severities in the text report with ANSI
+	// colours; the caller sets it for a terminal that wants them
+	// (NO_COLOR unset).
+	Color bool
+	// GitHubActions is set when standard output is a GitHub Actions log
+	// (GITHUB_ACTIONS=true): the text report, which quotes the patch, is
+	// then bracketed by a ::stop-commands:: token so that patch text
+	// cannot act as a workflow command.
+	GitHubActions bool
 }
 
 type renderFunc func(w io.Writer, r *rules.Report, opts Options) error
@@ -57,6 +73,7 @@ type format struct {
 // a more specific ending (".sarif.json") is listed before a general one.
 var formats = []format{
 	{"text", []string{".txt", ".text"}, renderText},
+	{"terse", []string{".terse"}, renderTerse},
 	{"sarif", []string{".sarif", ".sarif.json"}, renderSARIF},
 	{"patchwork", []string{".patchwork.json", ".patchwork"}, renderPatchwork},
 	{"json", []string{".json"}, renderJSON},
@@ -92,6 +109,17 @@ func Render(w io.Writer, name string, r *rules.Report, opts Options) error {
 	}
 	if r == nil {
 		return errors.New("report: nil report")
+	}
+	if f.name != "json" {
+		// Every format but the Report itself is read by a person or a
+		// tool that acts on what it shows: control characters from the
+		// patch are replaced first (see sanitize.go).
+		c, err := cleanReport(r)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		r = c
+		normaliseUnits(r)
 	}
 	return f.render(w, r, opts)
 }

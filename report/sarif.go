@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/patchcheck/patchcheck/rules"
@@ -229,11 +230,11 @@ func sarifLevel(severity string) string {
 
 // sarifFindingLocation places a finding at its file and line. A finding
 // about the commit message has no line of code; code scanning needs a
-// location, so it is placed at the first changed line of its patch, and the
-// location's message says why.
+// location, so it is placed at the first function its patch changes (else
+// the first changed line), and the location's message says why.
 func sarifFindingLocation(r *rules.Report, f *rules.Finding) *sarifLocation {
 	if l := f.Location; l != nil && l.File != "" {
-		loc := &sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: l.File, URIBaseID: "%SRCROOT%"}}}
+		loc := &sarifLocation{PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(l.File), URIBaseID: "%SRCROOT%"}}}
 		if l.Line > 0 {
 			loc.PhysicalLocation.Region = &sarifRegion{StartLine: l.Line}
 		}
@@ -246,6 +247,18 @@ func sarifFindingLocation(r *rules.Report, f *rules.Finding) *sarifLocation {
 	if c := claimByID(r, f.Claim); c != nil && c.Patch > 0 {
 		patch = c.Patch
 	}
+	// the first function the patch changes in code (not an #include or a
+	// comment outside any function), modelled ones first
+	for _, modelled := range []bool{true, false} {
+		for _, fn := range r.Functions {
+			if fn.Patch == patch && fn.Name != "" && fn.Change != "outside-function" && fn.Modelled == modelled && fn.Line > 0 {
+				return &sarifLocation{
+					PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(fn.File), URIBaseID: "%SRCROOT%"}, Region: &sarifRegion{StartLine: firstAddedFrom(r, patch, fn.File, fn.Line)}},
+					Message:          &sarifText{Text: fmt.Sprintf("about the commit message of patch %d; shown at the first function it changes, %s()", patch, fn.Name)},
+				}
+			}
+		}
+	}
 	for _, p := range r.Series.Patches {
 		if p.Index != patch {
 			continue
@@ -256,12 +269,30 @@ func sarifFindingLocation(r *rules.Report, f *rules.Finding) *sarifLocation {
 			}
 			line := max(file.Diff[0].NewStart, 1)
 			return &sarifLocation{
-				PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: file.Path, URIBaseID: "%SRCROOT%"}, Region: &sarifRegion{StartLine: line}},
+				PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(file.Path), URIBaseID: "%SRCROOT%"}, Region: &sarifRegion{StartLine: line}},
 				Message:          &sarifText{Text: fmt.Sprintf("about the commit message of patch %d; shown at its first changed file", patch)},
 			}
 		}
 	}
 	return nil
+}
+
+// firstAddedFrom is the first added line of the patch's file at or after
+// line (a function's first line) that is not blank or a comment; line when
+// there is none.
+func firstAddedFrom(r *rules.Report, patch int, file string, line int) int {
+	for _, h := range numberHunks(r) {
+		if h.Patch != patch || h.File != file {
+			continue
+		}
+		for _, l := range h.Lines {
+			t := strings.TrimSpace(strings.TrimPrefix(l.Text, "+"))
+			if l.Old == 0 && l.New >= line && t != "" && !strings.HasPrefix(t, "/") && !strings.HasPrefix(t, "*") {
+				return l.New
+			}
+		}
+	}
+	return line
 }
 
 // fingerprint identifies a result across runs for code scanning: the rule
@@ -290,7 +321,7 @@ func codeFlow(p *rules.Property) sarifCodeFlow {
 		}
 		loc := sarifLocation{Message: &sarifText{Text: fmt.Sprintf("%d. %s", i+1, stepSummary(s))}}
 		if s.File != "" && s.Side != "model" {
-			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: s.File, URIBaseID: "%SRCROOT%"}}
+			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(s.File), URIBaseID: "%SRCROOT%"}}
 			if s.Line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: s.Line}
 			}
@@ -311,10 +342,25 @@ func codeFlow(p *rules.Property) sarifCodeFlow {
 	}
 }
 
-// firstSentence is s up to its first ". ", for short descriptions.
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i+1]
+// sarifURI makes a file name of the patch a relative URI reference under
+// %SRCROOT%: the path is made relative and cleaned (no leading "/", no
+// ".."), and every byte but the unreserved characters and "/" is
+// percent-encoded (RFC 3986), ":" included, so that no name can be read as
+// a scheme ("javascript:...") or carry markup into a viewer.
+func sarifURI(name string) string {
+	p := path.Clean("/" + name)[1:]
+	if p == "" {
+		p = "."
 	}
-	return s
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("-._~/", c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

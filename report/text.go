@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -13,12 +14,34 @@ import (
 // never wrapped.
 const textWidth = 100
 
-// renderText writes the terminal report: what was read, what was modelled,
-// every claim and property with its numbers and their source, the findings,
-// and a one-line summary last, where a terminal user's eye lands.
-func renderText(w io.Writer, r *rules.Report, _ Options) error {
+// renderText writes the terminal report: by default the short one of
+// textshort.go, with Options.Verbose the whole one below. On a GitHub
+// Actions runner the report is bracketed by a ::stop-commands:: token.
+func renderText(w io.Writer, r *rules.Report, opts Options) error {
+	if !opts.GitHubActions {
+		return renderTextBody(w, r, opts)
+	}
+	var body bytes.Buffer
+	if err := renderTextBody(&body, r, opts); err != nil {
+		return err
+	}
+	return writeStopCommands(w, body.Bytes())
+}
+
+func renderTextBody(w io.Writer, r *rules.Report, opts Options) error {
+	if !opts.Verbose {
+		return renderTextShort(w, r, opts)
+	}
+	return renderTextVerbose(w, r, opts)
+}
+
+// renderTextVerbose writes everything: what was read, what was modelled,
+// every claim and property with its numbers and their source, the
+// counterexamples, the findings, and a one-line summary last, where a
+// terminal user's eye lands.
+func renderTextVerbose(w io.Writer, r *rules.Report, opts Options) error {
 	bw := bufio.NewWriter(w)
-	t := &textWriter{w: bw, hunks: numberHunks(r)}
+	t := &textWriter{w: bw, hunks: numberHunks(r), color: opts.Color}
 	t.header(r)
 	t.read(r)
 	t.modelled(r)
@@ -26,7 +49,7 @@ func renderText(w io.Writer, r *rules.Report, _ Options) error {
 	t.properties(r)
 	t.steps(r)
 	t.findings(r)
-	t.printf("%s: %s\n", overall(r), oneLine(r.Summary))
+	t.printf("%s: %s\n", t.verdict(r), oneLine(r.Summary))
 	t.printf("reproduce: %s\n", reproduce(r))
 	return bw.Flush()
 }
@@ -34,6 +57,7 @@ func renderText(w io.Writer, r *rules.Report, _ Options) error {
 type textWriter struct {
 	w     *bufio.Writer
 	hunks []*hunkLines
+	color bool
 }
 
 func (t *textWriter) printf(format string, args ...any) { fmt.Fprintf(t.w, format, args...) }
@@ -58,8 +82,8 @@ func (t *textWriter) field(indent, label, value string) {
 }
 
 func (t *textWriter) header(r *rules.Report) {
-	t.printf("%s %s: %s\n", nameOr(r.Tool.Name), r.Tool.Version, overall(r))
-	t.printf("%s\n\n", patchTitle(r))
+	t.printf("%s %s: %s\n", nameOr(r.Tool.Name), r.Tool.Version, t.verdict(r))
+	t.printf("%s\n\n", oneLine(patchTitle(r)))
 }
 
 func nameOr(s string) string {
@@ -94,22 +118,14 @@ func (t *textWriter) read(r *rules.Report) {
 		if p.Mangled {
 			t.printf("    whitespace repaired: context lines are compared ignoring whitespace\n")
 		}
-		for _, n := range p.Notices {
-			t.notice("    ", n)
+		for _, g := range groupNotices(p.Notices) {
+			t.field("    ", "notice", g)
 		}
 	}
-	for _, n := range r.Series.Notices {
-		t.notice("  ", n)
+	for _, g := range groupNotices(r.Series.Notices) {
+		t.field("  ", "notice", g)
 	}
 	t.printf("\n")
-}
-
-func (t *textWriter) notice(indent string, n rules.Notice) {
-	where := ""
-	if n.File != "" {
-		where = fmt.Sprintf(" (%s:%d)", n.File, n.Line)
-	}
-	t.para(indent, fmt.Sprintf("notice %s: %s%s", n.Kind, n.Message, where))
 }
 
 func (t *textWriter) modelled(r *rules.Report) {
@@ -181,6 +197,9 @@ func (t *textWriter) claims(r *rules.Report) {
 		if c.Predicted != nil {
 			t.field("     ", "predicted", distribution(c.Predicted))
 		}
+		if ct := costText(c.Cost); ct != "" {
+			t.field("     ", "time goes", ct)
+		}
 		for _, a := range c.Also {
 			t.field("     ", "also     ", fmt.Sprintf("%s %s: %s", a.Metric, distribution(a.Predicted), a.Why))
 		}
@@ -219,16 +238,25 @@ func (t *textWriter) properties(r *rules.Report) {
 			}
 			if cx := p.Counterexample; cx != nil {
 				if shown[p.Variant] {
-					t.printf("           counterexample, %s, %d steps: in the JSON output\n", plural(cx.CPUs, "CPU"), len(cx.Steps))
+					t.printf("           counterexample%s, %d steps: in the JSON output\n", cpusOf(cx, p), len(cx.Steps))
 					continue
 				}
 				shown[p.Variant] = true
-				t.printf("           counterexample, %s:\n", plural(cx.CPUs, "CPU"))
+				t.printf("           counterexample%s:\n", cpusOf(cx, p))
 				t.trace("             ", cx)
 			}
 		}
 	}
 	t.printf("\n")
+}
+
+// cpusOf is ", N CPUs" for a counterexample, or nothing when neither it
+// nor its scenario says (a property of the program text has no machine).
+func cpusOf(cx *rules.Counterexample, p *rules.Property) string {
+	if n := max(cx.CPUs, p.Scenario.CPUs); n > 0 {
+		return ", " + plural(n, "CPU")
+	}
+	return ""
 }
 
 // trace writes a counterexample as numbered steps, each with the line of
@@ -269,7 +297,7 @@ func (t *textWriter) findings(r *rules.Report) {
 	}
 	t.printf("Findings\n")
 	for _, f := range r.Findings {
-		t.printf("  %-7s %s  %s\n", f.Severity, location(f.Location), f.ID)
+		t.printf("  %s %s  %s\n", t.severity(f.Severity), location(f.Location), f.ID)
 		t.para("          ", f.Message)
 	}
 	t.printf("\n")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 	"github.com/patchcheck/patchcheck/parse"
+	"github.com/patchcheck/patchcheck/sim"
 )
 
 // Message is one text to extract claims from: a patch's commit message, or
@@ -18,8 +19,34 @@ type Message struct {
 	Text  string
 	// Old and New are the functions only the patch's removed lines call
 	// (Old) or only its added lines call (New). A sentence naming one of
-	// them describes the code before or after the patch.
+	// them describes the code before or after the patch. They are the
+	// fallback when the programs are not known (Code nil).
 	Old, New []string
+	// Code names the functions each program reaches from its entries. A
+	// function a sentence names that only one program reaches says which
+	// code the sentence describes; a claim whose subject is a function
+	// binds to that function's metrics.
+	Code *CodeTerms
+}
+
+// CodeTerms are the functions reachable in BEFORE and in AFTER.
+type CodeTerms struct {
+	Before, After map[string]bool
+}
+
+// ReachableNames returns the names of the functions p reaches from its
+// entries (see reachable).
+func ReachableNames(p *sim.Program) map[string]bool {
+	out := map[string]bool{}
+	if p == nil {
+		return out
+	}
+	for i, ok := range reachable(p) {
+		if ok {
+			out[p.Funcs[i].Name] = true
+		}
+	}
+	return out
 }
 
 // Messages returns the cover letter and every patch's message of s, with the
@@ -145,8 +172,12 @@ func extract(m Message, cr *ClaimRules, defaultCPUs int) []Claim {
 			}
 			c.Text = s.Text[q.Start:end]
 			var why []string
+			subject, subjectWhy := claimSubject(s.Text, q, m.Code)
 			// Which code the value describes.
 			switch {
+			case subject != "" && q.Relation != "speedup" && onlyIn(m.Code, subject) != "":
+				c.Variant = onlyIn(m.Code, subject)
+				why = append(why, "describes "+c.Variant+" code: "+subject+"() is on the path of the "+strings.ToUpper(c.Variant)+" program only")
 			case q.Relation == "speedup":
 				c.Variant = "change"
 				why = append(why, "a relative change: compares before and after")
@@ -176,7 +207,11 @@ func extract(m Message, cr *ClaimRules, defaultCPUs int) []Claim {
 			}
 			c.Scenario = Scenario{CPUs: cpus, Load: load, Faults: []string{}}
 			why = append(why, cwhy, loadWhy)
-			bindClaim(&c, s.Text, cr, why)
+			if subject != "" {
+				bindFunction(&c, m.Code, subject, subjectWhy, conditional(s.Text, qs, qi), why)
+			} else {
+				bindClaim(&c, s.Text, cr, why)
+			}
 			out = append(out, c)
 		}
 		if sentCPUs > 0 {
@@ -231,6 +266,104 @@ func bindClaim(c *Claim, sent string, cr *ClaimRules, why []string) {
 	c.Reason = "no binding of the rule pack matches the sentence: it does not talk about a modelled metric"
 }
 
+// A claim's subject is the function the sentence says the value is the
+// time of: "cpu_psci_cpu_kill() needs to wait for 10ms", "smp_send_stop()
+// needs only 5 msecs", "wait 10 ms in cpu_psci_cpu_kill()". It is the code
+// term right before the value (a few words, no comma, no noun naming
+// another quantity such as "the shutdown time"), else right after it behind
+// a preposition; only functions one of the programs reaches count.
+var (
+	codeTermRE     = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_]*)(\s*\(\))?`)
+	otherQuantity  = regexp.MustCompile(`(?i)\b(?:time|latency|duration|delay|overhead)s?\b|[,;:]`)
+	afterSubjectRE = regexp.MustCompile(`(?i)^\s*(?:per\s+call\s+)?(?:in|inside|within|of|by|for)\s+(?:the\s+|each\s+|a\s+)?(?:call\s+(?:of|to)\s+)?$`)
+	conditionRE    = regexp.MustCompile(`(?i)\b(?:if|when|whenever|unless|in case)\b`)
+)
+
+const maxSubjectGap = 5 // words between the function and the value
+
+func claimSubject(sent string, q quantity, code *CodeTerms) (string, string) {
+	if code == nil {
+		return "", ""
+	}
+	known := func(name string, paren bool) bool {
+		return (code.Before[name] || code.After[name]) && (paren || strings.Contains(name, "_"))
+	}
+	// a function written with "()" is a subject whether or not a program
+	// runs it (bindFunction makes one no program runs unsupported)
+	var before, after []int
+	for _, m := range codeTermRE.FindAllStringSubmatchIndex(sent, -1) {
+		if m[4] < 0 && !known(sent[m[2]:m[3]], false) {
+			continue // a word, not a function
+		}
+		if m[1] <= q.Start {
+			before = m
+		} else if m[0] >= q.End && after == nil {
+			after = m
+		}
+	}
+	if before != nil {
+		gap := sent[before[1]:q.Start]
+		if !otherQuantity.MatchString(gap) && len(strings.Fields(gap)) <= maxSubjectGap {
+			name := sent[before[2]:before[3]]
+			return name, fmt.Sprintf("the sentence gives the time of %s() (%q)", name, strings.TrimSpace(sent[before[0]:q.End]))
+		}
+	}
+	if after != nil && afterSubjectRE.MatchString(sent[q.End:after[0]]) {
+		name := sent[after[2]:after[3]]
+		return name, fmt.Sprintf("the sentence gives a time in %s() (%q)", name, strings.TrimSpace(sent[q.Start:after[1]]))
+	}
+	return "", ""
+}
+
+// onlyIn names the one program that reaches name, or "".
+func onlyIn(code *CodeTerms, name string) string {
+	switch {
+	case code == nil:
+		return ""
+	case code.Before[name] && !code.After[name]:
+		return "before"
+	case code.After[name] && !code.Before[name]:
+		return "after"
+	}
+	return ""
+}
+
+// conditional reports whether the value is stated under a condition
+// ("if affinity_info() does not return OFF quickly, ... needs to wait
+// 10ms"): a condition word between the previous value and this one.
+func conditional(sent string, qs []quantity, i int) bool {
+	from := 0
+	if i > 0 {
+		from = qs[i-1].End
+	}
+	return conditionRE.MatchString(sent[from:qs[i].Start])
+}
+
+// bindFunction binds a claim about function name to the time of one call
+// of it (on any CPU), with the time one CPU spends in it over the run next
+// to it. A value stated under a condition the runs are not sorted by is
+// unsupported: the distribution over all calls does not answer it.
+func bindFunction(c *Claim, code *CodeTerms, name, subjectWhy string, cond bool, why []string) {
+	c.Binding = "names the function: " + subjectWhy + "; " + strings.Join(why, "; ")
+	if code == nil || !code.Before[name] && !code.After[name] {
+		c.Verdict = "unsupported"
+		c.Reason = "the sentence gives the time of " + name + "(), which neither the BEFORE nor the AFTER program runs on the modelled path"
+		return
+	}
+	c.Metric = "call:" + name
+	if cond {
+		c.Verdict = "unsupported"
+		c.Reason = "the sentence states the time of " + name + "() only under a condition (if/when ...); the model's calls are not sorted by that condition, so the distribution over all calls of " + c.Metric + " does not answer it"
+		return
+	}
+	if c.Variant == "" {
+		c.Verdict = "unsupported"
+		c.Reason = "the sentence does not say whether it describes the code before or after the patch, and both programs reach " + name + "()"
+		return
+	}
+	c.Also = append(c.Also, AlsoMetric{Metric: "cpu:" + name, Why: "the time one CPU spends in " + name + "() over the run, all its calls together"})
+}
+
 func cpuCount(s string) int {
 	for _, m := range cpuCountRE.FindAllStringSubmatchIndex(s, -1) {
 		if !numberStart(s, m[2]) {
@@ -264,6 +397,26 @@ type nameCue struct {
 // per message.
 func nameCues(m Message) []nameCue {
 	var out []nameCue
+	if m.Code != nil {
+		// the programs decide: a function only one of them reaches
+		for _, set := range []struct {
+			names         map[string]bool
+			other         map[string]bool
+			variant, what string
+		}{{m.Code.Before, m.Code.After, "before", "on the BEFORE program's path only"}, {m.Code.After, m.Code.Before, "after", "on the AFTER program's path only"}} {
+			var names []string
+			for n := range set.names {
+				if !set.other[n] && strings.Contains(n, "_") {
+					names = append(names, n)
+				}
+			}
+			slices.Sort(names)
+			for _, n := range names {
+				out = append(out, nameCue{regexp.MustCompile(`\b` + regexp.QuoteMeta(n) + `\b`), n, set.variant, set.what})
+			}
+		}
+		return out
+	}
 	for _, set := range []struct {
 		names         []string
 		variant, what string

@@ -141,6 +141,17 @@ func TestExtractClaims(t *testing.T) {
 				{"300 us", "after", 16, "idle", "about", 0.0003, 0.0003, false, "machine_shutdown", ""},
 			},
 		},
+		{
+			name: "numbers in words, fractions, ratios",
+			msg:  "With this patch shutdown takes less than five milliseconds on 8 CPUs, down from half a second.\nThe new code stops CPUs 65x faster, and cuts the shutdown time by 99%.\nStopping takes twenty-five ms today.",
+			want: []wantClaim{
+				{"less than five milliseconds", "after", 8, "idle", "less-than", 0, 0.005, false, "machine_shutdown", ""},
+				{"half a second", "before", 8, "idle", "about", 0.5, 0.5, false, "machine_shutdown", ""},
+				{"65x faster", "change", 8, "idle", "speedup", 65, 65, false, "machine_shutdown", ""},
+				{"by 99%", "change", 8, "idle", "speedup", 100, 100, false, "machine_shutdown", ""},
+				{"twenty-five ms", "before", 8, "idle", "about", 0.025, 0.025, false, "machine_shutdown", ""},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,5 +239,77 @@ func BenchmarkExtractClaims(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ExtractClaims(msgs, &pack.Claims, 16)
+	}
+}
+
+// TestClaimsBindToFunctions: with the programs known, a value whose subject
+// is a function binds to that function's per-call time, and which code it
+// describes follows the program that reaches the function.
+func TestClaimsBindToFunctions(t *testing.T) {
+	pack := defaultPack(t)
+	set := func(names ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, n := range names {
+			m[n] = true
+		}
+		return m
+	}
+	code := &CodeTerms{
+		Before: set("machine_shutdown", "smp_shutdown_nonboot_cpus", "cpu_psci_cpu_kill", "cpu_die"),
+		After:  set("machine_shutdown", "smp_send_stop", "cpu_psci_cpu_kill", "cpu_die"),
+	}
+	tests := []struct {
+		name, msg string
+		want      []wantClaim
+	}{
+		{
+			name: "conditional wait in a function both programs run",
+			msg:  "In this process, if PSCI affinity_info() does not return LEVEL_OFF quickly,\ncpu_psci_cpu_kill() needs to wait for 10ms.",
+			want: []wantClaim{{"10ms", "", 16, "idle", "about", 0.01, 0.01, false, "call:cpu_psci_cpu_kill", "unsupported"}},
+		},
+		{
+			name: "function only AFTER reaches, wording says nothing",
+			msg:  "On a busy system smp_shutdown_nonboot_cpus() may take several seconds,\nwhile smp_send_stop() needs only the 5 msecs.",
+			want: []wantClaim{
+				{"several seconds", "before", 16, "busy", "range", 2, 10, false, "call:smp_shutdown_nonboot_cpus", ""},
+				{"needs only the 5 msecs", "after", 16, "busy", "less-than", 0, 0.005, false, "call:smp_send_stop", ""},
+			},
+		},
+		{
+			name: "a function after the value",
+			msg:  "With this patch there is no need to wait 10 ms in cpu_psci_cpu_kill().",
+			want: []wantClaim{{"10 ms", "after", 16, "idle", "about", 0.01, 0.01, false, "call:cpu_psci_cpu_kill", ""}},
+		},
+		{
+			name: "a quantity noun between the function and the value",
+			msg:  "Using smp_send_stop() instead of smp_shutdown_nonboot_cpus() reduces the shutdown time\nfor 23 CPUs from about .65 seconds on an idle system to less than 5 msecs.",
+			want: []wantClaim{
+				{"about .65 seconds", "before", 23, "idle", "about", 0.65, 0.65, false, "machine_shutdown", ""},
+				{"less than 5 msecs", "after", 23, "idle", "less-than", 0, 0.005, false, "machine_shutdown", ""},
+			},
+		},
+		{
+			name: "a function no program runs",
+			msg:  "With this patch foo_bar_probe() takes less than 2 ms.",
+			want: []wantClaim{{"less than 2 ms", "after", 16, "idle", "less-than", 0, 0.002, false, "", "unsupported"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ExtractClaims([]Message{{Patch: 1, Text: tt.msg, Code: code}}, &pack.Claims, 16)
+			if len(got) != len(tt.want) {
+				for _, c := range got {
+					t.Logf("got %q (%s) in %q", c.Text, c.Variant, c.Sentence)
+				}
+				t.Fatalf("got %d claims, want %d", len(got), len(tt.want))
+			}
+			for i, w := range tt.want {
+				c := got[i]
+				g := wantClaim{c.Text, c.Variant, c.Scenario.CPUs, c.Scenario.Load, c.Claimed.Relation, c.Claimed.Low, c.Claimed.High, c.Claimed.PerCPU, c.Metric, c.Verdict}
+				if !closeClaim(g, w) {
+					t.Errorf("claim %d:\n got %+v\nwant %+v\nbinding: %s\nreason: %s", i, g, w, c.Binding, c.Reason)
+				}
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/patchcheck/patchcheck/sim"
@@ -97,7 +98,14 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 				cr.Reason = joinNote(cr.Reason, what)
 			}
 			if pr.Verdict == explore.HoldsIfBounds {
-				cr.NeedsExpiry = dedup(append([]string{}, pr.Trace.Expired...))
+				names := pr.Trace.Expired
+				if pr.Uncertain != nil {
+					names = pr.Uncertain
+				}
+				cr.NeedsExpiry = dedup(append([]string{}, names...))
+			}
+			if len(pr.Certain) > 0 {
+				cr.CertainExpiry = append([]string{}, pr.Certain...)
 			}
 		}
 		out[i] = cr
@@ -171,14 +179,31 @@ func (SimEngines) Measure(req *MeasureRequest) (*MeasureResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	var calls []string
+	for _, m := range req.Metrics {
+		if f, ok := strings.CutPrefix(m, "call:"); ok {
+			calls = append(calls, f)
+		} else if f, ok := strings.CutPrefix(m, "cpu:"); ok {
+			calls = append(calls, f)
+		}
+	}
+	slices.Sort(calls)
 	res, err := timed.Evaluate(req.Program, cfg, req.Profile, timed.Options{Runs: req.Runs, Seed: uint64(req.Seed),
-		Origin: "machine_shutdown", Timeline: true, Budget: timed.Budget{MaxSteps: req.Budget.MaxSteps}})
+		Origin: "machine_shutdown", Timeline: true, Budget: timed.Budget{MaxSteps: req.Budget.MaxSteps},
+		Calls: slices.Compact(calls)})
 	if err != nil {
 		return nil, err
 	}
-	mr := &MeasureResult{Metrics: map[string]Distribution{}, Inconclusive: res.Inconclusive}
+	mr := &MeasureResult{Metrics: map[string]Distribution{}, Costs: map[string][]CostShare{}, Inconclusive: res.Inconclusive}
 	for _, m := range res.Metrics {
 		mr.Metrics[m.Name] = Distribution(m.Value)
+		if len(m.Cost) > 0 {
+			cs := make([]CostShare, len(m.Cost))
+			for i, c := range m.Cost {
+				cs[i] = CostShare(c)
+			}
+			mr.Costs[m.Name] = cs
+		}
 	}
 	for _, o := range res.Outcomes {
 		s := fmt.Sprintf("%s: %d", o.Outcome, o.Runs)

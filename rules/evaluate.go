@@ -35,6 +35,7 @@ type ExploreRequest struct {
 type CheckResult struct {
 	Verdict        string // holds | holds-if-bounds | violated | inconclusive
 	NeedsExpiry    []string
+	CertainExpiry  []string // see Property.CertainExpiry
 	Counterexample *Counterexample
 	Explored       Exploration
 	Reason         string
@@ -54,7 +55,9 @@ type MeasureRequest struct {
 // MeasureResult holds a distribution per metric the engine measured, and
 // the timeline of one representative run.
 type MeasureResult struct {
-	Metrics  map[string]Distribution
+	Metrics map[string]Distribution
+	// Costs: where the median of a duration metric went, by cause.
+	Costs    map[string][]CostShare
 	Timeline *Timeline
 	// Inconclusive runs hit a budget, an unmodelled function or a machine
 	// error; Outcomes says how the runs ended ("relocated: 200").
@@ -80,10 +83,20 @@ type Budget struct {
 // Variants are the two programs of one point of a series.
 type Variants struct {
 	Before, After *sim.Program
-	// Identical: BEFORE and AFTER are the same program (source lines aside).
+	// Identical: BEFORE and AFTER run the same instructions from their
+	// entries (source lines, comments and unreachable functions aside).
 	Identical bool
-	// Covered: some change of the series is on a modelled path.
+	// Covered: some change of the series, other than a comment, is in a
+	// modelled function.
 	Covered bool
+	// OnPath: some change of the series is in a modelled function, a
+	// comment-only change included. With OnPath and Identical the claims
+	// are still judged, against the one program both variants run.
+	OnPath bool
+	// Unreached: the patch changes code (not only comments) in modelled
+	// functions, but none the entries reach: the scenarios run the same
+	// instructions before and after, so nothing of the change is checked.
+	Unreached bool
 	// Incomplete lists why AFTER misses part of the series (unmodelled
 	// functions, calls nobody models); verdicts on AFTER are then
 	// inconclusive.
@@ -106,6 +119,15 @@ type EvalInput struct {
 	Seed    int64
 	Budget  Budget
 	Engines Engines
+	// Partial, when set, is called with a copy of the report as decided so
+	// far, after each safety scenario and each claim; a caller that stops
+	// the run (--timeout) reports the last one, so that no violation found
+	// is lost (see bounds.go).
+	Partial func(*Report)
+	// Added are the lines the patches add inside functions (AddedLines):
+	// findings are placed on them. Without them a finding points at the
+	// last post-image line of its counterexample.
+	Added []AddedLine
 }
 
 // Evaluate runs BEFORE and AFTER through the explorer for every property and
@@ -136,9 +158,24 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if n := slices.Max(append([]int{1}, in.Pack.Scenarios.TimingCPUs...)); n > 1 {
 		defCPUs = n
 	}
-	r.Claims = ExtractClaims(Messages(in.Series), &in.Pack.Claims, defCPUs)
+	msgs := Messages(in.Series)
+	if v.Before != nil && v.After != nil {
+		code := &CodeTerms{Before: ReachableNames(v.Before), After: ReachableNames(v.After)}
+		for i := range msgs {
+			msgs[i].Code = code
+		}
+	}
+	r.Claims = ExtractClaims(msgs, &in.Pack.Claims, defCPUs)
+	boundClaims(r.Claims, in.Pack.Scenarios.TimingCPUs)
+	for _, c := range r.Claims {
+		if f, ok := strings.CutPrefix(c.Metric, "call:"); ok && c.Verdict == "" {
+			e.calls = append(e.calls, "call:"+f, "cpu:"+f)
+		}
+	}
+	slices.Sort(e.calls)
+	e.calls = slices.Compact(e.calls)
 
-	if !v.Covered {
+	if !v.Covered && !v.OnPath {
 		why, sum := "the patch changes no function on a modelled path, so there is nothing to execute", "no modelled function changed; nothing was executed"
 		if len(v.NotApplied) > 0 {
 			why, sum = listSome(v.NotApplied), listSome(v.NotApplied)
@@ -157,30 +194,93 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if v.Before == nil || v.After == nil {
 		return nil, errors.New("rules: Evaluate needs the BEFORE and AFTER programs")
 	}
+	e.progress = func(props []Property) { e.partial(r, props, v) }
 	props, err := e.properties(v)
 	if err != nil {
 		return nil, err
 	}
 	r.Properties = props
+	e.progress = nil
+	e.claimDone = func() { e.partial(r, r.Properties, v) }
 	if err := e.claims(r, v); err != nil {
 		return nil, err
 	}
-	r.Findings = append(r.Findings, e.findings(r)...)
-	r.Verdict, r.Summary = verdict(r, v)
+	if len(in.Steps) > 0 {
+		// The series' prefixes are still to come: what is decided so
+		// far, for a run stopped before they are.
+		e.partial(r, r.Properties, v)
+	}
+	// The properties after each prefix of a series, the whole series last:
+	// a finding belongs to the first patch whose prefix shows it.
 	e.sameCode = true
-	for k, sv := range in.Steps {
+	var prefixes [][]Property
+	for _, sv := range in.Steps {
 		sp, err := e.properties(sv)
 		if err != nil {
 			return nil, err
 		}
-		sr := &Report{Properties: sp, Claims: []Claim{}}
-		vd, sum := verdict(sr, sv)
-		r.Steps = append(r.Steps, SeriesStep{Upto: k + 1, BehaviourChanged: sv.Covered && !sv.Identical, Verdict: vd, Summary: sum})
+		prefixes = append(prefixes, sp)
 	}
+	prefixes = append(prefixes, r.Properties)
+	r.Findings = append(r.Findings, e.findings(r, prefixes)...)
+	r.Verdict, r.Summary = verdict(r, v)
 	if len(in.Steps) > 0 {
-		r.Steps = append(r.Steps, SeriesStep{Upto: len(in.Steps) + 1, BehaviourChanged: r.BehaviourChanged, Verdict: r.Verdict, Summary: r.Summary})
+		prev, prevProps := Variants{After: v.Before}, []Property(nil)
+		for _, p := range r.Properties {
+			if p.Variant == "before" {
+				prevProps = append(prevProps, p)
+			}
+		}
+		for k := range prefixes {
+			sv, sp := v, prefixes[k]
+			if k < len(in.Steps) {
+				sv = in.Steps[k]
+			}
+			st := SeriesStep{Upto: k + 1, BehaviourChanged: sv.Covered && !sv.Identical}
+			if k == len(in.Steps) {
+				st.Verdict, st.Summary = r.Verdict, r.Summary
+			} else {
+				st.Verdict, st.Summary = verdict(&Report{Properties: sp, Claims: []Claim{}}, sv)
+			}
+			st.PatchVerdict, st.PatchSummary = e.ownVerdict(r, k+1, prev, prevProps, sv, sp)
+			r.Steps = append(r.Steps, st)
+			prev, prevProps = sv, nil
+			for _, p := range sp {
+				if p.Variant == "after" {
+					p.Variant = "before"
+					prevProps = append(prevProps, p)
+				}
+			}
+		}
 	}
 	return r, nil
+}
+
+// ownVerdict is what patch k does on its own: the programs after patch k
+// against those after patch k-1 (the baseline for k = 1), with the claims
+// of its own message. A patch that only adds a comment after one that
+// broke a property passes: the finding belongs to the earlier patch.
+func (e *evaluator) ownVerdict(r *Report, k int, prev Variants, prevProps []Property, cur Variants, curProps []Property) (string, string) {
+	own := Variants{Before: prev.After, After: cur.After, Covered: cur.Covered, OnPath: cur.OnPath || cur.Covered,
+		Incomplete: cur.Incomplete}
+	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After)
+	sr := &Report{Claims: []Claim{}}
+	sr.Properties = append(sr.Properties, prevProps...)
+	for _, p := range curProps {
+		if p.Variant == "after" {
+			sr.Properties = append(sr.Properties, p)
+		}
+	}
+	idx := k
+	if k-1 < len(e.in.Series.Patches) {
+		idx = e.in.Series.Patches[k-1].Index
+	}
+	for _, c := range r.Claims {
+		if c.Patch == idx {
+			sr.Claims = append(sr.Claims, c)
+		}
+	}
+	return verdict(sr, own)
 }
 
 type evaluator struct {
@@ -196,6 +296,15 @@ type evaluator struct {
 	tol      float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
+	// progress and claimDone, when set, pass what is decided so far on
+	// to EvalInput.Partial.
+	progress  func([]Property)
+	claimDone func()
+	// cur are the variants whose claims are being judged (for costOf).
+	cur Variants
+	// calls are the per-function metrics ("call:F", "cpu:F") claims bind
+	// to; every timed run measures them.
+	calls []string
 }
 
 // safetyScenarios is the pack's matrix in a fixed order.
@@ -241,7 +350,9 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 	pack := e.in.Pack
 	for _, variant := range []string{"before", "after"} {
 		prog := v.Before
-		if variant == "after" {
+		if variant == "after" && !v.Identical {
+			// An identical AFTER is explored as BEFORE: the same
+			// instructions give the same verdicts, found once.
 			prog = v.After
 		}
 		// Static rules: the polling loops of the program.
@@ -328,15 +439,22 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 				note := fmt.Sprintf("%d CPUs %s: %s", sc.CPUs, sc.Load, cr.Verdict)
 				if !ok {
 					g = &agg{p: Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: sc,
-						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), Counterexample: cr.Counterexample,
+						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), CertainExpiry: cr.CertainExpiry, Counterexample: cr.Counterexample,
 						Explored: cr.Explored, Reason: cr.Reason}}
 					groups[key] = g
 					order = append(order, key)
 				} else if verdictRank[cr.Verdict] > verdictRank[g.p.Verdict] {
-					g.p.Scenario, g.p.Verdict, g.p.NeedsExpiry = sc, cr.Verdict, nonNil(cr.NeedsExpiry)
+					g.p.Scenario, g.p.Verdict, g.p.NeedsExpiry, g.p.CertainExpiry = sc, cr.Verdict, nonNil(cr.NeedsExpiry), cr.CertainExpiry
 					g.p.Counterexample, g.p.Explored, g.p.Reason = cr.Counterexample, cr.Explored, cr.Reason
 				}
 				g.seen = append(g.seen, note)
+			}
+			if e.progress != nil {
+				so := slices.Clone(out)
+				for _, k := range order {
+					so = append(so, groups[k].p)
+				}
+				e.progress(so)
 			}
 		}
 		for _, k := range order {
@@ -447,7 +565,7 @@ func (e *evaluator) engineMetrics() []string {
 			out = append(out, m.Name)
 		}
 	}
-	return out
+	return append(out, e.calls...)
 }
 
 func (e *evaluator) measure(variant string, prog *sim.Program, sc Scenario) (*MeasureResult, error) {
@@ -491,7 +609,12 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 	if variant == "after" {
 		prog = v.After
 	}
-	mr, err := e.measure(variant, prog, sc)
+	mvariant := variant
+	if v.Identical {
+		// the same instructions: one set of runs answers for both
+		prog, mvariant = v.Before, "before"
+	}
+	mr, err := e.measure(mvariant, prog, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -513,6 +636,23 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 	return &d, nil
 }
 
+// costOf is where the median of metric name of variant in sc goes, from
+// the runs metric measured (cpu_offline is machine_shutdown's breakdown).
+func (e *evaluator) costOf(v Variants, variant, name string, sc Scenario) []CostShare {
+	mvariant := variant
+	if v.Identical {
+		mvariant = "before"
+	}
+	mr, ok := e.measured[mvariant+"|"+scenarioString(sc)]
+	if !ok || mr.failed != nil {
+		return nil
+	}
+	if name == "cpu_offline" {
+		name = "machine_shutdown"
+	}
+	return mr.Costs[name]
+}
+
 // metricOrWhy is metric with a metric the engine could not measure turned
 // into a nil distribution and the reason.
 func (e *evaluator) metricOrWhy(v Variants, variant, name string, sc Scenario) (*Distribution, string, error) {
@@ -526,6 +666,7 @@ func (e *evaluator) metricOrWhy(v Variants, variant, name string, sc Scenario) (
 
 func (e *evaluator) claims(r *Report, v Variants) error {
 	seen := map[string]bool{}
+	e.cur = v
 	for i := range r.Claims {
 		c := &r.Claims[i]
 		if len(v.NotApplied) > 0 {
@@ -554,6 +695,7 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 				return err
 			}
 			c.Predicted = a
+			c.Cost = e.costOf(v, "after", c.Metric, sc)
 			c.Verdict, c.Reason, _, _ = judgeSpeedup(c.Claimed, b, a, e.tol)
 			if why := whyB + whyA; why != "" {
 				c.Verdict, c.Reason = "not-evaluated", why
@@ -566,7 +708,14 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 				return err
 			}
 			c.Predicted = d
+			if d != nil {
+				c.Cost = e.costOf(v, c.Variant, c.Metric, sc)
+			}
 			c.Verdict, c.Reason = judge(c.Claimed, d, e.tol)
+			if strings.HasPrefix(c.Metric, "call:") {
+				// a per-call distribution pools the calls of every run
+				c.Reason = strings.ReplaceAll(c.Reason, " runs", " calls")
+			}
 			if why != "" {
 				c.Verdict, c.Reason = "not-evaluated", why
 			}
@@ -576,7 +725,7 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			e.record(r, seen, c.Variant, c.Metric, sc, d)
 		}
 		if v.Identical {
-			c.Reason += "; the patch does not change the modelled behaviour: AFTER runs the same program as BEFORE"
+			c.Reason += "; the patch does not change the modelled behaviour: AFTER runs the same instructions as BEFORE, so a claimed change is judged against the unchanged program"
 		}
 		for j := range c.Also {
 			a := &c.Also[j]
@@ -603,6 +752,9 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 		}
 		if c.Predicted == nil && c.Verdict != "unsupported" && c.Verdict != "not-evaluated" {
 			c.Verdict, c.Reason = "not-evaluated", "the timed engine does not measure "+c.Metric
+		}
+		if e.claimDone != nil {
+			e.claimDone()
 		}
 	}
 	// Timing matrix of the pack, for both variants.
@@ -681,13 +833,14 @@ func (e *evaluator) record(r *Report, seen map[string]bool, variant, name string
 		return
 	}
 	seen[key] = true
-	r.Metrics = append(r.Metrics, Metric{Name: name, Variant: variant, Scenario: sc, Value: d, Source: e.source(sc)})
+	r.Metrics = append(r.Metrics, Metric{Name: name, Variant: variant, Scenario: sc, Value: d,
+		Cost: e.costOf(e.cur, variant, name, sc), Source: e.source(sc)})
 }
 
 // findings turns verdicts into what a reviewer reads. A property the AFTER
 // program breaks in a scenario where BEFORE did not is the patch's doing and
 // carries the rule's severity; one BEFORE breaks too is reported as a note.
-func (e *evaluator) findings(r *Report) []Finding {
+func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 	var out []Finding
 	before := map[string]Property{}
 	for _, p := range r.Properties {
@@ -725,20 +878,34 @@ func (e *evaluator) findings(r *Report) []Finding {
 		if p.Scenario.CPUs == 0 {
 			where = "the program text"
 		}
+		// The first patch whose prefix shows the verdict, and its
+		// counterexample there.
+		faults := strings.Join(p.Scenario.Faults, ",")
+		at := func(verdicts ...string) *Location {
+			k, q := firstPrefix(prefixes, p.ID, faults, verdicts...)
+			if q == nil {
+				return e.location(p.Counterexample)
+			}
+			idx := k
+			if k-1 < len(e.in.Series.Patches) {
+				idx = e.in.Series.Patches[k-1].Index
+			}
+			return e.blame(q.Counterexample, idx)
+		}
 		switch {
 		case p.Verdict == "violated" && hasB && b.Verdict == "violated":
 			add(p.ID+"\x00old", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message:  fmt.Sprintf("%s, before the patch as well: %s", rule.Message, p.Reason),
-				Location: e.location(p.Counterexample)}, where)
+				Location: at("violated")}, where)
 		case p.Verdict == "violated":
 			add(p.ID+"\x00new", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: severity(rule.Severity), Property: p.ID,
 				Message:  fmt.Sprintf("After the patch, %s.%s", rule.Message, beforeNote(b, hasB)),
-				Location: e.location(p.Counterexample)}, where)
+				Location: at("violated")}, where)
 		case p.Verdict == "holds-if-bounds" && hasB && b.Verdict == "holds":
 			add(p.ID+"\x00bounds", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "warning", Property: p.ID,
 				Message: fmt.Sprintf("After the patch, %s once a bounded wait expires (waits: %s); before the patch it held regardless.",
 					rule.Message, strings.Join(p.NeedsExpiry, "; ")),
-				Location: e.location(p.Counterexample)}, where)
+				Location: at("holds-if-bounds", "violated")}, where)
 		case p.Verdict == "inconclusive":
 			add(p.ID+"\x00undecided", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message: fmt.Sprintf("%s could not be decided after the patch: %s", p.ID, p.Reason)}, where)
@@ -750,9 +917,20 @@ func (e *evaluator) findings(r *Report) []Finding {
 	}
 	for _, c := range r.Claims {
 		if c.Verdict == "inconsistent" {
+			msg := fmt.Sprintf("Claim %s %q (%s, %s) is not consistent with the model: %s.",
+				c.ID, c.Text, c.Variant, scenarioString(c.Scenario), c.Reason)
+			if len(c.Cost) > 0 {
+				var parts []string
+				for i, s := range c.Cost {
+					if i == 4 {
+						break
+					}
+					parts = append(parts, fmt.Sprintf("%s %.1f%%", s.What, s.Share*100))
+				}
+				msg += " The predicted median goes to " + strings.Join(parts, ", ") + "."
+			}
 			out = append(out, Finding{ID: "claim.inconsistent", Severity: "warning", Claim: c.ID,
-				Message: fmt.Sprintf("Claim %s %q (%s, %s) is not consistent with the model: %s. Source: %s.",
-					c.ID, c.Text, c.Variant, scenarioString(c.Scenario), c.Reason, c.Source)})
+				Message: msg + " Source: " + c.Source + "."})
 		}
 	}
 	return out
@@ -860,10 +1038,12 @@ func verdict(r *Report, v Variants) (string, string) {
 		}
 		parts = append(parts, "claims: "+strings.Join(cs, ", "))
 	}
-	if !v.Covered {
+	if !v.Covered && !v.OnPath {
 		return "inconclusive", "no modelled function changed; nothing was executed"
 	}
-	if v.Identical {
+	if v.Unreached {
+		parts = append([]string{"the patch changes code no modelled scenario runs"}, parts...)
+	} else if v.Identical {
 		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
 	}
 	if len(v.NotApplied) > 0 {
@@ -873,7 +1053,7 @@ func verdict(r *Report, v Variants) (string, string) {
 	switch {
 	case len(violated) > 0 || counts["inconsistent"] > 0:
 		return "fail", sum
-	case len(undecided) > 0 || len(v.Incomplete) > 0 || len(v.NotApplied) > 0 || counts["not-evaluated"] > 0:
+	case len(undecided) > 0 || len(v.Incomplete) > 0 || len(v.NotApplied) > 0 || counts["not-evaluated"] > 0 || v.Unreached:
 		return "inconclusive", sum
 	}
 	if sum == "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,20 @@ type expectation struct {
 		Gap     string `yaml:"gap"`
 	} `yaml:"claims"`
 	Properties []expectedProperty `yaml:"properties"`
+	// Findings: where a finding of the property must be located.
+	Findings []struct {
+		ID    string `yaml:"id"`
+		Patch int    `yaml:"patch"`
+		File  string `yaml:"file"`
+		Lines []int  `yaml:"lines"`
+		Why   string `yaml:"why"`
+	} `yaml:"findings"`
+	// Steps: the verdict of each patch of a series on its own.
+	Steps []struct {
+		Upto         int    `yaml:"upto"`
+		PatchVerdict string `yaml:"patch_verdict"`
+		Why          string `yaml:"why"`
+	} `yaml:"steps"`
 }
 
 type expectedProperty struct {
@@ -42,8 +57,23 @@ type expectedProperty struct {
 	Variant string `yaml:"variant"`
 	Faults  string `yaml:"faults"`
 	Verdict string `yaml:"verdict"`
-	Why     string `yaml:"why"`
-	Gap     string `yaml:"gap"`
+	// NeedsExpiry, CertainExpiry: when given, the waits (by the function
+	// they are in) the property's needs_expiry and certain_expiry name.
+	NeedsExpiry   []string `yaml:"needs_expiry"`
+	CertainExpiry []string `yaml:"certain_expiry"`
+	Why           string   `yaml:"why"`
+	Gap           string   `yaml:"gap"`
+}
+
+// waitFuncs is the functions of the named waits ("f: while ..."), sorted.
+func waitFuncs(names []string) string {
+	var fs []string
+	for _, n := range names {
+		f, _, _ := strings.Cut(n, ":")
+		fs = append(fs, f)
+	}
+	slices.Sort(fs)
+	return strings.Join(fs, ",")
 }
 
 func readExpectation(t *testing.T, path string) *expectation {
@@ -87,19 +117,19 @@ func evaluateFileWith(t *testing.T, path string, pack *Pack, opts *semantics.Opt
 	return evaluateSeriesWith(t, s, pack, opts)
 }
 
-func evaluateSeries(t *testing.T, s *parse.Series, pack *Pack) *Report {
+func evaluateSeries(t testing.TB, s *parse.Series, pack *Pack) *Report {
 	t.Helper()
 	return evaluateSeriesWith(t, s, pack, nil)
 }
 
-func evaluateSeriesWith(t *testing.T, s *parse.Series, pack *Pack, opts *semantics.Options) *Report {
+func evaluateSeriesWith(t testing.TB, s *parse.Series, pack *Pack, opts *semantics.Options) *Report {
 	t.Helper()
 	v, steps, res, err := Analyze(s, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, err := Evaluate(&EvalInput{Series: s, Programs: v, Steps: steps, Pack: pack, Profile: profile.Default(),
-		Seed: 1, Budget: Budget{MaxStates: 3_000_000, Runs: 40}, Engines: SimEngines{}})
+		Seed: 1, Budget: Budget{MaxStates: 3_000_000, Runs: 40}, Engines: SimEngines{}, Added: AddedLines(res)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +234,41 @@ func checkExpectation(t *testing.T, exp *expectation, r *Report) {
 		if p.Verdict != w.Verdict {
 			t.Errorf("property %s %s %s: %s (%s; %s), want %s\n  because: %s", w.ID, w.Variant, w.Faults, p.Verdict,
 				p.Reason, p.Explored.Note, w.Verdict, strings.TrimSpace(w.Why))
+		}
+		if w.NeedsExpiry != nil && waitFuncs(p.NeedsExpiry) != waitFuncs(w.NeedsExpiry) {
+			t.Errorf("property %s %s %s: needs_expiry %v, want waits in %v", w.ID, w.Variant, w.Faults, p.NeedsExpiry, w.NeedsExpiry)
+		}
+		if w.CertainExpiry != nil && waitFuncs(p.CertainExpiry) != waitFuncs(w.CertainExpiry) {
+			t.Errorf("property %s %s %s: certain_expiry %v, want waits in %v", w.ID, w.Variant, w.Faults, p.CertainExpiry, w.CertainExpiry)
+		}
+	}
+	for _, w := range exp.Findings {
+		found := false
+		for _, f := range r.Findings {
+			if f.ID != w.ID || f.Severity == "note" {
+				continue
+			}
+			found = true
+			l := f.Location
+			if l == nil || l.Patch != w.Patch || l.File != w.File || !slices.Contains(w.Lines, l.Line) {
+				t.Errorf("finding %s at %+v, want patch %d %s:%v\n  because: %s", w.ID, l, w.Patch, w.File, w.Lines, strings.TrimSpace(w.Why))
+			}
+		}
+		if !found {
+			t.Errorf("finding %s: not in the report", w.ID)
+		}
+	}
+	for _, w := range exp.Steps {
+		var got *SeriesStep
+		for i := range r.Steps {
+			if r.Steps[i].Upto == w.Upto {
+				got = &r.Steps[i]
+			}
+		}
+		if got == nil {
+			t.Errorf("step %d: not in the report", w.Upto)
+		} else if got.PatchVerdict != w.PatchVerdict {
+			t.Errorf("step %d: patch verdict %s (%s), want %s\n  because: %s", w.Upto, got.PatchVerdict, got.PatchSummary, w.PatchVerdict, strings.TrimSpace(w.Why))
 		}
 	}
 	if r.Verdict != exp.Verdict {

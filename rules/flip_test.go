@@ -15,7 +15,12 @@ import (
 // A flip test changes one thing a patch adds and checks that the verdicts
 // move the way the kernel facts in the archive's comment say. Archives in
 // testdata/flip hold: base (a fixture path), expect (lines "property variant
-// faults base-verdict flipped-verdict"), and replace/with (a block of the
+// faults base-verdict flipped-verdict"), optionally claims (lines "text |
+// variant | metric | base-verdict | flipped-verdict", "-" for a claim the
+// message does not make), steps (lines "upto
+// base flipped": a series patch's own verdict), findings (lines "property
+// base-patch flipped-patch": where the finding is blamed), cost (lines "text
+// | variant | metric | base-top-cause | flipped-top-cause"), and replace/with (a block of the
 // base's text and what it becomes; hunk headers are recounted).
 func TestFlips(t *testing.T) {
 	if testing.Short() {
@@ -59,6 +64,101 @@ func TestFlips(t *testing.T) {
 			}
 			r0 := evaluateFile(t, base, pack)
 			r1 := evaluateFile(t, fp, pack)
+			// claims lines: "text | variant | metric | base-verdict | flipped-verdict".
+			for _, line := range strings.Split(strings.TrimSpace(sec["claims"]), "\n") {
+				if strings.TrimSpace(line) == "" {
+					continue
+				}
+				w := strings.Split(line, "|")
+				if len(w) != 5 {
+					t.Fatalf("claims line %q: want 5 fields separated by |", line)
+				}
+				for i := range w {
+					w[i] = strings.TrimSpace(w[i])
+				}
+				for i, r := range []*Report{r0, r1} {
+					c := findClaim(r, w[0], w[1], w[2])
+					switch {
+					case w[3+i] == "-":
+						if c != nil {
+							t.Errorf("%s: claim %q %s %s is in the report, want it absent", []string{"base", "flipped"}[i], w[0], w[1], w[2])
+						}
+					case c == nil:
+						t.Errorf("%s: claim %q %s %s not in the report", []string{"base", "flipped"}[i], w[0], w[1], w[2])
+					case c.Verdict != w[3+i]:
+						t.Errorf("%s: claim %q %s %s: %s (%s), want %s", []string{"base", "flipped"}[i], w[0], w[1], w[2], c.Verdict, c.Reason, w[3+i])
+					}
+				}
+			}
+			// cost lines: "text | variant | metric | base-top-cause |
+			// flipped-top-cause": the largest share of the claim's
+			// predicted median.
+			for _, line := range strings.Split(strings.TrimSpace(sec["cost"]), "\n") {
+				if strings.TrimSpace(line) == "" {
+					continue
+				}
+				w := strings.Split(line, "|")
+				if len(w) != 5 {
+					t.Fatalf("cost line %q: want 5 fields separated by |", line)
+				}
+				for i := range w {
+					w[i] = strings.TrimSpace(w[i])
+				}
+				for i, r := range []*Report{r0, r1} {
+					c := findClaim(r, w[0], w[1], w[2])
+					switch {
+					case c == nil:
+						t.Errorf("%s: claim %q %s %s not in the report", []string{"base", "flipped"}[i], w[0], w[1], w[2])
+					case len(c.Cost) == 0:
+						t.Errorf("%s: claim %q has no cost breakdown", []string{"base", "flipped"}[i], w[0])
+					case c.Cost[0].What != w[3+i]:
+						t.Errorf("%s: claim %q: the median goes mostly to %s (%v), want %s", []string{"base", "flipped"}[i], w[0], c.Cost[0].What, c.Cost, w[3+i])
+					}
+				}
+			}
+			// steps lines: "upto base-patch-verdict flipped-patch-verdict".
+			for _, line := range strings.Split(strings.TrimSpace(sec["steps"]), "\n") {
+				w := strings.Fields(line)
+				if len(w) == 0 {
+					continue
+				}
+				if len(w) != 3 {
+					t.Fatalf("steps line %q: want 3 fields", line)
+				}
+				for i, r := range []*Report{r0, r1} {
+					got := "-"
+					for _, st := range r.Steps {
+						if strconv.Itoa(st.Upto) == w[0] {
+							got = st.PatchVerdict
+						}
+					}
+					if got != w[1+i] {
+						t.Errorf("%s: patch %s on its own: %s, want %s", []string{"base", "flipped"}[i], w[0], got, w[1+i])
+					}
+				}
+			}
+			// findings lines: "property base-patch flipped-patch": the patch
+			// the property's finding (not a note) is located in.
+			for _, line := range strings.Split(strings.TrimSpace(sec["findings"]), "\n") {
+				w := strings.Fields(line)
+				if len(w) == 0 {
+					continue
+				}
+				if len(w) != 3 {
+					t.Fatalf("findings line %q: want 3 fields", line)
+				}
+				for i, r := range []*Report{r0, r1} {
+					got := "-"
+					for _, f := range r.Findings {
+						if f.ID == w[0] && f.Severity != "note" && f.Location != nil {
+							got = strconv.Itoa(f.Location.Patch)
+						}
+					}
+					if got != w[1+i] {
+						t.Errorf("%s: finding %s in patch %s, want %s", []string{"base", "flipped"}[i], w[0], got, w[1+i])
+					}
+				}
+			}
 			for _, line := range strings.Split(strings.TrimSpace(sec["expect"]), "\n") {
 				w := strings.Fields(line)
 				if len(w) != 5 {
@@ -79,6 +179,16 @@ func TestFlips(t *testing.T) {
 			}
 		})
 	}
+}
+
+// findClaim returns the first claim of r with the text, variant and metric.
+func findClaim(r *Report, text, variant, metric string) *Claim {
+	for i := range r.Claims {
+		if c := &r.Claims[i]; c.Text == text && c.Variant == variant && c.Metric == metric {
+			return c
+		}
+	}
+	return nil
 }
 
 // flip replaces the one occurrence of old in text with new and recounts the

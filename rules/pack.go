@@ -463,8 +463,24 @@ func (c *compiler) pack(y *packYAML) *Pack {
 	return p
 }
 
+// MaxScenarioList bounds each list of the scenario matrix (CPU counts,
+// fault sets, faults of a set): the matrix is their product, each entry an
+// exploration or a set of timed runs, so a pack at its limits is still a
+// run that ends.
+const MaxScenarioList = 16
+
 func (c *compiler) scenarios(y *scenariosYAML, m *ScenarioMatrix) {
+	long := func(n int, path ...any) {
+		if n > MaxScenarioList {
+			c.errorf(c.line(path...), "%d entries: want at most %d", n, MaxScenarioList)
+		}
+	}
 	if s := y.Safety; s != nil {
+		long(len(s.CPUs), "scenarios", "safety", "cpus")
+		long(len(s.Faults), "scenarios", "safety", "faults")
+		for i, set := range s.Faults {
+			long(len(set), "scenarios", "safety", "faults", i)
+		}
 		for i, n := range s.CPUs {
 			if n < 1 || n > MaxCPUs {
 				c.errorf(c.line("scenarios", "safety", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)
@@ -485,6 +501,7 @@ func (c *compiler) scenarios(y *scenariosYAML, m *ScenarioMatrix) {
 		m.CPUs, m.Loads, m.Faults = s.CPUs, s.Load, s.Faults
 	}
 	if t := y.Timing; t != nil {
+		long(len(t.CPUs), "scenarios", "timing", "cpus")
 		for i, n := range t.CPUs {
 			if n < 1 || n > MaxCPUs {
 				c.errorf(c.line("scenarios", "timing", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)

@@ -21,8 +21,11 @@ func VariantsOf(res *semantics.Result) Variants {
 		v.After = res.After.Program
 	}
 	for _, f := range res.Funcs {
-		if f.Model != nil && !f.CommentOnly {
-			v.Covered = true
+		if f.Model != nil {
+			v.OnPath = true
+			if !f.CommentOnly {
+				v.Covered = true
+			}
 		}
 	}
 	for _, p := range res.Unmodelled {
@@ -31,6 +34,12 @@ func VariantsOf(res *semantics.Result) Variants {
 	v.NotApplied = res.NotApplied
 	for _, c := range res.Unknown {
 		v.Incomplete = append(v.Incomplete, fmt.Sprintf("%s:%d: call of %s, which no model covers", c.Loc.File, c.Loc.Line, c.Name))
+	}
+	if !v.Identical && v.Before != nil && v.After != nil && len(v.Incomplete) == 0 {
+		// A change no entry reaches leaves the modelled behaviour as it
+		// is, and is itself not checked.
+		v.Identical = sameReachedCode(v.Before, v.After)
+		v.Unreached = v.Identical && v.Covered
 	}
 	return v
 }
@@ -226,7 +235,7 @@ func Check(s *parse.Series, o Options) (*Report, error) {
 		return nil, err
 	}
 	r, err := Evaluate(&EvalInput{Series: s, Programs: v, Steps: steps, Pack: o.Pack, Profile: o.Profile,
-		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines})
+		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines, Added: AddedLines(res)})
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,16 @@ func unitSeconds(u string) float64 {
 	return 1
 }
 
-const numPattern = `(?:\d+(?:\.\d+)?|\.\d+)`
+// Numbers are digits or English number words ("five", "twenty-five",
+// "a hundred"). "one" and "a" are left to articleRE: "a second CPU" and
+// "one second thought" are rarely claims.
+const (
+	wordUnits  = `two|three|four|five|six|seven|eight|nine`
+	wordTeens  = `ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen`
+	wordTens   = `twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety`
+	wordNumber = `(?:(?:` + wordTens + `)(?:[-\s](?:one|` + wordUnits + `))?|` + wordTeens + `|` + wordUnits + `|(?:a|one)\s+hundred|(?:a|one)\s+thousand)`
+	numPattern = `(?:\d+(?:\.\d+)?|\.\d+|` + wordNumber + `)`
+)
 
 var (
 	rangeRE   = regexp.MustCompile(`(?i)(?:between\s+)?(` + numPattern + `)\s*(` + unitPattern + `)?\s*(?:to|-|–|and)\s*(` + numPattern + `)\s*(` + unitPattern + `)\b`)
@@ -36,7 +45,18 @@ var (
 	timesRE   = regexp.MustCompile(`(?i)(` + numPattern + `)\s*(?:x|×|times)\s+(faster|quicker|slower|speed-?up)\b`)
 	percentRE = regexp.MustCompile(`(?i)(?:by\s+)?(` + numPattern + `)\s*(?:%|percent)(?:\s+(faster|quicker|slower|less|shorter|longer|reduction|lower|higher))?`)
 	reduceRE  = regexp.MustCompile(`(?i)\b(?:reduc|cut|shorten|lower|decreas|sav|improv|speed)\w*`)
+	// fractions of a unit: "half a second", "a quarter of a second"
+	fractionRE = regexp.MustCompile(`(?i)\b(half|a\s+quarter|three\s+quarters|a\s+third|a\s+tenth|a\s+hundredth)\s+(?:of\s+)?an?\s+(second|millisecond|microsecond|minute)\b`)
 )
+
+var fractionValue = map[string]float64{"half": 0.5, "a quarter": 0.25, "three quarters": 0.75, "a third": 1.0 / 3, "a tenth": 0.1, "a hundredth": 0.01}
+
+var wordValue = map[string]float64{
+	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+	"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+	"seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+	"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+}
 
 // quantity is a value found in a sentence.
 type quantity struct {
@@ -123,6 +143,11 @@ func (cr *ClaimRules) quantities(s string) []quantity {
 		v := num(s[m[2]:m[3]]) * unitSeconds(s[m[4]:m[5]])
 		add(cr.withRelation(s, quantity{Start: m[0], End: m[1], Relation: "about", Low: v, High: v}, false))
 	}
+	for _, m := range fractionRE.FindAllStringSubmatchIndex(s, -1) {
+		f := fractionValue[strings.Join(strings.Fields(strings.ToLower(s[m[2]:m[3]])), " ")]
+		v := f * unitSeconds(s[m[4]:m[5]])
+		add(cr.withRelation(s, quantity{Start: m[0], End: m[1], Relation: "about", Low: v, High: v}, false))
+	}
 	for _, m := range articleRE.FindAllStringSubmatchIndex(s, -1) {
 		v := unitSeconds(s[m[2]:m[3]])
 		q := cr.withRelation(s, quantity{Start: m[0], End: m[1], Relation: "about", Low: v, High: v}, false)
@@ -204,6 +229,21 @@ func numberStart(s string, i int) bool {
 }
 
 func num(s string) float64 {
+	if w := strings.Fields(strings.ToLower(strings.ReplaceAll(s, "-", " "))); len(w) > 0 && (w[0] == "a" || wordValue[w[0]] > 0) {
+		// "twenty five" = 20 + 5, "a hundred" = 100
+		v := 0.0
+		for _, x := range w {
+			switch {
+			case x == "a":
+				v = max(v, 1)
+			case x == "hundred" || x == "thousand":
+				v = max(v, 1) * wordValue[x]
+			default:
+				v += wordValue[x]
+			}
+		}
+		return v
+	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(v, 0) {
 		return 0

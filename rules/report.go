@@ -57,6 +57,11 @@ type Series struct {
 type Cover struct {
 	Subject   string `json:"subject"`
 	MessageID string `json:"message_id"`
+	// Author, To and Cc are the cover letter's sender and recipients
+	// ("Name <email>" each), so that a reply to the series reaches them.
+	Author string   `json:"author,omitempty"`
+	To     []string `json:"to,omitempty"`
+	Cc     []string `json:"cc,omitempty"`
 }
 
 // Patch is one patch as read.
@@ -71,13 +76,17 @@ type Patch struct {
 	Prefix string `json:"prefix,omitempty"`
 	// References is the patch's own References chain (oldest first); a reply
 	// appends MessageID to it to stay in the thread.
-	References []string  `json:"references,omitempty"`
-	Author     string    `json:"author"`
-	Date       string    `json:"date"` // RFC 3339
-	Trailers   []Trailer `json:"trailers"`
-	Files      []File    `json:"files"`
-	Mangled    bool      `json:"whitespace_repaired"`
-	Notices    []Notice  `json:"notices"`
+	References []string `json:"references,omitempty"`
+	Author     string   `json:"author"`
+	Date       string   `json:"date"` // RFC 3339
+	// To and Cc are the mail's recipients ("Name <email>" each), usually
+	// the maintainers and the list, so that a reply keeps them.
+	To       []string  `json:"to,omitempty"`
+	Cc       []string  `json:"cc,omitempty"`
+	Trailers []Trailer `json:"trailers"`
+	Files    []File    `json:"files"`
+	Mangled  bool      `json:"whitespace_repaired"`
+	Notices  []Notice  `json:"notices"`
 	// Applies is what the patch is to the baseline: applies,
 	// partly-applies, already-applied, applied-since-modified or
 	// not-applicable ("" with --parse-only).
@@ -233,9 +242,14 @@ type Claim struct {
 	Claimed   Claimed       `json:"claimed"`
 	Predicted *Distribution `json:"predicted"`
 	Also      []AlsoMetric  `json:"also,omitempty"` // metrics the claimed one hides (e.g. time until CPUs are really OFF)
-	Source    string        `json:"source"`         // "simulation: scenario ..., seed S, R runs, profile P"
-	Verdict   string        `json:"verdict"`        // consistent | inconsistent | unsupported | not-evaluated
-	Reason    string        `json:"reason"`
+	// Cost is where the predicted median goes, by cause (console output,
+	// sleeps, polling waits, firmware calls, RCU, stop_machine, IPI
+	// delivery, ...), for the variant the claim describes (AFTER for a
+	// change).
+	Cost    []CostShare `json:"cost,omitempty"`
+	Source  string      `json:"source"`  // "simulation: scenario ..., seed S, R runs, profile P"
+	Verdict string      `json:"verdict"` // consistent | inconsistent | unsupported | not-evaluated
+	Reason  string      `json:"reason"`
 }
 
 // Claimed is the value or bound a claim states, in seconds.
@@ -255,13 +269,19 @@ type AlsoMetric struct {
 
 // Property is one property evaluated for one variant and scenario.
 type Property struct {
-	ID             string          `json:"id"`
-	Severity       string          `json:"severity"` // error | warning | info
-	Doc            string          `json:"doc"`
-	Variant        string          `json:"variant"` // before | after
-	Scenario       Scenario        `json:"scenario"`
-	Verdict        string          `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
-	NeedsExpiry    []string        `json:"needs_expiry"`
+	ID          string   `json:"id"`
+	Severity    string   `json:"severity"` // error | warning | info
+	Doc         string   `json:"doc"`
+	Variant     string   `json:"variant"` // before | after
+	Scenario    Scenario `json:"scenario"`
+	Verdict     string   `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
+	NeedsExpiry []string `json:"needs_expiry"`
+	// CertainExpiry names the waits the counterexample lets expire that
+	// expire in every run reaching them (their conditions can never become
+	// false there): a violated property with them does not depend on a
+	// bound running out by chance, and a holds-if-bounds one depends only
+	// on the waits in NeedsExpiry.
+	CertainExpiry  []string        `json:"certain_expiry,omitempty"`
 	Counterexample *Counterexample `json:"counterexample"`
 	Explored       Exploration     `json:"explored"`
 	Reason         string          `json:"reason,omitempty"`
@@ -301,7 +321,14 @@ type Metric struct {
 	Variant  string        `json:"variant"`
 	Scenario Scenario      `json:"scenario"`
 	Value    *Distribution `json:"value"`
+	Cost     []CostShare   `json:"cost,omitempty"` // where the median goes, by cause
 	Source   string        `json:"source"`
+}
+
+// CostShare is one cause's part of a predicted median.
+type CostShare struct {
+	What  string  `json:"what"`
+	Share float64 `json:"share"` // 0..1 of the median
 }
 
 // Timeline is the per-CPU state history of one timed run, for pictures.
@@ -333,6 +360,10 @@ type SeriesStep struct {
 	BehaviourChanged bool   `json:"behaviour_changed"`
 	Verdict          string `json:"verdict"`
 	Summary          string `json:"summary"`
+	// PatchVerdict is patch Upto on its own: the programs after it
+	// against those after patch Upto-1, with its own message's claims.
+	PatchVerdict string `json:"patch_verdict"`
+	PatchSummary string `json:"patch_summary"`
 }
 
 // Finding is something a reviewer should read, at a location.

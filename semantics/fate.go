@@ -55,6 +55,11 @@ type Hunk struct {
 	Old, New int // first pre- and post-image lines (from the @@ header)
 	Fate     HunkFate
 	Why      string
+
+	// For the series pass: the hunk's keys and whether they are a
+	// tree's text.
+	pre, post []string
+	text      bool
 }
 
 // Patch fates: what a whole patch is to the baseline.
@@ -188,6 +193,13 @@ func (a *analyzer) treeText(path string) *baseText {
 	if b, ok := a.texts[path]; ok {
 		return b
 	}
+	b := a.loadTreeText(path)
+	a.texts[path] = b
+	return b
+}
+
+// loadTreeText reads the tree's file at path as keys, nil when it has none.
+func (a *analyzer) loadTreeText(path string) *baseText {
 	var b *baseText
 	if text, _, err := a.tree.File(path); err == nil {
 		lines := strings.Split(string(text), "\n")
@@ -205,8 +217,52 @@ func (a *analyzer) treeText(path string) *baseText {
 		}
 		b = newBaseText(keys, fns)
 	}
-	a.texts[path] = b
 	return b
+}
+
+// reverseSeries takes the patches of a series that do not apply out of
+// the baseline in reverse, last first, as git would revert them: a patch
+// whose lines a later patch of the same series changed applies in reverse
+// only once that later patch is out. It stops at the last patch that
+// applies forward: the patches before it were matched forward.
+func (a *analyzer) reverseSeries() {
+	texts := map[string]*baseText{}
+	get := func(h *Hunk) *baseText {
+		if b, ok := texts[h.File]; ok {
+			return b
+		}
+		var b *baseText
+		switch {
+		case h.text:
+			b = a.loadTreeText(h.File)
+		case a.lib.File(h.File) != nil:
+			b = modelText(newWorking(a.lib.File(h.File)))
+		}
+		texts[h.File] = b
+		return b
+	}
+	for k := len(a.res.Patches) - 1; k >= 0; k-- {
+		pc := a.res.Patches[k]
+		if pc.Applies() {
+			return
+		}
+		for i := len(pc.Hunks) - 1; i >= 0; i-- {
+			h := pc.Hunks[i]
+			b := get(h)
+			if b == nil || h.Fate == Unknown || len(h.post) == 0 {
+				continue
+			}
+			s := b.find(h.post)
+			if s < 0 {
+				continue
+			}
+			b.replace(s, len(h.post), h.pre)
+			if h.Fate != AlreadyApplied {
+				h.Fate, h.Why = AlreadyApplied, "it applies in reverse once the later patches of the series are taken out of the baseline"
+			}
+		}
+		pc.Fate = patchFate(pc.Hunks)
+	}
 }
 
 // modelText is the working model file as keys.
@@ -286,6 +342,7 @@ func (a *analyzer) fate(f *gitdiff.File, frag *gitdiff.TextFragment, index int, 
 		return h
 	}
 	pre, post, removed, added := hunkKeys(hl, text)
+	h.pre, h.post, h.text = pre, post, text
 	if f.IsNew && text {
 		// The file exists at the base: the patch creating it is in.
 		if len(post) > 0 && b.find(post) >= 0 {

@@ -303,6 +303,7 @@ func analyze(s *parse.Series, opts *Options) (*analyzer, error) {
 	for i, p := range s.Patches {
 		a.patch(i+1, p)
 	}
+	a.fates()
 	a.mergeFuncs()
 	switch {
 	case base != nil:
@@ -347,7 +348,6 @@ func (a *analyzer) patch(n int, p *parse.Patch) {
 	pc := &PatchChanges{Patch: p}
 	a.pc = pc
 	a.res.Patches = append(a.res.Patches, pc)
-	problems := len(a.res.Unmodelled)
 	for _, f := range p.Files {
 		fc := a.file(n, f)
 		if fc != nil {
@@ -355,15 +355,32 @@ func (a *analyzer) patch(n int, p *parse.Patch) {
 		}
 	}
 	pc.Fate = patchFate(pc.Hunks)
-	if !pc.Applies() {
-		// Nothing of the patch is in AFTER. The mismatches of a patch
-		// that is in the baseline are its fate, not functions the models
-		// miss; those of one that does not apply say where it fails.
-		if pc.Fate != PatchNotApplicable {
-			a.res.Unmodelled = a.res.Unmodelled[:problems]
+}
+
+// fates settles what each patch of the series is to the baseline, once
+// all are read (a series is taken out of the baseline last patch first).
+// Nothing of a patch that does not apply is in AFTER. The mismatches of a
+// patch that is in the baseline are its fate, not functions the models
+// miss; those of one that does not apply say where it fails.
+func (a *analyzer) fates() {
+	a.reverseSeries()
+	merged := map[int]bool{}
+	for i, pc := range a.res.Patches {
+		if pc.Applies() {
+			continue
 		}
-		a.res.NotApplied = append(a.res.NotApplied, fmt.Sprintf("patch %d %s", n, FateNotice(pc.Fate, pc.Hunks)))
+		if pc.Fate != PatchNotApplicable {
+			merged[i+1] = true
+		}
+		a.res.NotApplied = append(a.res.NotApplied, fmt.Sprintf("patch %d %s", i+1, FateNotice(pc.Fate, pc.Hunks)))
 	}
+	kept := a.res.Unmodelled[:0]
+	for _, p := range a.res.Unmodelled {
+		if !merged[p.Patch] {
+			kept = append(kept, p)
+		}
+	}
+	a.res.Unmodelled = kept
 }
 
 func filePath(f *gitdiff.File) string {

@@ -1,5 +1,7 @@
 package sim
 
+import "fmt"
+
 // Liveness of registers. A register is dead at an instruction when no path
 // from there reads it before writing it. States that differ only in dead
 // registers behave alike, so with Config.Merge (the explorer's mode) the
@@ -164,4 +166,30 @@ func (m *Machine) clearDead(cpu *CPU) {
 			}
 		}
 	}
+}
+
+// MaxFuncCode and MaxFuncCells bound one function for the machine's
+// per-function analyses (liveness here, definite assignment in
+// private.go), which take a bitset of registers per instruction:
+// instructions × registers bits; and every state the engines step carries
+// the registers of its frames. The model library's largest function has
+// 66 instructions and 43 registers, kernel functions a few hundred of
+// each; the bounds keep a hostile function from exhausting memory (100,000
+// `udelay(1);` lines: 2.5 GB of bitsets) or the time budget (4,000 locals:
+// 36 s and 560 MB for the seed's scenarios, 1,000 locals: 5 s).
+const (
+	MaxFuncCode  = 1 << 14
+	MaxFuncCells = 1 << 22 // 512 KiB per bitset
+)
+
+// CheckFuncSize reports a function too large for the machine's analyses.
+func CheckFuncSize(f *Func) error {
+	if len(f.Code) > MaxFuncCode {
+		return fmt.Errorf("function %s compiles to %d instructions, more than the limit of %d", f.Name, len(f.Code), MaxFuncCode)
+	}
+	if cells := int64(len(f.Code)) * int64(f.NumRegs); cells > MaxFuncCells {
+		return fmt.Errorf("function %s compiles to %d instructions and %d registers, more than the limit of %d instruction-registers of the machine's analyses",
+			f.Name, len(f.Code), f.NumRegs, MaxFuncCells)
+	}
+	return nil
 }

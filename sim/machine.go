@@ -407,6 +407,11 @@ func (m *Machine) validate() error {
 			return fmt.Errorf("sim: variable %s: invalid type %+v", g.Name, g.Type)
 		}
 	}
+	for i := range p.Funcs {
+		if err := CheckFuncSize(&p.Funcs[i]); err != nil {
+			return fmt.Errorf("sim: %v", err)
+		}
+	}
 	for _, w := range p.Waits {
 		if len(p.Locs) > 0 && (w.Loc < 0 || int(w.Loc) >= len(p.Locs)) {
 			return fmt.Errorf("sim: wait %q: location %d out of range", w.Name, w.Loc)

@@ -51,6 +51,7 @@ const (
 	FlagSMPart                     // participant of the running stop_machine
 	FlagSMSaved                    // FlagMasked before the stopper masked interrupts
 	FlagDone                       // entry function returned
+	FlagSpin                       // in an endless loop of invisible instructions (see spin.go)
 )
 
 // FrameKind says how a frame was entered, which decides what its return does.

@@ -202,9 +202,10 @@ const (
 	BlockDone           // its entry returned
 	BlockEnded          // the run is over
 	BlockFirmware       // in firmware: CPU_OFF power-down or CPU_ON bring-up (ActFirmware finishes it)
+	BlockSpin           // in an endless loop of invisible instructions (FlagSpin, see spin.go)
 )
 
-var blockNames = [...]string{"none", "wait", "idle", "parked", "stopper", "handoff", "rcu", "held", "off", "done", "ended", "firmware"}
+var blockNames = [...]string{"none", "wait", "idle", "parked", "stopper", "handoff", "rcu", "held", "off", "done", "ended", "firmware", "spin"}
 
 func (b Block) String() string {
 	if int(b) < len(blockNames) {
@@ -417,6 +418,14 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 	if !running(cpu) {
 		return buf
 	}
+	if cpu.Flags&FlagSpin != 0 {
+		// Spinning forever (spin.go), but interrupts still come in.
+		if m.interruptible(cpu) {
+			a.Kind, a.Arg = ActIRQ, lowestBit(cpu.Pending)
+			buf = append(buf, a)
+		}
+		return buf
+	}
 	if cpu.Flags&FlagHeld != 0 {
 		a.Kind = ActRelease
 		return append(buf, a)
@@ -471,6 +480,9 @@ func (m *Machine) Blocked(st *State, c int) Block {
 	}
 	if !running(cpu) {
 		return BlockDone
+	}
+	if cpu.Flags&FlagSpin != 0 {
+		return BlockSpin
 	}
 	if cpu.Flags&FlagHeld != 0 {
 		return BlockHeld
@@ -744,6 +756,7 @@ func (m *Machine) step(st *State, a Action, res *StepResult) {
 			break
 		}
 		cpu.Pending &^= 1 << a.Arg
+		cpu.Flags &^= FlagSpin // the loop goes on after the handler, and is found again
 		res.add(Event{Kind: EvIPITaken, CPU: a.CPU, Target: -1, Val: int64(a.Arg), Loc: -1})
 		saved := cpu.Flags&FlagMasked != 0
 		cpu.Flags |= FlagMasked
@@ -924,9 +937,19 @@ func (m *Machine) call(st *State, c int, fn int32, args []uint64, ret int32, kin
 // set on entry it only settles the CPU at its next visible action.
 func (m *Machine) run(st *State, c int, done bool, res *StepResult) {
 	cpu := &st.CPUs[c]
+	var spin *spinCheck
 	for n := 0; ; n++ {
-		if st.End != Running || !running(cpu) || cpu.Stopper == 1 {
+		if st.End != Running || !running(cpu) || cpu.Stopper == 1 || cpu.Flags&FlagSpin != 0 {
 			return
+		}
+		if n >= spinFrom {
+			if spin == nil {
+				spin = &spinCheck{}
+			}
+			if spin.repeats(st, c, n) {
+				cpu.Flags |= FlagSpin // see spin.go
+				return
+			}
 		}
 		if n > m.maxInvisible {
 			fr := m.top(cpu)
@@ -1404,4 +1427,23 @@ func (m *Machine) str(i int64) string {
 		return m.Prog.Strings[i]
 	}
 	return ""
+}
+
+// PoisedWait returns the index in Program.Waits of the wait CPU c is poised
+// at, or -1 when it is not at a wait's head (or waits are not atomic). With
+// Blocked(st, c) == BlockNone the wait's condition is false there: the CPU
+// can leave it satisfied.
+func (m *Machine) PoisedWait(st *State, c int) int {
+	if !m.Cfg.AtomicWaits || st.End != Running || c < 0 || c >= len(st.CPUs) {
+		return -1
+	}
+	cpu := &st.CPUs[c]
+	if cpu.PSCI != PowerOn || !running(cpu) || len(cpu.Frames) == 0 {
+		return -1
+	}
+	fr := m.top(cpu)
+	if in := &m.Prog.Funcs[fr.Func].Code[fr.PC]; in.Op == OpWait {
+		return int(in.Imm)
+	}
+	return -1
 }

@@ -80,6 +80,11 @@ func TestBadInputs(t *testing.T) {
 	}
 }
 
+// hangGuard is how long a case may run before it is taken for a hang. It
+// is a guard, not a speed check (benchmarks measure speed): generous
+// enough that a loaded two-CPU machine never trips it on a run that ends.
+const hangGuard = 240 * time.Second
+
 // badCase is one bundle of fixtures/bad, its files written to dir.
 type badCase struct {
 	dir     string
@@ -92,7 +97,7 @@ type badCase struct {
 }
 
 func loadBadCase(a *txtar.Archive, dir string) (*badCase, error) {
-	c := &badCase{dir: dir, exit: []int{exitUsage}, timeout: 60 * time.Second}
+	c := &badCase{dir: dir, exit: []int{exitUsage}, timeout: hangGuard}
 	var files []string
 	for _, f := range a.Files {
 		text := strings.TrimSpace(string(f.Data))

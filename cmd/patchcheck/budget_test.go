@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/patchcheck/patchcheck/parse"
 	"github.com/patchcheck/patchcheck/rules"
 )
 
@@ -52,5 +54,26 @@ func TestMaxStates(t *testing.T) {
 	}
 	if cut == 0 {
 		t.Error("no exploration was cut short by --max-states 10")
+	}
+}
+
+// TestTimeoutKeepsViolations: a run stopped by --timeout after a violation
+// was found reports it and fails; what was decided but not failed stays
+// inconclusive, never pass.
+func TestTimeoutKeepsViolations(t *testing.T) {
+	o := &options{Seed: 1}
+	s := &parse.Series{}
+	for _, tt := range []struct{ partial, want string }{{"fail", "fail"}, {"pass", "inconclusive"}, {"inconclusive", "inconclusive"}} {
+		partial := &rules.Report{Verdict: tt.partial, Summary: "violated after the patch: x",
+			Properties: []rules.Property{{ID: "x", Variant: "after", Verdict: "violated"}},
+			Findings:   []rules.Finding{{ID: "x", Severity: "error"}}}
+		rep := timedOut(o, s, 7*time.Second, partial)
+		if rep.Verdict != tt.want || len(rep.Properties) != 1 || len(rep.Findings) != 2 || rep.Findings[1].ID != "budget.timeout" ||
+			!strings.Contains(rep.Summary, "stopped by --timeout after 7s") {
+			t.Errorf("partial %s: verdict %s, summary %q, findings %+v", tt.partial, rep.Verdict, rep.Summary, rep.Findings)
+		}
+		if len(partial.Findings) != 1 {
+			t.Error("timedOut changed the partial report")
+		}
 	}
 }

@@ -61,3 +61,68 @@ func TestGitRange(t *testing.T) {
 		t.Errorf("bad range: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// gitCommits makes a repository whose commits write the given files, one
+// commit per step, and returns its directory and the commit ids.
+func gitCommits(t *testing.T, steps []struct{ msg, file, body string }) (string, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i, s := range steps {
+		p := filepath.Join(dir, s.file)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wt.Add(s.file); err != nil {
+			t.Fatal(err)
+		}
+		h, err := wt.Commit(s.msg, &git.CommitOptions{Author: &object.Signature{Name: "Ana Developer", Email: "ana@example.org", When: time.Date(2026, 3, 2, 10, i, 0, 0, time.UTC)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, h.String())
+	}
+	return dir, ids
+}
+
+// TestGitMessageIsNotTheChange: with --git the change is the commit's tree
+// diff. A diff quoted in the message neither joins the change (a commit
+// that touches only a readme changes no modelled function, whatever its
+// message shows) nor hides it (a hang the commit really adds still fails,
+// though the message quotes a harmless diff of the same function).
+func TestGitMessageIsNotTheChange(t *testing.T) {
+	const shutdown = "/*\n * Called by kernel_kexec()\n */\nvoid machine_shutdown(void)\n{\n\tsmp_shutdown_nonboot_cpus(reboot_cpu);\n}\n"
+	const quotedHang = "\n\ndiff --git a/arch/arm64/kernel/process.c b/arch/arm64/kernel/process.c\n--- a/arch/arm64/kernel/process.c\n+++ b/arch/arm64/kernel/process.c\n@@ -4,4 +4,5 @@\n void machine_shutdown(void)\n {\n-\tsmp_shutdown_nonboot_cpus(reboot_cpu);\n+\twhile (1)\n+\t\t;\n }\n"
+	const quotedNoop = "\n\ndiff --git a/arch/arm64/kernel/process.c b/arch/arm64/kernel/process.c\n--- a/arch/arm64/kernel/process.c\n+++ b/arch/arm64/kernel/process.c\n@@ -4,4 +4,4 @@\n void machine_shutdown(void)\n {\n-\tsmp_shutdown_nonboot_cpus(reboot_cpu);\n+\tsmp_shutdown_nonboot_cpus(reboot_cpu);\n }\n"
+	dir, ids := gitCommits(t, []struct{ msg, file, body string }{
+		{"base\n", "arch/arm64/kernel/process.c", shutdown},
+		{"docs: readme\n\nThe fix, for reference:" + quotedHang, "README", "readme\n"},
+		{"arm64: kexec: wait here\n\nThe change, for reference:" + quotedNoop, "arch/arm64/kernel/process.c",
+			"/*\n * Called by kernel_kexec()\n */\nvoid machine_shutdown(void)\n{\n\tdo {\n\t} while (1);\n}\n"},
+	})
+	for _, tc := range []struct {
+		commit  string
+		exit    int
+		verdict string
+	}{
+		{ids[1], exitInconclusive, "INCONCLUSIVE: no modelled function changed; nothing was executed"},
+		{ids[2], exitFindings, "FAIL: violated after the patch: kexec.reboot-completes"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := execute(context.Background(), []string{"--runs", "5", "--git", dir, tc.commit}, nil, &stdout, &stderr)
+		if code != tc.exit || !bytes.Contains(stdout.Bytes(), []byte(tc.verdict)) {
+			t.Errorf("%s: exit %d (want %d), stderr %q; tail:\n%s", tc.commit[:12], code, tc.exit, stderr.String(), tail(stdout.String(), 3))
+		}
+	}
+}

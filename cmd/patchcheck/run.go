@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patchcheck/patchcheck/parse"
@@ -38,6 +40,10 @@ type options struct {
 	Format  string    // an output format of package report
 	Outputs []string  // --output files; the format follows each name's ending
 	MaxSize int64     // input size limit; 0 means the default
+	Verbose bool      // text: the whole report, not one screen
+	Quiet   bool      // nothing on stdout for a pass
+	From    string    // email: From:
+	To, Cc  []string  // email: To: instead of the author, more Cc:
 	Stdin   io.Reader // standard input, for "-"
 	Args    []string  // the command line, for the report
 
@@ -67,6 +73,14 @@ type options struct {
 // the exit code. Errors are written to stderr as one line
 // "patchcheck: FILE:LINE: what".
 func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	// The memory budget covers the whole run, reading the input included;
+	// the evaluation below stops when it runs out (memory.go).
+	budgetMiB := o.MaxMemory
+	if budgetMiB <= 0 {
+		budgetMiB = defaultMaxMemoryMiB
+	}
+	mem := watchMemory(uint64(budgetMiB) << 20)
+	defer mem.Stop()
 	s, err := readSeries(ctx, o)
 	if err != nil {
 		writeErr(stderr, err.Error())
@@ -137,8 +151,12 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		progress = report.NewProgress(f, "reading the patch", 0)
 		progress.SetDeadline(time.Now().Add(timeout))
 	}
+	var last lastReport
+	// When the run stops early, the evaluation starts no more engine runs.
+	evalCtx, stopEval := context.WithCancel(ctx)
+	defer stopEval()
 	go func() {
-		rep, err := evaluate(o, s, sopts, pack, prof, progress)
+		rep, err := evaluate(evalCtx, o, s, sopts, pack, prof, progress, &last, budgetMiB<<20/2)
 		done <- outcome{rep, err}
 	}()
 	timer := time.NewTimer(timeout)
@@ -153,13 +171,17 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		rep = out.rep
 	case <-timer.C:
 		progress.Done() // the line must not run into the report
-		rep = timedOut(o, s, timeout)
+		rep = timedOut(o, s, timeout, last.get())
+	case <-mem.exceeded:
+		progress.Done()
+		rep = stopped(o, s, last.get(), "budget.memory", fmt.Sprintf("the run needed more than %d MiB of memory (--max-memory)", budgetMiB),
+			fmt.Sprintf("stopped by --max-memory at %d MiB", budgetMiB))
 	case <-ctx.Done():
 		writeErr(stderr, ctx.Err().Error())
 		return exitInconclusive
 	}
 
-	if err := writeReport(o, rep, stdout); err != nil {
+	if err := writeReport(o, rep, stdout, stdoutColor(stdout)); err != nil {
 		writeErr(stderr, err.Error())
 		return exitUsage
 	}
@@ -178,39 +200,104 @@ const defaultTimeout = 5 * time.Minute
 
 // evaluate runs semantics, the engines and the rules on s. progress, when
 // not nil, shows the explorations on a terminal.
-func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress) (*rules.Report, error) {
+func evaluate(ctx context.Context, o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress, last *lastReport, exploreMemory int64) (*rules.Report, error) {
 	defer progress.Done()
 	variants, steps, res, err := rules.Analyze(s, sopts)
 	if err != nil {
 		return nil, err
 	}
+	base := newReport(o, s)
+	base.Functions, base.Models = rules.Describe(res, models.Default())
+	rules.MarkFates(&base.Series, res)
+	complete := func(rep *rules.Report) {
+		rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
+		rep.Functions, rep.Models = base.Functions, base.Models
+	}
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
-		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: o.MaxMemory << 20, Runs: o.Runs},
-		Engines: withProgress(progress),
+		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: exploreMemory, Runs: o.Runs},
+		Engines: stoppable{withProgress(progress), ctx},
+		Partial: func(p *rules.Report) { complete(p); last.set(p) },
+		Added:   rules.AddedLines(res),
 	})
 	if err != nil {
 		return nil, err
 	}
-	base := newReport(o, s)
-	rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
-	rep.Functions, rep.Models = rules.Describe(res, models.Default())
-	rules.MarkFates(&rep.Series, res)
+	complete(rep)
 	rules.NoteNacks(rep)
 	return rep, nil
 }
 
-// timedOut is the report of a run stopped by its wall-clock budget: what was
-// read, and an inconclusive verdict that says why nothing else is there.
-func timedOut(o *options, s *parse.Series, d time.Duration) *rules.Report {
+// stoppable refuses engine runs once ctx is done: an evaluation whose run
+// was stopped by a budget ends soon after (a process goes on in tests).
+type stoppable struct {
+	rules.Engines
+	ctx context.Context
+}
+
+func (e stoppable) Explore(req *rules.ExploreRequest) ([]rules.CheckResult, error) {
+	if err := e.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return e.Engines.Explore(req)
+}
+
+func (e stoppable) Measure(req *rules.MeasureRequest) (*rules.MeasureResult, error) {
+	if err := e.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return e.Engines.Measure(req)
+}
+
+// lastReport holds the last partial report of a running evaluation, for
+// the report of a run its wall-clock budget stops.
+type lastReport struct {
+	mu  sync.Mutex
+	rep *rules.Report
+}
+
+func (l *lastReport) set(r *rules.Report) { l.mu.Lock(); l.rep = r; l.mu.Unlock() }
+
+func (l *lastReport) get() *rules.Report { l.mu.Lock(); defer l.mu.Unlock(); return l.rep }
+
+// timedOut is the report of a run stopped by its wall-clock budget. Budgets
+// never lower a verdict: what was decided before the stop (partial, when
+// the evaluation got that far) is reported, and a violation found fails the
+// run; otherwise the verdict is inconclusive and says why.
+func timedOut(o *options, s *parse.Series, d time.Duration, partial *rules.Report) *rules.Report {
+	return stopped(o, s, partial, "budget.timeout", fmt.Sprintf("the run did not finish within %s (--timeout)", d),
+		fmt.Sprintf("stopped by --timeout after %s", d))
+}
+
+// stopped is the report of a run a budget of the whole run stopped: the
+// finding id and why it stopped, and the summary's note.
+func stopped(o *options, s *parse.Series, partial *rules.Report, id, why, note string) *rules.Report {
+	if partial != nil {
+		rep := *partial
+		msg := why + "; what was decided before is reported, the rest was not checked"
+		rep.Findings = append(slices.Clone(rep.Findings), rules.Finding{ID: id, Severity: "warning", Message: msg})
+		if rep.Verdict != "fail" {
+			rep.Verdict = "inconclusive"
+		}
+		rep.Summary = joinSummary(rep.Summary, note)
+		rules.NoteNacks(&rep)
+		return &rep
+	}
 	rep := newReport(o, s)
-	msg := fmt.Sprintf("the run did not finish within %s (--timeout); no verdict was reached", d)
+	msg := why + "; no verdict was reached"
 	rep.Functions, rep.Claims, rep.Properties = []rules.Function{}, []rules.Claim{}, []rules.Property{}
 	rep.Models.UnknownCallees, rep.Models.Unmodelled = []rules.UnknownCallee{}, []rules.Unmodelled{}
-	rep.Findings = []rules.Finding{{ID: "budget.timeout", Severity: "warning", Message: msg}}
+	rep.Findings = []rules.Finding{{ID: id, Severity: "warning", Message: msg}}
 	rep.Verdict, rep.Summary = "inconclusive", msg
 	rules.NoteNacks(rep)
 	return rep
+}
+
+func joinSummary(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // loadPack returns the default rule pack with the user's packs merged in.
@@ -222,11 +309,17 @@ func loadPack(files []string) (*rules.Pack, error) {
 }
 
 // writeReport renders the report to stdout in o.Format and to every
-// --output file.
-func writeReport(o *options, rep *rules.Report, stdout io.Writer) error {
+// --output file. color is for stdout only: files never get escape codes.
+func writeReport(o *options, rep *rules.Report, stdout io.Writer, color bool) error {
+	ropts := report.Options{
+		From: o.From, To: o.To, Cc: o.Cc, Verbose: o.Verbose,
+		GitHubActions: os.Getenv("GITHUB_ACTIONS") == "true",
+		TargetURL:     o.TargetURL, Context: o.CheckContext,
+	}
 	var buf bytes.Buffer
-	ropts := report.Options{TargetURL: o.TargetURL, Context: o.CheckContext}
-	if err := report.Render(&buf, o.Format, rep, ropts); err != nil {
+	stdoutOpts := ropts
+	stdoutOpts.Color = color
+	if err := report.Render(&buf, o.Format, rep, stdoutOpts); err != nil {
 		return err
 	}
 	if len(o.Outputs) > 0 {
@@ -234,8 +327,17 @@ func writeReport(o *options, rep *rules.Report, stdout io.Writer) error {
 			return err
 		}
 	}
+	if o.Quiet && rep.Verdict == "pass" {
+		return nil
+	}
 	_, err := stdout.Write(buf.Bytes())
 	return err
+}
+
+// stdoutColor reports whether the text report on stdout may be coloured.
+func stdoutColor(stdout io.Writer) bool {
+	f, ok := stdout.(*os.File)
+	return ok && report.ColorFor(f)
 }
 
 // dumpPrograms prints the call structure of BEFORE and AFTER.

@@ -73,7 +73,7 @@ func TestExitCodes(t *testing.T) {
 		{"lying diffstat", []string{filepath.Join(dir, "lying.mbox")}, "", exitFindings, "  diffstat:   MISMATCH (says 2 files, +22 -4; diff has 2 files, +21 -4)", ""},
 		{"miscounted hunk", []string{filepath.Join(dir, "miscount.mbox")}, "", exitFindings, "    hunk-count: " + filepath.Join(dir, "miscount.mbox") + ":103: hunk header says -847,6 +849,9 but its body has 6 old and 10 new lines", ""},
 		{"no args", nil, "", exitUsage, "", "patchcheck: no input: give FILE..., - for standard input, or --git DIR RANGE\n"},
-		{"bad format", []string{"--format", "xml", seedMbox}, "", exitUsage, "", "patchcheck: unknown --format xml (want one of text, sarif, patchwork, json, email, markdown, annotations, html)\n"},
+		{"bad format", []string{"--format", "xml", seedMbox}, "", exitUsage, "", "patchcheck: unknown --format xml (want one of text, terse, sarif, patchwork, json, email, markdown, annotations, html)\n"},
 		{"bad flag", []string{"--frobnicate", seedMbox}, "", exitUsage, "", "patchcheck: unknown flag: --frobnicate\n"},
 		{"git without range", []string{"--git", dir}, "", exitUsage, "", "patchcheck: --git needs exactly one RANGE argument\n"},
 	}

@@ -14,13 +14,13 @@ import (
 func convertSeries(s *parse.Series) rules.Series {
 	out := rules.Series{Patches: []rules.Patch{}, Notices: convertNotices(s.Notices)}
 	if s.Cover != nil {
-		out.Cover = &rules.Cover{Subject: s.Cover.Subject, MessageID: s.Cover.MessageID}
+		out.Cover = &rules.Cover{Subject: s.Cover.Subject, MessageID: s.Cover.MessageID, Author: s.Cover.Author, To: s.Cover.To, Cc: s.Cover.Cc}
 	}
 	for _, p := range s.Patches {
 		rp := rules.Patch{
 			Index: p.Index, Total: p.Total, Version: p.Version,
 			Subject: p.Subject, MessageID: p.MessageID, Author: p.Author,
-			Prefix: p.Prefix, References: p.References,
+			Prefix: p.Prefix, References: p.References, To: p.To, Cc: p.Cc,
 			Trailers: []rules.Trailer{}, Files: []rules.File{},
 			Mangled: p.Mangled, Notices: convertNotices(p.Notices),
 		}

@@ -43,6 +43,13 @@ func Parse(name string, src []byte, cfg Config) (*File, error) {
 	}
 	cfg.allBranches = false
 	pp := prepass(src, cfg)
+	if line, col, deep := tooDeep(pp.text); deep {
+		// Refused before the grammar builds a tree as deep.
+		d := Diag{Pos: pp.origPos(line, col), Kind: "unsupported", Msg: fmt.Sprintf("brackets nested more than %d levels deep", MaxNesting)}
+		f.Diags = append(f.Diags, pp.diags...)
+		f.Diags = append(f.Diags, d)
+		return f, ErrorList{d}
+	}
 	text := balance(pp)
 	parser := sitter.NewParser()
 	defer parser.Close()
@@ -110,6 +117,10 @@ type conv struct {
 	parser    *sitter.Parser
 	attrIndex int
 	fixed     *Pos // when set, every position is this one (#define values)
+	// depth is the nesting of statements and expressions being converted
+	// (see MaxNesting); deepReported: the error was reported.
+	depth        int
+	deepReported bool
 }
 
 func (c *conv) pos(n *sitter.Node) Pos {
@@ -171,6 +182,10 @@ func (c *conv) syntaxErrors(n *sitter.Node) {
 	if !n.HasError() {
 		return
 	}
+	if !c.deeper(c.pos(n)) {
+		return
+	}
+	defer func() { c.depth-- }()
 	if n.IsError() {
 		t := strings.Join(strings.Fields(c.text(n)), " ")
 		if len(t) > 60 {
@@ -535,6 +550,10 @@ func (c *conv) stmt(n *sitter.Node) Stmt {
 		return &BadStmt{}
 	}
 	p := c.pos(n)
+	if !c.deeper(p) {
+		return &BadStmt{Pos: p}
+	}
+	defer func() { c.depth-- }()
 	switch n.Kind() {
 	case "compound_statement":
 		return c.block(n)
@@ -678,6 +697,10 @@ func (c *conv) expr(n *sitter.Node) Expr {
 		return &BadExpr{}
 	}
 	p := c.pos(n)
+	if !c.deeper(p) {
+		return &BadExpr{Pos: p, Text: "..."}
+	}
+	defer func() { c.depth-- }()
 	switch n.Kind() {
 	case "parenthesized_expression":
 		ch := namedChildren(n)

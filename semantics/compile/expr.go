@@ -154,6 +154,10 @@ func (g *fn) value(e cfront.Expr) opnd {
 
 // expr compiles an expression for its value.
 func (g *fn) expr(e cfront.Expr) opnd {
+	if !g.deeper(e.Position()) {
+		return g.constReg(0, tInt)
+	}
+	defer func() { g.depth-- }()
 	switch e := e.(type) {
 	case *cfront.IntLit:
 		t := intLitType(e)

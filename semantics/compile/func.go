@@ -62,6 +62,10 @@ type fn struct {
 	waitMode bool
 	// konst holds the values of temporaries made by constReg.
 	konst map[int32]int64
+	// depth is the nesting of statements and expressions being compiled
+	// (see limits.go); deepReported: the error was reported.
+	depth        int
+	deepReported bool
 }
 
 type inlineCtx struct {
@@ -101,6 +105,7 @@ func (c *compiler) compileFunc(i int) {
 		}
 	}
 	g.f.CPUReg = append(g.f.CPUReg, make([]bool, g.f.NumRegs-len(g.f.CPUReg))...)
+	g.checkSize()
 }
 
 func (g *fn) locOf(p cfront.Pos) sim.Loc { return g.c.loc(g.u, p, g.name) }
@@ -231,6 +236,10 @@ func (g *fn) block(b *cfront.BlockStmt) {
 
 func (g *fn) stmt(s cfront.Stmt) {
 	g.setLoc(s.Position())
+	if !g.deeper(s.Position()) {
+		return
+	}
+	defer func() { g.depth-- }()
 	switch s := s.(type) {
 	case *cfront.BlockStmt:
 		g.block(s)

@@ -527,11 +527,29 @@ func (g *fn) waitLoop(s cfront.Stmt) bool {
 		wt.Name = g.name + ": until " + exprString(w.exitX)
 	}
 	g.waitMode = saved
+	// A counter tested after the state (while (STATE && t--)) may have run
+	// out before the wait starts (timeout = 0): the loop then leaves at its
+	// first test, with no expiry. The condition block also asks whether the
+	// counter has iterations left; when it has none the wait ends at once
+	// and the bound's own test, run for real, takes the loop's exit.
+	stateReg, early := condReg, w.state != nil && w.bnd != nil && !w.boundFirst && !w.do && w.bnd.v != nil && w.bnd.kind != bCounter
+	if early {
+		condReg = g.boundLeft(w.bnd, stateReg)
+	}
 	wt.CondEnd, wt.CondReg = g.pc(), condReg
 	cont, sat := g.newLabel(), g.newLabel()
-	g.branch(condReg, cont, sat)
-	g.bind(sat)
-	wt.Satisfied = g.pc()
+	if early {
+		again := g.newLabel()
+		g.branch(condReg, cont, again)
+		g.bind(again)
+		wt.Satisfied = g.pc()
+		g.branch(stateReg, cont, sat)
+		g.bind(sat)
+	} else {
+		g.branch(condReg, cont, sat)
+		g.bind(sat)
+		wt.Satisfied = g.pc()
+	}
 	next := g.newLabel()
 	if w.exitStmt != nil {
 		g.loopBody(w.exitStmt, exit, next)
@@ -601,6 +619,28 @@ func (g *fn) waitLoop(s cfront.Stmt) bool {
 		g.f.Code[waitPC] = sim.Instr{Op: sim.OpNop, Loc: g.f.Code[waitPC].Loc}
 	}
 	return true
+}
+
+// boundLeft emits, in a condition block, state != 0 && the counter of b has
+// an iteration left (t-- and t-- > 0: t != 0 resp. t > 0; --t: t != 1),
+// and returns its register.
+func (g *fn) boundLeft(b *bound, state int32) int32 {
+	t := b.v.t.it
+	zero := g.constReg(0, b.v.t)
+	live := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Ne), Type: sim.Long, A: live, B: state, C: g.constReg(0, tLong).r})
+	left := g.newReg()
+	switch b.kind {
+	case bPostDecGt0:
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Gt), Type: t, A: left, B: b.v.reg, C: zero.r})
+	case bPreDec:
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Ne), Type: t, A: left, B: b.v.reg, C: g.constReg(1, b.v.t).r})
+	default:
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Ne), Type: t, A: left, B: b.v.reg, C: zero.r})
+	}
+	r := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.And), Type: sim.Int, A: r, B: live, C: left})
+	return r
 }
 
 // expire emits the fix-up that leaves the bound's variable as it is after

@@ -29,6 +29,29 @@ func TestWaitExpiry(t *testing.T) {
 		{"counter in the body", `int div_up(int n, int d) { return (n + d - 1) / d; }
 			int f(void) { int left = 50, s = 1; while (cpu_online(1)) { msleep(s); left -= s; if (left <= 0) break; s = div_up(s * 11, 10); } return left * 1000 + s; }`,
 			"until left <= 0", 0},
+		// Forms the shape rules do not know, found on the control-flow
+		// graph (cfgwait.go); bound "" is not compared.
+		{"for with a truth-tested counter", `unsigned long f(void) { unsigned long timeout = 5;
+			for (; num_online_cpus() > 1 && timeout; timeout--) udelay(1); return timeout; }`, "", 0},
+		{"for with init, break and a truth test", `unsigned long f(void) { unsigned long timeout;
+			for (timeout = 5; timeout; timeout--) { if (num_online_cpus() <= 1) break; udelay(1); } return timeout; }`, "", 0},
+		{"goto", `unsigned long f(void) { unsigned long timeout = 5;
+			again: if (num_online_cpus() > 1 && timeout--) { udelay(1); goto again; } return timeout; }`, "", ^uint64(0)},
+		{"do-while with state and pre-decrement", `int f(void) { int t = 5;
+			do { udelay(1); } while (num_online_cpus() > 1 && --t); return t; }`, "", 0},
+		{"for i < N with mdelay", `int f(void) { int i;
+			for (i = 0; num_online_cpus() > 1 && i < 10; i++) mdelay(1); return i * 100 + 7; }`, "", 1007},
+		{"bound between two states", `unsigned long f(void) { unsigned long t = 9;
+			while (num_online_cpus() > 1 && t-- && cpu_online(1)) udelay(1); return t; }`, "", ^uint64(0)},
+		{"for with a helper as the condition", `static int others_online(void) { return num_online_cpus() > 1; }
+			unsigned long f(void) { unsigned long timeout = 5;
+			for (; others_online() && timeout; timeout--) udelay(1); return timeout; }`, "", 0},
+		{"goto with a helper taking the CPU", `static int still_on(int cpu) { int r = psci_affinity_info(cpu, 0); if (r == 1) return 0; return 1; }
+			unsigned long f(void) { unsigned long timeout = 4;
+			again: if (still_on(1) && timeout--) { usleep_range(10, 20); goto again; } return timeout; }`, "", ^uint64(0)},
+		{"counter compared with a parameter", `int g(int n) { int i = 0;
+			while (i < n) { if (num_online_cpus() <= 1) return -1; i++; udelay(3); } return i; }
+			int f(void) { return g(6); }`, "", 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,7 +59,7 @@ func TestWaitExpiry(t *testing.T) {
 			if len(p.Waits) != 1 {
 				t.Fatalf("%d waits, want 1", len(p.Waits))
 			}
-			if p.Waits[0].Bound != tt.bound {
+			if tt.bound != "" && p.Waits[0].Bound != tt.bound {
 				t.Errorf("bound %q, want %q", p.Waits[0].Bound, tt.bound)
 			}
 			// As written: the state never changes (CPU 1 stays online, two
@@ -93,12 +116,12 @@ func TestWaitExpiry(t *testing.T) {
 // written.
 func TestNotWaits(t *testing.T) {
 	for _, src := range []string{
-		`void f(void) { int n = 3; while (n) { n--; udelay(1); } }`,                                              // no state read
-		`int g; void f(void) { while (g) { g = 0; udelay(1); } }`,                                                // writes state
-		`void f(void) { unsigned long t = 9; while (num_online_cpus() > 1 && t--) foo(); }`,                      // body is not a delay
-		`void f(void) { int i; for (i = 0; i < 10; i++) { set_cpu_online(i, 0); udelay(1); } }`,                  // body has an effect
-		`void f(void) { unsigned long t = 9; while (num_online_cpus() > 1 && t-- && cpu_online(2)) udelay(1); }`, // bound in the middle
-		`void f(int x) { int y = 0; while (cpu_online(1)) { udelay(1); y++; if (x <= 0) break; } }`,              // the test never changes
+		`void f(void) { int n = 3; while (n) { n--; udelay(1); } }`,                             // no state read
+		`int g; void f(void) { while (g) { g = 0; udelay(1); } }`,                               // writes state
+		`void f(void) { unsigned long t = 9; while (num_online_cpus() > 1 && t--) foo(); }`,     // body is not a delay
+		`void f(void) { int i; for (i = 0; i < 10; i++) { set_cpu_online(i, 0); udelay(1); } }`, // body has an effect
+		`void f(void) { int n = 0; while (n < 10) { n++; udelay(1); } }`,                        // polls nothing shared
+		`void f(void) { int t = 9; while (num_online_cpus() > 1 && t) { t -= 2; udelay(1); } }`, // a step the bound does not hit exactly
 	} {
 		p, _ := compileText(t, src, Config{})
 		if len(p.Waits) != 0 {
@@ -188,5 +211,39 @@ func TestDiagnostics(t *testing.T) {
 	cfg.Entries.Boot = "missing"
 	if _, diags := compileText(t, "void f(void) { }", cfg); len(diags) == 0 || diags[len(diags)-1].Kind != "entry" {
 		t.Errorf("missing entry not reported: %v", diags)
+	}
+}
+
+// TestWaitBoundAlreadyOut: a wait whose counter has run out before it
+// starts (timeout = 0) leaves at its first test, in every form, without an
+// expiry: it is not a bound a run needs to run out.
+func TestWaitBoundAlreadyOut(t *testing.T) {
+	for _, tt := range []struct {
+		name, src string
+		want      uint64
+	}{
+		{"while, post-decrement", `unsigned long f(void) { unsigned long timeout = 0;
+			while (num_online_cpus() > 1 && timeout--) udelay(1); return timeout; }`, ^uint64(0)},
+		{"while, pre-decrement", `int f(void) { int t = 1; while (cpu_online(1) && --t) cpu_relax(); return t; }`, 0},
+		{"while, t-- > 0", `long f(void) { long t = 0; while (cpu_online(1) && t-- > 0) udelay(2); return t; }`, ^uint64(0)},
+		{"for", `unsigned long f(void) { unsigned long timeout = 0;
+			for (; num_online_cpus() > 1 && timeout; timeout--) udelay(1); return timeout; }`, 0},
+		{"goto", `unsigned long f(void) { unsigned long timeout = 0;
+			again: if (num_online_cpus() > 1 && timeout--) { udelay(1); goto again; } return timeout; }`, ^uint64(0)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if p := mustCompile(t, tt.src); len(p.Waits) != 1 {
+				t.Fatalf("%d waits, want 1", len(p.Waits))
+			}
+			for _, expire := range []bool{false, true} {
+				v, end, n := runOn(t, tt.src, "f", nil, sim.Config{CPUs: 2, AtomicWaits: expire}, expire)
+				if end != sim.Returned || v != tt.want {
+					t.Errorf("machine (atomic waits=%v): %#x (%v), want %#x", expire, v, end, tt.want)
+				}
+				if n != 0 {
+					t.Errorf("machine took %d expiries, want none", n)
+				}
+			}
+		})
 	}
 }

@@ -110,6 +110,15 @@ type PropertyResult struct {
 	// Minimal says the trace was proven to need the fewest expiries and then
 	// the fewest steps (false only when a budget stopped the search first).
 	Minimal bool
+	// Certain names the waits whose expiry the trace needs and that expire
+	// in every run reaching them: in the states where they expire nothing
+	// but expiries can happen and their conditions can never become false
+	// (see certain.go). A Violated trace with expiries has only such ones.
+	Certain []string
+	// Uncertain, when set, names the waits a HoldsIfBounds trace needs to
+	// run out by chance, Certain those it lets expire that expire in every
+	// run reaching them; unset, Trace.Expired are all left to chance.
+	Uncertain []string
 }
 
 // Result of an exploration.
@@ -225,6 +234,12 @@ type explorer struct {
 	// the cheapest key (expiries, depth) of a state left unexpanded
 	frontE, frontD uint32
 	partial        bool
+
+	// prompt: the search that tells certain expiries from the others (see
+	// certain.go): an expiry costs nothing when nothing but expiries can
+	// happen and the wait's condition can never become false.
+	prompt  bool
+	certBuf map[string]bool
 }
 
 func (x *explorer) leave(e, d int) {
@@ -266,6 +281,7 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 	x.mask = uint64(len(x.table) - 1)
 	x.run(res)
 	x.finish(res)
+	x.mustExpire(res)
 	return res, nil
 }
 
@@ -494,6 +510,7 @@ func (x *explorer) run(res *Result) {
 					x.canon.Twins(cur, twins)
 				}
 				any := false
+				quiet := x.prompt && x.quiescent(cur)
 				for c := 0; c < n; c++ {
 					acts = m.Actions(cur, c, acts[:0])
 					if len(acts) > 0 {
@@ -503,11 +520,14 @@ func (x *explorer) run(res *Result) {
 						continue
 					}
 					for _, a := range acts {
+						// In the search of certain expiries (certain.go) an
+						// expiry every run takes costs nothing.
+						free := x.prompt && a.Kind == sim.ActExpire && quiet && x.certain(cur, c)
 						undo.Begin(cur)
 						m.Step(cur, a, &step)
 						x.trans++
 						ne := uint32(e)
-						if a.Kind == sim.ActExpire {
+						if a.Kind == sim.ActExpire && !free {
 							ne++
 						}
 						nd := uint32(d + 1)
@@ -519,7 +539,9 @@ func (x *explorer) run(res *Result) {
 						}
 						undo.Restore(cur)
 						nid, isNew := x.intern(buf)
-						x.from, x.to = append(x.from, id), append(x.to, nid)
+						if !x.prompt {
+							x.from, x.to = append(x.from, id), append(x.to, nid)
+						}
 						if isNew || less(ne, nd, x.meta[nid].exp, x.meta[nid].depth) {
 							x.meta[nid] = meta{parent: id, act: uint32(a.CPU)<<8 | uint32(a.Kind), arg: a.Arg, exp: ne, depth: nd}
 							x.push(ne, nd, nid)
@@ -537,7 +559,7 @@ func (x *explorer) run(res *Result) {
 		}
 	}
 	res.Complete = !x.partial
-	if res.Complete {
+	if res.Complete && !x.prompt {
 		x.livelocks(res)
 	}
 }

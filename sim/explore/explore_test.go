@@ -56,13 +56,15 @@ func machine(t testing.TB, o simtest.StopOptions, cfg sim.Config) *sim.Machine {
 
 func TestStopProtocol(t *testing.T) {
 	tests := []struct {
-		name    string
-		opts    simtest.StopOptions
-		cfg     sim.Config
-		props   []explore.Property
-		want    []explore.Verdict
-		expired []string // waits the first property's trace needs
-		steps   int      // length of the first property's trace (0: not checked)
+		name      string
+		opts      simtest.StopOptions
+		cfg       sim.Config
+		props     []explore.Property
+		want      []explore.Verdict
+		expired   []string // waits the first property's trace needs
+		certain   []string // waits the first property's result names as certain
+		uncertain []string // waits the first property's result leaves to chance (nil: not set)
+		steps     int      // length of the first property's trace (0: not checked)
 	}{
 		{
 			name:  "racy: online count only",
@@ -93,6 +95,32 @@ func TestStopProtocol(t *testing.T) {
 			props:   []explore.Property{noneOnlineAtRelocation, noBug},
 			want:    []explore.Verdict{explore.HoldsIfBounds, explore.Holds},
 			expired: []string{"machine_shutdown: other CPUs offline"},
+		},
+		{
+			// The secondaries go OFF without clearing their online bits:
+			// the bounded wait can only expire, so relocation with CPUs
+			// online happens in every run, not only when a bound runs out.
+			// Relocation before they are OFF still needs the wait to
+			// expire early, while they could still move: a may.
+			name:    "CPU_OFF before the online bit: the wait's expiry is certain",
+			opts:    simtest.StopOptions{OnlineBound: 1000, DieBeforeOffline: true},
+			cfg:     sim.Config{CPUs: 3},
+			props:   []explore.Property{noneOnlineAtRelocation, allOffAtRelocation, noBug},
+			want:    []explore.Verdict{explore.Violated, explore.HoldsIfBounds, explore.Holds},
+			certain: []string{"machine_shutdown: other CPUs offline"},
+			expired: []string{"machine_shutdown: other CPUs offline"},
+		},
+		{
+			// A wait before the stop IPI can only run out (certain); the
+			// online wait after it runs out only by chance.
+			name:      "early wait: one certain expiry, one left to chance",
+			opts:      simtest.StopOptions{OnlineBound: 1000, EarlyWait: true},
+			cfg:       sim.Config{CPUs: 3},
+			props:     []explore.Property{noneOnlineAtRelocation, allOffAtRelocation, noBug},
+			want:      []explore.Verdict{explore.HoldsIfBounds, explore.Violated, explore.Holds},
+			expired:   []string{"machine_shutdown: early wait", "machine_shutdown: other CPUs offline"},
+			certain:   []string{"machine_shutdown: early wait"},
+			uncertain: []string{"machine_shutdown: other CPUs offline"},
 		},
 		{
 			name:  "masked section and lost IPI: hang",
@@ -135,7 +163,29 @@ func TestStopProtocol(t *testing.T) {
 					t.Errorf("expired waits = %v, want %v", first.Trace, tt.expired)
 				}
 			}
-			if first.Verdict == explore.Violated && first.Trace.Expiries != 0 {
+			if strings.Join(first.Certain, "|") != strings.Join(tt.certain, "|") {
+				t.Errorf("certain expiries = %v, want %v", first.Certain, tt.certain)
+			}
+			if strings.Join(first.Uncertain, "|") != strings.Join(tt.uncertain, "|") {
+				t.Errorf("expiries left to chance = %v, want %v", first.Uncertain, tt.uncertain)
+			}
+			if tt.opts.DieBeforeOffline && first.Trace != nil {
+				// the run shown is the prompt one: every secondary is OFF
+				// before the wait expires
+				off := 0
+				for _, st := range first.Trace.Steps {
+					if st.Action.Kind == sim.ActExpire {
+						break
+					}
+					if st.Action.Kind == sim.ActFirmware {
+						off++
+					}
+				}
+				if off != tt.cfg.CPUs-1 {
+					t.Errorf("%d secondaries OFF before the certain expiry, want %d\n%s", off, tt.cfg.CPUs-1, first.Trace)
+				}
+			}
+			if first.Verdict == explore.Violated && first.Trace.Expiries != 0 && len(first.Certain) == 0 {
 				t.Errorf("violated trace needs %d expiries", first.Trace.Expiries)
 			}
 			if tt.steps > 0 && (first.Trace == nil || len(first.Trace.Steps) != tt.steps) {

@@ -38,7 +38,9 @@ type Engine struct {
 	machines map[int]*sim.Machine // by HZ: the jiffies prim needs the sampled tick rate
 	initial  map[int]*sim.State   // by HZ: each machine's initial state, copied into pooled states
 	states   sync.Pool            // *sim.State buffers of finished runs
-	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's condition block -> wait index
+	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's loop -> wait index
+	loops    []waitLoop           // per wait: the instructions of its loop (see forward.go)
+	loopAt   map[[2]int32]bool    // (function, pc) inside a polling loop, condition to back-edge (cost.go)
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
 	noSkip   bool                 // tests: run every loop iteration
 	noReplay bool                 // tests: take every idle re-check step (see replay.go)
@@ -54,17 +56,29 @@ func New(prog *sim.Program, cfg sim.Config) (*Engine, error) {
 	if _, err := e.machine(250); err != nil {
 		return nil, err
 	}
+	e.loops = make([]waitLoop, len(prog.Waits))
 	for fi, f := range prog.Funcs {
-		for _, in := range f.Code {
+		for pc, in := range f.Code {
 			if in.Op != sim.OpWait {
 				continue
 			}
+			// Every instruction of the loop as it runs here: the condition
+			// block is not among them when the compiler laid the loop out
+			// apart from it (a loop found on the control-flow graph).
 			w := prog.Waits[in.Imm]
 			for i := w.CondStart; i < w.CondEnd; i++ {
 				e.waitAt[[2]int32{int32(fi), i}] = int32(in.Imm)
 			}
+			region, writes := prog.WaitLoop(int32(fi), int32(pc))
+			for i, r := range region {
+				if r {
+					e.waitAt[[2]int32{int32(fi), int32(i)}] = int32(in.Imm)
+				}
+			}
+			e.loops[in.Imm] = waitLoop{fn: int32(fi), region: region, writes: writes}
 		}
 	}
+	e.loopAt = pollingLoops(prog)
 	e.costs = make([]profile.ID, len(prog.Strings))
 	for i, s := range prog.Strings {
 		e.costs[i] = -1
@@ -118,6 +132,12 @@ type Run struct {
 	Off      []float64          // per CPU: firmware published OFF
 	Enter    map[string]float64 // boot CPU's first entry of each traced function
 	Return   map[string]float64 // its return from that first call
+	// FuncCost is where the boot CPU's time went during that first call,
+	// and Calls every completed call of a traced function on any CPU
+	// (see cost.go).
+	FuncCost map[string]breakdown
+	Calls    map[string][]Call
+	Console  string // the run's console speed and loglevel, for the breakdowns
 	Timeline *Timeline
 	// NotRun: the run was not done because the first runs of its set all
 	// exhausted their budget (see Engine.Evaluate); it counts as
@@ -211,6 +231,8 @@ type run struct {
 	trace   map[int32]string // traced function index -> name
 	depth   int
 	entered map[string]int // depth of the first call of each traced function
+	cost    *costs         // where each CPU's time goes (cost.go)
+	enterAt map[string]breakdown
 	out     *Run
 	tl      *timelineRec
 }
@@ -250,8 +272,9 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		handoffAt: make([]int64, n), back: make([]int64, n), fwAt: make([]int64, n),
 		releaseAt: make([]int64, n), slowOff: make([]float64, n), smAt: never, waiting: make([]bool, n),
 		trace: map[int32]string{}, entered: map[string]int{}, rp: newReplayer(n, e.noReplay || noReplay),
+		cost: newCosts(n, e.cfg.Load == sim.LoadBusy), enterAt: map[string]breakdown{},
 		out: &Run{Relocate: -1, Offline: make([]float64, n), Off: make([]float64, n),
-			Enter: map[string]float64{}, Return: map[string]float64{}},
+			Enter: map[string]float64{}, Return: map[string]float64{}, FuncCost: map[string]breakdown{}},
 	}
 	for i := range n {
 		ru.out.Offline[i], ru.out.Off[i] = -1, -1
@@ -265,8 +288,14 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 			ru.trace[int32(fi)] = name
 		}
 	}
-	// The boot CPU starts settled at its first visible action: the calls
-	// on its stack were entered at time zero.
+	// Every CPU starts settled at its first visible action: the calls on
+	// its stack were entered at time zero.
+	for c := range n {
+		for _, fr := range ru.st.CPUs[c].Frames {
+			_, traced := ru.trace[fr.Func]
+			ru.cost.stack[c] = append(ru.cost.stack[c], callFrame{fn: fr.Func, trace: traced})
+		}
+	}
 	boot := &ru.st.CPUs[0]
 	ru.depth = len(boot.Frames)
 	for d, fr := range boot.Frames {
@@ -405,6 +434,8 @@ func (ru *run) finish() *Run {
 		ru.conflict()
 	}
 	out := ru.out
+	out.Calls = ru.cost.calls
+	out.Console = consoleSetting(ru.set)
 	out.End = secs(ru.now)
 	out.Steps = ru.steps
 	out.Skipped = ru.skipped
@@ -582,6 +613,7 @@ func (ru *run) stepCPU(c int) {
 		pre.phase = fr.Phase
 		pre.inIRQ = sim.ContextOf(cpu) == sim.ExecIRQ
 	}
+	pre.depth = len(cpu.Frames)
 	if a.Kind == sim.ActRun && !ru.e.noSkip && ru.ff.try(ru, c) {
 		if ru.rp.rec != nil {
 			ru.rp.rec[c] = false
@@ -597,6 +629,7 @@ func (ru *run) stepCPU(c int) {
 type preStep struct {
 	phase uint8
 	inIRQ bool
+	depth int // frames: the visible instruction's depth (cost.go)
 }
 
 // after prices the step c just took, applies its events and plans the CPUs
@@ -610,6 +643,7 @@ func (ru *run) after(c int, a sim.Action, pre preStep) {
 		ru.conflict() // reads or changes every CPU's state
 	}
 	cost := ru.price(c, a)
+	ru.costStep(c, a, pre.depth)
 	ru.ff.observe(ru, c, a)
 	cpu := &ru.st.CPUs[c]
 	switch {
@@ -708,6 +742,7 @@ func (ru *run) events(c int) {
 		switch ev.Kind {
 		case sim.EvIPISent:
 			t := int(ev.Target)
+			ru.costIPI(t)
 			ru.deliver(t, int(ev.Val))
 		case sim.EvStopperEntered:
 			// the last participant to arrive lets the target run the function
@@ -768,20 +803,29 @@ func (ru *run) events(c int) {
 				}
 			}
 		case sim.EvCall:
+			if ev.CPU >= 0 && int(ev.CPU) < ru.n {
+				ru.costCall(ev, ru.runAt[ev.CPU])
+			}
 			if ev.CPU == 0 {
 				ru.depth++
 				if name, ok := ru.trace[int32(ev.Val)]; ok {
 					if _, seen := ru.entered[name]; !seen {
 						ru.entered[name] = ru.depth
 						ru.out.Enter[name] = secs(ru.runAt[0])
+						ru.enterAt[name] = ru.cost.snap(0, ru.runAt[0])
 					}
 				}
 			}
 		case sim.EvReturn:
+			if ev.CPU >= 0 && int(ev.CPU) < ru.n {
+				ru.costCall(ev, ru.runAt[ev.CPU])
+			}
 			if ev.CPU == 0 {
 				if name, ok := ru.trace[int32(ev.Val)]; ok && ru.entered[name] == ru.depth {
 					if _, done := ru.out.Return[name]; !done {
 						ru.out.Return[name] = secs(ru.runAt[0])
+						end, start := ru.cost.snap(0, ru.runAt[0]), ru.enterAt[name]
+						ru.out.FuncCost[name] = end.sub(&start)
 					}
 				}
 				ru.depth--

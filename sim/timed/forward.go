@@ -24,9 +24,17 @@ import (
 //     the two iterations in between were clean: every step was the CPU's
 //     own ActRun of a shared-memory load, a read-only prim (sim.PrimSpec.
 //     ReadOnly) or a pure delay (udelay, usleep_range, msleep,
-//     schedule_timeout, cpu_relax), with no event other CPUs can observe,
-//     and every register of the loop's frame changed by the same amount in
-//     both iterations (a counter, or nothing).
+//     schedule_timeout, cpu_relax), with no event other CPUs can observe;
+//     every step in the loop's function was an instruction of the wait's
+//     own loop (sim.Program.WaitLoop: its natural loop, which excludes
+//     every enclosing loop); and every register of the loop's frame changed
+//     by the same amount in both iterations (a counter, or nothing), with
+//     no change at all in a register that only code outside the wait's
+//     loop writes. The last two keep a pass of an enclosing loop (one that
+//     polls each CPU in turn, say) from passing for an iteration of the
+//     wait: the enclosing loop's index would be skipped ahead with it.
+//     Other visible instructions of the same condition block (a condition
+//     of several reads) are steps of the iteration in progress.
 //  2. Nothing else can happen to the machine before the next event of any
 //     other CPU, or of this CPU's own timers (an IPI, a hand-off, firmware,
 //     stop_machine); a CPU with a pending IPI or taking part in stop_machine
@@ -38,7 +46,9 @@ import (
 //     expected cost (the mean of each priced step, so skipped iterations
 //     are not biased by one draw). j is the largest number, ending at least
 //     two iterations before the next event, for which one more iteration
-//     from the jumped state still returns to the loop head: found by binary
+//     from the jumped state still returns to the loop head without leaving
+//     the wait's loop (an enclosing loop that comes back to the same head
+//     is not an iteration): found by binary
 //     search, with each probe executed by the machine on the real state and
 //     rolled back (a probe only reads). This assumes the loop's exit is
 //     monotone in the iteration count (once a bound runs out it stays run
@@ -58,7 +68,15 @@ type forward struct {
 	delta []uint64 // try's per-iteration register changes (reused)
 }
 
+// waitLoop is the static extent of a wait's loop (sim.Program.WaitLoop).
+type waitLoop struct {
+	fn     int32
+	region []bool // per pc of fn: an instruction of the loop
+	writes []bool // per register of fn's frame: written inside the loop
+}
+
 type loop struct {
+	wait   int32
 	fn, pc int32
 	depth  int
 	regs   [3][]uint64 // the loop frame's registers at the last three visits of the head
@@ -76,7 +94,8 @@ const maxProbeSteps = 256
 func (f *forward) try(ru *run, c int) bool {
 	cpu := &ru.st.CPUs[c]
 	fr := &cpu.Frames[len(cpu.Frames)-1]
-	if _, ok := ru.e.waitAt[[2]int32{fr.Func, fr.PC}]; !ok {
+	w, ok := ru.e.waitAt[[2]int32{fr.Func, fr.PC}]
+	if !ok {
 		return false
 	}
 	if f.loops == nil {
@@ -85,12 +104,15 @@ func (f *forward) try(ru *run, c int) bool {
 	l := f.loops[c]
 	nregs := ru.e.prog.Funcs[fr.Func].NumRegs
 	regs := cpu.Regs[fr.RegBase : int(fr.RegBase)+nregs]
+	if l != nil && !l.dirty && l.wait == w && l.fn == fr.Func && l.depth == len(cpu.Frames) && l.pc != fr.PC {
+		return false // another read of the same condition: the iteration goes on
+	}
 	if l == nil || l.fn != fr.Func || l.pc != fr.PC || l.depth != len(cpu.Frames) || l.dirty {
 		if l == nil {
 			l = &loop{}
 			f.loops[c] = l
 		}
-		*l = loop{fn: fr.Func, pc: fr.PC, depth: len(cpu.Frames), regs: l.regs, visits: 1}
+		*l = loop{wait: w, fn: fr.Func, pc: fr.PC, depth: len(cpu.Frames), regs: l.regs, visits: 1}
 		l.regs[2] = append(l.regs[2][:0], regs...)
 		return false
 	}
@@ -106,12 +128,13 @@ func (f *forward) try(ru *run, c int) bool {
 	if cpu.Pending != 0 || cpu.Flags&(sim.FlagSMPart|sim.FlagHeld) != 0 || cpu.Handoff != 0 {
 		return false
 	}
+	wl := &ru.e.loops[l.wait]
 	f.delta = slices.Grow(f.delta[:0], nregs)[:nregs]
 	delta := f.delta
 	for i := range nregs {
 		d1 := l.regs[1][i] - l.regs[0][i]
 		d2 := l.regs[2][i] - l.regs[1][i]
-		if d1 != d2 {
+		if d1 != d2 || d2 != 0 && !wl.writes[i] {
 			return false
 		}
 		delta[i] = d2
@@ -219,7 +242,21 @@ func (f *forward) probe(ru *run, c int, l *loop, delta []uint64, j, iter int64) 
 			}
 			fr := &cpu.Frames[len(cpu.Frames)-1]
 			if len(cpu.Frames) == l.depth && fr.Func == l.fn && fr.PC == l.pc {
+				// back at the head: an iteration only if every register
+				// moved by its per-iteration change (a pass of an
+				// enclosing loop that comes back here changes its own)
+				now := cpu.Regs[fr.RegBase : int(fr.RegBase)+len(delta)]
+				for i := range now {
+					if now[i] != f.regs[i]+uint64(j+1)*delta[i] {
+						return false
+					}
+				}
 				return true
+			}
+			if wl := &ru.e.loops[l.wait]; len(cpu.Frames) == l.depth && fr.Func == wl.fn && (int(fr.PC) >= len(wl.region) || !wl.region[fr.PC]) {
+				// it left the wait's loop: an enclosing loop may bring it
+				// back to the head, but that is not one more iteration
+				return false
 			}
 		}
 		if !ru.pureNext(c) {
@@ -279,6 +316,10 @@ func (f *forward) observe(ru *run, c int, a sim.Action) {
 	res := &ru.res
 	if a.Kind != sim.ActRun || !res.Visible || !pureEvents(res) {
 		l.dirty = true
+		return
+	}
+	if wl := &ru.e.loops[l.wait]; res.Func == wl.fn && (int(res.PC) >= len(wl.region) || !wl.region[res.PC]) {
+		l.dirty = true // left the wait's loop: an enclosing loop ran
 		return
 	}
 	switch res.Op {

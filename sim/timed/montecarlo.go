@@ -29,9 +29,15 @@ type Options struct {
 	// its return) is a metric named "func:<name>". machine_shutdown, when
 	// the program has it, is always measured, as the metric machine_shutdown.
 	Functions []string
-	PerCPU    bool // add per-CPU metrics cpu<n>_offline and cpu<n>_off
-	Budget    Budget
-	Timeline  bool // record the timeline of run 0
+	// Calls are functions measured on every CPU: "call:<name>" is the
+	// duration of one call (entry to return, every completed call of every
+	// run), "cpu:<name>" the time one CPU spent in it over the run (every
+	// CPU that called it). Calls that never return (cpu_die) are not
+	// counted; a run in which no call completed counts once as never.
+	Calls    []string
+	PerCPU   bool // add per-CPU metrics cpu<n>_offline and cpu<n>_off
+	Budget   Budget
+	Timeline bool // record the timeline of run 0
 	// Workers runs that many runs in parallel; 0 means GOMAXPROCS. Results
 	// do not depend on it.
 	Workers int
@@ -42,6 +48,9 @@ type Metric struct {
 	Name  string       `json:"name"`
 	Value Distribution `json:"value"`
 	Doc   string       `json:"doc"`
+	// Cost is where the time of the median run (or call) went, by cause;
+	// empty for metrics that are instants rather than durations on a CPU.
+	Cost []Share `json:"cost,omitempty"`
 }
 
 // OutcomeCount is how many runs ended one way.
@@ -198,6 +207,7 @@ func (e *Engine) traced(opt Options) []string {
 		t = append(t, opt.Origin)
 	}
 	t = append(t, opt.Functions...)
+	t = append(t, opt.Calls...)
 	slices.Sort(t)
 	return slices.Compact(t)
 }
@@ -205,9 +215,11 @@ func (e *Engine) traced(opt Options) []string {
 func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Result {
 	res := &Result{Profile: prof.Name, CalibratedOn: prof.CalibratedOn, Seed: opt.Seed, Runs: len(runs), Origin: opt.Origin}
 	type acc struct {
-		vals  []float64
-		never int
-		doc   string
+		vals    []float64
+		costs   []breakdown
+		console []string
+		never   int
+		doc     string
 	}
 	metrics := map[string]*acc{}
 	add := func(name, doc string, v float64, ok bool) {
@@ -220,6 +232,17 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 			a.vals = append(a.vals, v)
 		} else {
 			a.never++
+		}
+	}
+	// addCost is add for a duration with its breakdown by cause, in a run
+	// whose console is console.
+	console := ""
+	addCost := func(name, doc string, v float64, ok bool, b breakdown) {
+		add(name, doc, v, ok)
+		if ok {
+			a := metrics[name]
+			a.costs = append(a.costs, b)
+			a.console = append(a.console, console)
 		}
 	}
 	outcomes := map[string]*OutcomeCount{}
@@ -240,6 +263,7 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 		if r.NotRun {
 			continue // counted as inconclusive, and in no metric
 		}
+		console = r.Console
 
 		dur := func(f string) (float64, bool) {
 			in, ok1 := r.Enter[f]
@@ -248,11 +272,39 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 		}
 		if hasShutdown {
 			v, ok := dur("machine_shutdown")
-			add("machine_shutdown", "boot CPU: machine_shutdown entry to return", v, ok)
+			addCost("machine_shutdown", "boot CPU: machine_shutdown entry to return", v, ok, r.FuncCost["machine_shutdown"])
 		}
 		for _, f := range opt.Functions {
 			v, ok := dur(f)
-			add("func:"+f, "boot CPU: "+f+" first entry to its return", v, ok)
+			addCost("func:"+f, "boot CPU: "+f+" first entry to its return", v, ok, r.FuncCost[f])
+		}
+		for _, f := range opt.Calls {
+			callDoc := "one call of " + f + ", entry to return, on any CPU"
+			cpuDoc := "time one CPU spent in " + f + " over the run"
+			per := map[int]*Call{}
+			var cpus []int
+			for _, cl := range r.Calls[f] {
+				addCost("call:"+f, callDoc, cl.Dur, true, cl.Cost)
+				t := per[cl.CPU]
+				if t == nil {
+					t = &Call{CPU: cl.CPU}
+					per[cl.CPU] = t
+					cpus = append(cpus, cl.CPU)
+				}
+				t.Dur += cl.Dur
+				for i := range t.Cost {
+					t.Cost[i] += cl.Cost[i]
+				}
+			}
+			slices.Sort(cpus)
+			for _, c := range cpus {
+				addCost("cpu:"+f, cpuDoc, per[c].Dur, true, per[c].Cost)
+			}
+			if len(r.Calls[f]) == 0 {
+				// no call completed in this run
+				add("call:"+f, callDoc, 0, false)
+				add("cpu:"+f, cpuDoc, 0, false)
+			}
 		}
 		origin, haveOrigin := 0.0, true
 		if opt.Origin != "" {
@@ -278,7 +330,11 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 		}
 	}
 	for name, a := range metrics {
-		res.Metrics = append(res.Metrics, Metric{Name: name, Value: Summarise(a.vals, a.never), Doc: a.doc})
+		m := Metric{Name: name, Value: Summarise(a.vals, a.never), Doc: a.doc}
+		if len(a.costs) > 0 {
+			m.Cost = medianCost(a.vals, a.costs, a.console)
+		}
+		res.Metrics = append(res.Metrics, m)
 	}
 	sort.Slice(res.Metrics, func(i, j int) bool { return metricLess(res.Metrics[i].Name, res.Metrics[j].Name) })
 	for _, oc := range outcomes {
