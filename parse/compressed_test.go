@@ -16,7 +16,7 @@ import (
 
 const seedPath = "../fixtures/seed/arm64-kexec-smp-send-stop.mbox"
 
-func gzipped(t *testing.T, parts ...[]byte) []byte {
+func gzipped(t testing.TB, parts ...[]byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	for _, p := range parts { // one gzip member per part, as cat a.gz b.gz makes
@@ -31,7 +31,7 @@ func gzipped(t *testing.T, parts ...[]byte) []byte {
 	return buf.Bytes()
 }
 
-func xzed(t *testing.T, data []byte) []byte {
+func xzed(t testing.TB, data []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw, err := xz.NewWriter(&buf)

@@ -129,6 +129,11 @@ func FuzzRepair(f *testing.F) {
 // *Error.
 func FuzzParse(f *testing.F) {
 	fuzzSeeds(f)
+	// Compressed forms of the seed, so that the decoders are explored too.
+	if seed, err := os.ReadFile(seedPath); err == nil {
+		f.Add(gzipped(f, seed))
+		f.Add(xzed(f, seed))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("f", bytes.NewReader(data), &Options{MaxSize: 1 << 20, MaxLine: 4096})
 		if err != nil {

@@ -280,6 +280,7 @@ func stopped(o *options, s *parse.Series, partial *rules.Report, id, why, note s
 			rep.Verdict = "inconclusive"
 		}
 		rep.Summary = joinSummary(rep.Summary, note)
+		rules.NoteNacks(&rep)
 		return &rep
 	}
 	rep := newReport(o, s)
