@@ -212,7 +212,6 @@ func evaluate(ctx context.Context, o *options, s *parse.Series, sopts *semantics
 	complete := func(rep *rules.Report) {
 		rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
 		rep.Functions, rep.Models = base.Functions, base.Models
-		rules.NoteNacks(rep)
 	}
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
@@ -225,6 +224,7 @@ func evaluate(ctx context.Context, o *options, s *parse.Series, sopts *semantics
 		return nil, err
 	}
 	complete(rep)
+	rules.NoteNacks(rep)
 	return rep, nil
 }
 
