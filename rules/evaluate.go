@@ -100,6 +100,9 @@ type Variants struct {
 	// functions, but none the entries reach: the scenarios run the same
 	// instructions before and after, so nothing of the change is checked.
 	Unreached bool
+	// reachedOnly: Identical says only that the programs' entries reach
+	// the same code; Evaluate checks the pack's other entries too.
+	reachedOnly bool
 	// Incomplete lists why AFTER misses part of the series (unmodelled
 	// functions, calls nobody models); verdicts on AFTER are then
 	// inconclusive.
@@ -156,6 +159,10 @@ func Evaluate(in *EvalInput) (*Report, error) {
 		r.Profile = &ProfileRef{Name: p.Name, Source: p.File, Calibrated: slices.Clone(p.CalibratedOn)}
 	}
 	v := in.Programs
+	e.settleReach(&v)
+	for k := range in.Steps {
+		e.settleReach(&in.Steps[k])
+	}
 	r.BehaviourChanged = v.Covered && !v.Identical
 	defCPUs := 16
 	if n := slices.Max(append([]int{1}, in.Pack.Scenarios.TimingCPUs...)); n > 1 {
@@ -259,6 +266,30 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	return r, nil
 }
 
+// settleReach decides, for programs whose kexec entries reach the same
+// code, whether the pack's other entries (kdump, panic, restart...) do too:
+// a change only they run is a change.
+func (e *evaluator) settleReach(v *Variants) {
+	if !v.reachedOnly {
+		return
+	}
+	if roots := e.entryRoots(v.Before, v.After); len(roots) > 0 && !sameReachedCode(v.Before, v.After, roots...) {
+		v.Identical, v.Unreached, v.reachedOnly = false, false, false
+	}
+}
+
+// entryRoots are the functions the pack's entries start in that a or b
+// defines.
+func (e *evaluator) entryRoots(a, b *sim.Program) []string {
+	var roots []string
+	for _, en := range e.in.Pack.EntryList() {
+		if en.Boot != "" && (definesEntry(a, en) || definesEntry(b, en)) {
+			roots = append(roots, en.Boot)
+		}
+	}
+	return roots
+}
+
 // ownVerdict is what patch k does on its own: the programs after patch k
 // against those after patch k-1 (the baseline for k = 1), with the claims
 // of its own message. A patch that only adds a comment after one that
@@ -266,7 +297,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 func (e *evaluator) ownVerdict(r *Report, k int, prev Variants, prevProps []Property, cur Variants, curProps []Property) (string, string) {
 	own := Variants{Before: prev.After, After: cur.After, Covered: cur.Covered, OnPath: cur.OnPath || cur.Covered,
 		Incomplete: cur.Incomplete}
-	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After)
+	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After, e.entryRoots(prev.After, cur.After)...)
 	sr := &Report{Claims: []Claim{}}
 	sr.Properties = append(sr.Properties, prevProps...)
 	for _, p := range curProps {

@@ -40,6 +40,7 @@ func VariantsOf(res *semantics.Result) Variants {
 		// is, and is itself not checked.
 		v.Identical = sameReachedCode(v.Before, v.After)
 		v.Unreached = v.Identical && v.Covered
+		v.reachedOnly = v.Identical
 	}
 	return v
 }

@@ -15,7 +15,10 @@ import (
 // A change in a function no entry reaches, or in a comment, leaves them the
 // same. Any doubt (an entry by another name, a table that differs) answers
 // false, so that the patch is treated as changing behaviour.
-func sameReachedCode(a, b *sim.Program) bool {
+//
+// roots are more functions the scenarios start in (the pack's entries:
+// kdump, panic, restart...); a function either program lacks answers false.
+func sameReachedCode(a, b *sim.Program, roots ...string) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -41,6 +44,11 @@ func sameReachedCode(a, b *sim.Program) bool {
 	}
 	if !push(a.Entry.Boot, b.Entry.Boot) || !push(a.Entry.Secondary, b.Entry.Secondary) || !push(a.Entry.IRQ, b.Entry.IRQ) {
 		return false
+	}
+	for _, r := range roots {
+		if !push(int32(a.FuncIndex(r)), int32(b.FuncIndex(r))) {
+			return false
+		}
 	}
 	for len(work) > 0 {
 		p := work[len(work)-1]
