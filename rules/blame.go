@@ -107,14 +107,14 @@ func (e *evaluator) blame(cx *Counterexample, patch int) *Location {
 	return &Location{Patch: patch, File: a.File, Line: a.Line, Side: "post"}
 }
 
-// firstPrefix returns the first k (1-based) whose AFTER property of id in
-// fault set faults has one of the verdicts, with that property, looking at
+// firstPrefix returns the first k (1-based) whose AFTER property with
+// propertyKey key (rule, entry, fault set) has one of the verdicts, with that property, looking at
 // the prefixes' properties in order (the last entry is the whole series).
-func firstPrefix(prefixes [][]Property, id, faults string, verdicts ...string) (int, *Property) {
+func firstPrefix(prefixes [][]Property, key string, verdicts ...string) (int, *Property) {
 	for k, props := range prefixes {
 		for i := range props {
 			p := &props[i]
-			if p.Variant != "after" || p.ID != id || strings.Join(p.Scenario.Faults, ",") != faults {
+			if p.Variant != "after" || propertyKey(*p) != key {
 				continue
 			}
 			for _, v := range verdicts {

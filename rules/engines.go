@@ -52,6 +52,7 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 		return nil, err
 	}
 	cfg.Merge, cfg.AtomicWaits = true, true
+	cfg.AlsoBoot = req.AlsoBoot
 	var props []explore.Property
 	for _, r := range req.Rules {
 		kind, step, end, check, err := r.Predicate(req.Program)
@@ -98,7 +99,11 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 				cr.Reason = joinNote(cr.Reason, what)
 			}
 			if pr.Verdict == explore.HoldsIfBounds {
-				cr.NeedsExpiry = dedup(append([]string{}, pr.Trace.Expired...))
+				names := pr.Trace.Expired
+				if pr.Uncertain != nil {
+					names = pr.Uncertain
+				}
+				cr.NeedsExpiry = dedup(append([]string{}, names...))
 			}
 			if len(pr.Certain) > 0 {
 				cr.CertainExpiry = append([]string{}, pr.Certain...)
@@ -121,7 +126,7 @@ func instead(t *explore.Trace) string {
 	last := t.Steps[len(t.Steps)-1]
 	for _, e := range last.Events {
 		switch e.Kind {
-		case sim.EvBug, sim.EvPanic, sim.EvReset, sim.EvReturned:
+		case sim.EvBug, sim.EvPanic, sim.EvReset, sim.EvSystemOff, sim.EvReturned:
 			s := fmt.Sprintf("the run ends in %s on cpu%d", e.Kind, e.CPU)
 			if last.HasLoc {
 				s += fmt.Sprintf(" at %s:%d (%s)", last.Loc.File, last.Loc.Line, strings.TrimSpace(last.Loc.Text))

@@ -67,6 +67,9 @@ type CPUEnv struct {
 	IRQsMigrated bool `expr:"irqs_migrated"`
 	// Pending is the number of IPIs pending on the CPU.
 	Pending int `expr:"pending"`
+	// PerCPU are the program's per-CPU variables of this CPU, by name, as
+	// signed values (percpu["crash_note_saved"]).
+	PerCPU map[string]int64 `expr:"percpu"`
 }
 
 // WaitEnv is the polling loop of a "wait" event.

@@ -26,6 +26,9 @@ type Engines interface {
 type ExploreRequest struct {
 	Program  *sim.Program
 	Scenario Scenario
+	// AlsoBoot is how many secondaries start in the boot entry too (the
+	// entry's AlsoBoot).
+	AlsoBoot int
 	Rules    []*PropertyRule
 	Seed     int64
 	Budget   Budget
@@ -296,6 +299,10 @@ type evaluator struct {
 	tol      float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
+	// entryProgs caches the programs started in each entry, so that one
+	// program and entry is always the same value (explorations are reused
+	// by program identity).
+	entryProgs map[entryProgKey]entryProg
 	// progress and claimDone, when set, pass what is decided so far on
 	// to EvalInput.Partial.
 	progress  func([]Property)
@@ -307,9 +314,32 @@ type evaluator struct {
 	calls []string
 }
 
-// safetyScenarios is the pack's matrix in a fixed order.
-func (e *evaluator) safetyScenarios() []Scenario {
-	m := e.in.Pack.Scenarios
+type entryProgKey struct {
+	prog  *sim.Program
+	entry string
+}
+
+type entryProg struct {
+	prog *sim.Program
+	err  error
+}
+
+// entryProgram is prog started in entry en, the same value every time.
+func (e *evaluator) entryProgram(prog *sim.Program, en *Entry) (*sim.Program, error) {
+	k := entryProgKey{prog, en.ID}
+	if p, ok := e.entryProgs[k]; ok {
+		return p.prog, p.err
+	}
+	p, err := entryProgram(prog, en)
+	if e.entryProgs == nil {
+		e.entryProgs = map[entryProgKey]entryProg{}
+	}
+	e.entryProgs[k] = entryProg{p, err}
+	return p, err
+}
+
+// matrixScenarios is a safety matrix in a fixed order.
+func matrixScenarios(m ScenarioMatrix) []Scenario {
 	faults := m.Faults
 	if len(faults) == 0 {
 		faults = [][]string{{}}
@@ -347,6 +377,24 @@ var verdictRank = map[string]int{"holds": 0, "holds-if-bounds": 1, "inconclusive
 // counts and loads, with the scenario it was found in.
 func (e *evaluator) properties(v Variants) ([]Property, error) {
 	var out []Property
+	for _, en := range e.in.Pack.EntryList() {
+		if !definesEntry(v.Before, en) && !definesEntry(v.After, en) {
+			// Neither program has the path (a program that is not built
+			// from the model library): there is nothing to start.
+			continue
+		}
+		ps, err := e.entryProperties(v, en)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	return out, nil
+}
+
+// entryProperties explores the properties of entry en.
+func (e *evaluator) entryProperties(v Variants, en *Entry) ([]Property, error) {
+	var out []Property
 	pack := e.in.Pack
 	for _, variant := range []string{"before", "after"} {
 		prog := v.Before
@@ -355,19 +403,27 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 			// instructions give the same verdicts, found once.
 			prog = v.After
 		}
+		prog, progErr := e.entryProgram(prog, en)
 		// Static rules: the polling loops of the program.
 		for _, r := range pack.Properties {
-			if r.At == "wait" {
-				p, err := checkWaits(r, prog, variant)
-				if err != nil {
-					return nil, err
+			if r.At == "wait" && r.OnEntry(en.ID) {
+				p := Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: Scenario{Faults: []string{}},
+					Verdict: "inconclusive", NeedsExpiry: []string{}}
+				if progErr != nil {
+					p.Reason = progErr.Error()
+				} else {
+					var err error
+					if p, err = checkWaits(r, prog, variant); err != nil {
+						return nil, err
+					}
 				}
+				p.Entry = en.ID
 				out = append(out, p)
 			}
 		}
 		var dyn []*PropertyRule
 		for _, r := range pack.Properties {
-			if r.At != "wait" {
+			if r.At != "wait" && r.OnEntry(en.ID) {
 				dyn = append(dyn, r)
 			}
 		}
@@ -385,7 +441,7 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 		// out of budget; more CPUs of the same would too, so they are not
 		// explored.
 		stopped := map[string]int{}
-		for _, sc := range e.safetyScenarios() {
+		for _, sc := range e.entryScenarios(en) {
 			family := sc.Load + "\x00" + strings.Join(sc.Faults, ",")
 			var rules []*PropertyRule
 			for _, r := range dyn {
@@ -403,6 +459,11 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 					res[i] = CheckResult{Verdict: "inconclusive", NeedsExpiry: []string{},
 						Reason: fmt.Sprintf("not explored: the search with %d CPUs already ran out of its budget", n)}
 				}
+			} else if progErr != nil {
+				res = make([]CheckResult, len(rules))
+				for i := range res {
+					res[i] = CheckResult{Verdict: "inconclusive", NeedsExpiry: []string{}, Reason: progErr.Error()}
+				}
 			} else if variant == "after" && len(v.Incomplete) > 0 {
 				res = make([]CheckResult, len(rules))
 				for i := range res {
@@ -410,7 +471,7 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 				}
 			} else {
 				var err error
-				res, err = e.explore(&ExploreRequest{Program: prog, Scenario: sc, Rules: rules, Seed: e.in.Seed, Budget: e.in.Budget})
+				res, err = e.explore(&ExploreRequest{Program: prog, Scenario: sc, AlsoBoot: en.AlsoBoot, Rules: rules, Seed: e.in.Seed, Budget: e.in.Budget})
 				if err == nil && len(res) != len(rules) {
 					err = fmt.Errorf("%d results for %d properties", len(res), len(rules))
 				}
@@ -438,7 +499,7 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 				cr := res[i]
 				note := fmt.Sprintf("%d CPUs %s: %s", sc.CPUs, sc.Load, cr.Verdict)
 				if !ok {
-					g = &agg{p: Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: sc,
+					g = &agg{p: Property{ID: r.ID, Entry: en.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: sc,
 						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), CertainExpiry: cr.CertainExpiry, Counterexample: cr.Counterexample,
 						Explored: cr.Explored, Reason: cr.Reason}}
 					groups[key] = g
@@ -776,19 +837,30 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			}
 		}
 	}
-	// One timeline per variant at the first claim's scenario (or the
-	// largest timing scenario), for pictures.
-	var tsc *Scenario
+	// One timeline per variant for the first claim's scenario (or the
+	// largest timing scenario) first, then for every scenario of the timing
+	// matrix, so that the pictures can show each. The timed runs are those
+	// measured above (measure caches them): no run is added for this.
+	var tscs []Scenario
 	for i := range r.Claims {
 		if r.Claims[i].Metric != "" {
-			tsc = &r.Claims[i].Scenario
+			tscs = append(tscs, r.Claims[i].Scenario)
 			break
 		}
 	}
-	if tsc == nil && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
-		tsc = &Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}}
+	if len(tscs) == 0 && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
+		tscs = append(tscs, Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}})
 	}
-	if tsc != nil {
+	for _, n := range e.in.Pack.Scenarios.TimingCPUs {
+		for _, l := range loads {
+			sc := Scenario{CPUs: n, Load: l, Faults: []string{}}
+			if !slices.ContainsFunc(tscs, func(t Scenario) bool { return scenarioString(t) == scenarioString(sc) }) {
+				tscs = append(tscs, sc)
+			}
+		}
+	}
+	for i := range tscs {
+		tsc := &tscs[i]
 		for _, variant := range []string{"before", "after"} {
 			prog := v.Before
 			if variant == "after" {
@@ -834,7 +906,7 @@ func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 	before := map[string]Property{}
 	for _, p := range r.Properties {
 		if p.Variant == "before" {
-			before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] = p
+			before[propertyKey(p)] = p
 		}
 	}
 	// scenarioRef copies a scenario for a finding to point at.
@@ -862,16 +934,16 @@ func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 			continue
 		}
 		rule := e.in.Pack.Property(p.ID)
-		b, hasB := before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")]
+		b, hasB := before[propertyKey(p)]
 		where := scenarioString(p.Scenario)
 		if p.Scenario.CPUs == 0 {
 			where = "the program text"
 		}
+		where = entryName(p.Entry) + where
 		// The first patch whose prefix shows the verdict, and its
 		// counterexample there.
-		faults := strings.Join(p.Scenario.Faults, ",")
 		at := func(verdicts ...string) *Location {
-			k, q := firstPrefix(prefixes, p.ID, faults, verdicts...)
+			k, q := firstPrefix(prefixes, propertyKey(p), verdicts...)
 			if q == nil {
 				return e.location(p.Counterexample)
 			}
@@ -981,7 +1053,7 @@ func verdict(r *Report, v Variants) (string, string) {
 	before := map[string]string{}
 	for _, p := range r.Properties {
 		if p.Variant == "before" {
-			before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] = p.Verdict
+			before[propertyKey(p)] = p.Verdict
 		}
 	}
 	var violated, undecided []string
@@ -991,7 +1063,7 @@ func verdict(r *Report, v Variants) (string, string) {
 			continue
 		}
 		switch {
-		case p.Verdict == "violated" && p.Severity == "error" && before[p.ID+"\x00"+strings.Join(p.Scenario.Faults, ",")] != "violated":
+		case p.Verdict == "violated" && p.Severity == "error" && before[propertyKey(p)] != "violated":
 			if where[p.ID] == nil {
 				violated = append(violated, p.ID)
 			}
@@ -999,6 +1071,7 @@ func verdict(r *Report, v Variants) (string, string) {
 			if f == "" {
 				f = "healthy"
 			}
+			f = entryName(p.Entry) + f
 			where[p.ID] = append(where[p.ID], f)
 		case p.Verdict == "inconclusive":
 			undecided = append(undecided, p.ID)
@@ -1096,7 +1169,7 @@ func (e *evaluator) explore(req *ExploreRequest) ([]CheckResult, error) {
 	for i, r := range req.Rules {
 		ids[i] = r.ID
 	}
-	key := fmt.Sprintf("%s|%d|%s|%d|%+v", scenarioString(req.Scenario), req.Scenario.CPUs, strings.Join(ids, ","), req.Seed, req.Budget)
+	key := fmt.Sprintf("%s|%d|%d|%s|%d|%+v", scenarioString(req.Scenario), req.Scenario.CPUs, req.AlsoBoot, strings.Join(ids, ","), req.Seed, req.Budget)
 	for _, x := range e.explored {
 		if x.key == key && (x.req.Program == req.Program || e.sameCode && semantics.SameProgram(x.req.Program, req.Program)) {
 			return x.res, nil

@@ -104,7 +104,7 @@ func TestEvaluateVerdicts(t *testing.T) {
 			// One property entry per rule, variant and fault set.
 			seen := map[string]bool{}
 			for _, p := range r.Properties {
-				k := p.ID + p.Variant + strings.Join(p.Scenario.Faults, ",")
+				k := p.ID + p.Entry + p.Variant + strings.Join(p.Scenario.Faults, ",")
 				if seen[k] {
 					t.Errorf("duplicate property entry %s", k)
 				}

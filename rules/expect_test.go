@@ -54,11 +54,27 @@ type expectation struct {
 
 type expectedProperty struct {
 	ID      string `yaml:"id"`
+	Entry   string `yaml:"entry"` // the entry it is checked on; kexec when empty
 	Variant string `yaml:"variant"`
 	Faults  string `yaml:"faults"`
 	Verdict string `yaml:"verdict"`
-	Why     string `yaml:"why"`
-	Gap     string `yaml:"gap"`
+	// NeedsExpiry, CertainExpiry: when given, the waits (by the function
+	// they are in) the property's needs_expiry and certain_expiry name.
+	NeedsExpiry   []string `yaml:"needs_expiry"`
+	CertainExpiry []string `yaml:"certain_expiry"`
+	Why           string   `yaml:"why"`
+	Gap           string   `yaml:"gap"`
+}
+
+// waitFuncs is the functions of the named waits ("f: while ..."), sorted.
+func waitFuncs(names []string) string {
+	var fs []string
+	for _, n := range names {
+		f, _, _ := strings.Cut(n, ":")
+		fs = append(fs, f)
+	}
+	slices.Sort(fs)
+	return strings.Join(fs, ",")
 }
 
 func readExpectation(t *testing.T, path string) *expectation {
@@ -127,7 +143,7 @@ func evaluateSeriesWith(t testing.TB, s *parse.Series, pack *Pack, opts *semanti
 func findProperty(r *Report, e expectedProperty) *Property {
 	for i := range r.Properties {
 		p := &r.Properties[i]
-		if p.ID != e.ID || p.Variant != e.Variant {
+		if p.ID != e.ID || p.Variant != e.Variant || orKexec(p.Entry) != orKexec(e.Entry) {
 			continue
 		}
 		f := strings.Join(p.Scenario.Faults, "+")
@@ -139,6 +155,13 @@ func findProperty(r *Report, e expectedProperty) *Property {
 		}
 	}
 	return nil
+}
+
+func orKexec(entry string) string {
+	if entry == "" {
+		return DefaultEntry
+	}
+	return entry
 }
 
 // TestExpectations runs every fixture of fixtures/expect through the
@@ -219,6 +242,12 @@ func checkExpectation(t *testing.T, exp *expectation, r *Report) {
 		if p.Verdict != w.Verdict {
 			t.Errorf("property %s %s %s: %s (%s; %s), want %s\n  because: %s", w.ID, w.Variant, w.Faults, p.Verdict,
 				p.Reason, p.Explored.Note, w.Verdict, strings.TrimSpace(w.Why))
+		}
+		if w.NeedsExpiry != nil && waitFuncs(p.NeedsExpiry) != waitFuncs(w.NeedsExpiry) {
+			t.Errorf("property %s %s %s: needs_expiry %v, want waits in %v", w.ID, w.Variant, w.Faults, p.NeedsExpiry, w.NeedsExpiry)
+		}
+		if w.CertainExpiry != nil && waitFuncs(p.CertainExpiry) != waitFuncs(w.CertainExpiry) {
+			t.Errorf("property %s %s %s: certain_expiry %v, want waits in %v", w.ID, w.Variant, w.Faults, p.CertainExpiry, w.CertainExpiry)
 		}
 	}
 	for _, w := range exp.Findings {

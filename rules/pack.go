@@ -23,6 +23,11 @@ var builtinPacks embed.FS
 // DefaultPackFile is the embedded default pack's name in error messages.
 const DefaultPackFile = "builtin:packs/arm64-kexec.yaml"
 
+// EntriesPackFile is the embedded part of the default pack that adds the
+// other entries (kdump, panic) and their properties, merged after
+// DefaultPackFile.
+const EntriesPackFile = "builtin:packs/arm64-entries.yaml"
+
 // Pack is a compiled rule pack: properties, the scenario matrix and the
 // claim patterns. Build one with DefaultPack, LoadPack or Merge.
 type Pack struct {
@@ -30,6 +35,7 @@ type Pack struct {
 	Doc        string
 	Sources    []string // files the pack was built from, in order
 	Properties []*PropertyRule
+	Entries    []*Entry // the scenario families; see EntryList
 	Scenarios  ScenarioMatrix
 	Claims     ClaimRules
 	Metrics    []MetricSpec
@@ -42,8 +48,9 @@ type PropertyRule struct {
 	Doc      string
 	At       string // an event name, "step" or "end"
 	Expr     string
-	Message  string // what a violation means, for the finding
-	Scope    string // all | healthy | faulted: which scenarios it is checked in
+	Message  string   // what a violation means, for the finding
+	Scope    string   // all | healthy | faulted: which scenarios it is checked in
+	Entries  []string // the entries it is checked on; empty: DefaultEntry
 	Pos      Pos
 
 	prog *vm.Program
@@ -176,19 +183,21 @@ type packYAML struct {
 	Pack       string         `yaml:"pack"`
 	Doc        string         `yaml:"doc"`
 	Properties []propertyYAML `yaml:"properties"`
+	Entries    []entryYAML    `yaml:"entries"`
 	Scenarios  *scenariosYAML `yaml:"scenarios"`
 	Metrics    []metricYAML   `yaml:"metrics"`
 	Claims     *claimsYAML    `yaml:"claims"`
 }
 
 type propertyYAML struct {
-	ID       string `yaml:"id"`
-	Severity string `yaml:"severity"`
-	Doc      string `yaml:"doc"`
-	At       string `yaml:"at"`
-	Expr     string `yaml:"expr"`
-	Message  string `yaml:"message"`
-	Scope    string `yaml:"scope"`
+	ID       string   `yaml:"id"`
+	Severity string   `yaml:"severity"`
+	Doc      string   `yaml:"doc"`
+	At       string   `yaml:"at"`
+	Expr     string   `yaml:"expr"`
+	Message  string   `yaml:"message"`
+	Scope    string   `yaml:"scope"`
+	Entries  []string `yaml:"entries"`
 }
 
 type scenariosYAML struct {
@@ -256,6 +265,15 @@ func DefaultPack() (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
+	data, err = builtinPacks.ReadFile("packs/arm64-entries.yaml")
+	if err != nil {
+		return nil, err
+	}
+	q, err := ParsePack(EntriesPackFile, data)
+	if err != nil {
+		return nil, err
+	}
+	p = Merge(p, q)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -414,7 +432,7 @@ func (c *compiler) pack(y *packYAML) *Pack {
 		}
 		seen[py.ID] = line
 		r := &PropertyRule{ID: py.ID, Severity: py.Severity, Doc: strings.TrimSpace(py.Doc), At: py.At,
-			Expr: strings.TrimSpace(py.Expr), Message: strings.TrimSpace(py.Message), Scope: py.Scope, Pos: Pos{c.file, line}}
+			Expr: strings.TrimSpace(py.Expr), Message: strings.TrimSpace(py.Message), Scope: py.Scope, Entries: py.Entries, Pos: Pos{c.file, line}}
 		if r.Scope == "" {
 			r.Scope = "all"
 		}
@@ -441,6 +459,7 @@ func (c *compiler) pack(y *packYAML) *Pack {
 		}
 		p.Properties = append(p.Properties, r)
 	}
+	p.Entries = c.entries(y.Entries)
 	if y.Scenarios != nil {
 		c.scenarios(y.Scenarios, &p.Scenarios)
 	}
@@ -470,50 +489,58 @@ func (c *compiler) pack(y *packYAML) *Pack {
 const MaxScenarioList = 16
 
 func (c *compiler) scenarios(y *scenariosYAML, m *ScenarioMatrix) {
-	long := func(n int, path ...any) {
+	c.scenariosAt([]any{"scenarios"}, y, m)
+}
+
+// scenariosAt compiles a matrix found at path (the pack's scenarios, or an
+// entry, whose safety matrix sits under its own item).
+func (c *compiler) scenariosAt(at []any, y *scenariosYAML, m *ScenarioMatrix) {
+	full := func(p ...any) []any { return append(slices.Clone(at), p...) }
+	path := func(p ...any) int { return c.line(full(p...)...) }
+	long := func(n int, p ...any) {
 		if n > MaxScenarioList {
-			c.errorf(c.line(path...), "%d entries: want at most %d", n, MaxScenarioList)
+			c.errorf(path(p...), "%d entries: want at most %d", n, MaxScenarioList)
 		}
 	}
 	if s := y.Safety; s != nil {
-		long(len(s.CPUs), "scenarios", "safety", "cpus")
-		long(len(s.Faults), "scenarios", "safety", "faults")
+		long(len(s.CPUs), "safety", "cpus")
+		long(len(s.Faults), "safety", "faults")
 		for i, set := range s.Faults {
-			long(len(set), "scenarios", "safety", "faults", i)
+			long(len(set), "safety", "faults", i)
 		}
 		for i, n := range s.CPUs {
 			if n < 1 || n > MaxCPUs {
-				c.errorf(c.line("scenarios", "safety", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)
+				c.errorf(path("safety", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)
 			}
 		}
 		for i, l := range s.Load {
 			if !slices.Contains(loads, l) {
-				c.errorf(c.line("scenarios", "safety", "load", i), "load %q: want idle or busy", l)
+				c.errorf(path("safety", "load", i), "load %q: want idle or busy", l)
 			}
 		}
 		for i, set := range s.Faults {
 			for j, f := range set {
 				if _, ok := faultKinds[f]; !ok {
-					c.errorf(c.line("scenarios", "safety", "faults", i, j), "unknown fault %q (known: %s)", f, strings.Join(sortedKeys(faultKinds), ", "))
+					c.errorf(path("safety", "faults", i, j), "unknown fault %q (known: %s)", f, strings.Join(sortedKeys(faultKinds), ", "))
 				}
 			}
 		}
 		m.CPUs, m.Loads, m.Faults = s.CPUs, s.Load, s.Faults
 	}
 	if t := y.Timing; t != nil {
-		long(len(t.CPUs), "scenarios", "timing", "cpus")
+		long(len(t.CPUs), "timing", "cpus")
 		for i, n := range t.CPUs {
 			if n < 1 || n > MaxCPUs {
-				c.errorf(c.line("scenarios", "timing", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)
+				c.errorf(path("timing", "cpus", i), "CPU count %d: want 1..%d", n, MaxCPUs)
 			}
 		}
 		for i, l := range t.Load {
 			if !slices.Contains(loads, l) {
-				c.errorf(c.line("scenarios", "timing", "load", i), "load %q: want idle or busy", l)
+				c.errorf(path("timing", "load", i), "load %q: want idle or busy", l)
 			}
 		}
 		if t.Runs < 0 || t.Runs > 100000 {
-			c.errorf(c.line("scenarios", "timing", "runs"), "runs %d: want 1..100000", t.Runs)
+			c.errorf(path("timing", "runs"), "runs %d: want 1..100000", t.Runs)
 		}
 		m.TimingCPUs, m.TimingLoads, m.Runs = t.CPUs, t.Load, t.Runs
 	}
@@ -642,6 +669,7 @@ func (p *Pack) Validate() error {
 			}
 		}
 	}
+	errs = append(errs, p.validateEntries()...)
 	if len(errs) > 0 {
 		return errs
 	}
@@ -673,6 +701,7 @@ func Merge(base, over *Pack) *Pack {
 	out.Sources = append(slices.Clone(base.Sources), over.Sources...)
 	out.Properties = mergeByID(base.Properties, over.Properties, func(r *PropertyRule) string { return r.ID })
 	out.Metrics = mergeByID(base.Metrics, over.Metrics, func(m MetricSpec) string { return m.Name })
+	out.Entries = mergeByID(base.Entries, over.Entries, func(e *Entry) string { return e.ID })
 	s, o := &out.Scenarios, over.Scenarios
 	overrideSlice(&s.CPUs, o.CPUs)
 	overrideSlice(&s.Loads, o.Loads)

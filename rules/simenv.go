@@ -21,16 +21,26 @@ var eventKinds = map[string]sim.EventKind{
 // NewEnv builds the expression environment of a machine state seen at an
 // event (name is the pack's event name; v.Ev the machine's event, nil for
 // "step").
-func NewEnv(v sim.View, name string) *Env { return newEnv(v, name, true) }
+func NewEnv(v sim.View, name string) *Env { return newEnv(v, name, true, true) }
 
-// newEnv builds the environment; the globals map is built only when asked
-// (it is the one allocation per check that scales with the program).
-func newEnv(v sim.View, name string, globals bool) *Env {
+// newEnv builds the environment; the globals and per-CPU maps are built
+// only when asked (they are the allocations per check that scale with the
+// program).
+func newEnv(v sim.View, name string, globals, percpu bool) *Env {
 	n := v.NumCPUs()
 	env := &Env{Event: name, Online: v.NumOnline(), Outcome: v.End().String(), Relocated: v.End() == sim.Relocated,
 		CPUs: make([]CPUEnv, n)}
 	for c := 0; c < n; c++ {
 		env.CPUs[c] = cpuEnv(v, c)
+		if percpu && len(v.M.Prog.PerCPU) > 0 {
+			vars := make(map[string]int64, len(v.M.Prog.PerCPU))
+			for _, g := range v.M.Prog.PerCPU {
+				if x, ok := v.PerCPU(g.Name, c); ok {
+					vars[g.Name] = signed(x, g.Type)
+				}
+			}
+			env.CPUs[c].PerCPU = vars
+		}
 	}
 	env.Boot = env.CPUs[0]
 	env.Secondaries = env.CPUs[1:]
@@ -84,6 +94,7 @@ var namesCPUsRE = regexp.MustCompile(`\b(?:cpus|secondaries)\s*\[|\.id\b|\bcpu\.
 // functions, and for a FUNC prog does not have, everywhere.
 func (r *PropertyRule) Predicate(prog *sim.Program) (kind sim.EventKind, step, end bool, check func(sim.View) bool, err error) {
 	usesGlobals := strings.Contains(r.Expr, "globals")
+	usesPerCPU := strings.Contains(r.Expr, "percpu")
 	eval := func(v sim.View, name string) bool {
 		if o := v.End(); o == sim.Unknown || o == sim.Failed {
 			// A run that reached an unmodelled function or an instruction
@@ -91,7 +102,7 @@ func (r *PropertyRule) Predicate(prog *sim.Program) (kind sim.EventKind, step, e
 			// explorer reports such runs and the verdict is inconclusive.
 			return true
 		}
-		ok, e := r.Check(newEnv(v, name, usesGlobals))
+		ok, e := r.Check(newEnv(v, name, usesGlobals, usesPerCPU))
 		if e != nil {
 			// A runtime error of the expression (e.g. indexing past the
 			// CPUs) is reported as a violation with the message; the pack

@@ -249,7 +249,7 @@ func (m *Machine) decode(data []byte, st *State, segs []int32) error {
 	}
 	st.End = Outcome(d.u())
 	st.EndCPU = int32(uint32(d.u()))
-	if st.End > Failed || (st.EndCPU >= int32(m.n)) {
+	if st.End >= numOutcomes || (st.EndCPU >= int32(m.n)) {
 		return errCorrupt
 	}
 	st.Now = int64(d.u())

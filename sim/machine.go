@@ -76,6 +76,10 @@ type Config struct {
 	Load   Load
 	Faults []Fault
 	HZ     int // jiffies per second for PrimJiffies; 0 means 250
+	// AlsoBoot is how many secondaries (CPUs 1..AlsoBoot) start in
+	// Entry.Boot instead of Entry.Secondary: several CPUs entering the
+	// same path at once (two CPUs panicking). 0 for one.
+	AlsoBoot int
 
 	// Merge makes CPU-local prims (see Machine.Local) invisible, so that they
 	// run inside the step of the previous visible action, and makes taking an
@@ -161,6 +165,9 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 	}
 	if cfg.CPUs < 1 || cfg.CPUs > MaxCPUs {
 		return nil, fmt.Errorf("sim: CPU count %d out of range 1..%d", cfg.CPUs, MaxCPUs)
+	}
+	if cfg.AlsoBoot < 0 || cfg.AlsoBoot >= cfg.CPUs {
+		return nil, fmt.Errorf("sim: %d secondaries cannot start in the boot entry of a %d-CPU machine", cfg.AlsoBoot, cfg.CPUs)
 	}
 	m := &Machine{Prog: p, Cfg: cfg, n: cfg.CPUs, words: (cfg.CPUs + 63) / 64, nPCPU: len(p.PerCPU)}
 	m.hz = int64(cfg.HZ)
@@ -332,7 +339,7 @@ func (m *Machine) buildInitial() *State {
 		cpu := &st.CPUs[c]
 		cpu.Flags = FlagOnline | FlagRouted
 		entry := p.Entry.Secondary
-		if c == 0 {
+		if c == 0 || c <= m.Cfg.AlsoBoot {
 			entry = p.Entry.Boot
 		}
 		m.pushFrame(cpu, entry, nil, -1, FrameEntry)

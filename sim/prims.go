@@ -69,6 +69,7 @@ const (
 	PrimUnknownCall                  // a call to Strings[Imm], a function nobody models: reaching it ends the run as "unknown" (verdicts that depend on it are inconclusive)
 	PrimCost                         // a kernel step modelled only by its duration (device_shutdown, cpuhp DEAD callbacks, ...): Strings[Imm] names a timing-profile parameter; no effect on machine state
 	PrimFirstOnline                  // cpumask_first(cpu_online_mask): the lowest online id, or nr_cpu_ids
+	PrimPSCISystemOff                // psci system_off(): ends the run
 	NumPrims
 )
 
@@ -120,6 +121,7 @@ var Prims = [NumPrims]PrimSpec{
 	PrimCPURelax:         {Name: "cpu_relax", Symmetric: true, Doc: "spin-loop hint"},
 	PrimUnknownCall:      {Name: "unknown_call", Doc: "call to an unmodelled function (its name is Strings[Imm]); ends the run as unknown"},
 	PrimCost:             {Name: "cost", Symmetric: true, Doc: "time spent in a kernel step modelled only by its duration; Strings[Imm] names the timing-profile parameter (e.g. kernel_restart_prepare, cpuhp_dead_callbacks); changes no machine state"},
+	PrimPSCISystemOff:    {Name: "psci_system_off", Symmetric: true, Doc: "PSCI SYSTEM_OFF"},
 	PrimFirstOnline:      {Name: "cpumask_first_online", Returns: true, ReadOnly: true, Symmetric: true, Doc: "lowest online CPU, or nr_cpu_ids; the boot CPU whenever it is online, which is what makes it symmetric (see Machine.SymmetryGuarded for the other case)"},
 }
 

@@ -115,18 +115,20 @@ type StopMachine struct {
 type Outcome uint8
 
 const (
-	Running   Outcome = iota
-	Relocated         // PrimRelocate: the relocation stub started
-	Reset             // PSCI SYSTEM_RESET
-	Bugged            // BUG() or an oops (division by zero, NoReturn function returned, ...)
-	Panicked          // panic()
-	Unknown           // PrimUnknownCall: an unmodelled function was reached
-	Returned          // the boot CPU's entry function returned
-	Hung              // no CPU can progress (set by engines through Machine.Hang)
-	Failed            // the machine met an instruction it cannot run (EvError)
+	Running    Outcome = iota
+	Relocated          // PrimRelocate: the relocation stub started
+	Reset              // PSCI SYSTEM_RESET
+	Bugged             // BUG() or an oops (division by zero, NoReturn function returned, ...)
+	Panicked           // panic()
+	Unknown            // PrimUnknownCall: an unmodelled function was reached
+	Returned           // the boot CPU's entry function returned
+	Hung               // no CPU can progress (set by engines through Machine.Hang)
+	Failed             // the machine met an instruction it cannot run (EvError)
+	PoweredOff         // PSCI SYSTEM_OFF
+	numOutcomes
 )
 
-var outcomeNames = [...]string{"running", "relocated", "reset", "bug", "panic", "unknown", "returned", "hang", "error"}
+var outcomeNames = [numOutcomes]string{"running", "relocated", "reset", "bug", "panic", "unknown", "returned", "hang", "error", "power-off"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {

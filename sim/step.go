@@ -87,13 +87,14 @@ const (
 	EvReturned                  // the boot CPU's entry returned (ends the run)
 	EvHang                      // no CPU can progress (ends the run)
 	EvError                     // the machine cannot run an instruction (ends the run); Msg says why
+	EvSystemOff                 // PSCI SYSTEM_OFF (ends the run)
 	NumEventKinds
 )
 
 var evNames = [...]string{"none", "ipi-sent", "ipi-lost", "ipi-taken", "online", "cpu-off",
 	"off-published", "affinity-info", "cpu-on", "cpu-started", "stopper-entered",
 	"stop-machine-done", "kthread-ran", "wait-expired", "release", "printk", "warn",
-	"call", "return", "relocate", "reset", "bug", "panic", "unknown", "returned", "hang", "error"}
+	"call", "return", "relocate", "reset", "bug", "panic", "unknown", "returned", "hang", "error", "system-off"}
 
 func (k EventKind) String() string {
 	if int(k) < len(evNames) {
@@ -1357,6 +1358,9 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 		setRet(uint64(r))
 	case PrimPSCISystemReset:
 		m.end(st, c, res, Reset, Event{Kind: EvReset, CPU: int32(c), Target: -1, Loc: in.Loc})
+		return
+	case PrimPSCISystemOff:
+		m.end(st, c, res, PoweredOff, Event{Kind: EvSystemOff, CPU: int32(c), Target: -1, Loc: in.Loc})
 		return
 	case PrimSynchronizeRCU:
 		// enabled() waited for every online CPU to be quiescent

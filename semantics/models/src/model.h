@@ -104,10 +104,10 @@ struct psci_operations psci_ops = {
 // cpuhp_cpu_state): every CPU starts online.
 DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_ONLINE;
 
-// kernel/kexec_core.c: the loaded image; the model only compares it with the
-// crash image (none is loaded).
+// kernel/kexec_core.c: the loaded images, compared by machine_kexec(); no
+// crash image is loaded until kdump_entry() loads one (end of this file).
 #define kexec_image 1
-#define kexec_crash_image 0
+unsigned long kexec_crash_image;
 
 // include/linux/kconfig.h: IS_ENABLED() of a configuration option.
 static inline bool IS_ENABLED(int option)
@@ -226,4 +226,128 @@ static inline unsigned int cpumask_first(const struct cpumask *srcp)
 void cpuhp_ap_report_dead(void)
 {
 	cpu_report_death();
+}
+
+// kernel/kexec_core.c crash_save_cpu(regs, cpu): writes the CPU's registers
+// into its ELF crash note, which the crash kernel reads as the vmcore's CPU
+// state. The model keeps only the fact that the note was written.
+DEFINE_PER_CPU(int, crash_note_saved) = 0;
+
+static void crash_save_cpu(struct pt_regs *regs, int cpu)
+{
+	per_cpu(crash_note_saved, cpu) = 1;
+}
+
+// The other entries into the stop path (docs/models.md, "Entries"). The
+// machine starts the boot CPU in one of these instead of kernel_kexec().
+
+// The value kdump_entry() stores: a crash image is loaded.
+#define KEXEC_CRASH_IMAGE_LOADED 2
+
+// kernel/panic.c (v5.10): panic_cpu and crash_kexec_post_notifiers (off by
+// default: the crash kernel runs before the panic notifiers).
+#define PANIC_CPU_INVALID -1
+atomic_t panic_cpu = ATOMIC_INIT(PANIC_CPU_INVALID);
+bool crash_kexec_post_notifiers;
+
+// kernel/panic.c (v5.10.13) panic(), restated from its first line to its
+// final loop with what does not touch the stop path left out (console and
+// printk-buffer handling, the notifier chain, panic_timeout, the blink
+// loop). A CPU that loses the race for panic_cpu stops itself in
+// panic_smp_self_stop(); the winner runs __crash_kexec(), which does not
+// return when a crash kernel is loaded, then stops the other CPUs. The
+// final loop is the machine's panic (the run ends as "panic").
+void panic_entry(void)
+{
+	int old_cpu, this_cpu;
+
+	local_irq_disable();
+
+	this_cpu = raw_smp_processor_id();
+	old_cpu = atomic_cmpxchg(&panic_cpu, PANIC_CPU_INVALID, this_cpu);
+
+	if (old_cpu != PANIC_CPU_INVALID && old_cpu != this_cpu)
+		panic_smp_self_stop();
+
+	pr_emerg("Kernel panic - not syncing\n");
+
+	if (!crash_kexec_post_notifiers) {
+		__crash_kexec(NULL);
+
+		smp_send_stop();
+	} else {
+		crash_smp_send_stop();
+	}
+
+	if (crash_kexec_post_notifiers)
+		__crash_kexec(NULL);
+
+	pr_emerg("---[ end Kernel panic - not syncing ]---\n");
+	panic("end Kernel panic");
+}
+
+// kdump: a crash kernel is loaded (kexec_load with KEXEC_ON_CRASH) and the
+// CPU panics: panic() -> __crash_kexec() -> machine_crash_shutdown() ->
+// crash_smp_send_stop() -> machine_kexec() of the crash kernel.
+void kdump_entry(void)
+{
+	kexec_crash_image = KEXEC_CRASH_IMAGE_LOADED;
+	panic_entry();
+}
+
+// drivers/firmware/psci/psci.c (v5.10): the PSCI driver registers
+// psci_sys_reset() as arm_pm_restart and psci_sys_poweroff() as
+// pm_power_off. Restated to their firmware calls: SYSTEM_RESET2 is not
+// offered by the model's firmware, so a reset is SYSTEM_RESET.
+// include/linux/reboot.h
+enum reboot_mode {
+	REBOOT_UNDEFINED = -1,
+	REBOOT_COLD = 0,
+	REBOOT_WARM,
+	REBOOT_HARD,
+	REBOOT_SOFT,
+	REBOOT_GPIO,
+};
+
+enum reboot_mode reboot_mode;
+
+static void arm_pm_restart(enum reboot_mode mode, const char *cmd)
+{
+	psci_system_reset();
+}
+
+static void pm_power_off(void)
+{
+	psci_system_off();
+}
+
+// kernel/reboot.c (v5.10) do_kernel_restart(): the restart handler chain;
+// with PSCI, arm_pm_restart is set and this is not called.
+static void do_kernel_restart(char *cmd)
+{
+}
+
+// kernel/reboot.c (v5.10) kernel_restart(NULL), restated: the reboot(2)
+// path of LINUX_REBOOT_CMD_RESTART after the reboot task's checks.
+// syscore_shutdown() and kmsg_dump() have no effect in the model.
+void restart_entry(void)
+{
+	kernel_restart_prepare(NULL);
+	migrate_to_reboot_cpu();
+	pr_emerg("Restarting system\n");
+	machine_restart(NULL);
+}
+
+// kernel/reboot.c (v5.10) kernel_power_off(), restated:
+// kernel_shutdown_prepare(SYSTEM_POWER_OFF) (the reboot notifiers, then
+// system_state, then device_shutdown()), migrate_to_reboot_cpu(),
+// machine_power_off(). pm_power_off_prepare is not set with PSCI.
+void power_off_entry(void)
+{
+	cost("reboot_notifiers");
+	system_state = SYSTEM_POWER_OFF;
+	cost("device_shutdown");
+	migrate_to_reboot_cpu();
+	pr_emerg("Power down\n");
+	machine_power_off();
 }

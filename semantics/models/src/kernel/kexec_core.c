@@ -5,6 +5,27 @@
 #line 54
 bool kexec_in_progress = false;
 
+// model: kernel/kexec_core.c c589c7a9562c line 944
+// Called by panic() on the CPU that won panic_cpu: with a crash kernel
+// loaded it does not return. kexec_mutex is free (no kexec_load runs).
+#line 944
+void __crash_kexec(struct pt_regs *regs) //~ __noclone: no effect in the model
+{
+#line 954
+	if (1) { //~ mutex_trylock(&kexec_mutex): the mutex is free
+		if (kexec_crash_image) {
+//-			struct pt_regs fixed_regs;
+
+#line 958
+//-			crash_setup_regs(&fixed_regs, regs);
+//-			crash_save_vmcoreinfo();
+			machine_crash_shutdown(regs); //~ &fixed_regs: registers are not modelled
+			machine_kexec(kexec_crash_image);
+		}
+//-		mutex_unlock(&kexec_mutex);
+	}
+}
+
 // model: kernel/kexec_core.c c589c7a9562c line 1125
 // The kexec reboot from kexec_mutex on: the mutex is taken and an image is
 // loaded; the KEXEC_JUMP (preserve_context) branch is not modelled.

@@ -50,3 +50,19 @@ void machine_kexec(struct kimage *kimage)
 #line 213
 	BUG(); /* Should never get here. */
 }
+
+// model: arch/arm64/kernel/machine_kexec.c a0b144cfaea7 line 250
+#line 250
+void machine_crash_shutdown(struct pt_regs *regs)
+{
+	local_irq_disable();
+
+#line 255
+	crash_smp_send_stop();
+
+#line 258
+	crash_save_cpu(regs, smp_processor_id());
+//-	machine_kexec_mask_interrupts();
+
+	pr_info("Starting crashdump kernel...\n");
+}

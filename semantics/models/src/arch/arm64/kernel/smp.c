@@ -150,7 +150,7 @@ static atomic_t waiting_for_crash_ipi = ATOMIC_INIT(0);
 static void ipi_cpu_crash_stop(unsigned int cpu, struct pt_regs *regs)
 {
 #line 870
-//-	crash_save_cpu(regs, cpu);
+	crash_save_cpu(regs, cpu);
 
 	atomic_dec(&waiting_for_crash_ipi);
 
