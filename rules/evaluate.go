@@ -141,6 +141,8 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if in == nil || in.Series == nil || in.Pack == nil || in.Engines == nil {
 		return nil, errors.New("rules: Evaluate needs a series, a pack and engines")
 	}
+	cp := *in // the programs are settled below; the caller's input stays as it is
+	in = &cp
 	e := &evaluator{in: in, runs: in.Budget.Runs, tol: in.Pack.Claims.AboutTolerance}
 	if e.runs <= 0 {
 		e.runs = in.Pack.Scenarios.Runs
@@ -151,6 +153,17 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if e.tol <= 0 {
 		e.tol = 0.3
 	}
+	for _, en := range in.Pack.EntryList() {
+		if en.Boot != "" {
+			e.roots = append(e.roots, en.Boot)
+		}
+	}
+	in.Programs = e.settle(in.Programs)
+	steps := make([]Variants, len(in.Steps))
+	for k, sv := range in.Steps {
+		steps[k] = e.settle(sv)
+	}
+	in.Steps = steps
 	r := &Report{Schema: Schema, Claims: []Claim{}, Properties: []Property{}, Findings: []Finding{}}
 	if p := in.Profile; p != nil {
 		r.Profile = &ProfileRef{Name: p.Name, Source: p.File, Calibrated: slices.Clone(p.CalibratedOn)}
@@ -163,7 +176,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	}
 	msgs := Messages(in.Series)
 	if v.Before != nil && v.After != nil {
-		code := &CodeTerms{Before: ReachableNames(v.Before), After: ReachableNames(v.After)}
+		code := &CodeTerms{Before: ReachableNames(v.Before, e.roots...), After: ReachableNames(v.After, e.roots...)}
 		for i := range msgs {
 			msgs[i].Code = code
 		}
@@ -259,6 +272,16 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	return r, nil
 }
 
+// settle decides whether v's programs run the same instructions from every
+// entry of the pack: a change no entry reaches leaves the modelled
+// behaviour as it is (Identical) and is itself not checked (Unreached).
+func (e *evaluator) settle(v Variants) Variants {
+	if !v.Identical && v.Before != nil && v.After != nil && len(v.Incomplete) == 0 && sameReachedCode(v.Before, v.After, e.roots) {
+		v.Identical, v.Unreached = true, v.Covered
+	}
+	return v
+}
+
 // ownVerdict is what patch k does on its own: the programs after patch k
 // against those after patch k-1 (the baseline for k = 1), with the claims
 // of its own message. A patch that only adds a comment after one that
@@ -266,7 +289,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 func (e *evaluator) ownVerdict(r *Report, k int, prev Variants, prevProps []Property, cur Variants, curProps []Property) (string, string) {
 	own := Variants{Before: prev.After, After: cur.After, Covered: cur.Covered, OnPath: cur.OnPath || cur.Covered,
 		Incomplete: cur.Incomplete}
-	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After)
+	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After, e.roots)
 	sr := &Report{Claims: []Claim{}}
 	sr.Properties = append(sr.Properties, prevProps...)
 	for _, p := range curProps {
@@ -309,6 +332,9 @@ type evaluator struct {
 	claimDone func()
 	// cur are the variants whose claims are being judged (for costOf).
 	cur Variants
+	// roots are the functions the pack's entries start in, besides the
+	// programs' own boot entry.
+	roots []string
 	// calls are the per-function metrics ("call:F", "cpu:F") claims bind
 	// to; every timed run measures them.
 	calls []string
@@ -578,7 +604,7 @@ func checkWaits(r *PropertyRule, prog *sim.Program, variant string) (Property, e
 
 // reachable marks the functions reachable from the program's entries through
 // calls and function references (which may be called indirectly).
-func reachable(p *sim.Program) []bool {
+func reachable(p *sim.Program, roots ...string) []bool {
 	seen := make([]bool, len(p.Funcs))
 	var work []int32
 	push := func(f int32) {
@@ -590,6 +616,9 @@ func reachable(p *sim.Program) []bool {
 	push(p.Entry.Boot)
 	push(p.Entry.Secondary)
 	push(p.Entry.IRQ)
+	for _, name := range roots {
+		push(int32(p.FuncIndex(name)))
+	}
 	for len(work) > 0 {
 		f := work[len(work)-1]
 		work = work[:len(work)-1]
