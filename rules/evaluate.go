@@ -176,7 +176,9 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	}
 	msgs := Messages(in.Series)
 	if v.Before != nil && v.After != nil {
-		code := &CodeTerms{Before: ReachableNames(v.Before, e.roots...), After: ReachableNames(v.After, e.roots...)}
+		// claims are timed on the kexec path (the programs' own boot
+		// entry), so its functions are the code terms that decide
+		code := &CodeTerms{Before: ReachableNames(v.Before), After: ReachableNames(v.After)}
 		for i := range msgs {
 			msgs[i].Code = code
 		}
