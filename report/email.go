@@ -166,7 +166,9 @@ func (e *mailWriter) headers(opts Options) error {
 		subject = "Re: " + subject
 	}
 	e.header("Subject", encodeWords(subject))
-	if id := headerID(t.messageID); id != "" {
+	// A git range's ids are commits, not Message-Ids: nothing to thread
+	// under (loreLink says the same).
+	if id := headerID(t.messageID); id != "" && loreLink(e.r, t.messageID) != "" {
 		e.header("In-Reply-To", id)
 		var refs []string
 		for _, r := range append(append([]string(nil), t.references...), t.messageID) {

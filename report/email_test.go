@@ -245,3 +245,19 @@ func TestEmailToCoverLetter(t *testing.T) {
 		t.Errorf("Subject = %q", got)
 	}
 }
+
+// TestEmailFromGitRange checks that a reply to commits of a git range has
+// no threading headers and no lore link: their ids are commit ids.
+func TestEmailFromGitRange(t *testing.T) {
+	r := loadReport(t, "seed-report.json")
+	r.Inputs = []rules.Input{{Name: "linux v5.10..HEAD", Kind: "git"}}
+	r.Series.Patches[0].MessageID = "3f1e0a5c9d2b4e6f8a7c1b0d9e8f7a6b5c4d3e2f"
+	out := render(t, "email", r, Options{})
+	msg, err := mail.ReadMessage(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Header.Get("In-Reply-To") != "" || msg.Header.Get("References") != "" || bytes.Contains(out, []byte("lore.kernel.org")) {
+		t.Errorf("a git range's reply threads under a commit id:\n%s", out)
+	}
+}

@@ -25,8 +25,14 @@ func TestTimeout(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Verdict != "inconclusive" || len(rep.Findings) != 1 || rep.Findings[0].ID != "budget.timeout" ||
-		!strings.Contains(rep.Summary, "did not finish within 1ms") || len(rep.Series.Patches) != 1 {
+	// Whether the first scenarios were decided within 1ms depends on the
+	// machine: the report is the stopped one either way.
+	if len(rep.Findings) == 0 {
+		t.Fatalf("no findings; summary %q", rep.Summary)
+	}
+	last := rep.Findings[len(rep.Findings)-1]
+	if rep.Verdict != "inconclusive" || last.ID != "budget.timeout" || !strings.Contains(last.Message, "did not finish within 1ms") ||
+		!strings.Contains(rep.Summary, "1ms") || len(rep.Series.Patches) != 1 {
 		t.Errorf("report: verdict %q, summary %q, findings %+v", rep.Verdict, rep.Summary, rep.Findings)
 	}
 }
