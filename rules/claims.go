@@ -35,13 +35,13 @@ type CodeTerms struct {
 }
 
 // ReachableNames returns the names of the functions p reaches from its
-// entries (see reachable).
-func ReachableNames(p *sim.Program) map[string]bool {
+// entries and from the functions named by roots (see reachable).
+func ReachableNames(p *sim.Program, roots ...string) map[string]bool {
 	out := map[string]bool{}
 	if p == nil {
 		return out
 	}
-	for i, ok := range reachable(p) {
+	for i, ok := range reachable(p, roots...) {
 		if ok {
 			out[p.Funcs[i].Name] = true
 		}

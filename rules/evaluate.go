@@ -100,9 +100,6 @@ type Variants struct {
 	// functions, but none the entries reach: the scenarios run the same
 	// instructions before and after, so nothing of the change is checked.
 	Unreached bool
-	// reachedOnly: Identical says only that the programs' entries reach
-	// the same code; Evaluate checks the pack's other entries too.
-	reachedOnly bool
 	// Incomplete lists why AFTER misses part of the series (unmodelled
 	// functions, calls nobody models); verdicts on AFTER are then
 	// inconclusive.
@@ -144,6 +141,8 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if in == nil || in.Series == nil || in.Pack == nil || in.Engines == nil {
 		return nil, errors.New("rules: Evaluate needs a series, a pack and engines")
 	}
+	cp := *in // the programs are settled below; the caller's input stays as it is
+	in = &cp
 	e := &evaluator{in: in, runs: in.Budget.Runs, tol: in.Pack.Claims.AboutTolerance}
 	if e.runs <= 0 {
 		e.runs = in.Pack.Scenarios.Runs
@@ -154,15 +153,22 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if e.tol <= 0 {
 		e.tol = 0.3
 	}
+	for _, en := range in.Pack.EntryList() {
+		if en.Boot != "" {
+			e.roots = append(e.roots, en.Boot)
+		}
+	}
+	in.Programs = e.settle(in.Programs)
+	steps := make([]Variants, len(in.Steps))
+	for k, sv := range in.Steps {
+		steps[k] = e.settle(sv)
+	}
+	in.Steps = steps
 	r := &Report{Schema: Schema, Claims: []Claim{}, Properties: []Property{}, Findings: []Finding{}}
 	if p := in.Profile; p != nil {
 		r.Profile = &ProfileRef{Name: p.Name, Source: p.File, Calibrated: slices.Clone(p.CalibratedOn)}
 	}
 	v := in.Programs
-	e.settleReach(&v)
-	for k := range in.Steps {
-		e.settleReach(&in.Steps[k])
-	}
 	r.BehaviourChanged = v.Covered && !v.Identical
 	defCPUs := 16
 	if n := slices.Max(append([]int{1}, in.Pack.Scenarios.TimingCPUs...)); n > 1 {
@@ -170,6 +176,8 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	}
 	msgs := Messages(in.Series)
 	if v.Before != nil && v.After != nil {
+		// claims are timed on the kexec path (the programs' own boot
+		// entry), so its functions are the code terms that decide
 		code := &CodeTerms{Before: ReachableNames(v.Before), After: ReachableNames(v.After)}
 		for i := range msgs {
 			msgs[i].Code = code
@@ -266,28 +274,14 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	return r, nil
 }
 
-// settleReach decides, for programs whose kexec entries reach the same
-// code, whether the pack's other entries (kdump, panic, restart...) do too:
-// a change only they run is a change.
-func (e *evaluator) settleReach(v *Variants) {
-	if !v.reachedOnly {
-		return
+// settle decides whether v's programs run the same instructions from every
+// entry of the pack: a change no entry reaches leaves the modelled
+// behaviour as it is (Identical) and is itself not checked (Unreached).
+func (e *evaluator) settle(v Variants) Variants {
+	if !v.Identical && v.Before != nil && v.After != nil && len(v.Incomplete) == 0 && sameReachedCode(v.Before, v.After, e.roots) {
+		v.Identical, v.Unreached = true, v.Covered
 	}
-	if roots := e.entryRoots(v.Before, v.After); len(roots) > 0 && !sameReachedCode(v.Before, v.After, roots...) {
-		v.Identical, v.Unreached, v.reachedOnly = false, false, false
-	}
-}
-
-// entryRoots are the functions the pack's entries start in that a or b
-// defines.
-func (e *evaluator) entryRoots(a, b *sim.Program) []string {
-	var roots []string
-	for _, en := range e.in.Pack.EntryList() {
-		if en.Boot != "" && (definesEntry(a, en) || definesEntry(b, en)) {
-			roots = append(roots, en.Boot)
-		}
-	}
-	return roots
+	return v
 }
 
 // ownVerdict is what patch k does on its own: the programs after patch k
@@ -297,7 +291,7 @@ func (e *evaluator) entryRoots(a, b *sim.Program) []string {
 func (e *evaluator) ownVerdict(r *Report, k int, prev Variants, prevProps []Property, cur Variants, curProps []Property) (string, string) {
 	own := Variants{Before: prev.After, After: cur.After, Covered: cur.Covered, OnPath: cur.OnPath || cur.Covered,
 		Incomplete: cur.Incomplete}
-	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After, e.entryRoots(prev.After, cur.After)...)
+	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After, e.roots)
 	sr := &Report{Claims: []Claim{}}
 	sr.Properties = append(sr.Properties, prevProps...)
 	for _, p := range curProps {
@@ -340,6 +334,9 @@ type evaluator struct {
 	claimDone func()
 	// cur are the variants whose claims are being judged (for costOf).
 	cur Variants
+	// roots are the functions the pack's entries start in, besides the
+	// programs' own boot entry.
+	roots []string
 	// calls are the per-function metrics ("call:F", "cpu:F") claims bind
 	// to; every timed run measures them.
 	calls []string
@@ -609,7 +606,7 @@ func checkWaits(r *PropertyRule, prog *sim.Program, variant string) (Property, e
 
 // reachable marks the functions reachable from the program's entries through
 // calls and function references (which may be called indirectly).
-func reachable(p *sim.Program) []bool {
+func reachable(p *sim.Program, roots ...string) []bool {
 	seen := make([]bool, len(p.Funcs))
 	var work []int32
 	push := func(f int32) {
@@ -621,6 +618,9 @@ func reachable(p *sim.Program) []bool {
 	push(p.Entry.Boot)
 	push(p.Entry.Secondary)
 	push(p.Entry.IRQ)
+	for _, name := range roots {
+		push(int32(p.FuncIndex(name)))
+	}
 	for len(work) > 0 {
 		f := work[len(work)-1]
 		work = work[:len(work)-1]

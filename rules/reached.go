@@ -7,7 +7,8 @@ import (
 )
 
 // sameReachedCode reports whether a and b run the same instructions from
-// their entries: the functions reachable from the entries (through calls and
+// their entries and the functions named by roots (where the pack's other
+// scenario families start: panic, kdump, restart): the functions reachable from the entries (through calls and
 // function references, see reachable) have the same code, callees compared
 // by name, the strings and waits their instructions index compared by
 // content, source locations aside, and the globals and per-CPU variables
@@ -15,10 +16,7 @@ import (
 // A change in a function no entry reaches, or in a comment, leaves them the
 // same. Any doubt (an entry by another name, a table that differs) answers
 // false, so that the patch is treated as changing behaviour.
-//
-// roots are more functions the scenarios start in (the pack's entries:
-// kdump, panic, restart...); a function either program lacks answers false.
-func sameReachedCode(a, b *sim.Program, roots ...string) bool {
+func sameReachedCode(a, b *sim.Program, roots []string) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -45,8 +43,8 @@ func sameReachedCode(a, b *sim.Program, roots ...string) bool {
 	if !push(a.Entry.Boot, b.Entry.Boot) || !push(a.Entry.Secondary, b.Entry.Secondary) || !push(a.Entry.IRQ, b.Entry.IRQ) {
 		return false
 	}
-	for _, r := range roots {
-		if !push(int32(a.FuncIndex(r)), int32(b.FuncIndex(r))) {
+	for _, name := range roots {
+		if !push(int32(a.FuncIndex(name)), int32(b.FuncIndex(name))) {
 			return false
 		}
 	}
