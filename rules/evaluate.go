@@ -160,6 +160,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	msgs := Messages(in.Series)
 	if v.Before != nil && v.After != nil {
 		code := &CodeTerms{Before: ReachableNames(v.Before), After: ReachableNames(v.After)}
+		e.entryFunctions(code, v)
 		for i := range msgs {
 			msgs[i].Code = code
 		}
@@ -671,6 +672,7 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 		// the same instructions: one set of runs answers for both
 		prog, mvariant = v.Before, "before"
 	}
+	prog, mvariant = e.claimMeasure(v, mvariant, name, prog)
 	mr, err := e.measure(mvariant, prog, sc)
 	if err != nil {
 		return nil, err
@@ -700,6 +702,7 @@ func (e *evaluator) costOf(v Variants, variant, name string, sc Scenario) []Cost
 	if v.Identical {
 		mvariant = "before"
 	}
+	_, mvariant = e.claimMeasure(v, mvariant, name, nil)
 	mr, ok := e.measured[mvariant+"|"+scenarioString(sc)]
 	if !ok || mr.failed != nil {
 		return nil
@@ -735,7 +738,7 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			continue
 		}
 		sc := c.Scenario
-		c.Source = e.source(sc)
+		c.Source = e.source(sc) + e.claimSource(v, c.Metric)
 		if c.Variant == "after" && len(v.Incomplete) > 0 || c.Variant == "change" && len(v.Incomplete) > 0 {
 			c.Verdict, c.Reason = "not-evaluated", "the AFTER program misses part of the series: "+listSome(v.Incomplete)
 			continue
