@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,5 +48,61 @@ func TestParseDateZoneNames(t *testing.T) {
 				t.Errorf("TZ=%s parseDate(%q) = %s, want %s", zone, tt.date, s, tt.want)
 			}
 		}
+	}
+}
+
+// TestRecipients checks that To and Cc are kept, decoded, on a patch and on
+// a cover letter, with the cover letter's author.
+func TestRecipients(t *testing.T) {
+	const series = `From: Ana Developer <ana@example.org>
+To: Will Deacon <will@kernel.org>, "Marinas, Catalin" <catalin.marinas@arm.com>
+Cc: linux-arm-kernel@lists.infradead.org,
+ =?utf-8?q?J=C3=BCrgen_Gro=C3=9F?= <jgross@example.org>
+Date: Mon, 2 Mar 2026 10:11:12 +0100
+Subject: [PATCH 0/1] misc: blink
+Message-Id: <cover@example.org>
+
+A cover letter.
+
+From: Ana Developer <ana@example.org>
+To: Will Deacon <will@kernel.org>
+Cc: linux-arm-kernel@lists.infradead.org
+Date: Mon, 2 Mar 2026 10:11:13 +0100
+Subject: [PATCH 1/1] misc: blink: report setup failure
+Message-Id: <p1@example.org>
+In-Reply-To: <cover@example.org>
+
+Report setup failures.
+
+Signed-off-by: Ana Developer <ana@example.org>
+---
+diff --git a/drivers/misc/blink.c b/drivers/misc/blink.c
+--- a/drivers/misc/blink.c
++++ b/drivers/misc/blink.c
+@@ -10,3 +10,3 @@ static int blink_probe(struct device *dev)
+ 	ret = blink_setup(dev);
+-	if (ret)
++	if (ret < 0)
+ 		return ret;
+`
+	s, err := Parse("series.mbox", strings.NewReader("From x Mon Mar  2 10:11:12 2026\n"+strings.Replace(series, "\nFrom: Ana", "\nFrom x Mon Mar  2 10:11:13 2026\nFrom: Ana", 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cover == nil || len(s.Patches) != 1 {
+		t.Fatalf("cover %v, %d patches", s.Cover, len(s.Patches))
+	}
+	c, p := s.Cover, s.Patches[0]
+	if c.Author != "Ana Developer <ana@example.org>" {
+		t.Errorf("cover author %q", c.Author)
+	}
+	if got, want := strings.Join(c.To, "; "), "Will Deacon <will@kernel.org>; Marinas, Catalin <catalin.marinas@arm.com>"; got != want {
+		t.Errorf("cover To %q, want %q", got, want)
+	}
+	if got, want := strings.Join(c.Cc, "; "), "<linux-arm-kernel@lists.infradead.org>; Jürgen Groß <jgross@example.org>"; got != want {
+		t.Errorf("cover Cc %q, want %q", got, want)
+	}
+	if got, want := strings.Join(p.To, "; ")+" | "+strings.Join(p.Cc, "; "), "Will Deacon <will@kernel.org> | <linux-arm-kernel@lists.infradead.org>"; got != want {
+		t.Errorf("patch To | Cc %q, want %q", got, want)
 	}
 }

@@ -32,10 +32,12 @@ func Parse(name string, r io.Reader, opts *Options) (*Series, error) {
 }
 
 // ParseFiles reads the named files ("-" is standard input) as one series,
-// as when the files of a "git format-patch" run are given together.
+// as when the files of a "git format-patch" run are given together. A
+// directory stands for its patch files in file-name order (see dirFiles).
 func ParseFiles(names []string, stdin io.Reader, opts *Options) (*Series, error) {
 	srcs := make([]Source, 0, len(names))
-	for _, n := range names {
+	for i := 0; i < len(names); i++ {
+		n := names[i]
 		if n == "-" {
 			srcs = append(srcs, Source{"-", stdin})
 			continue
@@ -46,7 +48,14 @@ func ParseFiles(names []string, stdin io.Reader, opts *Options) (*Series, error)
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, &Error{Pos{n, 0}, "is a directory"}
+			files, err := dirFiles(n)
+			if err != nil {
+				return nil, err
+			}
+			// Read the directory's files in place of it, before the names after it.
+			names = slices.Concat(names[:i], files, names[i+1:])
+			i--
+			continue
 		}
 		srcs = append(srcs, Source{n, f})
 	}
@@ -101,7 +110,11 @@ func checkHunks(s *Series) error {
 // readSource reads one input and cuts it into decoded messages.
 func readSource(src Source, opts *Options) ([]*message, string, []Notice, error) {
 	name := src.Name
-	data, err := readInput(name, src.R, opts)
+	r, _, err := decompress(name, src.R)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	data, err := readInput(name, r, opts)
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -169,8 +169,10 @@ func TestHTMLInBrowser(t *testing.T) {
 		min  float64
 	}{
 		{"running", color.RGBA{0x59, 0xa1, 0x4f, 255}, 0.01},
-		{"in firmware", color.RGBA{0xb0, 0x7a, 0xa1, 255}, 0.005},
-		{"relocating", color.RGBA{0x4e, 0x79, 0xa7, 255}, 0.005},
+		// BEFORE and AFTER share a time axis: the short AFTER run's
+		// firmware and relocation are thin, BEFORE's still show.
+		{"in firmware", color.RGBA{0xb0, 0x7a, 0xa1, 255}, 0.0004},
+		{"relocating", color.RGBA{0x4e, 0x79, 0xa7, 255}, 0.001},
 	} {
 		if got := colourShare(p.shot, c.rgb, 6); got < c.min {
 			t.Errorf("the %s colour covers %.4f of the screenshot, want at least %.3f: is the timeline drawn?", c.name, got, c.min)
@@ -180,6 +182,44 @@ func TestHTMLInBrowser(t *testing.T) {
 		if err := os.WriteFile(filepath.Join("..", "docs", "img", "html-report.png"), p.png, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestHTMLFeaturesInBrowser loads a page with every scenario, a metric no
+// run reached and a long trace step in the browser, and checks the DOM
+// after the script ran: a menu entry per scenario with the first shown,
+// the never-reached points drawn, the step's whole text, and one folding
+// section per property with the violated ones open.
+func TestHTMLFeaturesInBrowser(t *testing.T) {
+	bin := chromiumPath(t)
+	r := featureReport(t)
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(page, render(t, "html", r, Options{}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := loadPage(t, bin, page)
+	for _, problem := range p.problems() {
+		t.Error(problem)
+	}
+	scenarios := timelineScenarios(r, 0)
+	if got := strings.Count(p.dom, "<option "); got != len(scenarios) || got < 2 {
+		t.Errorf("%d menu entries, want one per scenario (%d)", got, len(scenarios))
+	}
+	if got := strings.Count(p.dom, `class="scenario" data-index=`); got != len(scenarios) {
+		t.Errorf("%d scenario sections, want %d", got, len(scenarios))
+	}
+	if !strings.Contains(p.dom, `class="never v-after"`) || !strings.Contains(p.dom, "never, in all 200 runs") {
+		t.Error("the runs that never reached secondaries_off are not drawn")
+	}
+	if !strings.Contains(p.dom, longStepTail) || strings.Contains(p.dom, "…") {
+		t.Error("a step's text is cut")
+	}
+	groups := htmlGroups(r.Properties)
+	if got := strings.Count(p.dom, `<details class="property"`); got != len(groups) {
+		t.Errorf("%d property sections, want %d", got, len(groups))
+	}
+	if got, want := strings.Count(p.dom, `<details class="property" open=""`), openGroups(groups); got != want || want == 0 {
+		t.Errorf("%d property sections open, want %d", got, want)
 	}
 }
 

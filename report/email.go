@@ -17,10 +17,11 @@ import (
 const mailWidth = 72
 
 // renderEmail writes a plain-text reply to the patch, ready for
-// `git send-email` or a mail client: threaded with In-Reply-To and
-// References, each finding below the quoted patch lines it concerns, the
-// counterexample as a numbered interleaving, the claim table, and how to
-// reproduce the run.
+// `git send-email` or a mail client: To the author and Cc everyone the
+// message was sent to, threaded with In-Reply-To and References, each
+// finding below the quoted patch lines it concerns, each interleaving
+// once, the claim table, the base, a lore link and how to reproduce the
+// run (emailbody.go).
 func renderEmail(w io.Writer, r *rules.Report, opts Options) error {
 	e := &mailWriter{r: r, hunks: numberHunks(r)}
 	if err := e.headers(opts); err != nil {
@@ -32,10 +33,11 @@ func renderEmail(w io.Writer, r *rules.Report, opts Options) error {
 }
 
 type mailWriter struct {
-	r      *rules.Report
-	hunks  []*hunkLines
-	b      strings.Builder
-	traces []shownTrace // interleavings already written
+	r       *rules.Report
+	hunks   []*hunkLines
+	b       strings.Builder
+	traces  []shownTrace // interleavings already shown or named
+	written int          // interleavings written out, for their labels
 }
 
 // line writes one line, cut at mailWidth columns so that no line of the
@@ -164,7 +166,9 @@ func (e *mailWriter) headers(opts Options) error {
 		subject = "Re: " + subject
 	}
 	e.header("Subject", encodeWords(subject))
-	if id := headerID(t.messageID); id != "" {
+	// A git range's ids are commits, not Message-Ids: nothing to thread
+	// under (loreLink says the same).
+	if id := headerID(t.messageID); id != "" && loreLink(e.r, t.messageID) != "" {
 		e.header("In-Reply-To", id)
 		var refs []string
 		for _, r := range append(append([]string(nil), t.references...), t.messageID) {

@@ -200,3 +200,64 @@ func mailLineProblems(whole []byte) []string {
 }
 
 var msgIDLine = regexp.MustCompile(`^ <[^ ]+>$`)
+
+// TestEmailToCoverLetter checks that a reply to a series goes to the cover
+// letter's author and everyone the cover letter was sent to, not to patch
+// 1's author alone, and threads under the cover letter.
+func TestEmailToCoverLetter(t *testing.T) {
+	r := loadReport(t, "seed-report.json")
+	r.Series.Cover = &rules.Cover{
+		Subject: "arm64: kexec: stop CPUs by IPI", MessageID: "cover@example.org",
+		Author: "Cover Author <cover@example.org>",
+		To:     []string{"Will Deacon <will@kernel.org>"},
+		Cc:     []string{"linux-arm-kernel@lists.infradead.org"},
+	}
+	r.Series.Patches[0].Prefix, r.Series.Patches[0].Total = "PATCH 1/2", 2
+	out := render(t, "email", r, Options{Cc: []string{"Extra <extra@example.org>"}, From: "Me <cover@example.org>"})
+	msg, err := mail.ReadMessage(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := func(h string) []string {
+		list, _ := msg.Header.AddressList(h)
+		var out []string
+		for _, a := range list {
+			out = append(out, a.Address)
+		}
+		return out
+	}
+	// From is the cover's author here: no copy to oneself, so no To.
+	if got := addrs("To"); len(got) != 0 {
+		t.Errorf("To = %v, want none (the sender wrote the cover letter)", got)
+	}
+	if got, want := strings.Join(addrs("Cc"), " "), "will@kernel.org linux-arm-kernel@lists.infradead.org extra@example.org"; got != want {
+		t.Errorf("Cc = %q, want %q", got, want)
+	}
+	out = render(t, "email", r, Options{})
+	msg, _ = mail.ReadMessage(bytes.NewReader(out))
+	if got := addrs("To"); strings.Join(got, " ") != "cover@example.org" {
+		t.Errorf("To = %v, want the cover letter's author", got)
+	}
+	if got := msg.Header.Get("In-Reply-To"); got != "<cover@example.org>" {
+		t.Errorf("In-Reply-To = %q", got)
+	}
+	if got := msg.Header.Get("Subject"); got != "Re: [PATCH 0/2] arm64: kexec: stop CPUs by IPI" {
+		t.Errorf("Subject = %q", got)
+	}
+}
+
+// TestEmailFromGitRange checks that a reply to commits of a git range has
+// no threading headers and no lore link: their ids are commit ids.
+func TestEmailFromGitRange(t *testing.T) {
+	r := loadReport(t, "seed-report.json")
+	r.Inputs = []rules.Input{{Name: "linux v5.10..HEAD", Kind: "git"}}
+	r.Series.Patches[0].MessageID = "3f1e0a5c9d2b4e6f8a7c1b0d9e8f7a6b5c4d3e2f"
+	out := render(t, "email", r, Options{})
+	msg, err := mail.ReadMessage(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Header.Get("In-Reply-To") != "" || msg.Header.Get("References") != "" || bytes.Contains(out, []byte("lore.kernel.org")) {
+		t.Errorf("a git range's reply threads under a commit id:\n%s", out)
+	}
+}

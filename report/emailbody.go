@@ -32,17 +32,16 @@ func (e *mailWriter) body(opts Options) {
 	e.reproduce(t, opts)
 	e.blank()
 	e.line("-- ")
-	e.para("", nameOr(r.Tool.Name)+" "+r.Tool.Version+": a model, not a measurement of hardware.")
+	e.para("", nameOr(r.Tool.Name)+" "+r.Tool.Version+": a model of the code on a simulated arm64 machine with PSCI firmware, not a measurement of hardware.")
 }
 
 func (e *mailWriter) intro(t target) {
 	r := e.r
-	what := "this patch"
+	what := "this patch's"
 	if r.Series.Cover != nil || len(r.Series.Patches) > 1 {
-		what = "this series"
+		what = "this series'"
 	}
-	e.para("", fmt.Sprintf("%s %s ran the code %s changes, before and after it, on a simulated arm64 machine with PSCI firmware.", nameOr(r.Tool.Name), r.Tool.Version, what))
-	e.blank()
+	e.para("", fmt.Sprintf("%s %s ran %s code, before and after it:", nameOr(r.Tool.Name), r.Tool.Version, what))
 	e.hanging(overall(r)+": ", oneLine(r.Summary))
 	e.blank()
 	base := baseLine(r)
@@ -56,10 +55,6 @@ func (e *mailWriter) intro(t target) {
 		e.b.WriteString("Link: " + link + "\n") // a URL is not cut
 	}
 	e.blank()
-	if t.author != "" && t.date != "" {
-		e.para("", attribution(t.author, t.date))
-		e.blank()
-	}
 }
 
 // baseLine says what BEFORE was built from: the tree's version and commit
@@ -126,7 +121,7 @@ func attribution(author, date string) string {
 
 // quoteLines is how many lines of the patch are quoted down to the line a
 // finding concerns: enough to see the statement, as a reviewer trims.
-const quoteLines = 4
+const quoteLines = 3
 
 // placed is a finding with the diff line it concerns, if any.
 type placed struct {
@@ -141,9 +136,16 @@ type placed struct {
 // patch does not show, then the commit message's.
 func (e *mailWriter) findings() {
 	r := e.r
-	var inDiff, message, elsewhere []placed
+	var inDiff, message, elsewhere, notes []placed
 	for i := range r.Findings {
 		f := &r.Findings[i]
+		if f.Severity == "note" && f.Claim == "" {
+			// A note (the baseline fails too, a model caveat) is listed
+			// after the findings, one line each: it asks nothing of the
+			// patch's lines.
+			notes = append(notes, placed{f: f})
+			continue
+		}
 		l := f.Location
 		if l == nil || l.File == "" {
 			if f.Claim != "" || violation(r, f) == nil {
@@ -173,6 +175,11 @@ func (e *mailWriter) findings() {
 	var lastHunk *hunkLines
 	var lastFile string
 	quoted := -1 // last quoted line of lastHunk
+	// The attribution line stands above the first quote of the patch.
+	if t := e.target(); len(inDiff) > 0 && t.author != "" && t.date != "" {
+		e.para("", attribution(t.author, t.date))
+		e.blank()
+	}
 	for _, p := range inDiff {
 		if p.hunk != lastHunk {
 			if key := fmt.Sprint(p.hunk.Patch, p.hunk.File); key != lastFile {
@@ -201,6 +208,19 @@ func (e *mailWriter) findings() {
 		for _, p := range elsewhere {
 			e.finding(p.f)
 		}
+	}
+	if len(notes) > 0 {
+		e.para("", "Notes, in short (the other formats have them whole):")
+		for _, p := range notes {
+			where := findingWhere(r, p.f)
+			if strings.HasPrefix(where, "commit message") {
+				where = ""
+			} else {
+				where = " at " + path.Base(strings.TrimSuffix(where, " (outside the patch)"))
+			}
+			e.line(truncColumns("note: "+p.f.ID+where+": "+oneLine(p.f.Message), mailWidth))
+		}
+		e.blank()
 	}
 	if len(message) > 0 {
 		e.para("", "On the commit message:")
@@ -254,8 +274,8 @@ func hunkHeader(h *rules.Hunk) string {
 // shownTrace is an interleaving already written, for later findings to
 // refer to.
 type shownTrace struct {
-	finding string
-	steps   []rules.Step
+	label string // "[1]": the number of the interleaving written out
+	steps []rules.Step
 }
 
 // finding writes one finding and the counterexample that shows it. Each
@@ -286,6 +306,11 @@ func (e *mailWriter) finding(f *rules.Finding, also ...*rules.Finding) {
 	e.hanging(f.Severity+": ", f.ID+where)
 	if f.Claim != "" {
 		e.para("", firstSentence(f.Message))
+		if c := claimByID(e.r, f.Claim); c != nil {
+			if ct := costText(c.Cost); ct != "" {
+				e.para("", "The predicted median goes to "+ct+".")
+			}
+		}
 		e.blank()
 		return
 	}
@@ -314,22 +339,26 @@ func (e *mailWriter) finding(f *rules.Finding, also ...*rules.Finding) {
 		}
 	}
 	run := fmt.Sprintf("%s, %s", variant(p.Variant), scenario(p.Scenario))
-	e.traces = append(e.traces, shownTrace{f.ID, steps})
+	label := fmt.Sprintf("[%d]", e.written+1)
 	switch {
 	case best >= 0 && shared == len(steps) && shared == len(e.traces[best].steps):
-		e.para("", fmt.Sprintf("The interleaving (%s) is the one shown for %s above.", run, e.traces[best].finding))
+		e.traces = append(e.traces, shownTrace{e.traces[best].label, steps})
+		e.para("", fmt.Sprintf("The interleaving (%s) is %s above.", run, e.traces[best].label))
 		e.blank()
 		return
 	case best >= 0 && shared == len(steps):
-		e.para("", fmt.Sprintf("The interleaving (%s) is steps 1-%d of the one shown for %s above.", run, shared, e.traces[best].finding))
+		e.traces = append(e.traces, shownTrace{e.traces[best].label, steps})
+		e.para("", fmt.Sprintf("The interleaving (%s) is steps 1-%d of %s above.", run, shared, e.traces[best].label))
 		e.blank()
 		return
 	case best >= 0 && shared >= 3:
-		e.para("", fmt.Sprintf("An interleaving that shows it (%s): steps 1-%d as for %s above, then:", run, shared, e.traces[best].finding))
+		e.para("", fmt.Sprintf("Interleaving %s (%s): steps 1-%d of %s, then:", label, run, shared, e.traces[best].label))
 	default:
 		shared = 0
-		e.para("", fmt.Sprintf("An interleaving that shows it (%s):", run))
+		e.para("", fmt.Sprintf("Interleaving %s that shows it (%s):", label, run))
 	}
+	e.written++
+	e.traces = append(e.traces, shownTrace{label, steps})
 	e.blank()
 	e.trace(p.Counterexample, shared)
 	e.blank()
@@ -468,39 +497,31 @@ func (e *mailWriter) claimTable() {
 	if r.Profile != nil {
 		title += " under profile " + r.Profile.Name
 	}
-	e.para("", title+" (predicted: median, p5-p95):")
-	e.blank()
-	t := &table{head: []string{"", "Claim", "Run", "Median", "p5-p95", "Verdict"}, limit: []int{5, 17, 14, 7, 12, 12}}
+	e.para("", title+" (the predicted median):")
+	// The claim's words get what the other columns leave of the width:
+	// ids ("p1.c10") and numbers are never wrapped.
+	idw := 0
 	for _, c := range r.Claims {
-		median, band := "-", "-"
+		idw = max(idw, len(c.ID))
+	}
+	limits := []int{idw, 0, 14, 7, 12}
+	limits[1] = max(10, mailWidth-(len(limits)-1)-idw-14-7-12)
+	t := &table{head: []string{"", "Claim", "Run", "Median", "Verdict"}, limit: limits}
+	for _, c := range r.Claims {
+		median := "-"
 		if d := c.Predicted; d != nil {
 			median = seconds(d.Median)
-			band = secondsRange(d.P5, d.P95)
 		}
 		run := variant(c.Variant)
 		if c.Scenario.CPUs > 0 {
 			run += fmt.Sprintf(" %d %s", c.Scenario.CPUs, c.Scenario.Load)
 		}
-		t.add(c.ID, c.Text, run, median, band, c.Verdict)
+		t.add(c.ID, c.Text, run, median, c.Verdict)
 	}
 	for _, l := range t.lines("", 1) {
 		e.line(l)
 	}
 	e.blank()
-	cost := false
-	for _, c := range r.Claims {
-		if ct := costText(c.Cost); ct != "" {
-			if !cost {
-				e.para("", "Where each predicted median goes:")
-				e.blank()
-				cost = true
-			}
-			e.hanging("  "+c.ID+": ", ct)
-		}
-	}
-	if cost {
-		e.blank()
-	}
 }
 
 // reproduce gives the commands that repeat the run: fetching the thread

@@ -61,6 +61,11 @@ func TestHostileBundles(t *testing.T) {
 			}
 			r, want := hostileReport(t, a)
 			checkHostile(t, r, want)
+			// The bundles set free text and recipients only: the JSON
+			// still validates against the schema.
+			if err := validate(compileSchema(t, "schema.json"), render(t, "json", r, Options{})); err != nil {
+				t.Errorf("json: %v", err)
+			}
 		})
 	}
 }
@@ -246,7 +251,10 @@ func checkHostile(t *testing.T, r *rules.Report, want hostileWant) {
 					}
 				}
 			case "terse":
-				checkTerse(t, r, out)
+				checkTextStopCommands(t, out)
+				o := opts
+				o.GitHubActions = false
+				checkTerse(t, r, render(t, "terse", r, o))
 			}
 		}
 	}

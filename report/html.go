@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,7 @@ type htmlPage struct {
 	Verdict   string
 	Reproduce string
 	TargetURL string
-	Groups    []*propertyGroup
+	Groups    []*htmlGroup
 	Findings  []htmlFinding
 	Scenarios []htmlScenario
 	Plots     []*figure
@@ -78,7 +79,7 @@ func renderHTML(w io.Writer, r *rules.Report, opts Options) error {
 		Verdict:   r.Verdict,
 		Reproduce: reproduce(r),
 		TargetURL: opts.TargetURL,
-		Groups:    groupProperties(r.Properties),
+		Groups:    htmlGroups(r.Properties),
 		Plots:     scalingPlots(r),
 		Scenarios: timelineScenarios(r, opts.TimelineCPUs),
 	}
@@ -123,7 +124,21 @@ func timelineScenarios(r *rules.Report, cpus int) []htmlScenario {
 			out = append(out, htmlScenario{Label: scenario(tl.Scenario)})
 			k = len(keys) - 1
 		}
-		out[k].Charts = append(out[k].Charts, gantt(fmt.Sprintf("gantt-%d", i), tl))
+	}
+	// BEFORE and AFTER of a scenario share one time axis, so that the
+	// lengths of the two runs compare at a glance.
+	for k, key := range keys {
+		end := 0.0
+		for i := range r.Timelines {
+			if sameScenario(key, r.Timelines[i].Scenario) {
+				end = math.Max(end, timelineEnd(&r.Timelines[i]))
+			}
+		}
+		for i := range r.Timelines {
+			if sameScenario(key, r.Timelines[i].Scenario) {
+				out[k].Charts = append(out[k].Charts, gantt(fmt.Sprintf("gantt-%d", i), &r.Timelines[i], end))
+			}
+		}
 	}
 	pick := -1
 	for i, s := range keys {
@@ -142,6 +157,50 @@ func timelineScenarios(r *rules.Report, cpus int) []htmlScenario {
 	}
 	if pick >= 0 {
 		out[pick].Selected = true
+	}
+	return out
+}
+
+// htmlGroup is one property's section: folded unless it needs a look.
+type htmlGroup struct {
+	*propertyGroup
+	Verdicts string // "AFTER: violated 2, holds 4; BEFORE: holds 6"
+	Open     bool   // some row is violated or undecided
+}
+
+// htmlGroups folds the properties table into one section per property,
+// whose summary line tells the verdicts, so that the page is short and a
+// reader opens what matters: sections with a violated or inconclusive row
+// start open.
+func htmlGroups(ps []rules.Property) []*htmlGroup {
+	var out []*htmlGroup
+	for _, g := range groupProperties(ps) {
+		hg := &htmlGroup{propertyGroup: g}
+		var parts []string
+		for _, v := range []string{"after", "before"} {
+			var verdicts []string
+			counts := map[string]int{}
+			for _, p := range g.Results {
+				if p.Variant != v {
+					continue
+				}
+				if counts[p.Verdict] == 0 {
+					verdicts = append(verdicts, p.Verdict)
+				}
+				counts[p.Verdict]++
+				hg.Open = hg.Open || p.Verdict == "violated" && p.Severity == "error" || p.Verdict == "inconclusive"
+			}
+			if len(verdicts) == 0 {
+				continue
+			}
+			var vs []string
+			for _, verdict := range verdicts {
+				vs = append(vs, fmt.Sprintf("%s %d", verdict, counts[verdict]))
+			}
+			parts = append(parts, variant(v)+": "+strings.Join(vs, ", "))
+		}
+		hg.Verdicts = strings.Join(parts, "; ")
+		out = append(out, hg)
 	}
 	return out
 }

@@ -238,8 +238,8 @@ func (m *mdWriter) inputs(r *rules.Report) {
 	}
 	for _, p := range r.Series.Patches {
 		m.printf("- patch %d/%d: %s (%s)\n", p.Index, p.Total, mdText(p.Subject), mdText(p.Author))
-		for _, n := range p.Notices {
-			m.printf("  - notice %s: %s\n", mdText(n.Kind), mdText(n.Message))
+		for _, g := range groupNotices(p.Notices) {
+			m.printf("  - notice %s\n", mdText(g))
 		}
 	}
 	for _, f := range r.Functions {

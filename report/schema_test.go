@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/patchcheck/patchcheck/rules"
 )
+
+// schemaID is the $id of report/schema.json.
+const schemaID = "https://github.com/patchcheck/patchcheck/report/schema.json"
 
 // compileSchema compiles a JSON Schema file with no network access: every
 // $ref must resolve inside the file or to a draft the library embeds.
@@ -31,6 +35,19 @@ func compileSchema(t testing.TB, path string) *jsonschema.Schema {
 	c.AssertFormat()
 	if err := c.AddResource(path, doc); err != nil {
 		t.Fatal(err)
+	}
+	// series-schema.json refers to the types of schema.json by its $id.
+	if filepath.Base(path) != "schema.json" {
+		main := filepath.Join(filepath.Dir(path), "schema.json")
+		if data, err := os.ReadFile(main); err == nil {
+			mdoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%s: %v", main, err)
+			}
+			if err := c.AddResource(schemaID, mdoc); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	sch, err := c.Compile(path)
 	if err != nil {
@@ -188,15 +205,44 @@ func TestSchemaCoversReport(t *testing.T) {
 			t.Errorf("$defs/%s: required is %v, want the fields without omitempty %v", name, got, required)
 		}
 	}
+	// rules.Parsed, the --parse-only document, shares the Report's types.
 	check(reflect.TypeOf(rules.Report{}))
+	check(reflect.TypeOf(rules.Parsed{}))
 	for name := range schema.Defs {
 		if !seen[name] {
-			t.Errorf("$defs/%s describes no type reachable from rules.Report", name)
+			t.Errorf("$defs/%s describes no type reachable from rules.Report or rules.Parsed", name)
 		}
 	}
-	schemaProp := schema.Defs["Report"]["properties"].(map[string]any)["schema"].(map[string]any)
-	if schemaProp["const"] != rules.Schema {
-		t.Errorf("schema property const is %v, want %q (bump report/schema.json with rules.Schema)", schemaProp["const"], rules.Schema)
+	for def, want := range map[string]string{"Report": rules.Schema, "Parsed": rules.SeriesSchema} {
+		schemaProp := schema.Defs[def]["properties"].(map[string]any)["schema"].(map[string]any)
+		if schemaProp["const"] != want {
+			t.Errorf("$defs/%s: schema property const is %v, want %q (bump report/schema.json with rules)", def, schemaProp["const"], want)
+		}
+	}
+}
+
+// TestSeriesSchema checks that report/series-schema.json compiles against
+// report/schema.json, accepts a parse-only document and refuses a report
+// (and the other way round), so that the two cannot be mistaken.
+func TestSeriesSchema(t *testing.T) {
+	series, full := compileSchema(t, "series-schema.json"), compileSchema(t, "schema.json")
+	rep := render(t, "json", loadReport(t, "seed-report.json"), Options{})
+	var r rules.Report
+	if err := json.Unmarshal(rep, &r); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := json.Marshal(rules.Parsed{Schema: rules.SeriesSchema, Tool: r.Tool, Inputs: r.Inputs, Series: r.Series})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate(series, parsed); err != nil {
+		t.Errorf("series-schema.json refuses a parse-only document: %v", err)
+	}
+	if err := validate(series, rep); err == nil {
+		t.Error("series-schema.json accepts a report")
+	}
+	if err := validate(full, parsed); err == nil {
+		t.Error("schema.json accepts a parse-only document")
 	}
 }
 

@@ -58,20 +58,27 @@ func stateClass(s string) string {
 	return "st-other"
 }
 
-// gantt draws one run's per-CPU states over time, with the start of the
-// relocation marked.
-func gantt(id string, tl *rules.Timeline) *figure {
-	const left, right, top, rowH, gap, axisH = 64.0, 24.0, 40.0, 20.0, 6.0, 34.0
-	const width = 980.0
-	n := float64(len(tl.CPUs))
-	f := &figure{ID: id, W: width, H: top + n*(rowH+gap) + axisH,
-		Title: fmt.Sprintf("%s, %s: per-CPU states until %s", variant(tl.Variant), scenario(tl.Scenario), seconds(tl.End))}
+// timelineEnd is the last time a run's timeline shows.
+func timelineEnd(tl *rules.Timeline) float64 {
 	end := tl.End
 	for _, c := range tl.CPUs {
 		for _, s := range c.Segments {
 			end = math.Max(end, s.End)
 		}
 	}
+	return end
+}
+
+// gantt draws one run's per-CPU states over time, with the start of the
+// relocation marked, on a time axis from 0 to axisEnd (at least the run's
+// own end), which the runs of one scenario share.
+func gantt(id string, tl *rules.Timeline, axisEnd float64) *figure {
+	const left, right, top, rowH, gap, axisH = 64.0, 24.0, 40.0, 20.0, 6.0, 34.0
+	const width = 980.0
+	n := float64(len(tl.CPUs))
+	f := &figure{ID: id, W: width, H: top + n*(rowH+gap) + axisH,
+		Title: fmt.Sprintf("%s, %s: per-CPU states until %s", variant(tl.Variant), scenario(tl.Scenario), seconds(tl.End))}
+	end := math.Max(timelineEnd(tl), axisEnd)
 	if end <= 0 {
 		end = 1e-6
 	}
@@ -145,6 +152,10 @@ type point struct {
 	P5, Median, P95 float64
 	Source          string
 	Scenario        string
+	// Never: no run reached the metric's event (the secondaries were never
+	// all OFF), so there is no time to plot; NeverRuns of Runs did not.
+	Never           bool
+	NeverRuns, Runs int
 }
 
 // scalingPlots draws, per metric, its median against the CPU count for
@@ -154,7 +165,7 @@ func scalingPlots(r *rules.Report) []*figure {
 	byName := map[string][]*series{}
 	for i := range r.Metrics {
 		m := &r.Metrics[i]
-		if m.Value == nil || m.Scenario.CPUs <= 0 || len(m.Scenario.Faults) > 0 {
+		if m.Scenario.CPUs <= 0 || len(m.Scenario.Faults) > 0 {
 			continue
 		}
 		if _, ok := byName[m.Name]; !ok {
@@ -171,8 +182,13 @@ func scalingPlots(r *rules.Report) []*figure {
 			s = &series{Label: label, Class: "v-" + m.Variant, Dash: m.Scenario.Load != "idle" && m.Scenario.Load != ""}
 			byName[m.Name] = append(byName[m.Name], s)
 		}
-		s.Points = append(s.Points, point{CPUs: m.Scenario.CPUs, P5: m.Value.P5, Median: m.Value.Median, P95: m.Value.P95,
-			Source: m.Source, Scenario: scenario(m.Scenario)})
+		pt := point{CPUs: m.Scenario.CPUs, Source: m.Source, Scenario: scenario(m.Scenario), Never: m.Value == nil}
+		if v := m.Value; v != nil {
+			pt.P5, pt.Median, pt.P95 = v.P5, v.Median, v.P95
+			pt.NeverRuns, pt.Runs = v.Never, v.Runs
+			pt.Never = v.Runs > 0 && v.Never >= v.Runs
+		}
+		s.Points = append(s.Points, pt)
 	}
 	var figs []*figure
 	for i, name := range names {
@@ -183,7 +199,7 @@ func scalingPlots(r *rules.Report) []*figure {
 
 func plot(id, metric string, ss []*series) *figure {
 	const width, height = 480.0, 320.0
-	const left, right, top, bottom = 64.0, 16.0, 30.0, 74.0
+	const left, right, top, bottom = 64.0, 16.0, 42.0, 74.0 // the "never" row is at top-12
 	f := &figure{ID: id, W: width, H: height, Title: fmt.Sprintf("%s against the number of CPUs (median, p5–p95 band, log scale)", metric)}
 	minX, maxX := math.MaxInt, 0
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -215,7 +231,7 @@ func plot(id, metric string, ss []*series) *figure {
 		v = math.Max(v, math.Pow(10, dlo))
 		return top + ph*(dhi-math.Log10(v))/(dhi-dlo)
 	}
-	f.text(left, 18, metric, "fig-title", "start")
+	f.text(left, 16, metric, "fig-title", "start")
 	for d := dlo; d <= dhi; d++ {
 		yy := y(math.Pow(10, d))
 		f.line(left, yy, left+pw, yy, "grid")
@@ -235,26 +251,59 @@ func plot(id, metric string, ss []*series) *figure {
 		f.text(x(c), top+ph+16, fmt.Sprint(c), "tick", "middle")
 	}
 	f.text(left+pw/2, top+ph+32, "CPUs", "axis-label", "middle")
+	anyNever := false
 	for _, s := range ss {
-		if len(s.Points) == 0 {
-			continue
-		}
-		var band, med strings.Builder
-		for i, p := range s.Points {
-			fmt.Fprintf(&band, "%s%.1f,%.1f", cmdLetter(i), x(p.CPUs), y(p.P5))
-			fmt.Fprintf(&med, "%s%.1f,%.1f", cmdLetter(i), x(p.CPUs), y(p.Median))
-		}
-		for i := len(s.Points) - 1; i >= 0; i-- {
-			p := s.Points[i]
-			fmt.Fprintf(&band, "L%.1f,%.1f", x(p.CPUs), y(p.P95))
-		}
-		band.WriteString("Z")
-		f.add(el{Kind: "path", D: band.String(), Class: "band " + s.Class, Tip: s.Label + ": p5–p95"})
-		f.add(el{Kind: "path", D: med.String(), Class: "median " + s.Class, Dash: s.Dash, Tip: s.Label + ": median"})
+		// The measured points as a band and a line, split where a run
+		// never reached the metric; those are marked on the "never" row
+		// above the plot instead, so that they are seen, not left out.
+		var runs [][]point
+		var cur []point
 		for _, p := range s.Points {
+			if p.Never {
+				if len(cur) > 0 {
+					runs = append(runs, cur)
+				}
+				cur = nil
+				continue
+			}
+			cur = append(cur, p)
+		}
+		if len(cur) > 0 {
+			runs = append(runs, cur)
+		}
+		for _, pts := range runs {
+			var band, med strings.Builder
+			for i, p := range pts {
+				fmt.Fprintf(&band, "%s%.1f,%.1f", cmdLetter(i), x(p.CPUs), y(p.P5))
+				fmt.Fprintf(&med, "%s%.1f,%.1f", cmdLetter(i), x(p.CPUs), y(p.Median))
+			}
+			for i := len(pts) - 1; i >= 0; i-- {
+				p := pts[i]
+				fmt.Fprintf(&band, "L%.1f,%.1f", x(p.CPUs), y(p.P95))
+			}
+			band.WriteString("Z")
+			f.add(el{Kind: "path", D: band.String(), Class: "band " + s.Class, Tip: s.Label + ": p5–p95"})
+			f.add(el{Kind: "path", D: med.String(), Class: "median " + s.Class, Dash: s.Dash, Tip: s.Label + ": median"})
+		}
+		for _, p := range s.Points {
+			if p.Never || p.NeverRuns > 0 {
+				anyNever = true
+				tip := fmt.Sprintf("%s, %s: never, in all %d runs (%s)", s.Label, p.Scenario, p.Runs, p.Source)
+				if !p.Never {
+					tip = fmt.Sprintf("%s, %s: never in %d of %d runs (%s)", s.Label, p.Scenario, p.NeverRuns, p.Runs, p.Source)
+				}
+				f.add(el{Kind: "circle", X: x(p.CPUs), Y: top - 12, R: 4, Class: "never " + s.Class, Tip: tip})
+			}
+			if p.Never {
+				continue
+			}
 			f.add(el{Kind: "circle", X: x(p.CPUs), Y: y(p.Median), R: 3, Class: "dot " + s.Class,
 				Tip: fmt.Sprintf("%s, %s: median %s, p5 %s, p95 %s (%s)", s.Label, p.Scenario, seconds(p.Median), seconds(p.P5), seconds(p.P95), p.Source)})
 		}
+	}
+	if anyNever {
+		f.line(left, top-12, left+pw, top-12, "grid dash")
+		f.text(left-6, top-8, "never", "tick never-label", "end")
 	}
 	// Legend below the axis label.
 	lx, ly := 16.0, top+ph+50
@@ -303,13 +352,12 @@ func sequence(id string, p *rules.Property, hunks []*hunkLines) *figure {
 	type box struct{ x, y, h float64 }
 	var boxes []box
 	for i, s := range cx.Steps {
+		// Every word of a step is shown, wrapped in the box: a cut step
+		// hides what the trace says.
 		lines := wrap(fmt.Sprintf("%d. %s", i+1, s.Action), 46)
-		where := joinNonEmpty(stepWhere(s), s.Func)
-		code := strings.TrimSpace(strings.ReplaceAll(stepLine(hunks, s), "\t", " "))
-		h := pad*2 + lineH*float64(len(lines)+1)
-		if code != "" {
-			h += lineH
-		}
+		where := wrapLong(joinNonEmpty(stepWhere(s), s.Func), 52)
+		code := wrapLong(strings.TrimSpace(strings.ReplaceAll(stepLine(hunks, s), "\t", " ")), 50)
+		h := pad*2 + lineH*float64(len(lines)+len(where)+len(code))
 		bx := col(s.CPU)
 		class := "step"
 		switch s.Event {
@@ -324,10 +372,13 @@ func sequence(id string, p *rules.Property, hunks []*hunkLines) *figure {
 			f.text(bx+8, ty, l, "step-text", "start")
 			ty += lineH
 		}
-		f.text(bx+8, ty, truncRunes(where, 52), "step-where", "start")
-		ty += lineH
-		if code != "" {
-			f.text(bx+8, ty, truncRunes(code, 50), "step-code", "start")
+		for _, l := range where {
+			f.text(bx+8, ty, l, "step-where", "start")
+			ty += lineH
+		}
+		for _, l := range code {
+			f.text(bx+8, ty, l, "step-code", "start")
+			ty += lineH
 		}
 		boxes = append(boxes, box{bx, y, h})
 		if i > 0 && cx.Steps[i-1].CPU != s.CPU {
@@ -366,10 +417,18 @@ func arrowHead(x1, y1, x2, y2 float64) string {
 	return fmt.Sprintf("M%.1f,%.1fL%.1f,%.1fL%.1f,%.1fZ", x2, y2, bx-uy*size/2, by+ux*size/2, bx+uy*size/2, by-ux*size/2)
 }
 
-func truncRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// wrapLong wraps s at spaces into lines of at most n runes, and breaks a
+// word longer than a line (a path, a long identifier) where it must;
+// nothing is dropped. An empty s gives no lines.
+func wrapLong(s string, n int) []string {
+	var out []string
+	for _, l := range wrap(s, n) {
+		r := []rune(l)
+		for len(r) > n {
+			out = append(out, string(r[:n]))
+			r = r[n:]
+		}
+		out = append(out, string(r))
 	}
-	return string(r[:n-1]) + "…"
+	return out
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -19,9 +20,20 @@ import (
 // show is placed at the last step of its counterexample that has a file,
 // where the property broke; one about the commit message at line 1 of the
 // input, where the message is.
-func renderTerse(w io.Writer, r *rules.Report, _ Options) error {
+//
+// On a GitHub runner the lines are bracketed by a ::stop-commands:: token,
+// as the text report is: a file name from the patch starts each line, and
+// "::add-mask::x" is a file name too.
+func renderTerse(w io.Writer, r *rules.Report, opts Options) error {
 	if r.Verdict == "pass" {
 		return nil
+	}
+	if opts.GitHubActions {
+		var body bytes.Buffer
+		if err := renderTerse(&body, r, Options{}); err != nil {
+			return err
+		}
+		return writeStopCommands(w, body.Bytes())
 	}
 	bw := bufio.NewWriter(w)
 	for i := range r.Findings {

@@ -238,16 +238,25 @@ func (t *textWriter) properties(r *rules.Report) {
 			}
 			if cx := p.Counterexample; cx != nil {
 				if shown[p.Variant] {
-					t.printf("           counterexample, %s, %d steps: in the JSON output\n", plural(max(cx.CPUs, p.Scenario.CPUs), "CPU"), len(cx.Steps))
+					t.printf("           counterexample%s, %d steps: in the JSON output\n", cpusOf(cx, p), len(cx.Steps))
 					continue
 				}
 				shown[p.Variant] = true
-				t.printf("           counterexample, %s:\n", plural(max(cx.CPUs, p.Scenario.CPUs), "CPU"))
+				t.printf("           counterexample%s:\n", cpusOf(cx, p))
 				t.trace("             ", cx)
 			}
 		}
 	}
 	t.printf("\n")
+}
+
+// cpusOf is ", N CPUs" for a counterexample, or nothing when neither it
+// nor its scenario says (a property of the program text has no machine).
+func cpusOf(cx *rules.Counterexample, p *rules.Property) string {
+	if n := max(cx.CPUs, p.Scenario.CPUs); n > 0 {
+		return ", " + plural(n, "CPU")
+	}
+	return ""
 }
 
 // trace writes a counterexample as numbered steps, each with the line of

@@ -47,10 +47,29 @@ func (t *textWriter) shortFindings(r *rules.Report) {
 		width = max(width, len(r.Findings[i].Severity))
 	}
 	pad := strings.Repeat(" ", width+2)
+	var ps []placed
 	for i := range r.Findings {
-		f := &r.Findings[i]
-		t.printf("%s  %s  %s\n", t.severity(fmt.Sprintf("%-*s", width, f.Severity)), findingWhere(r, f), f.ID)
-		t.para(pad, firstSentence(f.Message))
+		ps = append(ps, placed{f: &r.Findings[i]})
+	}
+	for _, g := range sameMessage(r, ps) {
+		f := g[0]
+		where := findingWhere(r, f)
+		if len(g) > 1 {
+			ids := []string{f.Claim}
+			for _, o := range g[1:] {
+				ids = append(ids, o.Claim)
+			}
+			where = "commit message, claims " + strings.Join(ids, ", ")
+		}
+		t.printf("%s  %s  %s\n", t.severity(fmt.Sprintf("%-*s", width, f.Severity)), where, f.ID)
+		// One sentence in at most two lines: -v has the whole message.
+		lines := wrap(firstSentence(f.Message), textWidth-len(pad))
+		if len(lines) > 2 {
+			lines = []string{lines[0], truncColumns(strings.Join(lines[1:], " "), textWidth-len(pad))}
+		}
+		for _, l := range lines {
+			t.printf("%s%s\n", pad, l)
+		}
 	}
 	t.printf("\n")
 }
@@ -204,6 +223,7 @@ func groupNotices(ns []rules.Notice) []string {
 		kind, what, one, file string
 		lines                 []int
 		count                 int
+		numbers               [][]string // the numbers of each message, for messages that differ only in them
 	}
 	var groups []*group
 	byKey := map[string]*group{}
@@ -212,7 +232,9 @@ func groupNotices(ns []rules.Notice) []string {
 		if i := strings.Index(what, `: "`); i > 0 {
 			what = what[:i]
 		}
-		key := n.Kind + "\x00" + what
+		// Messages that differ only in numbers ("patch 3/24 is missing")
+		// say the same thing.
+		key := n.Kind + "\x00" + number.ReplaceAllString(what, "#")
 		g := byKey[key]
 		if g == nil {
 			g = &group{kind: n.Kind, what: what, one: n.Message, file: n.File}
@@ -220,6 +242,7 @@ func groupNotices(ns []rules.Notice) []string {
 			groups = append(groups, g)
 		}
 		g.count++
+		g.numbers = append(g.numbers, number.FindAllString(what, -1))
 		if n.Line > 0 {
 			g.lines = append(g.lines, n.Line)
 		}
@@ -234,13 +257,63 @@ func groupNotices(ns []rules.Notice) []string {
 			out = append(out, text)
 			continue
 		}
-		text := fmt.Sprintf("%s: %s (%d times", g.kind, g.what, g.count)
-		if len(g.lines) > 0 {
+		what, values := varyingNumber(g.what, g.numbers)
+		text := fmt.Sprintf("%s: %s (%d times", g.kind, what, g.count)
+		if values != "" {
+			text += ": N = " + values
+		} else if len(g.lines) > 0 {
 			text += ", lines " + lineRanges(g.lines)
 		}
 		out = append(out, text+")")
 	}
 	return out
+}
+
+var number = regexp.MustCompile(`\d+`)
+
+// varyingNumber writes what a group's messages say, from the first one:
+// when they differ in one number it is written N and the values are
+// returned as ranges ("patch N/24 is missing from the input", "1-3,
+// 5-24"); numbers in which they differ otherwise are written "#".
+func varyingNumber(what string, numbers [][]string) (string, string) {
+	differs := map[int]bool{}
+	for _, ns := range numbers {
+		if len(ns) != len(numbers[0]) {
+			return number.ReplaceAllString(what, "#"), ""
+		}
+		for k := range ns {
+			if ns[k] != numbers[0][k] {
+				differs[k] = true
+			}
+		}
+	}
+	var values []int
+	if len(differs) == 1 {
+		for pos := range differs {
+			for _, ns := range numbers {
+				v, err := strconv.Atoi(ns[pos])
+				if err != nil {
+					return what, ""
+				}
+				values = append(values, v)
+			}
+		}
+	}
+	k := -1
+	what = number.ReplaceAllStringFunc(what, func(s string) string {
+		k++
+		switch {
+		case !differs[k]:
+			return s
+		case values != nil:
+			return "N"
+		}
+		return "#"
+	})
+	if values == nil {
+		return what, ""
+	}
+	return what, lineRanges(values)
 }
 
 // lineRanges writes sorted line numbers as "52-58, 60, 67-69".

@@ -99,7 +99,11 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 				cr.Reason = joinNote(cr.Reason, what)
 			}
 			if pr.Verdict == explore.HoldsIfBounds {
-				cr.NeedsExpiry = dedup(append([]string{}, pr.Trace.Expired...))
+				names := pr.Trace.Expired
+				if pr.Uncertain != nil {
+					names = pr.Uncertain
+				}
+				cr.NeedsExpiry = dedup(append([]string{}, names...))
 			}
 			if len(pr.Certain) > 0 {
 				cr.CertainExpiry = append([]string{}, pr.Certain...)

@@ -96,6 +96,10 @@ type Variants struct {
 	// comment-only change included. With OnPath and Identical the claims
 	// are still judged, against the one program both variants run.
 	OnPath bool
+	// Unreached: the patch changes code (not only comments) in modelled
+	// functions, but none the entries reach: the scenarios run the same
+	// instructions before and after, so nothing of the change is checked.
+	Unreached bool
 	// Incomplete lists why AFTER misses part of the series (unmodelled
 	// functions, calls nobody models); verdicts on AFTER are then
 	// inconclusive.
@@ -836,19 +840,30 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			}
 		}
 	}
-	// One timeline per variant at the first claim's scenario (or the
-	// largest timing scenario), for pictures.
-	var tsc *Scenario
+	// One timeline per variant for the first claim's scenario (or the
+	// largest timing scenario) first, then for every scenario of the timing
+	// matrix, so that the pictures can show each. The timed runs are those
+	// measured above (measure caches them): no run is added for this.
+	var tscs []Scenario
 	for i := range r.Claims {
 		if r.Claims[i].Metric != "" {
-			tsc = &r.Claims[i].Scenario
+			tscs = append(tscs, r.Claims[i].Scenario)
 			break
 		}
 	}
-	if tsc == nil && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
-		tsc = &Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}}
+	if len(tscs) == 0 && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
+		tscs = append(tscs, Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}})
 	}
-	if tsc != nil {
+	for _, n := range e.in.Pack.Scenarios.TimingCPUs {
+		for _, l := range loads {
+			sc := Scenario{CPUs: n, Load: l, Faults: []string{}}
+			if !slices.ContainsFunc(tscs, func(t Scenario) bool { return scenarioString(t) == scenarioString(sc) }) {
+				tscs = append(tscs, sc)
+			}
+		}
+	}
+	for i := range tscs {
+		tsc := &tscs[i]
 		for _, variant := range []string{"before", "after"} {
 			prog := v.Before
 			if variant == "after" {
@@ -1091,7 +1106,9 @@ func verdict(r *Report, v Variants) (string, string) {
 	if !v.Covered && !v.OnPath {
 		return "inconclusive", "no modelled function changed; nothing was executed"
 	}
-	if v.Identical {
+	if v.Unreached {
+		parts = append([]string{"the patch changes code no modelled scenario runs"}, parts...)
+	} else if v.Identical {
 		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
 	}
 	if len(v.NotApplied) > 0 {
@@ -1101,7 +1118,7 @@ func verdict(r *Report, v Variants) (string, string) {
 	switch {
 	case len(violated) > 0 || counts["inconsistent"] > 0:
 		return "fail", sum
-	case len(undecided) > 0 || len(v.Incomplete) > 0 || len(v.NotApplied) > 0 || counts["not-evaluated"] > 0:
+	case len(undecided) > 0 || len(v.Incomplete) > 0 || len(v.NotApplied) > 0 || counts["not-evaluated"] > 0 || v.Unreached:
 		return "inconclusive", sum
 	}
 	if sum == "" {

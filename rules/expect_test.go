@@ -58,8 +58,23 @@ type expectedProperty struct {
 	Variant string `yaml:"variant"`
 	Faults  string `yaml:"faults"`
 	Verdict string `yaml:"verdict"`
-	Why     string `yaml:"why"`
-	Gap     string `yaml:"gap"`
+	// NeedsExpiry, CertainExpiry: when given, the waits (by the function
+	// they are in) the property's needs_expiry and certain_expiry name.
+	NeedsExpiry   []string `yaml:"needs_expiry"`
+	CertainExpiry []string `yaml:"certain_expiry"`
+	Why           string   `yaml:"why"`
+	Gap           string   `yaml:"gap"`
+}
+
+// waitFuncs is the functions of the named waits ("f: while ..."), sorted.
+func waitFuncs(names []string) string {
+	var fs []string
+	for _, n := range names {
+		f, _, _ := strings.Cut(n, ":")
+		fs = append(fs, f)
+	}
+	slices.Sort(fs)
+	return strings.Join(fs, ",")
 }
 
 func readExpectation(t *testing.T, path string) *expectation {
@@ -227,6 +242,12 @@ func checkExpectation(t *testing.T, exp *expectation, r *Report) {
 		if p.Verdict != w.Verdict {
 			t.Errorf("property %s %s %s: %s (%s; %s), want %s\n  because: %s", w.ID, w.Variant, w.Faults, p.Verdict,
 				p.Reason, p.Explored.Note, w.Verdict, strings.TrimSpace(w.Why))
+		}
+		if w.NeedsExpiry != nil && waitFuncs(p.NeedsExpiry) != waitFuncs(w.NeedsExpiry) {
+			t.Errorf("property %s %s %s: needs_expiry %v, want waits in %v", w.ID, w.Variant, w.Faults, p.NeedsExpiry, w.NeedsExpiry)
+		}
+		if w.CertainExpiry != nil && waitFuncs(p.CertainExpiry) != waitFuncs(w.CertainExpiry) {
+			t.Errorf("property %s %s %s: certain_expiry %v, want waits in %v", w.ID, w.Variant, w.Faults, p.CertainExpiry, w.CertainExpiry)
 		}
 	}
 	for _, w := range exp.Findings {

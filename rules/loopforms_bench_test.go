@@ -22,6 +22,7 @@ func BenchmarkLoopForms(b *testing.B) {
 		"../fixtures/variants/loop-goto.mbox",
 		"../fixtures/variants/loop-do-while.mbox",
 		"../fixtures/variants/loop-helper.mbox",
+		"../fixtures/variants/loop-for-helper.mbox",
 		"../fixtures/variants/loop-mdelay.mbox",
 	} {
 		b.Run(strings.TrimSuffix(filepath.Base(in), ".mbox"), func(b *testing.B) {

@@ -28,16 +28,18 @@ func VariantsOf(res *semantics.Result) Variants {
 			}
 		}
 	}
-	if !v.Identical && v.Before != nil && v.After != nil && len(v.Incomplete) == 0 {
-		// A change no entry reaches leaves the modelled behaviour as it is.
-		v.Identical = sameReachedCode(v.Before, v.After)
-	}
 	for _, p := range res.Unmodelled {
 		v.Incomplete = append(v.Incomplete, p.String())
 	}
 	v.NotApplied = res.NotApplied
 	for _, c := range res.Unknown {
 		v.Incomplete = append(v.Incomplete, fmt.Sprintf("%s:%d: call of %s, which no model covers", c.Loc.File, c.Loc.Line, c.Name))
+	}
+	if !v.Identical && v.Before != nil && v.After != nil && len(v.Incomplete) == 0 {
+		// A change no entry reaches leaves the modelled behaviour as it
+		// is, and is itself not checked.
+		v.Identical = sameReachedCode(v.Before, v.After)
+		v.Unreached = v.Identical && v.Covered
 	}
 	return v
 }

@@ -9,8 +9,9 @@ import (
 // sameReachedCode reports whether a and b run the same instructions from
 // their entries: the functions reachable from the entries (through calls and
 // function references, see reachable) have the same code, callees compared
-// by name, source locations aside, and the program-wide tables those
-// instructions index (globals, per-CPU variables, strings, waits) are equal.
+// by name, the strings and waits their instructions index compared by
+// content, source locations aside, and the globals and per-CPU variables
+// are the same.
 // A change in a function no entry reaches, or in a comment, leaves them the
 // same. Any doubt (an entry by another name, a table that differs) answers
 // false, so that the patch is treated as changing behaviour.
@@ -18,16 +19,8 @@ func sameReachedCode(a, b *sim.Program) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	if !reflect.DeepEqual(a.Globals, b.Globals) || !reflect.DeepEqual(a.PerCPU, b.PerCPU) ||
-		!reflect.DeepEqual(a.Strings, b.Strings) || len(a.Waits) != len(b.Waits) {
+	if !reflect.DeepEqual(a.Globals, b.Globals) || !reflect.DeepEqual(a.PerCPU, b.PerCPU) {
 		return false
-	}
-	for i := range a.Waits {
-		wa, wb := a.Waits[i], b.Waits[i]
-		wa.Loc, wb.Loc = 0, 0
-		if wa != wb {
-			return false
-		}
 	}
 	type pair struct{ fa, fb int32 }
 	seen := map[pair]bool{}
@@ -60,8 +53,24 @@ func sameReachedCode(a, b *sim.Program) bool {
 		for i := range fa.Code {
 			ia, ib := fa.Code[i], fb.Code[i]
 			ia.Loc, ib.Loc = 0, 0
-			if ia.Op == sim.OpCall || ia.Op == sim.OpFuncRef {
-				if ia.Op != ib.Op || !push(int32(ia.Imm), int32(ib.Imm)) {
+			if ia.Op != ib.Op {
+				return false
+			}
+			switch {
+			case ia.Op == sim.OpCall || ia.Op == sim.OpFuncRef:
+				if !push(int32(ia.Imm), int32(ib.Imm)) {
+					return false
+				}
+				ia.Imm, ib.Imm = 0, 0
+			case ia.Op == sim.OpWait:
+				// Imm indexes Waits: the waits themselves must agree
+				if !sameWait(a, b, ia.Imm, ib.Imm) {
+					return false
+				}
+				ia.Imm, ib.Imm = 0, 0
+			case ia.Op == sim.OpPrim && ia.Sub == ib.Sub && stringImm(sim.Prim(ia.Sub)):
+				// Imm indexes Strings
+				if !sameString(a, b, ia.Imm, ib.Imm) {
 					return false
 				}
 				ia.Imm, ib.Imm = 0, 0
@@ -72,4 +81,26 @@ func sameReachedCode(a, b *sim.Program) bool {
 		}
 	}
 	return true
+}
+
+// stringImm: the prims whose Imm indexes Program.Strings.
+func stringImm(p sim.Prim) bool {
+	switch p {
+	case sim.PrimPrintk, sim.PrimPanic, sim.PrimUnknownCall, sim.PrimCost:
+		return true
+	}
+	return false
+}
+
+func sameString(a, b *sim.Program, i, j int64) bool {
+	return i >= 0 && j >= 0 && int(i) < len(a.Strings) && int(j) < len(b.Strings) && a.Strings[i] == b.Strings[j]
+}
+
+func sameWait(a, b *sim.Program, i, j int64) bool {
+	if i < 0 || j < 0 || int(i) >= len(a.Waits) || int(j) >= len(b.Waits) {
+		return false
+	}
+	wa, wb := a.Waits[i], b.Waits[j]
+	wa.Loc, wb.Loc = 0, 0
+	return wa == wb
 }

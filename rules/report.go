@@ -148,7 +148,7 @@ type Function struct {
 	File     string `json:"file"`
 	Name     string `json:"name"`           // empty for changes outside functions
 	Change   string `json:"change"`         // modified | added | removed | outside-function
-	What     string `json:"what,omitempty"` // for outside-function changes: include | comment | macro | declaration
+	What     string `json:"what,omitempty"` // for outside-function changes: include | comment | blank | macro | declaration
 	Line     int    `json:"line"`           // first changed line, post-image (pre-image for removals)
 	Modelled bool   `json:"modelled"`       // a model covers it
 	Note     string `json:"note,omitempty"` // e.g. "no model covers drivers/misc/x.c:blink_probe"
@@ -235,7 +235,7 @@ type Claim struct {
 	Patch     int           `json:"patch"`
 	Text      string        `json:"text"`     // only the words stating the value, e.g. "less than 5 msecs"
 	Sentence  string        `json:"sentence"` // the whole sentence
-	Variant   string        `json:"variant"`  // before | after: which code the claim describes
+	Variant   string        `json:"variant"`  // before | after: which code the claim describes; "" when unbound
 	Scenario  Scenario      `json:"scenario"`
 	Metric    string        `json:"metric"`  // the bound metric, empty when unsupported
 	Binding   string        `json:"binding"` // how and why the sentence was bound
@@ -277,10 +277,11 @@ type Property struct {
 	Scenario    Scenario `json:"scenario"`
 	Verdict     string   `json:"verdict"` // holds | holds-if-bounds | violated | inconclusive
 	NeedsExpiry []string `json:"needs_expiry"`
-	// CertainExpiry names the waits a violated property's counterexample
-	// lets expire because they expire in every run reaching them (their
-	// conditions can never become false there): the violation does not
-	// depend on a bound running out by chance.
+	// CertainExpiry names the waits the counterexample lets expire that
+	// expire in every run reaching them (their conditions can never become
+	// false there): a violated property with them does not depend on a
+	// bound running out by chance, and a holds-if-bounds one depends only
+	// on the waits in NeedsExpiry.
 	CertainExpiry  []string        `json:"certain_expiry,omitempty"`
 	Counterexample *Counterexample `json:"counterexample"`
 	Explored       Exploration     `json:"explored"`
@@ -289,7 +290,7 @@ type Property struct {
 
 // Exploration says how much of the state space was covered.
 type Exploration struct {
-	Mode     string `json:"mode"` // exhaustive | random
+	Mode     string `json:"mode"` // exhaustive | random; "" when no exploration ran
 	States   int64  `json:"states"`
 	Symmetry bool   `json:"symmetry"`
 	Complete bool   `json:"complete"`
@@ -309,7 +310,7 @@ type Step struct {
 	Action string `json:"action"`
 	File   string `json:"file"`
 	Line   int    `json:"line"`
-	Side   string `json:"side"` // pre | post | model
+	Side   string `json:"side"` // pre | post | model; "" for an event step that runs no code
 	Func   string `json:"func"`
 	Text   string `json:"text,omitempty"` // the source line
 	Event  string `json:"event,omitempty"`

@@ -171,12 +171,15 @@ func (m *Machine) clearDead(cpu *CPU) {
 // MaxFuncCode and MaxFuncCells bound one function for the machine's
 // per-function analyses (liveness here, definite assignment in
 // private.go), which take a bitset of registers per instruction:
-// instructions × registers bits. Kernel functions take a few hundred of
-// each; the bounds keep a hostile function (100,000 `udelay(1);` lines:
-// 2.5 GB of bitsets) from exhausting memory.
+// instructions × registers bits; and every state the engines step carries
+// the registers of its frames. The model library's largest function has
+// 66 instructions and 43 registers, kernel functions a few hundred of
+// each; the bounds keep a hostile function from exhausting memory (100,000
+// `udelay(1);` lines: 2.5 GB of bitsets) or the time budget (4,000 locals:
+// 36 s and 560 MB for the seed's scenarios, 1,000 locals: 5 s).
 const (
-	MaxFuncCode  = 1 << 16
-	MaxFuncCells = 1 << 26 // 8 MiB per bitset
+	MaxFuncCode  = 1 << 14
+	MaxFuncCells = 1 << 22 // 512 KiB per bitset
 )
 
 // CheckFuncSize reports a function too large for the machine's analyses.

@@ -64,8 +64,10 @@ commit message's performance claims agree with the model and whether safety
 properties hold.
 
 FILE may be an mbox (mboxo or mboxrd), a single mail, several git format-patch
-files, text copied from a web archive, or "-" for standard input. With --git,
-the commits of RANGE (A..B, or a single commit) in the repository DIR are read.
+files, text copied from a web archive, any of them compressed with gzip or xz
+(lore's t.mbox.gz), a directory of patch files (read in file-name order), or
+"-" for standard input. With --git, the commits of RANGE (A..B, or a single
+commit) in the repository DIR are read.
 
 Exit status: 0 pass, 1 fail (a property violated, a claim inconsistent, or the
 patch as sent is inconsistent), 2 usage or input error, 3 inconclusive, 4 internal
@@ -74,6 +76,9 @@ error (the Go runtime or the system stopped the run).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if o.Completion != "" {
+				return nil
+			}
 			if o.GitDir != "" {
 				if len(args) != 1 {
 					return errUsage("--git needs exactly one RANGE argument")
@@ -86,11 +91,22 @@ error (the Go runtime or the system stopped the run).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Completion != "" {
+				return writeCompletion(cmd, o.Completion, cmd.OutOrStdout())
+			}
+			if err := checkPatchworkFlags(o); err != nil {
+				return err
+			}
 			if !slices.Contains(report.Formats(), o.Format) {
 				return errUsage("unknown --format " + o.Format + " (want one of " + strings.Join(report.Formats(), ", ") + ")")
 			}
 			if o.ParseOnly && o.Format != "text" && o.Format != "json" {
 				return errUsage("--parse-only prints text or json")
+			}
+			if o.ParseOnly {
+				if err := checkParsedOutputs(o); err != nil {
+					return err
+				}
 			}
 			for _, b := range []struct {
 				flag string
@@ -120,10 +136,12 @@ error (the Go runtime or the system stopped the run).`,
 					return errUsage(b.flag + " must be at most " + limit)
 				}
 			}
-			for _, a := range append(append([]string{o.From}, o.To...), o.Cc...) {
-				if a == "" {
-					continue
+			if o.From != "" {
+				if _, err := mail.ParseAddress(o.From); err != nil {
+					return errUsage("--from " + strconv.Quote(o.From) + ": " + err.Error())
 				}
+			}
+			for _, a := range append(append([]string{}, o.To...), o.Cc...) {
 				if _, err := mail.ParseAddressList(a); err != nil {
 					return errUsage("address " + strconv.Quote(a) + ": " + err.Error())
 				}
@@ -166,6 +184,8 @@ error (the Go runtime or the system stopped the run).`,
 	f.BoolVar(&o.SpinTable, "spin-table", false, "model the spin-table enable method (no cpu_die) instead of PSCI")
 	f.StringVar(&o.GitDir, "git", "", "read the commits of RANGE from the git repository `DIR`")
 	f.Int64Var(&o.MaxSize, "max-size", 0, "largest accepted input in bytes (default 256 MiB)")
+	addPatchworkFlags(cmd, o)
+	addCompletion(cmd, o)
 	return cmd
 }
 

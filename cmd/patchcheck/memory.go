@@ -11,22 +11,23 @@ import (
 // its own tables within half of it (its accounting, rules.Budget.MaxMemory)
 // and ends an exploration that would need more as inconclusive; the rest of
 // the run (compiled programs, timed runs, reports, the machine's analyses)
-// has no accounting of its own. For those the Go runtime is told the budget
-// (debug.SetMemoryLimit, at 80% of it, so that the collector works harder
-// well before the budget is reached), and a watchdog reads the memory the
-// runtime holds (runtime/metrics: all classes except released heap) every
-// 5 ms: above 90% of the budget, the run stops like at its --timeout, with
-// what was decided so far. The last tenth is the margin for what the
-// runtime does not hold (the program's text, the C parser's trees, bounded
-// by cfront's input limit) and for allocations between two samples, so
-// that the process's peak RSS stays within the budget.
+// has no accounting of its own. For those the Go runtime is told a soft
+// limit below the budget (debug.SetMemoryLimit, so that the collector
+// works harder before the budget is reached), and a watchdog reads the
+// memory the runtime holds (runtime/metrics: all classes except released
+// heap) every 5 ms: above the stop threshold (memoryThresholds), the run
+// stops like at its --timeout, with what was decided so far. The margin
+// between the stop and the budget is for what the runtime does not hold
+// (the program's text, the C parser's trees, bounded by cfront's input
+// limit) and for allocations between two samples, so that the process's
+// peak RSS stays within the budget.
 
 // defaultMaxMemoryMiB is the budget without --max-memory.
 const defaultMaxMemoryMiB = 1024
 
 // memoryWatch samples the runtime's memory until stopped.
 type memoryWatch struct {
-	limit    uint64        // 90% of the budget
+	limit    uint64        // the stop threshold (memoryThresholds)
 	exceeded chan struct{} // closed when the memory held passed limit
 	stop     chan struct{}
 	done     sync.WaitGroup
@@ -35,6 +36,21 @@ type memoryWatch struct {
 	mu   sync.Mutex
 	peak uint64
 }
+
+// memoryThresholds are the watchdog's stop and the runtime's soft limit
+// for a budget: the stop leaves a margin of a tenth of the budget, at
+// least 24 MiB (at most half of it), for memory the runtime does not hold
+// (the program's text, the C parser) and for what is allocated between two
+// samples; the soft limit is a twentieth of the budget below the stop.
+func memoryThresholds(budget uint64) (stopAt, soft uint64) {
+	margin := min(max(budget/10, 24<<20), budget/2)
+	stopAt = budget - margin
+	return stopAt, stopAt - budget/20
+}
+
+// startMemory is about what the runtime holds when a command starts (its
+// text is not counted here); more at the start of a run belongs to others.
+const startMemory = 16 << 20
 
 // memorySample is the memory the Go runtime holds from the system.
 func memorySample(s []metrics.Sample) uint64 {
@@ -47,12 +63,19 @@ func memorySample(s []metrics.Sample) uint64 {
 }
 
 func watchMemory(limit uint64) *memoryWatch {
-	w := &memoryWatch{limit: limit / 10 * 9, exceeded: make(chan struct{}), stop: make(chan struct{})}
-	w.prev = debug.SetMemoryLimit(int64(limit / 10 * 8))
+	// Memory an earlier run of the process freed but the runtime still
+	// holds is returned first, and what the process still holds beyond a
+	// command's own start (other runs in the same process, as in tests)
+	// is not this run's: the thresholds move up by it.
+	debug.FreeOSMemory()
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	others := memorySample(s) - min(memorySample(s), startMemory)
+	stopAt, soft := memoryThresholds(limit)
+	w := &memoryWatch{limit: stopAt + others, exceeded: make(chan struct{}), stop: make(chan struct{})}
+	w.prev = debug.SetMemoryLimit(int64(soft + others))
 	w.done.Add(1)
 	go func() {
 		defer w.done.Done()
-		s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {

@@ -111,7 +111,7 @@ func TestVersionAndVerboseFlags(t *testing.T) {
 	if code := execute(context.Background(), []string{"-v", "--parse-only", seedMbox}, nil, &stdout, &stderr); code != exitOK || strings.Contains(stdout.String(), "version") {
 		t.Errorf("-v --parse-only: exit %d, %q", code, stdout.String())
 	}
-	for _, bad := range []string{"--from=not an address", "--cc=a@b, <", "--to=<x"} {
+	for _, bad := range []string{"--from=not an address", "--from=a@b.org, c@d.org", "--cc=a@b, <", "--to=<x", "--to="} {
 		stderr.Reset()
 		if code := execute(context.Background(), []string{bad, seedMbox}, nil, &stdout, &stderr); code != exitUsage {
 			t.Errorf("%s: exit %d, want 2", bad, code)

@@ -47,6 +47,10 @@ type options struct {
 	Stdin   io.Reader // standard input, for "-"
 	Args    []string  // the command line, for the report
 
+	TargetURL    string // --target-url: where the report is published
+	CheckContext string // --check-context: the patchwork check's name
+	Completion   string // --completion: print this shell's script and stop
+
 	ParseOnly        bool // print the series as read and stop
 	ExplainFunctions bool // print the functions the patch changes and stop
 	DumpPrograms     bool // print BEFORE and AFTER call trees and stop
@@ -69,6 +73,14 @@ type options struct {
 // the exit code. Errors are written to stderr as one line
 // "patchcheck: FILE:LINE: what".
 func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+	// The memory budget covers the whole run, reading the input included;
+	// the evaluation below stops when it runs out (memory.go).
+	budgetMiB := o.MaxMemory
+	if budgetMiB <= 0 {
+		budgetMiB = defaultMaxMemoryMiB
+	}
+	mem := watchMemory(uint64(budgetMiB) << 20)
+	defer mem.Stop()
 	s, err := readSeries(ctx, o)
 	if err != nil {
 		writeErr(stderr, err.Error())
@@ -130,29 +142,23 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	}
 	done := make(chan outcome, 1)
 	// A progress line on stderr, only when it is a terminal.
-	var progress *report.Progress
-	if f, ok := stderr.(*os.File); ok {
-		budget := o.MaxStates
-		if budget <= 0 {
-			budget = 4_000_000
-		}
-		progress = report.NewProgress(f, "exploring", budget)
-	}
-	var last lastReport
-	budgetMiB := o.MaxMemory
-	if budgetMiB <= 0 {
-		budgetMiB = defaultMaxMemoryMiB
-	}
-	mem := watchMemory(uint64(budgetMiB) << 20)
-	defer mem.Stop()
-	go func() {
-		rep, err := evaluate(o, s, sopts, pack, prof, progress, &last, budgetMiB<<20/2)
-		done <- outcome{rep, err}
-	}()
 	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
+	var progress *report.Progress
+	if f, ok := stderr.(*os.File); ok {
+		progress = report.NewProgress(f, "reading the patch", 0)
+		progress.SetDeadline(time.Now().Add(timeout))
+	}
+	var last lastReport
+	// When the run stops early, the evaluation starts no more engine runs.
+	evalCtx, stopEval := context.WithCancel(ctx)
+	defer stopEval()
+	go func() {
+		rep, err := evaluate(evalCtx, o, s, sopts, pack, prof, progress, &last, budgetMiB<<20/2)
+		done <- outcome{rep, err}
+	}()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var rep *rules.Report
@@ -194,7 +200,7 @@ const defaultTimeout = 5 * time.Minute
 
 // evaluate runs semantics, the engines and the rules on s. progress, when
 // not nil, shows the explorations on a terminal.
-func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress, last *lastReport, exploreMemory int64) (*rules.Report, error) {
+func evaluate(ctx context.Context, o *options, s *parse.Series, sopts *semantics.Options, pack *rules.Pack, prof *profile.Profile, progress *report.Progress, last *lastReport, exploreMemory int64) (*rules.Report, error) {
 	defer progress.Done()
 	variants, steps, res, err := rules.Analyze(s, sopts)
 	if err != nil {
@@ -206,11 +212,12 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	complete := func(rep *rules.Report) {
 		rep.Schema, rep.Tool, rep.Inputs, rep.Series = base.Schema, base.Tool, base.Inputs, base.Series
 		rep.Functions, rep.Models = base.Functions, base.Models
+		rules.NoteNacks(rep)
 	}
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
 		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: exploreMemory, Runs: o.Runs},
-		Engines: rules.SimEngines{Progress: progress.Update},
+		Engines: stoppable{withProgress(progress), ctx},
 		Partial: func(p *rules.Report) { complete(p); last.set(p) },
 		Added:   rules.AddedLines(res),
 	})
@@ -219,6 +226,27 @@ func evaluate(o *options, s *parse.Series, sopts *semantics.Options, pack *rules
 	}
 	complete(rep)
 	return rep, nil
+}
+
+// stoppable refuses engine runs once ctx is done: an evaluation whose run
+// was stopped by a budget ends soon after (a process goes on in tests).
+type stoppable struct {
+	rules.Engines
+	ctx context.Context
+}
+
+func (e stoppable) Explore(req *rules.ExploreRequest) ([]rules.CheckResult, error) {
+	if err := e.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return e.Engines.Explore(req)
+}
+
+func (e stoppable) Measure(req *rules.MeasureRequest) (*rules.MeasureResult, error) {
+	if err := e.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return e.Engines.Measure(req)
 }
 
 // lastReport holds the last partial report of a running evaluation, for
@@ -260,6 +288,7 @@ func stopped(o *options, s *parse.Series, partial *rules.Report, id, why, note s
 	rep.Models.UnknownCallees, rep.Models.Unmodelled = []rules.UnknownCallee{}, []rules.Unmodelled{}
 	rep.Findings = []rules.Finding{{ID: id, Severity: "warning", Message: msg}}
 	rep.Verdict, rep.Summary = "inconclusive", msg
+	rules.NoteNacks(rep)
 	return rep
 }
 
@@ -284,6 +313,7 @@ func writeReport(o *options, rep *rules.Report, stdout io.Writer, color bool) er
 	ropts := report.Options{
 		From: o.From, To: o.To, Cc: o.Cc, Verbose: o.Verbose,
 		GitHubActions: os.Getenv("GITHUB_ACTIONS") == "true",
+		TargetURL:     o.TargetURL, Context: o.CheckContext,
 	}
 	var buf bytes.Buffer
 	stdoutOpts := ropts
@@ -328,23 +358,6 @@ func dumpPrograms(res *semantics.Result, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// writeParsed prints the series as read (the ingestion stage alone).
-func writeParsed(o *options, s *parse.Series, stdout, stderr io.Writer) int {
-	switch o.Format {
-	case "json":
-		if err := writeJSON(stdout, newReport(o, s)); err != nil {
-			writeErr(stderr, err.Error())
-			return exitUsage
-		}
-	default:
-		writeText(stdout, s)
-	}
-	if hasFindings(s) {
-		return exitFindings
-	}
-	return exitOK
-}
-
 // readSeries reads the series the options name.
 func readSeries(ctx context.Context, o *options) (*parse.Series, error) {
 	popts := &parse.Options{MaxSize: o.MaxSize}
@@ -379,7 +392,7 @@ func newReport(o *options, s *parse.Series) *rules.Report {
 	return rep
 }
 
-func writeJSON(w io.Writer, rep *rules.Report) error {
+func writeJSON(w io.Writer, rep any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // keep "Name <addr>" readable

@@ -73,7 +73,7 @@ func TestExitCodes(t *testing.T) {
 		{"lying diffstat", []string{filepath.Join(dir, "lying.mbox")}, "", exitFindings, "  diffstat:   MISMATCH (says 2 files, +22 -4; diff has 2 files, +21 -4)", ""},
 		{"miscounted hunk", []string{filepath.Join(dir, "miscount.mbox")}, "", exitFindings, "    hunk-count: " + filepath.Join(dir, "miscount.mbox") + ":103: hunk header says -847,6 +849,9 but its body has 6 old and 10 new lines", ""},
 		{"no args", nil, "", exitUsage, "", "patchcheck: no input: give FILE..., - for standard input, or --git DIR RANGE\n"},
-		{"bad format", []string{"--format", "xml", seedMbox}, "", exitUsage, "", "patchcheck: unknown --format xml (want one of text, sarif, patchwork, json, email, markdown, annotations, html)\n"},
+		{"bad format", []string{"--format", "xml", seedMbox}, "", exitUsage, "", "patchcheck: unknown --format xml (want one of text, terse, sarif, patchwork, json, email, markdown, annotations, html)\n"},
 		{"bad flag", []string{"--frobnicate", seedMbox}, "", exitUsage, "", "patchcheck: unknown flag: --frobnicate\n"},
 		{"git without range", []string{"--git", dir}, "", exitUsage, "", "patchcheck: --git needs exactly one RANGE argument\n"},
 	}
@@ -94,7 +94,8 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// TestJSON checks the JSON form: the report value, deterministic bytes,
+// TestJSON checks the --parse-only JSON form: the series document (a Report
+// without verdict, under rules.SeriesSchema), deterministic bytes,
 // and the web-archive form's repair flag.
 func TestJSON(t *testing.T) {
 	out := func(args ...string) []byte {
@@ -117,7 +118,7 @@ func TestJSON(t *testing.T) {
 	if strings.Join(rep.Tool.Args, " ") != "--parse-only --format json "+seedMbox {
 		t.Errorf("tool.args %q", rep.Tool.Args)
 	}
-	if rep.Schema != rules.Schema || rep.Tool.Name != "patchcheck" || len(rep.Inputs) != 1 || rep.Inputs[0].Kind != "format-patch" {
+	if rep.Schema != rules.SeriesSchema || rep.Tool.Name != "patchcheck" || len(rep.Inputs) != 1 || rep.Inputs[0].Kind != "format-patch" {
 		t.Errorf("header %+v %+v", rep.Tool, rep.Inputs)
 	}
 	if len(rep.Series.Patches) != 1 {

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -185,6 +186,14 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 			default:
 				return false
 			}
+		case sim.OpCall:
+			// a helper that only computes and reads (inlined into the
+			// condition block, which may not call)
+			shared, ok := g.c.readingFunc(int32(ins.Imm))
+			if !ok {
+				return false
+			}
+			reads = reads || shared
 		default:
 			return false
 		}
@@ -220,7 +229,7 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 		if !in[pc] || state[pc] == nil {
 			continue
 		}
-		st := maps2(state[pc])
+		st := maps.Clone(state[pc])
 		ins := &code[pc]
 		if d := cfgDef(ins); d >= 0 {
 			st[d] = g.symOf(ins, st, look)
@@ -242,7 +251,7 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 				continue
 			}
 			if state[t] == nil {
-				state[t] = maps2(st)
+				state[t] = maps.Clone(st)
 			} else {
 				mergeSyms(state[t], st)
 			}
@@ -274,10 +283,14 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 	}
 	var bound []cfgExit
 	deadline, polls := false, false
+	nameLoc := code[h].Loc
 	for _, e := range exits {
 		c := e.cond
 		switch {
 		case c.shared && !c.jiff:
+			if !polls {
+				nameLoc = code[e.from].Loc // the wait is named by what it polls
+			}
 			polls = true
 		case c.kind == symOther && c.jiff && !c.shared:
 			deadline = true
@@ -306,16 +319,9 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 			}
 		}
 	}
-	g.rebuildWait(h, in, exits, fix, len(bound) == 1, boundText)
+	name := g.name + ": " + strings.TrimSpace(g.locText(nameLoc))
+	g.rebuildWait(h, in, exits, fix, len(bound) == 1, name, boundText)
 	return true
-}
-
-func maps2(m map[int32]sym) map[int32]sym {
-	out := make(map[int32]sym, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // mergeSyms keeps in dst what both paths agree on.
@@ -337,7 +343,7 @@ func cfgDef(in *sim.Instr) int32 {
 	switch in.Op {
 	case sim.OpConst, sim.OpMov, sim.OpBin, sim.OpUn, sim.OpConv, sim.OpLoadG, sim.OpLoadPCPU:
 		return in.A
-	case sim.OpPrim:
+	case sim.OpPrim, sim.OpCall:
 		if in.A >= 0 {
 			return in.A
 		}
@@ -360,11 +366,7 @@ func (g *fn) symOf(in *sim.Instr, st map[int32]sym, look func(map[int32]sym, int
 	case sim.OpMov:
 		return look(st, in.B)
 	case sim.OpConv:
-		s := look(st, in.B)
-		if s.kind == symConst || s.kind == symInvariant {
-			return other(s) // a converted invariant is not the register
-		}
-		return other(s)
+		return other(look(st, in.B)) // a converted value is not the register
 	case sim.OpLoadG, sim.OpLoadPCPU:
 		return sym{kind: symOther, shared: true}
 	case sim.OpPrim:
@@ -374,6 +376,23 @@ func (g *fn) symOf(in *sim.Instr, st map[int32]sym, look func(map[int32]sym, int
 		return sym{kind: symOther, shared: true}
 	case sim.OpUn:
 		return other(look(st, in.B))
+	case sim.OpCall:
+		// what a helper returns: shared when it or its arguments read
+		// state; a function of a counter this pass does not follow (an
+		// exit on it makes the loop no wait)
+		shared, _ := g.c.readingFunc(int32(in.Imm))
+		x := sym{kind: symOther, shared: shared}
+		mixed := sym{kind: symOther, shared: true, jiff: true}
+		for _, a := range in.Args {
+			switch s := look(st, a); {
+			case s.kind == symConst || s.kind == symInvariant:
+			case s.kind == symOther && !s.cmp:
+				x.shared, x.jiff = x.shared || s.shared, x.jiff || s.jiff
+			default:
+				return mixed
+			}
+		}
+		return x
 	case sim.OpBin:
 		x, y := look(st, in.B), look(st, in.C)
 		op := sim.BinOp(in.Sub)
@@ -465,179 +484,240 @@ func (g *fn) locText(loc int32) string {
 }
 
 // rebuildWait lays the loop out as a sim.Wait (see the comment above).
-func (g *fn) rebuildWait(h int32, in []bool, exits []cfgExit, fix func(), bounded bool, boundText string) {
+func (g *fn) rebuildWait(h int32, in []bool, exits []cfgExit, fix func(), bounded bool, name, boundText string) {
 	code := g.f.Code
-	n := int32(len(code))
 	savedLoc := g.loc
 	defer func() { g.loc = savedLoc }()
-	g.loc = code[h].Loc
 	hIns := code[h]
-	// W and the loop as written.
-	w := g.pc()
-	g.emit(sim.Instr{Op: sim.OpWait, Imm: int64(len(g.c.prog.Waits))})
-	var pcs []int32
-	for pc := int32(0); pc < n; pc++ {
+	g.loc = hIns.Loc
+	var pcs []int32 // the loop's instructions in code order, h first
+	for pc := range in {
 		if in[pc] {
-			pcs = append(pcs, pc)
+			pcs = append(pcs, int32(pc))
 		}
 	}
-	// as written: the same instructions, back edges to W
-	emitCopy := func(redirect func(from, to int32, k int) int32, drop func(*sim.Instr) bool) map[int32]int32 {
-		m := map[int32]int32{}
-		var fix []int32
-		for k, pc := range pcs {
-			ins := code[pc]
-			if drop != nil && drop(&ins) {
-				ins = sim.Instr{Op: sim.OpNop, Loc: ins.Loc}
+	w := g.emit(sim.Instr{Op: sim.OpWait, Imm: int64(len(g.c.prog.Waits))})
+	// The loop as written, from W+1: back edges go to W, exits where they
+	// went.
+	written, jumps := g.copyLoop(code, pcs, nil)
+	for _, j := range jumps {
+		g.retarget(j.at, func(to int32) int32 {
+			switch {
+			case to == h:
+				return w
+			case in[to]:
+				return written[to]
 			}
-			g.loc = ins.Loc
-			m[pc] = g.pc()
-			g.f.Code = append(g.f.Code, ins)
-			fix = append(fix, g.pc()-1)
-			if ins.Op != sim.OpJump && ins.Op != sim.OpBranch && (k+1 >= len(pcs) || pcs[k+1] != pc+1) {
-				// a fallthrough to an instruction not copied next
-				g.emit(sim.Instr{Op: sim.OpJump, Target: pc + 1})
-				fix = append(fix, g.pc()-1)
-			}
-		}
-		for _, at := range fix {
-			c := &g.f.Code[at]
-			switch c.Op {
-			case sim.OpJump:
-				c.Target = redirect(-1, c.Target, 0)
-			case sim.OpBranch:
-				c.Target = redirect(-1, c.Target, 0)
-				c.Target2 = redirect(-1, c.Target2, 1)
-			}
-		}
-		return m
+			return to
+		})
 	}
-	var asWritten map[int32]int32
-	asWritten = emitCopy(func(_, to int32, _ int) int32 {
-		if to == h {
-			return w
-		}
-		if in[to] {
-			return -2 - to // patched below
-		}
-		return to
-	}, nil)
-	for pc := w; pc < g.pc(); pc++ {
-		c := &g.f.Code[pc]
-		if c.Op == sim.OpJump && c.Target <= -2 {
-			c.Target = asWritten[-2-c.Target]
-		}
-		if c.Op == sim.OpBranch {
-			if c.Target <= -2 {
-				c.Target = asWritten[-2-c.Target]
-			}
-			if c.Target2 <= -2 {
-				c.Target2 = asWritten[-2-c.Target2]
-			}
-		}
-	}
-	// h is the loop's lowest pc (every edge inside but the back edges goes
-	// forward), so its copy is at W+1, where the timed engine goes on.
-	// CS: one iteration without delays; exits leave the block.
+	// CS: one iteration without its delays. Its back edge and exits go to
+	// stubs that set CondReg (and the exit's index) and go to CE.
 	condReg, exitReg := g.newReg(), g.newReg()
 	cs := g.pc()
+	cond, jumps := g.copyLoop(code, pcs, func(ins *sim.Instr) bool {
+		if ins.Op == sim.OpCall {
+			g.inlineHelper(*ins)
+			return true
+		}
+		if ins.Op == sim.OpPrim && isDelayPrim(sim.Prim(ins.Sub)) {
+			g.emit(sim.Instr{Op: sim.OpNop, Loc: ins.Loc})
+			return true
+		}
+		return false
+	})
 	exitIdx := map[[2]int32]int{}
 	for i, e := range exits {
 		exitIdx[[2]int32{e.from, e.to}] = i
 	}
-	// exit stubs are emitted after the copy; collect them
-	type stub struct {
-		at     int32
-		second bool
-		idx    int // -1: back edge
-	}
-	var stubs []stub
-	condCopy := emitCopy(func(_, to int32, _ int) int32 { return -2 - to }, func(ins *sim.Instr) bool {
-		return ins.Op == sim.OpPrim && isDelayPrim(sim.Prim(ins.Sub))
-	})
-	end := g.pc()
-	for pc := cs; pc < end; pc++ {
-		c := &g.f.Code[pc]
-		fixT := func(t *int32, second bool) {
-			if *t > -2 {
-				return
-			}
-			to := -2 - *t
-			if to == h {
-				stubs = append(stubs, stub{at: pc, second: second, idx: -1})
-				return
-			}
-			if in[to] {
-				*t = condCopy[to]
-				return
-			}
-			// find the branch this edge leaves from
-			src := int32(-1)
-			for from, cp := range condCopy {
-				if cp == pc {
-					src = from
-				}
-			}
-			stubs = append(stubs, stub{at: pc, second: second, idx: exitIdx[[2]int32{src, to}]})
-		}
-		switch c.Op {
-		case sim.OpJump:
-			fixT(&c.Target, false)
-		case sim.OpBranch:
-			fixT(&c.Target, false)
-			fixT(&c.Target2, true)
-		}
-	}
-	// stubs: each sets the registers and jumps to CE
 	var toCE []int32
-	for _, s := range stubs {
-		at := g.pc()
-		if s.idx < 0 {
-			g.emit(sim.Instr{Op: sim.OpConst, A: condReg, Type: sim.Int, Imm: 1})
-		} else {
-			g.emit(sim.Instr{Op: sim.OpConst, A: condReg, Type: sim.Int, Imm: 0})
-			g.emit(sim.Instr{Op: sim.OpConst, A: exitReg, Type: sim.Int, Imm: int64(s.idx)})
-		}
-		toCE = append(toCE, g.emit(sim.Instr{Op: sim.OpJump}))
-		c := &g.f.Code[s.at]
-		if s.second {
-			c.Target2 = at
-		} else {
-			c.Target = at
-		}
+	for _, j := range jumps {
+		g.retarget(j.at, func(to int32) int32 {
+			if to != h && in[to] {
+				return cond[to]
+			}
+			stub := g.pc()
+			if to == h {
+				g.emit(sim.Instr{Op: sim.OpConst, A: condReg, Type: sim.Int, Imm: 1})
+			} else {
+				g.emit(sim.Instr{Op: sim.OpConst, A: condReg, Type: sim.Int, Imm: 0})
+				g.emit(sim.Instr{Op: sim.OpConst, A: exitReg, Type: sim.Int, Imm: int64(exitIdx[[2]int32{j.from, to}])})
+			}
+			toCE = append(toCE, g.emit(sim.Instr{Op: sim.OpJump}))
+			return stub
+		})
 	}
+	// CE: reached only after an expiry's real iteration: wait again if it
+	// did not leave.
 	ce := g.pc()
 	for _, j := range toCE {
 		g.f.Code[j].Target = ce
 	}
-	g.f.Code[w].Loc = hIns.Loc
 	brCE := g.emit(sim.Instr{Op: sim.OpBranch, A: condReg, Target: w})
+	// SAT: on to the exit the iteration took.
 	sat := g.pc()
 	g.f.Code[brCE].Target2 = sat
-	// SAT: dispatch on the exit index
 	for i, e := range exits {
-		k := g.newReg()
+		k, t := g.newReg(), g.newReg()
 		g.emit(sim.Instr{Op: sim.OpConst, A: k, Type: sim.Int, Imm: int64(i)})
-		t := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), A: t, B: exitReg, C: k, Type: sim.Int})
 		g.emit(sim.Instr{Op: sim.OpBranch, A: t, Target: e.to, Target2: g.pc() + 1})
 	}
-	g.emit(sim.Instr{Op: sim.OpJump, Target: w}) // no exit recorded: wait again
-	wt := sim.Wait{Loc: hIns.Loc, CondStart: cs, CondEnd: ce, CondReg: condReg, Satisfied: sat, Expired: -1}
-	wt.Name = g.name + ": " + strings.TrimSpace(g.locText(hIns.Loc))
-	wt.Bound = boundText
+	g.emit(sim.Instr{Op: sim.OpJump, Target: w})
+	wt := sim.Wait{Loc: hIns.Loc, CondStart: cs, CondEnd: ce, CondReg: condReg, Satisfied: sat, Expired: -1,
+		Name: name, Bound: boundText}
 	if bounded {
+		// EXP: the counter at its last value, then that iteration for real.
 		wt.Expired = g.pc()
 		if fix != nil {
 			fix()
 		}
 		g.emit(sim.Instr{Op: sim.OpJump, Target: cs})
 	}
-	// H: enter through W
+	// H: the loop is entered through W.
 	g.f.Code[h] = sim.Instr{Op: sim.OpJump, Target: w, Loc: hIns.Loc}
 	if !g.condBlockOK(wt) {
 		g.f.Code[w] = sim.Instr{Op: sim.OpNop, Loc: hIns.Loc}
 		return
 	}
 	g.c.prog.Waits = append(g.c.prog.Waits, wt)
+}
+
+// loopJump is a copied jump or branch and the loop instruction it copies.
+type loopJump struct{ at, from int32 }
+
+// copyLoop appends a copy of the instructions pcs of code (emit, when it
+// returns true, has appended a replacement of its own), with a jump after
+// each that falls through to an instruction not copied next; jump targets
+// still name pcs of code. It returns where each instruction's copy is and
+// the copied jumps.
+func (g *fn) copyLoop(code []sim.Instr, pcs []int32, emit func(*sim.Instr) bool) (map[int32]int32, []loopJump) {
+	at := map[int32]int32{}
+	var jumps []loopJump
+	for k, pc := range pcs {
+		ins := code[pc]
+		g.loc = ins.Loc
+		at[pc] = g.pc()
+		if emit != nil && emit(&ins) {
+			// replaced by what emit appended: never a jump
+			if k+1 >= len(pcs) || pcs[k+1] != pc+1 {
+				jumps = append(jumps, loopJump{g.emit(sim.Instr{Op: sim.OpJump, Target: pc + 1}), pc})
+			}
+			continue
+		}
+		g.f.Code = append(g.f.Code, ins)
+		switch {
+		case ins.Op == sim.OpJump || ins.Op == sim.OpBranch:
+			jumps = append(jumps, loopJump{at[pc], pc})
+		case k+1 >= len(pcs) || pcs[k+1] != pc+1:
+			jumps = append(jumps, loopJump{g.emit(sim.Instr{Op: sim.OpJump, Target: pc + 1}), pc})
+		}
+	}
+	return at, jumps
+}
+
+// retarget rewrites the targets of the jump or branch at pc.
+func (g *fn) retarget(pc int32, f func(to int32) int32) {
+	// f may append code: index the instruction again after each call
+	switch g.f.Code[pc].Op {
+	case sim.OpJump:
+		t := f(g.f.Code[pc].Target)
+		g.f.Code[pc].Target = t
+	case sim.OpBranch:
+		t1 := f(g.f.Code[pc].Target)
+		t2 := f(g.f.Code[pc].Target2)
+		g.f.Code[pc].Target, g.f.Code[pc].Target2 = t1, t2
+	}
+}
+
+// readingFunc reports whether function fi only computes and reads: no
+// store, call, atomic, mask prim, delay or loop (a helper a polling loop may
+// call, inlined into its condition block), and whether it reads shared
+// state.
+func (c *compiler) readingFunc(fi int32) (shared, ok bool) {
+	if fi <= 0 || int(fi) >= len(c.prog.Funcs) {
+		return false, false
+	}
+	f := &c.prog.Funcs[fi]
+	if f.NoReturn || len(f.Code) == 0 {
+		return false, false
+	}
+	for pc, in := range f.Code {
+		switch in.Op {
+		case sim.OpConst, sim.OpMov, sim.OpBin, sim.OpUn, sim.OpConv, sim.OpNop, sim.OpRet:
+		case sim.OpJump, sim.OpBranch:
+			if in.Target <= int32(pc) || in.Op == sim.OpBranch && in.Target2 <= int32(pc) {
+				return false, false // only forward jumps: no loop
+			}
+		case sim.OpLoadG, sim.OpLoadPCPU:
+			shared = true
+		case sim.OpPrim:
+			p := sim.Prim(in.Sub)
+			if !sim.Prims[p].ReadOnly || sim.Prims[p].Mask || p == sim.PrimBug || isDelayPrim(p) {
+				return false, false
+			}
+			shared = true
+		default:
+			return false, false
+		}
+	}
+	return shared, true
+}
+
+// inlineHelper appends, in place of the call in, the body of its callee (a
+// readingFunc) on fresh registers: arguments copied to its parameters, its
+// other registers zeroed as in a new frame, each return storing the result
+// and leaving the block.
+func (g *fn) inlineHelper(in sim.Instr) {
+	callee := &g.c.prog.Funcs[in.Imm]
+	base := int32(g.f.NumRegs)
+	g.f.NumRegs += callee.NumRegs
+	for k, a := range in.Args {
+		g.emit(sim.Instr{Op: sim.OpMov, A: base + int32(k), B: a})
+	}
+	for r := callee.Params; r < callee.NumRegs; r++ {
+		g.emit(sim.Instr{Op: sim.OpConst, A: base + int32(r), Type: sim.Long})
+	}
+	// where each callee instruction goes: a return takes two slots
+	start := g.pc()
+	pos := make([]int32, len(callee.Code)+1)
+	for i, c := range callee.Code {
+		pos[i+1] = pos[i] + 1
+		if c.Op == sim.OpRet && c.A >= 0 && in.A >= 0 {
+			pos[i+1]++
+		}
+	}
+	end := start + pos[len(callee.Code)]
+	reg := func(r int32) int32 {
+		if r < 0 {
+			return r
+		}
+		return base + r
+	}
+	for _, c := range callee.Code {
+		c.Loc = in.Loc
+		switch c.Op {
+		case sim.OpRet:
+			if c.A >= 0 && in.A >= 0 {
+				g.emit(sim.Instr{Op: sim.OpMov, A: in.A, B: reg(c.A), Loc: in.Loc})
+			}
+			g.emit(sim.Instr{Op: sim.OpJump, Target: end, Loc: in.Loc})
+			continue
+		case sim.OpJump:
+			c.Target = start + pos[c.Target]
+		case sim.OpBranch:
+			c.A = reg(c.A)
+			c.Target, c.Target2 = start+pos[c.Target], start+pos[c.Target2]
+		default:
+			c.A, c.B, c.C = reg(c.A), reg(c.B), reg(c.C)
+			if len(c.Args) > 0 {
+				args := make([]int32, len(c.Args))
+				for k, a := range c.Args {
+					args[k] = reg(a)
+				}
+				c.Args = args
+			}
+		}
+		g.f.Code = append(g.f.Code, c)
+	}
 }

@@ -122,6 +122,13 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 	for i := 1; i < len(c.funcs); i++ {
 		c.compileFunc(i)
 	}
+	// Polling loops on the control-flow graph, once every helper they may
+	// call is compiled.
+	for i := 1; i < len(c.funcs); i++ {
+		g := &fn{c: c, def: c.funcs[i], u: c.funcs[i].u, f: &c.prog.Funcs[i], name: c.funcs[i].decl.Name}
+		g.cfgWaits()
+		g.f.CPUReg = append(g.f.CPUReg, make([]bool, g.f.NumRegs-len(g.f.CPUReg))...)
+	}
 	c.markCPU()
 	c.entries()
 	sort.SliceStable(c.diags, func(i, j int) bool { return c.diags[i].order < c.diags[j].order })

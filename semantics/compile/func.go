@@ -104,7 +104,6 @@ func (c *compiler) compileFunc(i int) {
 			g.bind(l) // keep the program well-formed: jump to the final return
 		}
 	}
-	g.cfgWaits()
 	g.f.CPUReg = append(g.f.CPUReg, make([]bool, g.f.NumRegs-len(g.f.CPUReg))...)
 	g.checkSize()
 }

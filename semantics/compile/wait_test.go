@@ -43,6 +43,12 @@ func TestWaitExpiry(t *testing.T) {
 			for (i = 0; num_online_cpus() > 1 && i < 10; i++) mdelay(1); return i * 100 + 7; }`, "", 1007},
 		{"bound between two states", `unsigned long f(void) { unsigned long t = 9;
 			while (num_online_cpus() > 1 && t-- && cpu_online(1)) udelay(1); return t; }`, "", ^uint64(0)},
+		{"for with a helper as the condition", `static int others_online(void) { return num_online_cpus() > 1; }
+			unsigned long f(void) { unsigned long timeout = 5;
+			for (; others_online() && timeout; timeout--) udelay(1); return timeout; }`, "", 0},
+		{"goto with a helper taking the CPU", `static int still_on(int cpu) { int r = psci_affinity_info(cpu, 0); if (r == 1) return 0; return 1; }
+			unsigned long f(void) { unsigned long timeout = 4;
+			again: if (still_on(1) && timeout--) { usleep_range(10, 20); goto again; } return timeout; }`, "", ^uint64(0)},
 		{"counter compared with a parameter", `int g(int n) { int i = 0;
 			while (i < n) { if (num_online_cpus() <= 1) return -1; i++; udelay(3); } return i; }
 			int f(void) { return g(6); }`, "", 6},

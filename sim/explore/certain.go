@@ -18,13 +18,15 @@ import (
 // the wait runs out in every run that gets there: a certain expiry.
 //
 // After a complete search that left some property holds-if-bounds, a second
-// search covers the prompt runs: the same machine, but a wait may expire only
-// when its expiry is certain in the sense above. Everything it finds happens
-// in a run in which every CPU answers promptly and no bound runs out by
-// chance, so a property it violates is violated, with the certain waits
-// named. The prompt runs are a subset of all runs, so the second search
-// never finds what the first ruled out, and a budget that stops it leaves the
-// first search's verdicts as they were.
+// search tells the two apart: the same machine and the same order (fewest
+// expiries, then fewest steps), but an expiry that is certain in the sense
+// above costs nothing. A violation it finds at cost zero needs no bound to
+// run out by chance: it happens in every run in which the CPUs answer
+// promptly (its trace is such a run), so the property is violated, with the
+// certain waits named. Otherwise the property stays holds-if-bounds, and the
+// waits its trace lets expire are split into those left to chance and the
+// certain ones. The second search only relabels what the first found; a
+// budget that stops it leaves the first search's verdicts as they were.
 
 // maxCertainStates bounds the search that decides whether a wait's
 // condition can become false; past it the expiry is not taken as certain.
@@ -103,8 +105,8 @@ search:
 	return ok
 }
 
-// mustExpire upgrades the holds-if-bounds verdicts of a complete search
-// whose violation some prompt run shows (see above).
+// mustExpire runs the second search for the holds-if-bounds properties of
+// a complete search (see above).
 func (x *explorer) mustExpire(res *Result) {
 	if !res.Complete {
 		return
@@ -137,11 +139,44 @@ func (x *explorer) mustExpire(res *Result) {
 		if err != nil || tr.Expiries == 0 {
 			continue
 		}
+		certain, chance := px.classify(tr)
+		if len(certain) == 0 {
+			continue // the first search's trace says as much
+		}
 		pr := &res.Properties[i]
-		// minimal among the prompt runs when their search was complete
-		pr.Verdict, pr.Trace, pr.Minimal = Violated, tr, pres.Complete
-		pr.Certain = slices.Compact(slices.Sorted(slices.Values(tr.Expired)))
-		pr.Reason = "violated in the run in which every CPU answers promptly: these waits expire in every run that reaches them, " +
-			"as their conditions can never become false there: " + strings.Join(pr.Certain, "; ")
+		// minimal: fewest expiries left to chance, then fewest steps (as
+		// in finish)
+		pr.Trace, pr.Certain = tr, certain
+		pr.Minimal = !px.partial || !less(px.frontE, px.frontD+1, c.exp, c.depth)
+		if c.exp == 0 {
+			pr.Verdict = Violated
+			pr.Reason = "violated in the run in which every CPU answers promptly: these waits expire in every run that reaches them, " +
+				"as their conditions can never become false there: " + strings.Join(certain, "; ")
+			continue
+		}
+		pr.Uncertain = chance
+		pr.Reason = "violated only when these waits expire: " + strings.Join(chance, "; ") +
+			" (and these, which expire in every run that reaches them: " + strings.Join(certain, "; ") + ")"
 	}
+}
+
+// classify replays tr and splits the waits it lets expire into those whose
+// expiry was certain where it happened and the others.
+func (x *explorer) classify(tr *Trace) (certain, chance []string) {
+	m := x.m
+	st := m.Initial()
+	var res sim.StepResult
+	for _, a := range tr.Actions() {
+		if a.Kind == sim.ActExpire {
+			if w := m.PoisedWait(st, int(a.CPU)); w >= 0 {
+				if x.quiescent(st) && x.certain(st, int(a.CPU)) {
+					certain = append(certain, m.Prog.Waits[w].Name)
+				} else {
+					chance = append(chance, m.Prog.Waits[w].Name)
+				}
+			}
+		}
+		m.Step(st, a, &res)
+	}
+	return slices.Compact(slices.Sorted(slices.Values(certain))), slices.Compact(slices.Sorted(slices.Values(chance)))
 }

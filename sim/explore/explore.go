@@ -110,11 +110,15 @@ type PropertyResult struct {
 	// Minimal says the trace was proven to need the fewest expiries and then
 	// the fewest steps (false only when a budget stopped the search first).
 	Minimal bool
-	// Certain names the waits whose expiry a Violated trace needs and that
-	// expire in every run reaching them: in the states where they expire
-	// nothing but expiries can happen and their conditions can never become
-	// false (see certain.go). Empty for a violation that needs no expiry.
+	// Certain names the waits whose expiry the trace needs and that expire
+	// in every run reaching them: in the states where they expire nothing
+	// but expiries can happen and their conditions can never become false
+	// (see certain.go). A Violated trace with expiries has only such ones.
 	Certain []string
+	// Uncertain, when set, names the waits a HoldsIfBounds trace needs to
+	// run out by chance, Certain those it lets expire that expire in every
+	// run reaching them; unset, Trace.Expired are all left to chance.
+	Uncertain []string
 }
 
 // Result of an exploration.
@@ -231,9 +235,9 @@ type explorer struct {
 	frontE, frontD uint32
 	partial        bool
 
-	// prompt: the search of the runs in which every CPU answers promptly
-	// (see certain.go): a wait may expire only when nothing but expiries
-	// can happen and its condition can never become false.
+	// prompt: the search that tells certain expiries from the others (see
+	// certain.go): an expiry costs nothing when nothing but expiries can
+	// happen and the wait's condition can never become false.
 	prompt  bool
 	certBuf map[string]bool
 }
@@ -505,7 +509,7 @@ func (x *explorer) run(res *Result) {
 				if x.sym {
 					x.canon.Twins(cur, twins)
 				}
-				any, held, stepped := false, false, false
+				any := false
 				quiet := x.prompt && x.quiescent(cur)
 				for c := 0; c < n; c++ {
 					acts = m.Actions(cur, c, acts[:0])
@@ -516,16 +520,14 @@ func (x *explorer) run(res *Result) {
 						continue
 					}
 					for _, a := range acts {
-						if x.prompt && a.Kind == sim.ActExpire && (!quiet || !x.certain(cur, c)) {
-							held = true // not an expiry every prompt run takes
-							continue
-						}
-						stepped = true
+						// In the search of certain expiries (certain.go) an
+						// expiry every run takes costs nothing.
+						free := x.prompt && a.Kind == sim.ActExpire && quiet && x.certain(cur, c)
 						undo.Begin(cur)
 						m.Step(cur, a, &step)
 						x.trans++
 						ne := uint32(e)
-						if a.Kind == sim.ActExpire {
+						if a.Kind == sim.ActExpire && !free {
 							ne++
 						}
 						nd := uint32(d + 1)
@@ -537,19 +539,16 @@ func (x *explorer) run(res *Result) {
 						}
 						undo.Restore(cur)
 						nid, isNew := x.intern(buf)
-						x.from, x.to = append(x.from, id), append(x.to, nid)
+						if !x.prompt {
+							x.from, x.to = append(x.from, id), append(x.to, nid)
+						}
 						if isNew || less(ne, nd, x.meta[nid].exp, x.meta[nid].depth) {
 							x.meta[nid] = meta{parent: id, act: uint32(a.CPU)<<8 | uint32(a.Kind), arg: a.Arg, exp: ne, depth: nd}
 							x.push(ne, nd, nid)
 						}
 					}
 				}
-				if held && !stepped {
-					// Only expiries that are not certain were possible: the
-					// prompt runs end here without a verdict (a hang would be
-					// an artefact of holding them back).
-					x.markEnded(id)
-				} else if !any {
+				if !any {
 					x.markEnded(id)
 					undo.Begin(cur)
 					m.Hang(cur, &step)

@@ -56,14 +56,15 @@ func machine(t testing.TB, o simtest.StopOptions, cfg sim.Config) *sim.Machine {
 
 func TestStopProtocol(t *testing.T) {
 	tests := []struct {
-		name    string
-		opts    simtest.StopOptions
-		cfg     sim.Config
-		props   []explore.Property
-		want    []explore.Verdict
-		expired []string // waits the first property's trace needs
-		certain []string // waits the first property's violation names as certain
-		steps   int      // length of the first property's trace (0: not checked)
+		name      string
+		opts      simtest.StopOptions
+		cfg       sim.Config
+		props     []explore.Property
+		want      []explore.Verdict
+		expired   []string // waits the first property's trace needs
+		certain   []string // waits the first property's result names as certain
+		uncertain []string // waits the first property's result leaves to chance (nil: not set)
+		steps     int      // length of the first property's trace (0: not checked)
 	}{
 		{
 			name:  "racy: online count only",
@@ -110,6 +111,18 @@ func TestStopProtocol(t *testing.T) {
 			expired: []string{"machine_shutdown: other CPUs offline"},
 		},
 		{
+			// A wait before the stop IPI can only run out (certain); the
+			// online wait after it runs out only by chance.
+			name:      "early wait: one certain expiry, one left to chance",
+			opts:      simtest.StopOptions{OnlineBound: 1000, EarlyWait: true},
+			cfg:       sim.Config{CPUs: 3},
+			props:     []explore.Property{noneOnlineAtRelocation, allOffAtRelocation, noBug},
+			want:      []explore.Verdict{explore.HoldsIfBounds, explore.Violated, explore.Holds},
+			expired:   []string{"machine_shutdown: early wait", "machine_shutdown: other CPUs offline"},
+			certain:   []string{"machine_shutdown: early wait"},
+			uncertain: []string{"machine_shutdown: other CPUs offline"},
+		},
+		{
 			name:  "masked section and lost IPI: hang",
 			cfg:   sim.Config{CPUs: 3, Faults: []sim.Fault{{Kind: sim.FaultIRQsMasked, CPU: 1}, {Kind: sim.FaultLostIPI, CPU: 2, IPI: sim.IPICPUStop}}},
 			props: []explore.Property{noBug, cpuOffPreconditions},
@@ -153,7 +166,10 @@ func TestStopProtocol(t *testing.T) {
 			if strings.Join(first.Certain, "|") != strings.Join(tt.certain, "|") {
 				t.Errorf("certain expiries = %v, want %v", first.Certain, tt.certain)
 			}
-			if len(tt.certain) > 0 && first.Trace != nil {
+			if strings.Join(first.Uncertain, "|") != strings.Join(tt.uncertain, "|") {
+				t.Errorf("expiries left to chance = %v, want %v", first.Uncertain, tt.uncertain)
+			}
+			if tt.opts.DieBeforeOffline && first.Trace != nil {
 				// the run shown is the prompt one: every secondary is OFF
 				// before the wait expires
 				off := 0

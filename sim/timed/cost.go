@@ -1,6 +1,7 @@
 package timed
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -13,9 +14,9 @@ import (
 // its steps to the next, and each interval is charged to the cause of the
 // step that opened it: a printk's console write, a sleep, a firmware call,
 // a grace period, ... A CPU idle in wfi that is sent an IPI is charged "IPI
-// delivery" until it takes the interrupt. Time a CPU spends polling a wait
-// is, once the wait ends, charged like the time of the CPU it waited for
-// (the last other CPU to step before the wait ended) over the same span, so
+// delivery" until it takes the interrupt. Time the boot CPU spends polling
+// a wait is, once the wait ends, charged like the time of the CPU it waited
+// for (the last other CPU to step before the wait ended) over the same span, so
 // that a boot CPU spinning on num_online_cpus() shows the IPI delivery and
 // handler work of the CPU that released it, not "polling". The breakdown
 // of a function's duration on a CPU is the difference of that CPU's charges
@@ -74,7 +75,7 @@ func (b *breakdown) sub(o *breakdown) breakdown {
 // shares turns a breakdown into shares of its total, largest first, causes
 // under 0.05% left out, each rounded to 0.1%. Negative parts (a window that
 // started inside a wait later charged to another CPU) count as zero.
-func (b *breakdown) shares() []Share {
+func (b *breakdown) shares(console string) []Share {
 	total := 0.0
 	for _, v := range b {
 		total += max(v, 0)
@@ -85,7 +86,11 @@ func (b *breakdown) shares() []Share {
 	}
 	for i, v := range b {
 		if s := max(v, 0) / total; s >= 0.0005 {
-			out = append(out, Share{What: Cause(i).String(), Share: float64(int64(s*1000+0.5)) / 1000})
+			what := Cause(i).String()
+			if Cause(i) == CauseConsole && console != "" {
+				what += " (" + console + ")"
+			}
+			out = append(out, Share{What: what, Share: float64(int64(s*1000+0.5)) / 1000})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Share > out[j].Share })
@@ -94,15 +99,23 @@ func (b *breakdown) shares() []Share {
 
 // costs is the charge accounting of one run.
 type costs struct {
-	acc     []breakdown // per CPU: closed intervals
-	lastT   []int64     // per CPU: start of the open interval
-	lastC   []Cause     // its cause
-	inWait  []bool      // the CPU's last step was in a polling wait
-	waitFn  []int32     // the function of the wait's condition
-	waitD   []int       // its frame depth: deeper steps (the condition's callees) are the wait's too
-	waitT   []int64     // when the current wait began
-	waitAcc [][]breakdown
-	prev    [2]int // the last two distinct CPUs that stepped, most recent first
+	acc    []breakdown // per CPU: closed intervals
+	lastT  []int64     // per CPU: start of the open interval
+	lastC  []Cause     // its cause
+	inWait []bool      // the CPU's last step was in a polling wait
+	waitFn []int32     // the function of the wait's condition
+	waitD  []int       // its frame depth: deeper steps (the condition's callees) are the wait's too
+	waitT  []int64     // when the current wait began
+	prev   [2]int      // the last two distinct CPUs that stepped, most recent first
+
+	// The boot CPU's current wait: its generation, and every other CPU's
+	// charges at its start, saved lazily before that CPU's first charge
+	// after it (copying every CPU's charges at each wait would cost O(N)
+	// per wait).
+	gen      int
+	poll0    float64 // the boot CPU's polling charge at the wait's start
+	savedGen []int
+	saved    []breakdown
 
 	// calls
 	stack [][]callFrame // per CPU
@@ -127,7 +140,7 @@ type Call struct {
 // secondaries wait in their idle loop or run the busy scenario's task.
 func newCosts(n int, busy bool) *costs {
 	c := &costs{acc: make([]breakdown, n), lastT: make([]int64, n), lastC: make([]Cause, n), inWait: make([]bool, n),
-		waitFn: make([]int32, n), waitD: make([]int, n), waitT: make([]int64, n), waitAcc: make([][]breakdown, n), prev: [2]int{-1, -1}, stack: make([][]callFrame, n)}
+		waitFn: make([]int32, n), waitD: make([]int, n), waitT: make([]int64, n), savedGen: make([]int, n), saved: make([]breakdown, n), prev: [2]int{-1, -1}, stack: make([][]callFrame, n)}
 	for i := range c.lastC {
 		switch {
 		case i == 0:
@@ -143,6 +156,9 @@ func newCosts(n int, busy bool) *costs {
 
 // close charges c's open interval up to t and opens one of cause k.
 func (cs *costs) close(c int, t int64, k Cause) {
+	if cs.inWait[0] && c != 0 && cs.savedGen[c] != cs.gen {
+		cs.saved[c], cs.savedGen[c] = cs.snap(c, cs.waitT[0]), cs.gen
+	}
 	if t > cs.lastT[c] {
 		cs.acc[c][cs.lastC[c]] += secs(t - cs.lastT[c])
 		cs.lastT[c] = t
@@ -171,9 +187,9 @@ func (ru *run) costStep(c int, a sim.Action, depth int) {
 	cs.close(c, now, k)
 	if inWait && !cs.inWait[c] {
 		cs.waitT[c] = now
-		cs.waitAcc[c] = append(cs.waitAcc[c][:0], cs.acc...)
-		for j := range cs.waitAcc[c] {
-			cs.waitAcc[c][j] = cs.snap(j, now)
+		if c == 0 {
+			cs.gen++
+			cs.poll0 = cs.acc[0][CausePoll]
 		}
 	}
 	cs.inWait[c] = inWait
@@ -182,8 +198,9 @@ func (ru *run) costStep(c int, a sim.Action, depth int) {
 	}
 }
 
-// waitEnded charges the polling time of c's wait, [waitT, t], like the time
-// of the CPU that released it over the same span.
+// waitEnded charges the polling time of the boot CPU's wait, [waitT, t],
+// like the time of the CPU that released it over the same span. (Waits of
+// other CPUs stay polling waits.)
 func (ru *run) waitEnded(c int, t int64) {
 	cs := ru.cost
 	r := cs.prev[0]
@@ -192,11 +209,15 @@ func (ru *run) waitEnded(c int, t int64) {
 	}
 	cs.close(c, t, cs.lastC[c])
 	span := secs(t - cs.waitT[c])
-	if r < 0 || span <= 0 || len(cs.waitAcc[c]) <= max(r, c) {
+	if c != 0 || r < 0 || span <= 0 {
 		return
 	}
+	base := cs.snap(r, cs.waitT[0])
+	if cs.savedGen[r] == cs.gen {
+		base = cs.saved[r]
+	}
 	now := cs.snap(r, t)
-	d := now.sub(&cs.waitAcc[c][r])
+	d := now.sub(&base)
 	total := 0.0
 	for i := range d {
 		if d[i] < 0 || Cause(i) == CauseIdle {
@@ -208,7 +229,7 @@ func (ru *run) waitEnded(c int, t int64) {
 		return
 	}
 	// move the wait's polling time to the releaser's causes
-	moved := min(span, cs.acc[c][CausePoll]-cs.waitAcc[c][c][CausePoll])
+	moved := min(span, cs.acc[c][CausePoll]-cs.poll0)
 	cs.acc[c][CausePoll] -= moved
 	for i := range d {
 		cs.acc[c][i] += moved * d[i] / total
@@ -380,9 +401,10 @@ func (ru *run) costCall(ev *sim.Event, t int64) {
 }
 
 // medianCost is the breakdown of the run or call at the median of vals
-// (the lower middle for an even count), as shares.
-func medianCost(vals []float64, bs []breakdown) []Share {
-	if len(vals) == 0 || len(vals) != len(bs) {
+// (the lower middle for an even count), as shares; console names the
+// console settings of each value's run.
+func medianCost(vals []float64, bs []breakdown, console []string) []Share {
+	if len(vals) == 0 || len(vals) != len(bs) || len(bs) != len(console) {
 		return []Share{}
 	}
 	idx := make([]int, len(vals))
@@ -398,5 +420,11 @@ func medianCost(vals []float64, bs []breakdown) []Share {
 		}
 		return 0
 	})
-	return bs[idx[(len(idx)-1)/2]].shares()
+	m := idx[(len(idx)-1)/2]
+	return bs[m].shares(console[m])
+}
+
+// consoleSetting names a run's console: what console output costs there.
+func consoleSetting(set *profile.Set) string {
+	return fmt.Sprintf("%.0f baud, console_loglevel %.0f", set.Value(profile.ConsoleBaud), set.Value(profile.ConsoleLoglevel))
 }

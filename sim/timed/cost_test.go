@@ -62,12 +62,12 @@ func TestCallMetrics(t *testing.T) {
 func TestShares(t *testing.T) {
 	var b breakdown
 	b[CauseConsole], b[CauseSleep], b[CauseCode] = 3, 1, 0.0001
-	got := b.shares()
-	if len(got) != 2 || got[0] != (Share{"console output", 0.75}) || got[1] != (Share{"sleeps", 0.25}) {
+	got := b.shares("115200 baud, console_loglevel 7")
+	if len(got) != 2 || got[0] != (Share{"console output (115200 baud, console_loglevel 7)", 0.75}) || got[1] != (Share{"sleeps", 0.25}) {
 		t.Errorf("shares %v", got)
 	}
 	var zero breakdown
-	if s := zero.shares(); len(s) != 0 {
+	if s := zero.shares(""); len(s) != 0 {
 		t.Errorf("empty breakdown: %v", s)
 	}
 }

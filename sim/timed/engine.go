@@ -137,6 +137,7 @@ type Run struct {
 	// (see cost.go).
 	FuncCost map[string]breakdown
 	Calls    map[string][]Call
+	Console  string // the run's console speed and loglevel, for the breakdowns
 	Timeline *Timeline
 	// NotRun: the run was not done because the first runs of its set all
 	// exhausted their budget (see Engine.Evaluate); it counts as
@@ -434,6 +435,7 @@ func (ru *run) finish() *Run {
 	}
 	out := ru.out
 	out.Calls = ru.cost.calls
+	out.Console = consoleSetting(ru.set)
 	out.End = secs(ru.now)
 	out.Steps = ru.steps
 	out.Skipped = ru.skipped

@@ -46,7 +46,9 @@ import (
 //     expected cost (the mean of each priced step, so skipped iterations
 //     are not biased by one draw). j is the largest number, ending at least
 //     two iterations before the next event, for which one more iteration
-//     from the jumped state still returns to the loop head: found by binary
+//     from the jumped state still returns to the loop head without leaving
+//     the wait's loop (an enclosing loop that comes back to the same head
+//     is not an iteration): found by binary
 //     search, with each probe executed by the machine on the real state and
 //     rolled back (a probe only reads). This assumes the loop's exit is
 //     monotone in the iteration count (once a bound runs out it stays run
@@ -240,7 +242,21 @@ func (f *forward) probe(ru *run, c int, l *loop, delta []uint64, j, iter int64) 
 			}
 			fr := &cpu.Frames[len(cpu.Frames)-1]
 			if len(cpu.Frames) == l.depth && fr.Func == l.fn && fr.PC == l.pc {
+				// back at the head: an iteration only if every register
+				// moved by its per-iteration change (a pass of an
+				// enclosing loop that comes back here changes its own)
+				now := cpu.Regs[fr.RegBase : int(fr.RegBase)+len(delta)]
+				for i := range now {
+					if now[i] != f.regs[i]+uint64(j+1)*delta[i] {
+						return false
+					}
+				}
 				return true
+			}
+			if wl := &ru.e.loops[l.wait]; len(cpu.Frames) == l.depth && fr.Func == wl.fn && (int(fr.PC) >= len(wl.region) || !wl.region[fr.PC]) {
+				// it left the wait's loop: an enclosing loop may bring it
+				// back to the head, but that is not one more iteration
+				return false
 			}
 		}
 		if !ru.pureNext(c) {

@@ -215,10 +215,11 @@ func (e *Engine) traced(opt Options) []string {
 func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Result {
 	res := &Result{Profile: prof.Name, CalibratedOn: prof.CalibratedOn, Seed: opt.Seed, Runs: len(runs), Origin: opt.Origin}
 	type acc struct {
-		vals  []float64
-		costs []breakdown
-		never int
-		doc   string
+		vals    []float64
+		costs   []breakdown
+		console []string
+		never   int
+		doc     string
 	}
 	metrics := map[string]*acc{}
 	add := func(name, doc string, v float64, ok bool) {
@@ -233,12 +234,15 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 			a.never++
 		}
 	}
-	// addCost is add for a duration with its breakdown by cause.
+	// addCost is add for a duration with its breakdown by cause, in a run
+	// whose console is console.
+	console := ""
 	addCost := func(name, doc string, v float64, ok bool, b breakdown) {
 		add(name, doc, v, ok)
 		if ok {
 			a := metrics[name]
 			a.costs = append(a.costs, b)
+			a.console = append(a.console, console)
 		}
 	}
 	outcomes := map[string]*OutcomeCount{}
@@ -259,6 +263,7 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 		if r.NotRun {
 			continue // counted as inconclusive, and in no metric
 		}
+		console = r.Console
 
 		dur := func(f string) (float64, bool) {
 			in, ok1 := r.Enter[f]
@@ -327,7 +332,7 @@ func (e *Engine) summarise(prof *profile.Profile, opt Options, runs []*Run) *Res
 	for name, a := range metrics {
 		m := Metric{Name: name, Value: Summarise(a.vals, a.never), Doc: a.doc}
 		if len(a.costs) > 0 {
-			m.Cost = medianCost(a.vals, a.costs)
+			m.Cost = medianCost(a.vals, a.costs, a.console)
 		}
 		res.Metrics = append(res.Metrics, m)
 	}

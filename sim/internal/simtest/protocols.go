@@ -19,6 +19,10 @@ type StopOptions struct {
 	// its online bit, which it then never does: the online count never
 	// drops and a bounded online wait runs out in every run.
 	DieBeforeOffline bool
+	// EarlyWait adds, before the stop IPI is sent, a wait bounded like the
+	// online wait for the online count to reach one: nothing has asked
+	// the secondaries to stop yet, so it can only run out.
+	EarlyWait bool
 }
 
 // StopProtocol is the kexec stop path in the shape of the seed patch: the
@@ -35,6 +39,16 @@ func StopProtocol(o StopOptions) *sim.Program {
 	b.Line("kexec_in_progress = true;")
 	b.Const("one", 1, sim.Bool)
 	b.StoreG(kip, "one")
+	if o.EarlyWait {
+		b.Line("while (num_online_cpus() > 1 && early--) udelay(1);")
+		b.Wait("machine_shutdown: early wait", o.OnlineBound, func() string {
+			b.Prim("en", sim.PrimNumOnline, -1)
+			b.Const("elim", 1, sim.Uint)
+			b.Bin("emore", sim.Gt, "en", "elim", sim.Uint)
+			return "emore"
+		}, "early_done", "early_done")
+		b.Label("early_done")
+	}
 	b.Line("smp_send_stop();")
 	m := b.Mask()
 	b.Prim("", sim.PrimMaskCopyOnline, m)
