@@ -189,3 +189,34 @@ func propertyKey(p Property) string {
 func definesEntry(prog *sim.Program, en *Entry) bool {
 	return en.Boot == "" || prog != nil && prog.FuncIndex(en.Boot) >= 0
 }
+
+// reachedOnEntries corrects the programs' "no entry reaches the change"
+// (Variants.Unreached, decided from the programs' own entries: the kexec
+// reboot) for the pack's other entries: a change only kdump or panic runs
+// is checked like any other.
+func reachedOnEntries(in *EvalInput) *EvalInput {
+	fix := func(v Variants) Variants {
+		if !v.Unreached {
+			return v
+		}
+		for _, en := range in.Pack.EntryList() {
+			if en.Boot == "" {
+				continue
+			}
+			a, errA := entryProgram(v.Before, en)
+			b, errB := entryProgram(v.After, en)
+			if errA != nil || errB != nil || !sameReachedCode(a, b) {
+				v.Identical, v.Unreached = false, false
+				return v
+			}
+		}
+		return v
+	}
+	out := *in
+	out.Programs = fix(in.Programs)
+	out.Steps = make([]Variants, len(in.Steps))
+	for i, sv := range in.Steps {
+		out.Steps[i] = fix(sv)
+	}
+	return &out
+}

@@ -141,6 +141,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if in == nil || in.Series == nil || in.Pack == nil || in.Engines == nil {
 		return nil, errors.New("rules: Evaluate needs a series, a pack and engines")
 	}
+	in = reachedOnEntries(in)
 	e := &evaluator{in: in, runs: in.Budget.Runs, tol: in.Pack.Claims.AboutTolerance}
 	if e.runs <= 0 {
 		e.runs = in.Pack.Scenarios.Runs
