@@ -22,6 +22,9 @@ type Entry struct {
 	// AlsoBoot is how many secondaries (CPUs 1..AlsoBoot) start in Boot too:
 	// several CPUs entering the same path at once (two CPUs panicking).
 	AlsoBoot int
+	// Functions are the functions whose claims the entry measures (see
+	// claimEntry).
+	Functions []string
 	// Safety is the entry's scenario matrix; nil uses the pack's.
 	Safety *ScenarioMatrix
 	Pos    Pos
@@ -32,11 +35,12 @@ type Entry struct {
 const DefaultEntry = "kexec"
 
 type entryYAML struct {
-	ID       string `yaml:"id"`
-	Doc      string `yaml:"doc"`
-	Boot     string `yaml:"boot"`
-	AlsoBoot int    `yaml:"also_boot"`
-	Safety   *struct {
+	ID        string   `yaml:"id"`
+	Doc       string   `yaml:"doc"`
+	Boot      string   `yaml:"boot"`
+	AlsoBoot  int      `yaml:"also_boot"`
+	Functions []string `yaml:"functions"`
+	Safety    *struct {
 		CPUs   []int      `yaml:"cpus"`
 		Load   []string   `yaml:"load"`
 		Faults [][]string `yaml:"faults"`
@@ -58,7 +62,12 @@ func (c *compiler) entries(ys []entryYAML) []*Entry {
 			continue
 		}
 		seen[y.ID] = line
-		e := &Entry{ID: y.ID, Doc: strings.TrimSpace(y.Doc), Boot: y.Boot, AlsoBoot: y.AlsoBoot, Pos: Pos{c.file, line}}
+		e := &Entry{ID: y.ID, Doc: strings.TrimSpace(y.Doc), Boot: y.Boot, AlsoBoot: y.AlsoBoot, Functions: y.Functions, Pos: Pos{c.file, line}}
+		for j, f := range y.Functions {
+			if !cIdentRE.MatchString(f) {
+				c.errorf(c.line("entries", i, "functions", j), "entry %s: %q is not a C function name", e.ID, f)
+			}
+		}
 		if e.Doc == "" {
 			c.errorf(line, "entry %s: missing doc", e.ID)
 		}

@@ -179,6 +179,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 		// claims are timed on the kexec path (the programs' own boot
 		// entry), so its functions are the code terms that decide
 		code := &CodeTerms{Before: ReachableNames(v.Before), After: ReachableNames(v.After)}
+		e.entryFunctions(code, v)
 		for i := range msgs {
 			msgs[i].Code = code
 		}
@@ -706,6 +707,7 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 		// the same instructions: one set of runs answers for both
 		prog, mvariant = v.Before, "before"
 	}
+	prog, mvariant = e.claimMeasure(v, mvariant, name, prog)
 	mr, err := e.measure(mvariant, prog, sc)
 	if err != nil {
 		return nil, err
@@ -735,6 +737,7 @@ func (e *evaluator) costOf(v Variants, variant, name string, sc Scenario) []Cost
 	if v.Identical {
 		mvariant = "before"
 	}
+	_, mvariant = e.claimMeasure(v, mvariant, name, nil)
 	mr, ok := e.measured[mvariant+"|"+scenarioString(sc)]
 	if !ok || mr.failed != nil {
 		return nil
@@ -770,7 +773,7 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			continue
 		}
 		sc := c.Scenario
-		c.Source = e.source(sc)
+		c.Source = e.source(sc) + e.claimSource(v, c.Metric)
 		if c.Variant == "after" && len(v.Incomplete) > 0 || c.Variant == "change" && len(v.Incomplete) > 0 {
 			c.Verdict, c.Reason = "not-evaluated", "the AFTER program misses part of the series: "+listSome(v.Incomplete)
 			continue

@@ -15,7 +15,8 @@ import (
 // A flip test changes one thing a patch adds and checks that the verdicts
 // move the way the kernel facts in the archive's comment say. Archives in
 // testdata/flip hold: base (a fixture path), expect (lines "property variant
-// faults base-verdict flipped-verdict"), optionally claims (lines "text |
+// faults base-verdict flipped-verdict"; "entry:property" for a property of
+// an entry other than kexec), optionally claims (lines "text |
 // variant | metric | base-verdict | flipped-verdict", "-" for a claim the
 // message does not make), steps (lines "upto
 // base flipped": a series patch's own verdict), findings (lines "property
@@ -165,6 +166,10 @@ func TestFlips(t *testing.T) {
 					t.Fatalf("expect line %q: want 5 fields", line)
 				}
 				e := expectedProperty{ID: w[0], Variant: w[1], Faults: w[2]}
+				if en, id, ok := strings.Cut(w[0], ":"); ok {
+					// "entry:property" names a property of another entry.
+					e.Entry, e.ID = en, id
+				}
 				for i, r := range []*Report{r0, r1} {
 					p := findProperty(r, e)
 					want := w[3+i]

@@ -1,0 +1,86 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestEntriesPack: the default pack declares the entries, every property
+// names declared ones, and a property naming an undeclared entry is an
+// error at its line.
+func TestEntriesPack(t *testing.T) {
+	p := defaultPack(t)
+	var ids []string
+	for _, e := range p.EntryList() {
+		ids = append(ids, e.ID)
+	}
+	if got := strings.Join(ids, ","); got != "kexec,kdump,kdump-two-cpus,panic,panic-two-cpus,restart,power-off" {
+		t.Errorf("entries %s", got)
+	}
+	if e := p.Entry("kdump"); e == nil || e.Boot != "kdump_entry" || e.Safety == nil || len(e.Safety.CPUs) == 0 {
+		t.Errorf("kdump entry %+v", e)
+	}
+	if e := p.Entry("panic-two-cpus"); e == nil || e.AlsoBoot != 1 {
+		t.Errorf("panic-two-cpus entry %+v", e)
+	}
+	if r := p.Property("kexec.secondaries-off-at-relocation"); r == nil || !r.OnEntry("kexec") || r.OnEntry("kdump") {
+		t.Errorf("a property naming no entry is kexec's only: %+v", r)
+	}
+	bad := `pack: x
+properties:
+  - id: a.b
+    severity: error
+    at: end
+    expr: "true"
+    doc: d
+    entries: [nowhere]
+`
+	q, err := ParsePack("bad.yaml", []byte(bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Merge(p, q).Validate()
+	if err == nil || !strings.Contains(err.Error(), `bad.yaml:3: property a.b: entry "nowhere" is not declared`) {
+		t.Errorf("undeclared entry: %v", err)
+	}
+	over := `pack: x
+entries:
+  - id: kdump
+    boot: kdump_entry
+    also_boot: 1
+    doc: d
+    safety: {cpus: [1, 2]}
+`
+	if _, err := ParsePack("over.yaml", []byte(over)); err == nil || !strings.Contains(err.Error(), "over.yaml:7: entry kdump: 1 CPUs cannot have 1 secondaries") {
+		t.Errorf("also_boot beyond the CPU count: %v", err)
+	}
+}
+
+// TestClaimOnEntryFunction: a claim about crash_smp_send_stop(), which
+// only the kdump entry runs, is bound to the function's calls and measured
+// on the kdump entry's programs, and its source says so.
+func TestClaimOnEntryFunction(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the explorer and the timed engine")
+	}
+	r := evaluateFile(t, "testdata/entries/crash-stop-claim.mbox", defaultPack(t))
+	var found bool
+	for _, c := range r.Claims {
+		if c.Text != "less than 1 ms" {
+			continue
+		}
+		found = true
+		if c.Metric != "call:crash_smp_send_stop" || c.Variant != "after" {
+			t.Errorf("claim bound to %s %s, want call:crash_smp_send_stop after", c.Metric, c.Variant)
+		}
+		if !strings.HasSuffix(c.Source, ", entry kdump") {
+			t.Errorf("source %q does not name the kdump entry", c.Source)
+		}
+		if c.Predicted == nil || c.Predicted.Runs == 0 || c.Predicted.Never != 0 {
+			t.Errorf("predicted %+v: want every run of the kdump entry to call crash_smp_send_stop", c.Predicted)
+		}
+	}
+	if !found {
+		t.Fatalf("no claim \"less than 1 ms\" in %+v", r.Claims)
+	}
+}
