@@ -134,6 +134,12 @@ type EvalInput struct {
 	// findings are placed on them. Without them a finding points at the
 	// last post-image line of its counterexample.
 	Added []AddedLine
+	// Plots asks for what only the HTML report draws: the metrics of the
+	// pack's timing matrix (every timing CPU count and load, both variants)
+	// and one timeline per variant. Without it the report's metrics are
+	// those the claims measured and it has no timelines; no verdict reads
+	// either.
+	Plots bool
 }
 
 // Evaluate runs BEFORE and AFTER through the explorer for every property and
@@ -849,7 +855,13 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			e.claimDone()
 		}
 	}
-	// Timing matrix of the pack, for both variants.
+	if !e.in.Plots {
+		return nil
+	}
+	// Timing matrix of the pack, for both variants: only the HTML report's
+	// plots draw it, and it is most of the timed engine's work (16 scenarios
+	// of the default pack against the claims' few), so it is computed only
+	// when an output draws it (EvalInput.Plots).
 	loads := e.in.Pack.Scenarios.TimingLoads
 	if len(loads) == 0 {
 		loads = []string{"idle"}
