@@ -42,6 +42,10 @@ type CheckResult struct {
 	Counterexample *Counterexample
 	Explored       Exploration
 	Reason         string
+	// LoadFree: no step of the exploration depended on the machine's load
+	// (sim.Machine.LoadMattered), so the same request under another load
+	// has this result and is not explored again.
+	LoadFree bool
 }
 
 // MeasureRequest asks for Runs timed runs of Program in Scenario.
@@ -1201,7 +1205,10 @@ func ExitCode(verdict string) int {
 type exploration struct {
 	req *ExploreRequest
 	key string
-	res []CheckResult
+	// anyLoad is key without the load, set when every result is LoadFree:
+	// the exploration stands for the request under every load.
+	anyLoad string
+	res     []CheckResult
 }
 
 // explore runs the explorer, or returns the results of an earlier identical
@@ -1212,9 +1219,15 @@ func (e *evaluator) explore(req *ExploreRequest) ([]CheckResult, error) {
 	for i, r := range req.Rules {
 		ids[i] = r.ID
 	}
-	key := fmt.Sprintf("%s|%d|%d|%s|%d|%+v", scenarioString(req.Scenario), req.Scenario.CPUs, req.AlsoBoot, strings.Join(ids, ","), req.Seed, req.Budget)
+	keyOf := func(sc Scenario) string {
+		return fmt.Sprintf("%s|%d|%d|%s|%d|%+v", scenarioString(sc), sc.CPUs, req.AlsoBoot, strings.Join(ids, ","), req.Seed, req.Budget)
+	}
+	key := keyOf(req.Scenario)
+	anyScenario := req.Scenario
+	anyScenario.Load = "*"
+	anyLoad := keyOf(anyScenario)
 	for _, x := range e.explored {
-		if x.key == key && (x.req.Program == req.Program || e.sameCode && semantics.SameProgram(x.req.Program, req.Program)) {
+		if (x.key == key || x.anyLoad == anyLoad) && (x.req.Program == req.Program || e.sameCode && semantics.SameProgram(x.req.Program, req.Program)) {
 			return x.res, nil
 		}
 	}
@@ -1222,6 +1235,10 @@ func (e *evaluator) explore(req *ExploreRequest) ([]CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.explored = append(e.explored, exploration{req: req, key: key, res: res})
+	x := exploration{req: req, key: key, res: res}
+	if len(res) > 0 && !slices.ContainsFunc(res, func(r CheckResult) bool { return !r.LoadFree }) {
+		x.anyLoad = anyLoad
+	}
+	e.explored = append(e.explored, x)
 	return res, nil
 }

@@ -153,6 +153,8 @@ type Machine struct {
 	// symGuard: end a run where a prim's result would depend on the
 	// numbering of secondaries although its PrimSpec says Symmetric.
 	symGuard bool
+
+	loadMattered bool // see LoadMattered
 }
 
 // NewMachine checks p against the scenario and builds the machine. Every
