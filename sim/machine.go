@@ -16,7 +16,8 @@ const (
 	LoadIdle Load = iota
 	// LoadBusy: every secondary runs a task. The timed engine charges the time a
 	// busy CPU needs to reach a preemption point; the explorer already treats
-	// every preemption point as reachable at any time, so busy adds nothing there.
+	// every preemption point as reachable at any time, so busy adds nothing there
+	// but idle_task_exit()'s check of the interrupted task (Machine.LoadMattered).
 	LoadBusy
 )
 
