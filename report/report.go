@@ -124,6 +124,13 @@ func Render(w io.Writer, name string, r *rules.Report, opts Options) error {
 	return f.render(w, r, opts)
 }
 
+// DrawsPlots reports whether any of the named formats draws the timing
+// plots and timelines (the HTML report); only then does the evaluation
+// compute them (rules.EvalInput.Plots).
+func DrawsPlots(formats ...string) bool {
+	return slices.Contains(formats, "html")
+}
+
 // FormatFor infers a format from an output path's name, e.g. "out.sarif"
 // gives "sarif". A path may also name its format explicitly as
 // "FORMAT:PATH" (e.g. "annotations:-" for standard output).

@@ -89,7 +89,7 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 		pr := res.Properties[i]
 		cr := CheckResult{Verdict: string(pr.Verdict), NeedsExpiry: []string{}, Reason: pr.Reason,
 			Explored: Exploration{Mode: res.Mode, States: int64(res.States), Symmetry: res.Symmetry, Complete: res.Complete,
-				Seed: int64(res.Seed), Note: res.Stop}}
+				Seed: int64(res.Seed), Note: res.Stop}, LoadFree: !res.LoadMattered}
 		if len(res.SymmetryOff) > 0 {
 			cr.Explored.Note = joinNote(cr.Explored.Note, "symmetry off: "+strings.Join(res.SymmetryOff, "; "))
 		}

@@ -42,6 +42,10 @@ type CheckResult struct {
 	Counterexample *Counterexample
 	Explored       Exploration
 	Reason         string
+	// LoadFree: no step of the exploration depended on the machine's load
+	// (sim.Machine.LoadMattered), so the same request under another load
+	// has this result and is not explored again.
+	LoadFree bool
 }
 
 // MeasureRequest asks for Runs timed runs of Program in Scenario.
@@ -131,6 +135,12 @@ type EvalInput struct {
 	// findings are placed on them. Without them a finding points at the
 	// last post-image line of its counterexample.
 	Added []AddedLine
+	// Plots asks for what only the HTML report draws: the metrics of the
+	// pack's timing matrix (every timing CPU count and load, both variants)
+	// and one timeline per variant. Without it the report's metrics are
+	// those the claims measured and it has no timelines; no verdict reads
+	// either.
+	Plots bool
 }
 
 // Evaluate runs BEFORE and AFTER through the explorer for every property and
@@ -852,7 +862,13 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			e.claimDone()
 		}
 	}
-	// Timing matrix of the pack, for both variants.
+	if !e.in.Plots {
+		return nil
+	}
+	// Timing matrix of the pack, for both variants: only the HTML report's
+	// plots draw it, and it is most of the timed engine's work (16 scenarios
+	// of the default pack against the claims' few), so it is computed only
+	// when an output draws it (EvalInput.Plots).
 	loads := e.in.Pack.Scenarios.TimingLoads
 	if len(loads) == 0 {
 		loads = []string{"idle"}
@@ -1192,7 +1208,10 @@ func ExitCode(verdict string) int {
 type exploration struct {
 	req *ExploreRequest
 	key string
-	res []CheckResult
+	// anyLoad is key without the load, set when every result is LoadFree:
+	// the exploration stands for the request under every load.
+	anyLoad string
+	res     []CheckResult
 }
 
 // explore runs the explorer, or returns the results of an earlier identical
@@ -1203,9 +1222,15 @@ func (e *evaluator) explore(req *ExploreRequest) ([]CheckResult, error) {
 	for i, r := range req.Rules {
 		ids[i] = r.ID
 	}
-	key := fmt.Sprintf("%s|%d|%d|%s|%d|%+v", scenarioString(req.Scenario), req.Scenario.CPUs, req.AlsoBoot, strings.Join(ids, ","), req.Seed, req.Budget)
+	keyOf := func(sc Scenario) string {
+		return fmt.Sprintf("%s|%d|%d|%s|%d|%+v", scenarioString(sc), sc.CPUs, req.AlsoBoot, strings.Join(ids, ","), req.Seed, req.Budget)
+	}
+	key := keyOf(req.Scenario)
+	anyScenario := req.Scenario
+	anyScenario.Load = "*"
+	anyLoad := keyOf(anyScenario)
 	for _, x := range e.explored {
-		if x.key == key && (x.req.Program == req.Program || e.sameCode && semantics.SameProgram(x.req.Program, req.Program)) {
+		if (x.key == key || x.anyLoad == anyLoad) && (x.req.Program == req.Program || e.sameCode && semantics.SameProgram(x.req.Program, req.Program)) {
 			return x.res, nil
 		}
 	}
@@ -1213,6 +1238,10 @@ func (e *evaluator) explore(req *ExploreRequest) ([]CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.explored = append(e.explored, exploration{req: req, key: key, res: res})
+	x := exploration{req: req, key: key, res: res}
+	if len(res) > 0 && !slices.ContainsFunc(res, func(r CheckResult) bool { return !r.LoadFree }) {
+		x.anyLoad = anyLoad
+	}
+	e.explored = append(e.explored, x)
 	return res, nil
 }

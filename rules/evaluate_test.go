@@ -17,17 +17,24 @@ type scripted struct {
 	verdicts map[*sim.Program]map[string]string // property id -> verdict
 	shutdown map[*sim.Program]Distribution
 	explores int
+	// loadFree marks every result LoadFree; loads counts explorations
+	// by load.
+	loadFree bool
+	loads    map[string]int
 }
 
 func (s *scripted) Explore(req *ExploreRequest) ([]CheckResult, error) {
 	s.explores++
+	if s.loads != nil {
+		s.loads[req.Scenario.Load]++
+	}
 	var out []CheckResult
 	for _, r := range req.Rules {
 		v := s.verdicts[req.Program][r.ID]
 		if v == "" {
 			v = "holds"
 		}
-		cr := CheckResult{Verdict: v, Explored: Exploration{Mode: "exhaustive", States: 10, Complete: true}}
+		cr := CheckResult{Verdict: v, Explored: Exploration{Mode: "exhaustive", States: 10, Complete: true}, LoadFree: s.loadFree}
 		if v == "violated" || v == "holds-if-bounds" {
 			cr.Counterexample = &Counterexample{CPUs: req.Scenario.CPUs, Steps: []Step{
 				{CPU: 1, Action: "set_cpu_online", File: "arch/arm64/kernel/smp.c", Line: 848, Side: "model"},
@@ -219,5 +226,51 @@ func TestSeriesStepsReuseExplorations(t *testing.T) {
 	}
 	if len(r.Steps) != 3 || r.Steps[0].Verdict != "pass" || r.Steps[1].Verdict != "pass" || r.Steps[2].Verdict != "fail" {
 		t.Errorf("steps %+v", r.Steps)
+	}
+}
+
+// TestOneExplorationForBothLoads: a busy scenario reuses the idle
+// exploration when every result of it is LoadFree, and only then; the
+// report is the same either way, and without Plots it has no timelines and
+// only the claims' metrics.
+func TestOneExplorationForBothLoads(t *testing.T) {
+	pack := defaultPack(t)
+	before, after := &sim.Program{}, &sim.Program{}
+	msg := "This patch reduces the shutdown time for 23 CPUs from about .65 seconds to less than 5 msecs."
+	run := func(loadFree, plots bool) (*Report, map[string]int) {
+		eng := &scripted{verdicts: map[*sim.Program]map[string]string{after: {"kexec.secondaries-off-at-relocation": "violated"}},
+			shutdown: map[*sim.Program]Distribution{before: {Median: 0.5}, after: {Median: 0.001}},
+			loadFree: loadFree, loads: map[string]int{}}
+		r, err := Evaluate(&EvalInput{Series: testSeries(msg), Programs: Variants{Before: before, After: after, Covered: true},
+			Pack: pack, Profile: profile.Default(), Seed: 3, Budget: Budget{Runs: 20}, Engines: eng, Plots: plots})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, eng.loads
+	}
+	shared, sharedLoads := run(true, false)
+	separate, separateLoads := run(false, false)
+	if sharedLoads["busy"] != 0 || sharedLoads["idle"] == 0 {
+		t.Errorf("load-free results: explorations by load %v, want idle only", sharedLoads)
+	}
+	if separateLoads["busy"] != separateLoads["idle"] || separateLoads["busy"] == 0 {
+		t.Errorf("load-dependent results: explorations by load %v, want as many busy as idle", separateLoads)
+	}
+	a, _ := json.Marshal(shared)
+	b, _ := json.Marshal(separate)
+	if string(a) != string(b) {
+		t.Errorf("the report depends on whether the busy exploration was shared:\n%s\n%s", a, b)
+	}
+	if len(shared.Timelines) != 0 {
+		t.Errorf("%d timelines without Plots", len(shared.Timelines))
+	}
+	plotted, _ := run(true, true)
+	if len(plotted.Metrics) <= len(shared.Metrics) {
+		t.Errorf("Plots: %d metrics, without: %d; want the timing matrix's on top", len(plotted.Metrics), len(shared.Metrics))
+	}
+	for _, m := range shared.Metrics {
+		if !strings.Contains(scenarioString(m.Scenario), "23 CPUs") {
+			t.Errorf("metric %s %s at %s without Plots: not a claim's scenario", m.Variant, m.Name, scenarioString(m.Scenario))
+		}
 	}
 }

@@ -205,6 +205,8 @@ type Options struct {
 	Budget    Budget
 	Semantics *semantics.Options
 	Engines   Engines // SimEngines{} when nil
+	// Plots computes what the HTML report draws (EvalInput.Plots).
+	Plots bool
 }
 
 // Check is the whole evaluation of a parsed series: the programs from
@@ -229,7 +231,7 @@ func Check(s *parse.Series, o Options) (*Report, error) {
 		return nil, err
 	}
 	r, err := Evaluate(&EvalInput{Series: s, Programs: v, Steps: steps, Pack: o.Pack, Profile: o.Profile,
-		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines, Added: AddedLines(res)})
+		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines, Added: AddedLines(res), Plots: o.Plots})
 	if err != nil {
 		return nil, err
 	}

@@ -52,10 +52,14 @@ func TestIdleTaskExitFromStopIPI(t *testing.T) {
 		offlineFirst bool
 		want         string // an event kind the run must contain
 		not          string // one it must not
+		// mattered: the run reached the step the other load runs
+		// differently (Machine.LoadMattered)
+		mattered bool
 	}{
-		{"idle CPU, offline: passes", sim.LoadIdle, true, "cpu-off", "bug"},
-		{"busy CPU: current is a workload task", sim.LoadBusy, true, "bug", "cpu-off"},
-		{"idle CPU still online", sim.LoadIdle, false, "bug", "cpu-off"},
+		{"idle CPU, offline: passes", sim.LoadIdle, true, "cpu-off", "bug", true},
+		{"busy CPU: current is a workload task", sim.LoadBusy, true, "bug", "cpu-off", true},
+		{"idle CPU still online", sim.LoadIdle, false, "bug", "cpu-off", false},
+		{"busy CPU still online", sim.LoadBusy, false, "bug", "cpu-off", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +71,9 @@ func TestIdleTaskExitFromStopIPI(t *testing.T) {
 			got := " " + kinds(runFirst(t, m, st, []int{1, 0})) + " "
 			if !strings.Contains(got, " "+tt.want+" ") || strings.Contains(got, " "+tt.not+" ") {
 				t.Errorf("events %q: want %q and no %q", got, tt.want, tt.not)
+			}
+			if m.LoadMattered() != tt.mattered {
+				t.Errorf("LoadMattered %v, want %v", m.LoadMattered(), tt.mattered)
 			}
 		})
 	}

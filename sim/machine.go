@@ -16,7 +16,8 @@ const (
 	LoadIdle Load = iota
 	// LoadBusy: every secondary runs a task. The timed engine charges the time a
 	// busy CPU needs to reach a preemption point; the explorer already treats
-	// every preemption point as reachable at any time, so busy adds nothing there.
+	// every preemption point as reachable at any time, so busy adds nothing there
+	// but idle_task_exit()'s check of the interrupted task (Machine.LoadMattered).
 	LoadBusy
 )
 
@@ -153,6 +154,8 @@ type Machine struct {
 	// symGuard: end a run where a prim's result would depend on the
 	// numbering of secondaries although its PrimSpec says Symmetric.
 	symGuard bool
+
+	loadMattered bool // see LoadMattered
 }
 
 // NewMachine checks p against the scenario and builds the machine. Every

@@ -293,6 +293,13 @@ func inIRQ(cpu *CPU) bool {
 // stands for the workload's tasks, so an interrupt taken there interrupted
 // one of them.
 func (m *Machine) interruptedTask(cpu *CPU) bool {
+	return m.Cfg.Load == LoadBusy && m.interruptedIdleWait(cpu)
+}
+
+// interruptedIdleWait reports whether cpu's first interrupt frame sits on
+// top of the idle_wait prim: the one point where the machine's load
+// changes a transition (interruptedTask).
+func (m *Machine) interruptedIdleWait(cpu *CPU) bool {
 	for k := 1; k < len(cpu.Frames); k++ {
 		if cpu.Frames[k].Kind != FrameIRQ {
 			continue
@@ -301,12 +308,19 @@ func (m *Machine) interruptedTask(cpu *CPU) bool {
 		code := m.Prog.Funcs[fr.Func].Code
 		if int(fr.PC) < len(code) {
 			in := &code[fr.PC]
-			return m.Cfg.Load == LoadBusy && in.Op == OpPrim && Prim(in.Sub) == PrimIdleWait
+			return in.Op == OpPrim && Prim(in.Sub) == PrimIdleWait
 		}
 		return false
 	}
 	return false
 }
+
+// LoadMattered reports whether a step this machine ran would have gone
+// differently under the other load (Config.Load): idle_task_exit() in an
+// interrupt taken in idle_wait. Until it does, a run of an idle machine is
+// step for step the run of a busy one, so an exploration that never sets
+// it stands for both loads.
+func (m *Machine) LoadMattered() bool { return m.loadMattered }
 
 // ContextOf is the execution context of cpu's code: ExecTask, ExecIRQ or ExecStopper.
 func ContextOf(cpu *CPU) Exec {
@@ -1319,7 +1333,14 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 		// interrupt context current is the interrupted task: the idle task
 		// when the CPU was idling, a workload task when it was busy.
 		if cpu.Flags&FlagOnline != 0 || ContextOf(cpu) == ExecStopper || c == 0 ||
-			cpu.Frames[0].Func != m.Prog.Entry.Secondary || m.interruptedTask(cpu) {
+			cpu.Frames[0].Func != m.Prog.Entry.Secondary {
+			m.bug(st, c, res, in.Loc, "idle_task_exit: not the idle task of an offline CPU")
+			return
+		}
+		if m.interruptedIdleWait(cpu) {
+			m.loadMattered = true
+		}
+		if m.interruptedTask(cpu) {
 			m.bug(st, c, res, in.Loc, "idle_task_exit: not the idle task of an offline CPU")
 			return
 		}

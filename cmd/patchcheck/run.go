@@ -219,6 +219,7 @@ func evaluate(ctx context.Context, o *options, s *parse.Series, sopts *semantics
 		Engines: stoppable{withProgress(progress), ctx},
 		Partial: func(p *rules.Report) { complete(p); last.set(p) },
 		Added:   rules.AddedLines(res),
+		Plots:   drawsPlots(o),
 	})
 	if err != nil {
 		return nil, err
@@ -247,6 +248,18 @@ func (e stoppable) Measure(req *rules.MeasureRequest) (*rules.MeasureResult, err
 		return nil, err
 	}
 	return e.Engines.Measure(req)
+}
+
+// drawsPlots reports whether stdout's format or an --output draws the
+// timing plots, which only then are computed.
+func drawsPlots(o *options) bool {
+	names := []string{o.Format}
+	for _, p := range o.Outputs {
+		if name, _, err := report.FormatFor(p); err == nil {
+			names = append(names, name)
+		}
+	}
+	return report.DrawsPlots(names...)
 }
 
 // lastReport holds the last partial report of a running evaluation, for

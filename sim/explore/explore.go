@@ -141,6 +141,11 @@ type Result struct {
 	MemoryBytes int64    // peak bytes of the explorer's own tables
 	Seed        uint64   // random mode
 	Runs        int      // random mode
+	// LoadMattered: some step explored would have gone differently under
+	// the machine's other load (sim.Machine.LoadMattered). When false, the
+	// same exploration of the machine under the other load gives this
+	// result step for step, so a caller may reuse it.
+	LoadMattered bool
 }
 
 // String renders the result deterministically.
@@ -282,6 +287,7 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 	x.run(res)
 	x.finish(res)
 	x.mustExpire(res)
+	res.LoadMattered = x.m.LoadMattered()
 	return res, nil
 }
 

@@ -174,5 +174,6 @@ func Random(m *sim.Machine, props []Property, o RandomOptions) (*Result, error) 
 		}
 		res.Properties = append(res.Properties, pr)
 	}
+	res.LoadMattered = m.LoadMattered()
 	return res, nil
 }

@@ -18,6 +18,9 @@ type Set struct {
 	val     [NumParams]float64
 	dist    [NumParams]Dist
 	event   [NumParams]bool
+	// quant are the per-event parameters' inverse CDFs with their
+	// constant terms computed once (quantileForm).
+	quant [NumParams]quantileForm
 }
 
 // Sample draws a Set from the profile's ranges. Every parameter consumes
@@ -42,6 +45,9 @@ func (p *Profile) build(pick func(Dist) float64) *Set {
 		d := prm.dist(jiffy)
 		s.dist[id] = d
 		s.event[id] = prm.PerEvent
+		if prm.PerEvent {
+			s.quant[id] = newQuantileForm(d)
+		}
 		s.val[id] = pick(d)
 		if id == HZ {
 			jiffy = 1 / s.val[HZ]
@@ -73,7 +79,7 @@ func (s *Set) Dist(id ID) Dist {
 func (s *Set) Draw(id ID, r *rand.Rand) float64 {
 	u := r.Float64()
 	if s.event[id] {
-		return s.dist[id].Quantile(u)
+		return s.quant[id].at(u)
 	}
 	return s.val[id]
 }
