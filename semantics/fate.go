@@ -284,12 +284,9 @@ func modelText(w *working) *baseText {
 
 // hunkFuncs are the functions a hunk's changed lines are in, by the
 // hunk's own text, and the one its @@ heading names.
-func hunkFuncs(hl []hline, heading string) map[string]bool {
+func hunkFuncs(v hunkView, heading string) map[string]bool {
 	out := map[string]bool{}
-	pre := make([]*cfront.Extent, len(hl))
-	post := make([]*cfront.Extent, len(hl))
-	extentOf(hl, true, pre)
-	extentOf(hl, false, post)
+	hl, pre, post := v.hl, v.pre, v.post
 	cut := false
 	for i, h := range hl {
 		e := pre[i]
@@ -318,7 +315,8 @@ func hunkFuncs(hl []hline, heading string) map[string]bool {
 // fate classifies one hunk against the baseline before it is applied.
 // Without a tree only hunks in functions the library restates are judged:
 // elsewhere the bundled baseline has no text to judge by.
-func (a *analyzer) fate(f *gitdiff.File, frag *gitdiff.TextFragment, index int, hl []hline, w *working) *Hunk {
+func (a *analyzer) fate(f *gitdiff.File, frag *gitdiff.TextFragment, index int, v hunkView, w *working) *Hunk {
+	hl := v.hl
 	path := filePath(f)
 	h := &Hunk{File: path, Index: index, Old: int(frag.OldPosition), New: int(frag.NewPosition)}
 	text := a.base != nil && a.tree != nil
@@ -352,12 +350,12 @@ func (a *analyzer) fate(f *gitdiff.File, frag *gitdiff.TextFragment, index int, 
 		}
 		return h
 	}
-	fns := hunkFuncs(hl, frag.Comment)
-	if !text && !hunkInModel(hl, fns, w) {
+	fns := hunkFuncs(v, frag.Comment)
+	if !text && !hunkInModel(fns, pre, post, b) {
 		h.Fate, h.Why = Unknown, "outside the functions the bundled baseline restates"
 		return h
 	}
-	for _, fn := range wholeAdded(hl) {
+	for _, fn := range wholeAdded(v) {
 		// A hunk adding a function the baseline has: a few lines of
 		// context ("}", "{") would place it anywhere.
 		if b.defines(fn.name) {
@@ -444,56 +442,40 @@ func (f addedFunc) keys(hl []hline, text bool) []string {
 	return post
 }
 
-// wholeAdded lists the functions a hunk adds whole.
-func wholeAdded(hl []hline) []addedFunc {
-	post := make([]*cfront.Extent, len(hl))
-	extentOf(hl, false, post)
-	whole := map[*cfront.Extent]bool{}
-	lines := map[*cfront.Extent][]int{}
-	var order []*cfront.Extent
-	for i, e := range post {
-		if e == nil || !e.Complete || e.Name == "" {
+// wholeAdded lists the functions a hunk adds whole, in order.
+func wholeAdded(v hunkView) []addedFunc {
+	whole := wholeFuncs(v.hl, v.post, gitdiff.OpAdd)
+	var out []addedFunc
+	at := map[*cfront.Extent]int{}
+	for i, e := range v.post {
+		if !whole[e] {
 			continue
 		}
-		if _, ok := whole[e]; !ok {
-			whole[e] = true
-			order = append(order, e)
+		k, ok := at[e]
+		if !ok {
+			k = len(out)
+			at[e] = k
+			out = append(out, addedFunc{name: e.Name})
 		}
-		lines[e] = append(lines[e], i)
-		if hl[i].op != gitdiff.OpAdd && hl[i].class != classBlank {
-			whole[e] = false
-		}
-	}
-	var out []addedFunc
-	for _, e := range order {
-		if whole[e] {
-			out = append(out, addedFunc{e.Name, lines[e]})
-		}
+		out[k].lines = append(out[k].lines, i)
 	}
 	return out
 }
 
 // hunkInModel reports whether the hunk is in a function the working model
-// file restates: a function its changed lines are in, or else one of its
-// distinctive lines, context included.
-func hunkInModel(hl []hline, fns map[string]bool, w *working) bool {
+// file (as keys, b) restates: a function its changed lines are in, or
+// else one of its distinctive lines, context included.
+func hunkInModel(fns map[string]bool, pre, post []string, b *baseText) bool {
 	if len(fns) > 0 {
 		for fn := range fns {
-			if w.hasFunc(fn) {
+			if b.defines(fn) {
 				return true
 			}
 		}
 		return false
 	}
-	pre, post, _, _ := hunkKeys(hl, false)
-	set := map[string]bool{}
-	for _, l := range w.lines {
-		if l.key != "" {
-			set[l.key] = true
-		}
-	}
 	for _, k := range append(pre, post...) {
-		if len(k) >= distinctive && set[k] {
+		if len(k) >= distinctive && b.has(k, nil) {
 			return true
 		}
 	}

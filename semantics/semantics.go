@@ -400,9 +400,9 @@ func (a *analyzer) file(n int, f *gitdiff.File) *FileChange {
 		return fc
 	}
 	for i, frag := range f.TextFragments {
-		hl := hunkLines(frag)
-		a.pc.Hunks = append(a.pc.Hunks, a.fate(f, frag, i+1, hl, w))
-		a.hunk(n, fc, w, frag)
+		h := viewOf(frag)
+		a.pc.Hunks = append(a.pc.Hunks, a.fate(f, frag, i+1, h, w))
+		a.hunk(n, fc, w, frag, h)
 	}
 	seen := false
 	for _, fn := range fc.Funcs {
@@ -473,41 +473,52 @@ func extentOf(hl []hline, old bool, into []*cfront.Extent) {
 	}
 }
 
-// hunk maps one hunk's changed lines to functions and applies it.
-func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFragment) {
+// hunkView is one hunk's lines with the extent each is in, in each image.
+type hunkView struct {
+	hl        []hline
+	pre, post []*cfront.Extent
+}
+
+func viewOf(frag *gitdiff.TextFragment) hunkView {
 	hl := hunkLines(frag)
-	pre := make([]*cfront.Extent, len(hl))
-	post := make([]*cfront.Extent, len(hl))
-	extentOf(hl, true, pre)
-	extentOf(hl, false, post)
+	h := hunkView{hl: hl, pre: make([]*cfront.Extent, len(hl)), post: make([]*cfront.Extent, len(hl))}
+	extentOf(hl, true, h.pre)
+	extentOf(hl, false, h.post)
+	return h
+}
+
+// wholeFuncs are the complete, named functions of one image (ex) all of
+// whose lines but blank ones are op: the functions the hunk adds (op add,
+// post-image) or removes (op delete, pre-image) whole.
+func wholeFuncs(hl []hline, ex []*cfront.Extent, op gitdiff.LineOp) map[*cfront.Extent]bool {
+	whole := map[*cfront.Extent]bool{}
+	for i, e := range ex {
+		if e == nil || !e.Complete || e.Name == "" {
+			continue
+		}
+		if _, ok := whole[e]; !ok {
+			whole[e] = true
+		}
+		if hl[i].op != op && hl[i].class != classBlank {
+			whole[e] = false
+		}
+	}
+	for e, ok := range whole {
+		if !ok {
+			delete(whole, e)
+		}
+	}
+	return whole
+}
+
+// hunk maps one hunk's changed lines to functions and applies it.
+func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFragment, h0 hunkView) {
+	hl, pre, post := h0.hl, h0.pre, h0.post
 
 	// Whole functions the patch adds or removes are handled apart from the
 	// rest of the hunk.
-	added := map[*cfront.Extent]bool{}
-	removed := map[*cfront.Extent]bool{}
-	for _, set := range []struct {
-		ex  []*cfront.Extent
-		op  gitdiff.LineOp
-		out map[*cfront.Extent]bool
-	}{{post, gitdiff.OpAdd, added}, {pre, gitdiff.OpDelete, removed}} {
-		whole := map[*cfront.Extent]bool{}
-		for i, e := range set.ex {
-			if e == nil || !e.Complete || e.Name == "" {
-				continue
-			}
-			if _, ok := whole[e]; !ok {
-				whole[e] = true
-			}
-			if hl[i].op != set.op && hl[i].class != classBlank {
-				whole[e] = false
-			}
-		}
-		for e, ok := range whole {
-			if ok {
-				set.out[e] = true
-			}
-		}
-	}
+	added := wholeFuncs(hl, post, gitdiff.OpAdd)
+	removed := wholeFuncs(hl, pre, gitdiff.OpDelete)
 	for i := range hl {
 		if e := post[i]; e != nil && added[e] {
 			hl[i].fn = e.Name
