@@ -182,9 +182,7 @@ func (SimEngines) Measure(req *MeasureRequest) (*MeasureResult, error) {
 	}
 	var calls []string
 	for _, m := range req.Metrics {
-		if f, ok := strings.CutPrefix(m, "call:"); ok {
-			calls = append(calls, f)
-		} else if f, ok := strings.CutPrefix(m, "cpu:"); ok {
+		if f, ok := functionOf(m); ok {
 			calls = append(calls, f)
 		}
 	}

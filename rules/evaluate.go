@@ -230,6 +230,7 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	}
 	r.Properties = props
 	e.progress = nil
+	e.partial(r, r.Properties, v)
 	e.claimDone = func() { e.partial(r, r.Properties, v) }
 	if err := e.claims(r, v); err != nil {
 		return nil, err
@@ -303,6 +304,13 @@ func (e *evaluator) ownVerdict(r *Report, k int, prev Variants, prevProps []Prop
 	own := Variants{Before: prev.After, After: cur.After, Covered: cur.Covered, OnPath: cur.OnPath || cur.Covered,
 		Incomplete: cur.Incomplete}
 	own.Identical = len(cur.Incomplete) == 0 && sameReachedCode(prev.After, cur.After, e.roots)
+	// A patch that does not apply is not executed: on its own it cannot
+	// pass either.
+	for _, n := range cur.NotApplied {
+		if !slices.Contains(prev.NotApplied, n) {
+			own.NotApplied = append(own.NotApplied, n)
+		}
+	}
 	sr := &Report{Claims: []Claim{}}
 	sr.Properties = append(sr.Properties, prevProps...)
 	for _, p := range curProps {
@@ -310,16 +318,22 @@ func (e *evaluator) ownVerdict(r *Report, k int, prev Variants, prevProps []Prop
 			sr.Properties = append(sr.Properties, p)
 		}
 	}
-	idx := k
-	if k-1 < len(e.in.Series.Patches) {
-		idx = e.in.Series.Patches[k-1].Index
-	}
+	idx := e.patchIndex(k)
 	for _, c := range r.Claims {
 		if c.Patch == idx {
 			sr.Claims = append(sr.Claims, c)
 		}
 	}
 	return verdict(sr, own)
+}
+
+// patchIndex is the index (as the series numbers it) of patch k, the k-th
+// of the input.
+func (e *evaluator) patchIndex(k int) int {
+	if k-1 < len(e.in.Series.Patches) {
+		return e.in.Series.Patches[k-1].Index
+	}
+	return k
 }
 
 type evaluator struct {
@@ -416,11 +430,20 @@ var verdictRank = map[string]int{"holds": 0, "holds-if-bounds": 1, "inconclusive
 // counts and loads, with the scenario it was found in.
 func (e *evaluator) properties(v Variants) ([]Property, error) {
 	var out []Property
+	// What is decided so far includes the entries explored before the
+	// current one: a violation found on one entry stays in every later
+	// partial report.
+	outer := e.progress
+	defer func() { e.progress = outer }()
 	for _, en := range e.in.Pack.EntryList() {
 		if !definesEntry(v.Before, en) && !definesEntry(v.After, en) {
 			// Neither program has the path (a program that is not built
 			// from the model library): there is nothing to start.
 			continue
+		}
+		if outer != nil {
+			done := slices.Clone(out)
+			e.progress = func(ps []Property) { outer(append(slices.Clone(done), ps...)) }
 		}
 		ps, err := e.entryProperties(v, en)
 		if err != nil {
@@ -997,11 +1020,7 @@ func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 			if q == nil {
 				return e.location(p.Counterexample)
 			}
-			idx := k
-			if k-1 < len(e.in.Series.Patches) {
-				idx = e.in.Series.Patches[k-1].Index
-			}
-			return e.blame(q.Counterexample, idx)
+			return e.blame(q.Counterexample, e.patchIndex(k))
 		}
 		switch {
 		case p.Verdict == "violated" && hasB && b.Verdict == "violated":
