@@ -155,7 +155,9 @@ type Machine struct {
 	// numbering of secondaries although its PrimSpec says Symmetric.
 	symGuard bool
 
-	loadMattered bool // see LoadMattered
+	// loadMattered: see LoadMattered. Atomic: the timed engine's parallel
+	// runs share one machine.
+	loadMattered int32 // 0 or 1, through sync/atomic
 }
 
 // NewMachine checks p against the scenario and builds the machine. Every

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/bits"
+	"sync/atomic"
 )
 
 // ActionKind is the kind of step a CPU can take.
@@ -288,17 +289,11 @@ func inIRQ(cpu *CPU) bool {
 	return false
 }
 
-// interruptedTask reports whether cpu is in interrupt context on top of a
-// task other than its idle task: under a busy load the secondary's idle_wait
-// stands for the workload's tasks, so an interrupt taken there interrupted
-// one of them.
-func (m *Machine) interruptedTask(cpu *CPU) bool {
-	return m.Cfg.Load == LoadBusy && m.interruptedIdleWait(cpu)
-}
-
 // interruptedIdleWait reports whether cpu's first interrupt frame sits on
 // top of the idle_wait prim: the one point where the machine's load
-// changes a transition (interruptedTask).
+// changes a transition. Under a busy load the secondary's idle_wait stands
+// for the workload's tasks, so an interrupt taken there interrupted one of
+// them, not the idle task.
 func (m *Machine) interruptedIdleWait(cpu *CPU) bool {
 	for k := 1; k < len(cpu.Frames); k++ {
 		if cpu.Frames[k].Kind != FrameIRQ {
@@ -320,7 +315,7 @@ func (m *Machine) interruptedIdleWait(cpu *CPU) bool {
 // interrupt taken in idle_wait. Until it does, a run of an idle machine is
 // step for step the run of a busy one, so an exploration that never sets
 // it stands for both loads.
-func (m *Machine) LoadMattered() bool { return m.loadMattered }
+func (m *Machine) LoadMattered() bool { return atomic.LoadInt32(&m.loadMattered) != 0 }
 
 // ContextOf is the execution context of cpu's code: ExecTask, ExecIRQ or ExecStopper.
 func ContextOf(cpu *CPU) Exec {
@@ -1338,11 +1333,11 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 			return
 		}
 		if m.interruptedIdleWait(cpu) {
-			m.loadMattered = true
-		}
-		if m.interruptedTask(cpu) {
-			m.bug(st, c, res, in.Loc, "idle_task_exit: not the idle task of an offline CPU")
-			return
+			atomic.StoreInt32(&m.loadMattered, 1)
+			if m.Cfg.Load == LoadBusy { // the interrupted task is a workload's
+				m.bug(st, c, res, in.Loc, "idle_task_exit: not the idle task of an offline CPU")
+				return
+			}
 		}
 	case PrimPSCICPUOff:
 		e := Event{Kind: EvCPUOff, CPU: int32(c), Target: -1, Loc: in.Loc, Ctx: ContextOf(cpu),

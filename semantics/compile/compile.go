@@ -126,8 +126,14 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 	// call is compiled.
 	for i := 1; i < len(c.funcs); i++ {
 		g := &fn{c: c, def: c.funcs[i], u: c.funcs[i].u, f: &c.prog.Funcs[i], name: c.funcs[i].decl.Name}
+		fit := sim.CheckFuncSize(g.f) == nil
 		g.cfgWaits()
 		g.f.CPUReg = append(g.f.CPUReg, make([]bool, g.f.NumRegs-len(g.f.CPUReg))...)
+		if fit {
+			// The rebuilt loops add code and registers: the function
+			// must still fit (compileFunc refused it already if not).
+			g.checkSize()
+		}
 	}
 	c.markCPU()
 	c.entries()

@@ -56,11 +56,12 @@ func (x *explorer) certain(st *sim.State, c int) bool {
 	if w < 0 {
 		return false
 	}
-	key := string(m.Encode(nil, st)) + string(rune(c))
+	enc := string(m.Encode(nil, st))
+	key := enc + string(rune(c))
 	if v, ok := x.certBuf[key]; ok {
 		return v
 	}
-	seen := map[string]bool{string(m.Encode(nil, st)): true}
+	seen := map[string]bool{enc: true}
 	queue := []*sim.State{st.Clone()}
 	var acts []sim.Action
 	var step sim.StepResult

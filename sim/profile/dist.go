@@ -40,29 +40,8 @@ type Dist struct {
 
 // Quantile is the inverse CDF at u in [0, 1].
 func (d Dist) Quantile(u float64) float64 {
-	u = math.Min(math.Max(u, 0), 1)
-	switch d.Shape {
-	case Uniform:
-		return d.Min + u*(d.Max-d.Min)
-	case Triangular:
-		a, b, c := d.Min, d.Max, d.Mode
-		if b == a {
-			return a
-		}
-		if u < (c-a)/(b-a) {
-			return a + math.Sqrt(u*(b-a)*(c-a))
-		}
-		return b - math.Sqrt((1-u)*(b-a)*(b-c))
-	case LogUniform:
-		return math.Exp(math.Log(d.Min) + u*(math.Log(d.Max)-math.Log(d.Min)))
-	case Choice:
-		i := int(u * float64(len(d.Values)))
-		if i >= len(d.Values) {
-			i = len(d.Values) - 1
-		}
-		return d.Values[i]
-	}
-	return d.Min
+	q := newQuantileForm(d)
+	return q.at(u)
 }
 
 // Typical is the value a single deterministic evaluation uses: the stated

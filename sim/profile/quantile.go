@@ -6,9 +6,7 @@ import "math"
 // on u computed once (the logarithms of a LogUniform's ends, a Triangular's
 // split point and side lengths). A per-event parameter's Draw runs at every
 // visible step of a timed run, so these are taken out of the step's cost.
-// at(u) performs the same floating-point operations on the same values as
-// Dist.Quantile(u) once the constant terms are known, so it returns the same
-// bits (TestQuantileFormExact).
+// Dist.Quantile is newQuantileForm(d).at(u): one formula for both.
 type quantileForm struct {
 	shape         Shape
 	min, max      float64
@@ -36,7 +34,7 @@ func newQuantileForm(d Dist) quantileForm {
 	return q
 }
 
-// at is Dist.Quantile(u).
+// at is the u-quantile.
 func (q *quantileForm) at(u float64) float64 {
 	u = math.Min(math.Max(u, 0), 1)
 	switch q.shape {
