@@ -25,7 +25,7 @@ import (
 // as the text report is: a file name from the patch starts each line, and
 // "::add-mask::x" is a file name too.
 func renderTerse(w io.Writer, r *rules.Report, opts Options) error {
-	if r.Verdict == "pass" {
+	if Silent(r) {
 		return nil
 	}
 	if opts.GitHubActions {
@@ -99,6 +99,11 @@ func orInput(r *rules.Report, file string) string {
 
 // inconsistencies are the parser notices that make the patch fail as sent:
 // its diffstat lies, or a hunk's counts disagree with its body.
+// Silent reports whether a quiet report prints nothing: the run passed and
+// the patch as sent is consistent (a diffstat that lies, a hunk that
+// miscounts, fails it whatever the models say, and exits 1).
+func Silent(r *rules.Report) bool { return r.Verdict == "pass" && len(inconsistencies(r)) == 0 }
+
 func inconsistencies(r *rules.Report) []rules.Notice {
 	var out []rules.Notice
 	add := func(ns []rules.Notice) {

@@ -267,12 +267,13 @@ func TestHostileGenerated(t *testing.T) {
 			}
 			dir := t.TempDir()
 			path := filepath.Join(dir, "input.mbox")
-			if err := os.WriteFile(path, []byte(tt.input()), 0o644); err != nil {
+			input := []byte(tt.input())
+			if err := os.WriteFile(path, input, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if *writeHostile != "" {
 				// For measuring the command on them (docs/hardening.md).
-				if err := os.WriteFile(filepath.Join(*writeHostile, tt.name+".mbox"), []byte(tt.input()), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(*writeHostile, tt.name+".mbox"), input, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

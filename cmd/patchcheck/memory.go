@@ -32,9 +32,6 @@ type memoryWatch struct {
 	stop     chan struct{}
 	done     sync.WaitGroup
 	prev     int64 // the memory limit before, restored by Stop
-
-	mu   sync.Mutex
-	peak uint64
 }
 
 // memoryThresholds are the watchdog's stop and the runtime's soft limit
@@ -69,7 +66,8 @@ func watchMemory(limit uint64) *memoryWatch {
 	// is not this run's: the thresholds move up by it.
 	debug.FreeOSMemory()
 	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	others := memorySample(s) - min(memorySample(s), startMemory)
+	held := memorySample(s)
+	others := held - min(held, startMemory)
 	stopAt, soft := memoryThresholds(limit)
 	w := &memoryWatch{limit: stopAt + others, exceeded: make(chan struct{}), stop: make(chan struct{})}
 	w.prev = debug.SetMemoryLimit(int64(soft + others))
@@ -84,24 +82,13 @@ func watchMemory(limit uint64) *memoryWatch {
 				return
 			case <-t.C:
 			}
-			m := memorySample(s)
-			w.mu.Lock()
-			w.peak = max(w.peak, m)
-			w.mu.Unlock()
-			if m > w.limit {
+			if memorySample(s) > w.limit {
 				close(w.exceeded)
 				return
 			}
 		}
 	}()
 	return w
-}
-
-// Peak is the most memory a sample found.
-func (w *memoryWatch) Peak() uint64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.peak
 }
 
 // Stop ends the watchdog and restores the runtime's memory limit.

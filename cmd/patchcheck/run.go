@@ -162,13 +162,11 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var rep *rules.Report
+	var out outcome
+	finished := false
 	select {
-	case out := <-done:
-		if out.err != nil {
-			writeErr(stderr, out.err.Error())
-			return exitUsage
-		}
-		rep = out.rep
+	case out = <-done:
+		finished = true
 	case <-timer.C:
 		progress.Done() // the line must not run into the report
 		rep = timedOut(o, s, timeout, last.get())
@@ -179,6 +177,22 @@ func run(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 		writeErr(stderr, ctx.Err().Error())
 		return exitInconclusive
+	}
+	if !finished {
+		// A budget and the end of the run at once: select picks either,
+		// and a finished report is worth more than a stopped one.
+		select {
+		case out = <-done:
+			finished = true
+		default:
+		}
+	}
+	if finished {
+		if out.err != nil {
+			writeErr(stderr, out.err.Error())
+			return exitUsage
+		}
+		rep = out.rep
 	}
 
 	if err := writeReport(o, rep, stdout, stdoutColor(stdout)); err != nil {
@@ -340,7 +354,7 @@ func writeReport(o *options, rep *rules.Report, stdout io.Writer, color bool) er
 			return err
 		}
 	}
-	if o.Quiet && rep.Verdict == "pass" {
+	if o.Quiet && report.Silent(rep) {
 		return nil
 	}
 	_, err := stdout.Write(buf.Bytes())
