@@ -16,30 +16,12 @@ import (
 
 // TestGitRange reads a range of a repository made with go-git.
 func TestGitRange(t *testing.T) {
-	dir := t.TempDir()
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for i, body := range []string{"int a;\n", "int a;\nint b;\n", "int a;\nint b;\nint c;\n"} {
-		if err := os.WriteFile(filepath.Join(dir, "x.c"), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := wt.Add("x.c"); err != nil {
-			t.Fatal(err)
-		}
-		msg := "x: step " + string(rune('0'+i)) + "\n\nSigned-off-by: Ana Developer <ana@example.org>\n"
-		h, err := wt.Commit(msg, &git.CommitOptions{Author: &object.Signature{Name: "Ana Developer", Email: "ana@example.org", When: time.Date(2026, 3, 2, 10, i, 0, 0, time.UTC)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, h.String())
-	}
+	sob := "\n\nSigned-off-by: Ana Developer <ana@example.org>\n"
+	dir, ids := gitCommits(t, []struct{ msg, file, body string }{
+		{"x: step 0" + sob, "x.c", "int a;\n"},
+		{"x: step 1" + sob, "x.c", "int a;\nint b;\n"},
+		{"x: step 2" + sob, "x.c", "int a;\nint b;\nint c;\n"},
+	})
 	var stdout, stderr bytes.Buffer
 	code := execute(context.Background(), []string{"--parse-only", "--format", "json", "--git", dir, ids[0] + ".." + ids[2]}, nil, &stdout, &stderr)
 	if code != exitOK {
