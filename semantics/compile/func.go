@@ -251,6 +251,17 @@ func (g *fn) stmt(s cfront.Stmt) {
 		g.expr(s.X)
 	case *cfront.EmptyStmt:
 	case *cfront.IfStmt:
+		if v, ok := g.configCond(s.Cond); ok {
+			// The build leaves out the arm a configuration helper rules
+			// out (efi_enabled() is false on the machine, and efi_reboot()
+			// is not compiled), as the kernel's stubs let the compiler do.
+			if v {
+				g.stmt(s.Then)
+			} else if s.Else != nil {
+				g.stmt(s.Else)
+			}
+			return
+		}
 		then, els, end := g.newLabel(), g.newLabel(), g.newLabel()
 		g.cond(s.Cond, then, els)
 		g.bind(then)
