@@ -190,8 +190,8 @@ func TestBindings(t *testing.T) {
 			halt:  "panic",
 		},
 		{
-			name:  "per-CPU array of ops pointers, filled at boot",
-			src:   `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
+			name: "per-CPU array of ops pointers, filled at boot",
+			src: `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
 				static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
 				static void spin_die(unsigned int cpu) { udelay(2); }
 				const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, .cpu_kill = psci_kill };
@@ -206,8 +206,8 @@ func TestBindings(t *testing.T) {
 			trace: `smp_processor_id(); printk(6) "no kill\n"; udelay(2)`,
 		},
 		{
-			name:  "per-CPU array of ops pointers, the other table",
-			src:   `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
+			name: "per-CPU array of ops pointers, the other table",
+			src: `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
 				static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
 				static void spin_die(unsigned int cpu) { udelay(2); }
 				const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, .cpu_kill = psci_kill };
@@ -222,8 +222,8 @@ func TestBindings(t *testing.T) {
 			trace: `smp_processor_id(); psci_cpu_off(7)`,
 		},
 		{
-			name:  "per-CPU array of ops pointers left NULL",
-			src:   `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
+			name: "per-CPU array of ops pointers left NULL",
+			src: `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
 				static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
 				static void spin_die(unsigned int cpu) { udelay(2); }
 				const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, .cpu_kill = psci_kill };
@@ -243,9 +243,9 @@ func TestBindings(t *testing.T) {
 			trace: `smp_processor_id()`,
 		},
 		{
-			name:  "index of an array that is not per-CPU",
-			src:   `static int tab[4]; int f(void) { return tab[1]; }`,
-			diag:  "unsupported: index of something that is not an array with one element per CPU",
+			name: "index of an array that is not per-CPU",
+			src:  `static int tab[4]; int f(void) { return tab[1]; }`,
+			diag: "unsupported: index of something that is not an array with one element per CPU",
 		},
 		{
 			name:  "arm a configuration helper rules out is not compiled",
@@ -265,9 +265,9 @@ func TestBindings(t *testing.T) {
 			diag:  "unknown-callee: call of atomic_notifier_call_chain",
 		},
 		{
-			name:  "a task flag the machine does not know",
-			src:   `void f(void) { current->flags |= PF_KTHREAD; }`,
-			diag:  "unsupported",
+			name: "a task flag the machine does not know",
+			src:  `void f(void) { current->flags |= PF_KTHREAD; }`,
+			diag: "unsupported",
 		},
 		{
 			name:  "for_each_online_cpu",
