@@ -80,6 +80,12 @@ var elidedCalls = map[string]bool{
 	// kmsg_dump(): the kernel log dumpers (pstore, mtdoops); the machine
 	// has none registered.
 	"kmsg_dump": true,
+	// __crash_kexec(): crash_setup_regs() copies the registers into the
+	// struct pt_regs for the crash notes (registers are not modelled);
+	// crash_save_vmcoreinfo() stamps the vmcoreinfo note with the crash
+	// time (the machine keeps only whether each CPU's crash note was
+	// written, crash_note_saved in model.h).
+	"crash_setup_regs": true, "crash_save_vmcoreinfo": true,
 	// syscore_shutdown() (called by kernel_kexec() from v6.7): the syscore
 	// shutdown callbacks of the one remaining task, interrupt controller
 	// and clock bookkeeping the machine does not model (the v5.10
@@ -547,6 +553,8 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		"atomic_add_return", "atomic_sub_return", "atomic_dec_and_test", "atomic_inc_and_test",
 		"atomic_xchg", "atomic_cmpxchg", "atomic_fetch_add", "atomic_fetch_inc", "atomic_fetch_dec":
 		return g.atomic(name, args, pos)
+	case "atomic_try_cmpxchg":
+		return g.tryCmpxchg(name, args, pos)
 	case "test_and_set_bit", "set_bit":
 		return g.setBit(name, args, pos)
 	case "cpumask_copy", "cpumask_clear_cpu", "cpumask_set_cpu", "cpumask_test_cpu", "cpumask_weight", "cpumask_clear",
@@ -740,6 +748,41 @@ func (g *fn) atomic(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 		return opnd{nv, t}
 	}
 	return g.void()
+}
+
+// tryCmpxchg compiles atomic_try_cmpxchg(v, &old, new): one compare and
+// exchange step of v against old; the value v had is written back to old
+// (the kernel writes it only on failure, when it differs; on success it is
+// old's own value), and the result is whether the exchange happened.
+func (g *fn) tryCmpxchg(name string, args []cfront.Expr, pos cfront.Pos) opnd {
+	if len(args) != 3 {
+		g.diag("syntax", name, pos, "%s takes 3 arguments, called with %d", name, len(args))
+		return g.constReg(0, tInt)
+	}
+	lv, ok := g.addrPlace(args[0])
+	if !ok {
+		return g.constReg(0, tBool)
+	}
+	if lv.kind == lvReg {
+		g.diag("unsupported", name, pos, "%s on a local variable", name)
+		return g.constReg(0, tBool)
+	}
+	oldLv, ok := g.addrPlace(args[1])
+	if !ok {
+		return g.constReg(0, tBool)
+	}
+	t := lv.t
+	expected := g.assignConv(g.load(oldLv), t)
+	nv := g.assignConv(g.value(args[2]), t)
+	in := sim.Instr{Op: sim.OpAtomic, Sub: uint8(sim.AtomicCmpxchg), Type: t.it, A: g.newReg(), B: expected.r, C: nv.r, Imm: int64(lv.g.idx)}
+	if lv.kind == lvPCPU {
+		in.Args = []int32{lv.cpu}
+	}
+	g.emit(in)
+	eq := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), Type: t.it, A: eq, B: in.A, C: expected.r})
+	g.store(oldLv, g.assignConv(opnd{in.A, t}, oldLv.t))
+	return opnd{eq, tBool}
 }
 
 // maskArg resolves &mask of a cpumask local.

@@ -58,6 +58,9 @@ func TestCSemantics(t *testing.T) {
 		{"switch fallthrough case 1", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{1}, 3},
 		{"switch case 2", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{2}, 2},
 		{"per-CPU array element stored, incremented, loaded", `static int seen[NR_CPUS]; int f(int x) { seen[x] = 5; seen[0]++; return seen[x] * 10 + seen[0]; }`, "f", []uint64{0}, 66},
+		{"atomic_try_cmpxchg fails, then succeeds", `atomic_t v = ATOMIC_INIT(3);
+			int f(void) { int o = 2; bool ok = atomic_try_cmpxchg(&v, &o, 7); int a = ok * 100 + o * 10 + atomic_read(&v);
+				ok = atomic_try_cmpxchg(&v, &o, 7); return a * 1000 + ok * 100 + o * 10 + atomic_read(&v); }`, "f", nil, 33137},
 		{"switch default", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{7}, 9},
 		{"switch without default", `int f(int x) { int r = 4; switch (x) { case 1: r = 1; } return r; }`, "f", []uint64{3}, 4},
 		{"for with continue and break", `int f(void) { int i, s = 0; for (i = 0; i < 10; i++) { if (i == 2) continue; if (i == 5) break; s += i; } return s; }`, "f", nil, 0 + 1 + 3 + 4},

@@ -509,6 +509,10 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 	switch e.Op {
 	case "&":
 		if id, ok := e.X.(*cfront.Ident); ok {
+			if l := g.lookup(id.Name); l != nil && l.opaque {
+				// Not NULL; nothing reads through it.
+				return g.constReg(1, ctype{k: kStructPtr, it: sim.Ulong, name: l.t.name})
+			}
 			if tb, ok := g.c.tables[id.Name]; ok {
 				return g.constReg(tb.id, ctype{k: kStructPtr, it: sim.Ulong, name: tb.strct})
 			}
