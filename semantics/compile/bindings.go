@@ -21,6 +21,8 @@ var aliases = map[string]sim.Prim{
 	"local_irq_disable":                sim.PrimIRQMask,
 	"local_fiq_disable":                sim.PrimIRQMask,
 	"local_irq_enable":                 sim.PrimIRQUnmask,
+	"raw_local_irq_disable":            sim.PrimIRQMask,
+	"raw_local_irq_enable":             sim.PrimIRQUnmask,
 	"schedule_timeout_uninterruptible": sim.PrimSleepJiffies,
 	"schedule_timeout_interruptible":   sim.PrimSleepJiffies,
 	"schedule_timeout_idle":            sim.PrimSleepJiffies,
@@ -91,6 +93,10 @@ var elidedCalls = map[string]bool{
 	// and clock bookkeeping the machine does not model (the v5.10
 	// restatement of kernel_restart() leaves it out for the same reason).
 	"syscore_shutdown": true,
+	// The idle loop's tracing and context-tracking hooks (the irqsoff
+	// tracer's critical timings, RCU's idle entry and exit).
+	"stop_critical_timings": true, "start_critical_timings": true, "ct_cpuidle_enter": true, "ct_cpuidle_exit": true,
+	"ct_idle_enter": true, "ct_idle_exit": true, "rcu_idle_enter": true, "rcu_idle_exit": true,
 	// arm64 machine_kexec_mask_interrupts(): masks and EOIs every
 	// interrupt line at its irqchip before the crash kernel starts. The
 	// crashing CPU has had interrupts masked since machine_crash_shutdown()'s
@@ -124,7 +130,32 @@ var configHelpers = map[string]string{
 	// efi_enabled(EFI_RUNTIME_SERVICES): the modelled machine has no UEFI
 	// runtime services; PSCI resets and powers it off.
 	"efi_enabled": "",
+	// tick_check_broadcast_expired(): every CPU of the machine keeps its
+	// own architected timer in idle, so no broadcast device expires.
+	"tick_check_broadcast_expired": "",
+	// klp_patch_pending(): no live patch is in transition.
+	"klp_patch_pending": "",
 }
+
+// machineFacts are predicates whose value is fixed on the machine the
+// model runs, compiled like configuration helpers (their arguments are
+// not evaluated).
+var machineFacts = map[string]int64{
+	// The idle task of a secondary never has work queued: tasks are part
+	// of the machine's idle_wait (model.h's need_resched() says the same).
+	"tif_need_resched": 0,
+	// No tick is modelled; the value is only the cpuidle governor's hint
+	// (cpuidle_idle_call(got_tick)).
+	"tick_nohz_idle_got_tick": 0,
+}
+
+// idleCalls are the idle wait itself: cpuidle_idle_call() (the cpuidle
+// governor and driver, or default_idle_call()'s wfi), which returns with
+// interrupts enabled. The machine's idle_wait is that wait: wfi, or the
+// CPU's workload, until an interrupt or a scheduling request; interrupts
+// are enabled first, as the v5.10 restatement of do_idle() has it, so that
+// an IPI raised during the wait is taken.
+var idleCalls = map[string]bool{"cpuidle_idle_call": true}
 
 // costCalls are kernel steps the machine models by their duration only: a
 // call becomes PrimCost of the timing profile's parameter (as the v5.10
@@ -177,6 +208,9 @@ func (g *fn) configCond(e cfront.Expr) (bool, bool) {
 		if !ok || g.defined(id.Name) || g.lookup(id.Name) != nil {
 			return false, false
 		}
+		if (id.Name == "likely" || id.Name == "unlikely") && len(e.Args) == 1 {
+			return g.configCond(e.Args[0])
+		}
 		opt, ok := configHelpers[id.Name]
 		if !ok {
 			return false, false
@@ -212,6 +246,12 @@ func Binds(name string) bool {
 		return true
 	}
 	if _, ok := costCalls[name]; ok {
+		return true
+	}
+	if _, ok := machineFacts[name]; ok {
+		return true
+	}
+	if idleCalls[name] {
 		return true
 	}
 	if _, ok := firmwareCalls[name]; ok {
@@ -420,6 +460,14 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	}
 	if p, ok := costCalls[name]; ok {
 		g.prim(sim.PrimCost, nil, -1, g.c.str(p))
+		return g.void()
+	}
+	if v, ok := machineFacts[name]; ok {
+		return g.constReg(v, tBool)
+	}
+	if idleCalls[name] {
+		g.prim(sim.PrimIRQUnmask, nil, -1, 0)
+		g.prim(sim.PrimIdleWait, nil, -1, 0)
 		return g.void()
 	}
 	if p, ok := firmwareCalls[name]; ok {

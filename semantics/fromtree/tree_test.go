@@ -42,12 +42,14 @@ func TestTreeOrigins(t *testing.T) {
 		// The reboot notifier chain and device_shutdown() by their duration.
 		"kernel_restart_prepare",
 		// current->flags |= PF_NO_SETAFFINITY, PF_IDLE.
-		"migrate_to_reboot_cpu", "cpu_startup_entry"}
+		"migrate_to_reboot_cpu", "cpu_startup_entry",
+		// cpuidle_idle_call() is the machine's idle wait; the tick
+		// broadcast and live-patch predicates are fixed.
+		"do_idle"}
 	// Bound: machine_kexec reads struct kimage (head & IND_DONE, the
 	// relocation's function pointers); the hotplug core reaches its
-	// per-CPU struct cpuhp_cpu_state through per_cpu_ptr()/this_cpu_ptr();
-	// do_idle() calls the tick and cpuidle layers.
-	bound := []string{"machine_kexec", "_cpu_down", "takedown_cpu", "cpuhp_kick_ap_work", "take_cpu_down", "do_idle"}
+	// per-CPU struct cpuhp_cpu_state through per_cpu_ptr()/this_cpu_ptr().
+	bound := []string{"machine_kexec", "_cpu_down", "takedown_cpu", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_report_idle_dead"}
 	for _, tc := range []struct {
 		version string
 		tree    []string
