@@ -11,6 +11,8 @@ import (
 	"github.com/patchcheck/patchcheck/semantics"
 	"github.com/patchcheck/patchcheck/sim"
 	"github.com/patchcheck/patchcheck/sim/explore"
+	"github.com/patchcheck/patchcheck/sim/profile"
+	"github.com/patchcheck/patchcheck/sim/timed"
 )
 
 // The seed patch's BEFORE and AFTER programs, compiled once.
@@ -201,5 +203,37 @@ func BenchmarkSeedScale(b *testing.B) {
 				b.ReportMetric(sym, "symmetry")
 			})
 		}
+	}
+}
+
+// BenchmarkSeedTimed runs the timed engine once on the seed's BEFORE
+// program (CPUs taken down one by one) with the default budgets, as the
+// rules' Measure does, and reports whether it completed (relocated 1, else
+// 0: a timeout at N=4096 before the time budget grew with N), the
+// simulated seconds the run took and its machine steps.
+func BenchmarkSeedTimed(b *testing.B) {
+	before, _ := seedPrograms(b)
+	for _, n := range []int{23, 512, 4096} {
+		b.Run(fmt.Sprintf("before/N=%d", n), func(b *testing.B) {
+			e, err := timed.New(before, sim.Config{CPUs: n})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var r *timed.Run
+			cpu0 := cpuSeconds()
+			for i := 0; b.Loop(); i++ {
+				if r, err = e.RunOne(profile.Default(), 1, i, []string{"machine_shutdown"}, timed.Budget{}, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+			relocated := 0.0
+			if r.Outcome == "relocated" {
+				relocated = 1
+			}
+			b.ReportMetric(relocated, "complete")
+			b.ReportMetric(r.End, "sim-s")
+			b.ReportMetric(float64(r.Steps), "steps")
+		})
 	}
 }
