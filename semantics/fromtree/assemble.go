@@ -129,6 +129,11 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 			if d := tf.decls[n]; d != nil && !macros[n] {
 				want[d] = true
 			}
+			// The definition of a struct type the functions name (the
+			// fields of a per-CPU struct are its slots).
+			if d := tf.decls["struct "+n]; d != nil {
+				want[d] = true
+			}
 		}
 		for i := range tf.items {
 			it := &tf.items[i]

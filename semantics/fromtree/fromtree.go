@@ -180,11 +180,12 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		}
 		_, diags := compile.Compile(sources(as.lib), cc)
 		bad := rejected(diags, as.owner, bound)
-		if len(bad) == 0 {
-			break
-		}
 		for k, why := range bad {
 			bound[k] = why
+		}
+		// Groups last, so that a member with a reason of its own gives it.
+		if len(bad) == 0 && !bindTogether(take, bound) {
+			break
 		}
 	}
 	res.Library = as.lib
@@ -222,6 +223,47 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		return a.Name < b.Name
 	})
 	return res, nil
+}
+
+// together are groups of functions whose restatements step shared state
+// through a reduced sequence of their own, which the tree's text does not
+// follow: model.h reduces struct cpuhp_cpu_state to its state field, and
+// the restatements of the hotplug core set it to CPUHP_TEARDOWN_CPU once
+// the AP thread ran (cpuhp_kick_ap_work) and to CPUHP_AP_OFFLINE after the
+// dying callbacks (take_cpu_down), where the kernel walks every state of
+// cpuhp_hp_states[] through cpuhp_next_state() and take_cpu_down() checks
+// for CPUHP_TEARDOWN_CPU - 1. A tree take_cpu_down() under a restated
+// cpuhp_down_callbacks() would WARN. A function of a group comes from the
+// tree only with every other one; when one is bound, all are.
+// (takedown_cpu() and cpuhp_report_idle_dead() see the same states in
+// both: CPUHP_AP_OFFLINE and CPUHP_AP_IDLE_DEAD.)
+var together = [][]string{
+	{"_cpu_down", "cpuhp_kick_ap_work", "cpuhp_down_callbacks", "take_cpu_down"},
+}
+
+// bindTogether binds the taken functions of a group one of whose members
+// is bound, and reports whether it bound any.
+func bindTogether(take map[string]bool, bound map[string]string) bool {
+	changed := false
+	for _, grp := range together {
+		first := ""
+		for _, name := range grp {
+			if _, ok := bound[name]; ok && take[name] {
+				first = name
+				break
+			}
+		}
+		if first == "" {
+			continue
+		}
+		for _, name := range grp {
+			if _, ok := bound[name]; !ok && take[name] {
+				bound[name] = fmt.Sprintf("bound with %s (%s), whose restatement steps the same reduced hotplug states", first, bound[first])
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 // rejected names the items taken from the tree that the compiler rejects,
