@@ -20,6 +20,8 @@ package fromtree
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -111,6 +113,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		files[mf.Path] = newTreeFile(mf, text, blob, cfront.Config{Kconfig: cc.Kconfig})
 		paths = append(paths, mf.Path)
 	}
+	paths = addMoved(t, base, files, paths, res, cc)
 	sort.Strings(paths)
 
 	// Which file of the path defines a name: the tree's definitions first.
@@ -174,7 +177,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			return nil, fmt.Errorf("fromtree: binding did not settle after %d rounds", maxRounds)
 		}
 		var err error
-		as, err = assemble(base, files, paths, take, bound, res.Version, macros)
+		as, err = assemble(base, files, paths, take, bound, res.Version, macros, definedIn)
 		if err != nil {
 			return nil, err
 		}
@@ -223,6 +226,47 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		return a.Name < b.Name
 	})
 	return res, nil
+}
+
+// movedTo are the files that functions of a library file moved to in
+// later kernels: v6.9 split the crash-dump code out of kernel/kexec_core.c
+// (__crash_kexec() is in kernel/crash_core.c from then on).
+var movedTo = map[string][]string{
+	"kernel/kexec_core.c": {"kernel/crash_core.c"},
+}
+
+// addMoved adds to the path the files of movedTo that define a library
+// function the tree's file no longer does, and returns the paths.
+func addMoved(t Files, base *models.Library, files map[string]*treeFile, paths []string, res *Result, cc compile.Config) []string {
+	for _, p := range slices.Sorted(maps.Keys(movedTo)) {
+		from := files[p]
+		if from == nil || from.blob == "" {
+			continue
+		}
+		for _, alt := range movedTo[p] {
+			if files[alt] != nil {
+				continue
+			}
+			text, blob, err := t.File(alt)
+			if err != nil {
+				continue
+			}
+			tf := newTreeFile(&models.ModelFile{Path: alt}, text, blob, cfront.Config{Kconfig: cc.Kconfig})
+			moved := false
+			for _, f := range from.model.Funcs {
+				if _, here := from.defs[f.Name]; !here && tf.defs[f.Name] != nil {
+					moved = true
+				}
+			}
+			if !moved {
+				continue
+			}
+			files[alt] = tf
+			res.Blobs[alt] = blob
+			paths = append(paths, alt)
+		}
+	}
+	return paths
 }
 
 // together are groups of functions whose restatements step shared state

@@ -65,7 +65,8 @@ func TestTreeOrigins(t *testing.T) {
 		// cpuhp_bp_sync_dead(), which takes a pointer to a field
 		// (&cpuhp_state.ap_sync_state) and polls ktime_get().
 		{"6.1", append([]string{"__cpu_disable", "__cpu_die", "cpu_wait_death", "cpu_report_death", "__crash_kexec", "takedown_cpu"}, common...), bound},
-		{"6.12", append([]string{"ipi_should_be_nmi", "do_handle_IPI", "__cpu_try_die"}, common...), append([]string{"takedown_cpu"}, bound...)},
+		// __crash_kexec(): in kernel/crash_core.c from v6.9 (movedTo).
+		{"6.12", append([]string{"ipi_should_be_nmi", "do_handle_IPI", "__cpu_try_die", "__crash_kexec"}, common...), append([]string{"takedown_cpu"}, bound...)},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			dir := testtree.Dir(t, tc.version)
@@ -85,6 +86,13 @@ func TestTreeOrigins(t *testing.T) {
 			for _, name := range tc.bound {
 				if o := r.Origin(name); o != fromtree.Bound {
 					t.Errorf("%s: origin %q, want bound", name, o)
+				}
+			}
+			if tc.version == "6.12" {
+				for _, f := range r.Funcs {
+					if f.Name == "__crash_kexec" && f.File != "kernel/crash_core.c" {
+						t.Errorf("__crash_kexec from %s, want kernel/crash_core.c", f.File)
+					}
 				}
 			}
 			for _, f := range r.Funcs {
