@@ -43,6 +43,7 @@ if [[ -z "${BENCH_SKIP_GO:-}" ]]; then
 			echo "$out" >&2
 			continue
 		}
+		grep -E '^BenchmarkSeedScale/' <<<"$out" >>"$work/scale" || true
 		while read -r line; do
 			# BenchmarkName-2  N  123 ns/op  4.5 states/s  ...
 			set -- $line
@@ -95,4 +96,54 @@ echo
 echo "wall: ns/op for Go benchmarks. peak RSS: the process's for end-to-end runs; for Go benchmarks the"
 echo "explorer's own accounting of its state store (peak-B) where reported. states: end to end, summed over"
 echo "the report's property rows; * marks an exploration that stopped at its budget (incomplete)."
+
+# --- summary: the goals of issue 14 ---------------------------------------
+# Ratio to checkpatch.pl: the default validation of the seed (patchcheck
+# FILE, the text report) against checkpatch.pl --no-tree on the same file,
+# BENCH_RATIO_RUNS alternating runs of each (default 5), medians of CPU
+# time. checkpatch.pl is $CHECKPATCH, or is extracted from the Debian
+# linux-source tarball when that is installed.
+seed=fixtures/seed/arm64-kexec-smp-send-stop.mbox
+checkpatch=${CHECKPATCH:-}
+if [[ -z $checkpatch ]] && [[ -f /usr/src/linux-source-6.12.tar.xz ]] && command -v perl >/dev/null; then
+	tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$work" linux-source-6.12/scripts/checkpatch.pl \
+		linux-source-6.12/scripts/spelling.txt linux-source-6.12/scripts/const_structs.checkpatch 2>/dev/null &&
+		checkpatch=$work/linux-source-6.12/scripts/checkpatch.pl
+fi
+cputime() { # command...: CPU seconds (user+sys) of one run
+	"$work/measure" run /dev/null "$@" 2>/dev/null | cut -d' ' -f2
+}
+echo "summary (issue 14 goals):"
+if [[ -n $checkpatch ]]; then
+	pc=() cp=()
+	for _ in $(seq "${BENCH_RATIO_RUNS:-5}"); do
+		pc+=("$(cputime "$work/patchcheck" "$seed")")
+		cp+=("$(cputime perl "$checkpatch" --no-tree "$seed")")
+	done
+	median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+	mp=$(median "${pc[@]}") mc=$(median "${cp[@]}")
+	printf '  ratio to checkpatch.pl --no-tree (seed, CPU medians of %d runs): %.2f (patchcheck %.3fs, checkpatch.pl %.3fs)\n' \
+		"${#pc[@]}" "$(awk -v a="$mp" -v b="$mc" 'BEGIN{print (b > 0) ? a/b : 0}')" "$mp" "$mc"
+else
+	echo "  ratio to checkpatch.pl: not measured (set CHECKPATCH=path/to/checkpatch.pl)"
+fi
+# The explorer's figures come from BenchmarkSeedScale (semantics/compile).
+if [[ -s $work/scale ]]; then
+	awk '
+	{
+		split($1, p, "/"); prog = p[2]; n = p[3]; sub(/^N=/, "", n); sub(/-[0-9]+$/, "", n)
+		for (i = 3; i < NF; i += 2) v[$(i+1)] = $i
+		states = v["states"]; cpu = v["cpu-s/op"]; peak = v["peak-B"]; done = v["complete"]
+		if (prog == "after" && n == 16 && cpu > 0) printf "  states per CPU-second, AFTER N=16: %.0f (%d states in %.3fs)\n", states/cpu, states, cpu
+		if (prog == "after" && n == 64 && states > 0) printf "  bytes per stored state, AFTER N=64: %.0f (explorer tables %.1f MB for %d states%s)\n", peak/states, peak/1e6, states, done ? "" : ", incomplete"
+		if (done == 1 && n+0 > best[prog]) best[prog] = n+0
+		if (done != 1 && (first[prog] == "" || n+0 < first[prog])) first[prog] = n+0
+	}
+	END {
+		for (prog in best) printf "  largest N explored exhaustively, %s: %d%s\n", toupper(prog), best[prog], (first[prog] != "") ? sprintf(" (N=%d stops at a budget)", first[prog]) : ""
+	}' "$work/scale" | sort
+else
+	echo "  explorer figures: not measured (BenchmarkSeedScale did not run: BENCH_SKIP_GO or BENCH_PKGS without ./semantics/compile)"
+fi
+echo
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(go version | cut -d' ' -f3)"

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -337,6 +338,72 @@ func TestCanonicalRoundTrip(t *testing.T) {
 				break
 			}
 			m.Step(st, acts[(i*5)%len(acts)], &res)
+		}
+	}
+}
+
+// Canon.EncodeStep, which describes and encodes only the CPUs a step
+// touched, must give Canon.Encode's bytes and renaming on every successor:
+// a breadth-first walk over canonical states of protocols whose CPUs refer
+// to each other (hand-offs, stop_machine, masks of online CPUs).
+func TestEncodeStep(t *testing.T) {
+	progs := []*sim.Program{
+		simtest.StopProtocol(simtest.StopOptions{ConfirmOff: true, AffinityBound: 2, OnlineBound: 2}),
+		simtest.StopProtocol(simtest.StopOptions{OnlineBound: 3}),
+		simtest.HotplugProtocol(),
+	}
+	const n = 5
+	for pi, p := range progs {
+		m, err := sim.NewMachine(p, sim.Config{CPUs: n, Merge: true, AtomicWaits: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inc, full := m.NewCanon(), m.NewCanon()
+		u := m.NewUndo()
+		twins, want := make([]bool, n), make([]bool, n)
+		queue := [][]byte{full.Encode(nil, m.Initial(), true)}
+		seen := map[string]bool{string(queue[0]): true}
+		var res sim.StepResult
+		var acts []sim.Action
+		steps := 0
+		for len(queue) > 0 && len(seen) < 3000 {
+			enc := queue[0]
+			queue = queue[1:]
+			var cur sim.State
+			if err := m.Decode(enc, &cur); err != nil {
+				t.Fatal(err)
+			}
+			if cur.End != sim.Running {
+				continue
+			}
+			inc.Prepare(&cur, twins)
+			full.Twins(&cur, want)
+			if !slices.Equal(twins, want) {
+				t.Fatalf("prog %d: Prepare's twins %v, Twins %v", pi, twins, want)
+			}
+			for c := 0; c < n; c++ {
+				for _, a := range m.Actions(&cur, c, acts[:0]) {
+					next := cur.Clone()
+					m.Step(next, a, &res)
+					w := full.Encode(nil, next, true)
+					u.Begin(&cur)
+					m.Step(&cur, a, &res)
+					got := inc.EncodeStep(nil, &cur, u)
+					u.Restore(&cur)
+					steps++
+					if !bytes.Equal(got, w) || !slices.Equal(inc.Perm(), full.Perm()) {
+						t.Fatalf("prog %d, %v: EncodeStep gives %x (renaming %v), Encode %x (%v)", pi, a, got, inc.Perm(), w, full.Perm())
+					}
+					if !seen[string(w)] {
+						seen[string(w)] = true
+						queue = append(queue, w)
+					}
+				}
+			}
+		}
+		t.Logf("prog %d: %d states, %d steps", pi, len(seen), steps)
+		if steps < 100 {
+			t.Errorf("prog %d: only %d steps compared", pi, steps)
 		}
 	}
 }

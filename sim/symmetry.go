@@ -265,11 +265,14 @@ type Canon struct {
 	perm, inv []int32 // perm[old] = new, inv[new] = old
 	order     []int32 // secondaries, sorted
 	keys      []byte  // id-free description of each secondary
-	span      []int32 // keys[span[i]:span[i+1]] describes CPU i
+	klo, khi  []int32 // keys[klo[i]:khi[i]] describes CPU i
 	refs      []uint64
 	refSpan   []int32 // refs of CPU i: refs[refSpan[i]:refSpan[i+1]] (positions)
 	plain     []bool  // no secondary refers to it and it refers to no other secondary
+	local     []bool  // its own state holds no id of another secondary
 	cmp       func(a, b int32) int
+
+	parent parentInfo // the state being expanded (see Prepare)
 }
 
 // NewCanon returns a canonicaliser for m.
@@ -278,9 +281,10 @@ func (m *Machine) NewCanon() *Canon {
 	n := m.n
 	c.perm = make([]int32, n)
 	c.inv = make([]int32, n)
-	c.span = make([]int32, n+1)
+	c.klo, c.khi = make([]int32, n), make([]int32, n)
 	c.refSpan = make([]int32, n+1)
 	c.plain = make([]bool, n)
+	c.local = make([]bool, n)
 	c.order = make([]int32, 0, n)
 	c.cmp = c.compare
 	return c
@@ -353,7 +357,7 @@ func (c *Canon) Twins(st *State, out []bool) {
 }
 
 func (c *Canon) compare(a, b int32) int {
-	if r := bytes.Compare(c.keys[c.span[a]:c.span[a+1]], c.keys[c.span[b]:c.span[b+1]]); r != 0 {
+	if r := bytes.Compare(c.keys[c.klo[a]:c.khi[a]], c.keys[c.klo[b]:c.khi[b]]); r != 0 {
 		return r
 	}
 	return slices.Compare(c.refs[c.refSpan[a]:c.refSpan[a+1]], c.refs[c.refSpan[b]:c.refSpan[b+1]])
@@ -370,6 +374,7 @@ func (c *Canon) abstract(b []byte, v uint64, self int) []byte {
 	case v < uint64(c.m.n):
 		c.plain[self] = false
 		c.plain[v] = false
+		c.local[self] = false
 		return append(b, 2)
 	}
 	return putU(append(b, 3), v)
@@ -377,15 +382,24 @@ func (c *Canon) abstract(b []byte, v uint64, self int) []byte {
 
 // analyze computes keys, incoming references and plain flags of st's secondaries.
 func (c *Canon) analyze(st *State) {
-	m := c.m
-	n := m.n
 	for i := range c.plain {
 		c.plain[i] = true
 	}
 	c.keys = c.keys[:0]
+	c.analyzeRefs(st)
+	for i := 1; i < c.m.n; i++ {
+		c.key(st, i)
+	}
+}
+
+// analyzeRefs computes the references to secondaries from places that are
+// not secondaries (globals, stop_machine, the end, the boot CPU), grouped by
+// the secondary they name.
+func (c *Canon) analyzeRefs(st *State) {
+	m := c.m
+	n := m.n
 	c.refs = c.refs[:0]
-	// incoming references from places that are not secondaries: positions
-	// are numbered in a fixed order that does not depend on ids.
+	// positions are numbered in a fixed order that does not depend on ids.
 	pos := uint64(0)
 	ref := func(v uint64) {
 		if v >= 1 && v < uint64(n) {
@@ -437,30 +451,6 @@ func (c *Canon) analyze(st *State) {
 			}
 		}
 	}
-	// id-free description of each secondary
-	c.span[0], c.span[1] = 0, 0
-	for i := 1; i < n; i++ {
-		id := func(b []byte, v uint64) []byte { return c.abstract(b, v, i) }
-		mask := func(b []byte, mk []uint64) []byte {
-			others := 0
-			for wi, w := range mk {
-				for w != 0 {
-					bit := wi*64 + bits.TrailingZeros64(w)
-					w &= w - 1
-					if bit != 0 && bit != i {
-						others++
-						c.plain[i] = false
-						c.plain[bit] = false
-					}
-				}
-			}
-			b = append(b, byte(mk[0]&1), byte(mk[i/64]>>(i%64)&1))
-			return putU(b, uint64(others))
-		}
-		b := m.appendCPU(c.keys, st, i, id, mask, false)
-		c.keys = b
-		c.span[i+1] = int32(len(b))
-	}
 	// group incoming references by target (positions stay in increasing order)
 	slices.Sort(c.refs)
 	j := 0
@@ -473,4 +463,32 @@ func (c *Canon) analyze(st *State) {
 	for k := range c.refs {
 		c.refs[k] &= 0xffffffff
 	}
+}
+
+// key appends the id-free description of secondary i to c.keys, and marks
+// whether i's own state names another secondary (local) and which CPUs
+// refer to others (plain).
+func (c *Canon) key(st *State, i int) {
+	c.local[i] = true
+	id := func(b []byte, v uint64) []byte { return c.abstract(b, v, i) }
+	mask := func(b []byte, mk []uint64) []byte {
+		others := 0
+		for wi, w := range mk {
+			for w != 0 {
+				bit := wi*64 + bits.TrailingZeros64(w)
+				w &= w - 1
+				if bit != 0 && bit != i {
+					others++
+					c.plain[i] = false
+					c.plain[bit] = false
+					c.local[i] = false
+				}
+			}
+		}
+		b = append(b, byte(mk[0]&1), byte(mk[i/64]>>(i%64)&1))
+		return putU(b, uint64(others))
+	}
+	lo := len(c.keys)
+	c.keys = c.m.appendCPU(c.keys, st, i, id, mask, false)
+	c.klo[i], c.khi[i] = int32(lo), int32(len(c.keys))
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/patchcheck/patchcheck/semantics"
 	"github.com/patchcheck/patchcheck/sim"
 	"github.com/patchcheck/patchcheck/sim/explore"
+	"github.com/patchcheck/patchcheck/sim/profile"
+	"github.com/patchcheck/patchcheck/sim/timed"
 )
 
 // The seed patch's BEFORE and AFTER programs, compiled once.
@@ -158,8 +160,10 @@ func cpuSeconds() float64 {
 }
 
 // BenchmarkSeedScale explores the seed's programs exhaustively with the
-// default budget (4M states) and reports the states stored and whether the
-// search completed: AFTER for N up to 64, BEFORE up to where it fits.
+// default budgets (4M states, the explorer's default memory) and reports
+// the states stored, the CPU time, the explorer's peak table bytes and
+// whether the search completed: AFTER for N up to 64, BEFORE up to 8 (the
+// goals of exhaustive search; bench/run.sh prints the largest N completed).
 func BenchmarkSeedScale(b *testing.B) {
 	before, after := seedPrograms(b)
 	for _, tc := range []struct {
@@ -168,7 +172,7 @@ func BenchmarkSeedScale(b *testing.B) {
 		ns   []int
 	}{
 		{"after", after, []int{2, 4, 8, 16, 32, 48, 56, 64}},
-		{"before", before, []int{2, 3, 4, 5, 6}},
+		{"before", before, []int{2, 3, 4, 5, 6, 7, 8}},
 	} {
 		for _, n := range tc.ns {
 			b.Run(fmt.Sprintf("%s/N=%d", tc.name, n), func(b *testing.B) {
@@ -199,5 +203,37 @@ func BenchmarkSeedScale(b *testing.B) {
 				b.ReportMetric(sym, "symmetry")
 			})
 		}
+	}
+}
+
+// BenchmarkSeedTimed runs the timed engine once on the seed's BEFORE
+// program (CPUs taken down one by one) with the default budgets, as the
+// rules' Measure does, and reports whether it completed (relocated 1, else
+// 0: a timeout at N=4096 before the time budget grew with N), the
+// simulated seconds the run took and its machine steps.
+func BenchmarkSeedTimed(b *testing.B) {
+	before, _ := seedPrograms(b)
+	for _, n := range []int{23, 512, 4096} {
+		b.Run(fmt.Sprintf("before/N=%d", n), func(b *testing.B) {
+			e, err := timed.New(before, sim.Config{CPUs: n})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var r *timed.Run
+			cpu0 := cpuSeconds()
+			for i := 0; b.Loop(); i++ {
+				if r, err = e.RunOne(profile.Default(), 1, i, []string{"machine_shutdown"}, timed.Budget{}, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+			relocated := 0.0
+			if r.Outcome == "relocated" {
+				relocated = 1
+			}
+			b.ReportMetric(relocated, "complete")
+			b.ReportMetric(r.End, "sim-s")
+			b.ReportMetric(float64(r.Steps), "steps")
+		})
 	}
 }

@@ -516,7 +516,7 @@ func (x *explorer) run(res *Result) {
 					continue
 				}
 				if x.sym {
-					x.canon.Twins(cur, twins)
+					x.canon.Prepare(cur, twins)
 				}
 				any := false
 				quiet := x.prompt && x.quiescent(cur)
@@ -547,7 +547,7 @@ func (x *explorer) run(res *Result) {
 						nd := uint32(d + 1)
 						x.check(cur, &step, id, a, ne, nd, false)
 						if x.sym {
-							buf = x.canon.Encode(buf[:0], cur, true)
+							buf = x.canon.EncodeStep(buf[:0], cur, undo)
 						} else {
 							buf = m.EncodeReuse(buf[:0], cur, parent, segs, undo)
 						}

@@ -108,7 +108,7 @@ func (e *Engine) machine(hz int) (*sim.Machine, error) {
 
 // Budget bounds one run.
 type Budget struct {
-	MaxTime  float64 // simulated seconds; 0 means 120
+	MaxTime  float64 // simulated seconds; 0 means DefaultMaxTime(N)
 	MaxSteps int64   // machine steps; 0 means DefaultMaxSteps(N)
 }
 
@@ -118,6 +118,17 @@ type Budget struct {
 // n = 4096); a budget far above both still ends a run of a program that
 // loops forever in a fraction of a second for the CPU counts claims name.
 func DefaultMaxSteps(n int) int64 { return 2_000_000 + 4*int64(n)*int64(n) }
+
+// DefaultMaxTime is the simulated-time budget of one run on n CPUs, in
+// seconds: 120, or 60 ms per CPU where that is more (n > 2,000). Taking the
+// CPUs down one by one really takes longer on more CPUs: the seed's BEFORE
+// path, each cpu_down a stop_machine rendezvous of every online CPU and a
+// grace period, relocates after 10 s of simulated time at n = 512, 22 s at
+// 1,024, 52 s at 2,048 and 134 s at 4,096, so a fixed 120 s cut the run at
+// 4,096 short as a timeout (inconclusive) although nothing was wrong. The
+// budget only bounds a run: a longer one ends as the machine says, and a
+// run that loops forever still ends as a timeout (or at its step budget).
+func DefaultMaxTime(n int) float64 { return max(120, 0.060*float64(n)) }
 
 // Run is the record of one timed run. Times are in seconds from the run's
 // start (the boot CPU entering Entry.Boot); a negative time means never.
@@ -347,7 +358,7 @@ func secs(t int64) float64 { return float64(t) / 1e9 }
 func (ru *run) do(b Budget) *Run {
 	maxTime := ns(b.MaxTime)
 	if b.MaxTime <= 0 {
-		maxTime = ns(120)
+		maxTime = ns(DefaultMaxTime(ru.n))
 	}
 	ru.maxTime = maxTime
 	maxSteps := b.MaxSteps
