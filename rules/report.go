@@ -216,6 +216,9 @@ type Scenario struct {
 	CPUs   int      `json:"cpus"`
 	Load   string   `json:"load"`   // idle | busy
 	Faults []string `json:"faults"` // empty when the machine is healthy
+	// PseudoNMI: the machine boots with pseudo-NMI enabled
+	// (irqchip.gicv3_pseudo_nmi=1; sim.Config.PseudoNMI).
+	PseudoNMI bool `json:"pseudo_nmi,omitempty"`
 }
 
 // Distribution summarises a metric over Monte Carlo runs, in seconds.
