@@ -14,8 +14,15 @@ func TestEntriesPack(t *testing.T) {
 	for _, e := range p.EntryList() {
 		ids = append(ids, e.ID)
 	}
-	if got := strings.Join(ids, ","); got != "kexec,kdump,kdump-two-cpus,panic,panic-two-cpus,restart,power-off" {
+	if got := strings.Join(ids, ","); got != "kexec,kdump,kdump-two-cpus,panic,panic-two-cpus,restart,power-off,"+
+		"kdump-stuck,kdump-stuck-nmi,panic-stuck,panic-stuck-nmi,restart-stuck,restart-stuck-nmi" {
 		t.Errorf("entries %s", got)
+	}
+	for _, id := range []string{"kdump-stuck", "panic-stuck-nmi", "restart-stuck-nmi"} {
+		e := p.Entry(id)
+		if e == nil || e.PseudoNMI != strings.HasSuffix(id, "-nmi") || e.Safety == nil || len(e.Safety.Faults) != 1 || e.Safety.Faults[0][0] != "stuck-irqs-masked" {
+			t.Errorf("%s entry %+v", id, e)
+		}
 	}
 	if e := p.Entry("kdump"); e == nil || e.Boot != "kdump_entry" || e.Safety == nil || len(e.Safety.CPUs) == 0 {
 		t.Errorf("kdump entry %+v", e)
