@@ -961,6 +961,7 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			}
 		}
 	}
+	e.entryTimelines(r, v)
 	return nil
 }
 
