@@ -57,6 +57,13 @@ func CompileConfig(cfg Config) compile.Config {
 	c.Entries.IRQ = models.EntryIRQ
 	c.Kconfig = kconfig(cfg)
 	c.Consts = map[string]int64{"HZ": int64(hz)}
+	// init_cpu_ops() fills cpu_ops[] at boot from each CPU's enable
+	// method; the model's CPUs all have the configured one (the v5.10
+	// restatement of get_cpu_ops() returns it directly).
+	c.BootTables = map[string]string{"cpu_ops": "cpu_psci_ops"}
+	if cfg.SpinTable {
+		c.BootTables["cpu_ops"] = "smp_spin_table_ops"
+	}
 	return c
 }
 

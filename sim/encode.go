@@ -155,14 +155,16 @@ func (e *encoder) encodeCPU(m *Machine, b []byte, st *State, oi int, perm []int3
 		}
 		return b
 	}
-	return m.appendCPU(b, st, oi, id, mask)
+	return m.appendCPU(b, st, oi, id, mask, true)
 }
 
 // appendCPU appends CPU i's local state in the layout that both the state
 // encoding and the symmetry keys (Canon) use, so that the two cannot drift
 // apart: id writes a value that is a CPU id, mask the words of one cpumask
-// slot.
-func (m *Machine) appendCPU(b []byte, st *State, i int, id func([]byte, uint64) []byte, mask func([]byte, []uint64) []byte) []byte {
+// slot. With sparse (the state encoding) a frame's registers are a bitmap
+// of those that are not zero and their values; without it (the keys, whose
+// order decides the canonical numbering) every register is written.
+func (m *Machine) appendCPU(b []byte, st *State, i int, id func([]byte, uint64) []byte, mask func([]byte, []uint64) []byte, sparse bool) []byte {
 	c := &st.CPUs[i]
 	b = putU(b, packCPU(c))
 	if c.Handoff != 0 {
@@ -188,16 +190,45 @@ func (m *Machine) appendCPU(b []byte, st *State, i int, id func([]byte, uint64) 
 		b = putU(b, uint64(fr.Ret+1))
 		b = putU(b, uint64(fr.Kind)|uint64(fr.Phase)<<2|uint64(b2u(fr.Saved))<<7)
 		regs := c.Regs[fr.RegBase : int(fr.RegBase)+f.NumRegs]
-		for r, v := range regs {
-			if len(f.CPUReg) > 0 && f.CPUReg[r] {
-				b = id(b, v)
-			} else {
-				b = putU(b, v)
+		if sparse {
+			b = appendRegsSparse(b, f, regs, id)
+		} else {
+			for r, v := range regs {
+				if len(f.CPUReg) > 0 && f.CPUReg[r] {
+					b = id(b, v)
+				} else {
+					b = putU(b, v)
+				}
 			}
 		}
 		for k := 0; k < f.NumMasks; k++ {
 			at := int(fr.MaskBase) + k*m.words
 			b = mask(b, c.Masks[at:at+m.words])
+		}
+	}
+	return b
+}
+
+// appendRegsSparse appends a bitmap of the registers that are not zero,
+// then their values: with dead registers zeroed most of a frame's registers
+// are 0, and a bit instead of a byte for each shortens both encoding and
+// decoding. Zero is the boot CPU's id, which no renaming moves, so the
+// bitmap is the same under every renaming of secondaries.
+func appendRegsSparse(b []byte, f *Func, regs []uint64, id func([]byte, uint64) []byte) []byte {
+	at := len(b)
+	nb := (len(regs) + 7) / 8
+	b = slices.Grow(b, nb)[:at+nb]
+	clear(b[at:])
+	cpuRegs := len(f.CPUReg) > 0
+	for r, v := range regs {
+		if v == 0 {
+			continue
+		}
+		b[at+r/8] |= 1 << (r % 8)
+		if cpuRegs && f.CPUReg[r] {
+			b = id(b, v)
+		} else {
+			b = putU(b, v)
 		}
 	}
 	return b
@@ -350,11 +381,28 @@ func (m *Machine) decodeCPU(d *decoder, st *State, i, self int) bool {
 			return false
 		}
 		c.Frames = append(c.Frames, fr)
-		for r := 0; r < f.NumRegs; r++ {
-			if self >= 0 && len(f.CPUReg) > 0 && f.CPUReg[r] {
-				c.Regs = append(c.Regs, d.cpu(self))
-			} else {
-				c.Regs = append(c.Regs, d.u())
+		nb := (f.NumRegs + 7) / 8
+		if len(d.b) < nb {
+			return false
+		}
+		bm := d.b[:nb]
+		d.b = d.b[nb:]
+		base := len(c.Regs)
+		c.Regs = slices.Grow(c.Regs, f.NumRegs)[:base+f.NumRegs]
+		clear(c.Regs[base:])
+		cpuRegs := self >= 0 && len(f.CPUReg) > 0
+		for bi, w := range bm {
+			for w != 0 {
+				r := bi*8 + bits.TrailingZeros8(w)
+				w &= w - 1
+				if r >= f.NumRegs {
+					return false
+				}
+				if cpuRegs && f.CPUReg[r] {
+					c.Regs[base+r] = d.cpu(self)
+				} else {
+					c.Regs[base+r] = d.u()
+				}
 			}
 		}
 		for k := 0; k < f.NumMasks; k++ {

@@ -457,7 +457,7 @@ func (c *Canon) analyze(st *State) {
 			b = append(b, byte(mk[0]&1), byte(mk[i/64]>>(i%64)&1))
 			return putU(b, uint64(others))
 		}
-		b := m.appendCPU(c.keys, st, i, id, mask)
+		b := m.appendCPU(c.keys, st, i, id, mask, false)
 		c.keys = b
 		c.span[i+1] = int32(len(b))
 	}

@@ -86,7 +86,7 @@ var attributes = map[string]bool{
 	"__ro_after_init": true, "__nocfi": true, "__noinstr": true, "noinstr": true,
 	"__cpuidle": true, "__always_unused": true, "__rcu": true, "__force": true,
 	"__latent_entropy": true, "__printf": true, "__section": true, "__aligned": true,
-	"__attribute__": true, "__attribute": true,
+	"__attribute__": true, "__attribute": true, "__noclone": true,
 }
 
 // attributesWithArgs take a parenthesised argument list that is removed too.

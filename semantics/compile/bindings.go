@@ -21,6 +21,8 @@ var aliases = map[string]sim.Prim{
 	"local_irq_disable":                sim.PrimIRQDisable,
 	"local_fiq_disable":                sim.PrimIRQMask,
 	"local_irq_enable":                 sim.PrimIRQUnmask,
+	"raw_local_irq_disable":            sim.PrimIRQDisable,
+	"raw_local_irq_enable":             sim.PrimIRQUnmask,
 	"schedule_timeout_uninterruptible": sim.PrimSleepJiffies,
 	"schedule_timeout_interruptible":   sim.PrimSleepJiffies,
 	"schedule_timeout_idle":            sim.PrimSleepJiffies,
@@ -79,6 +81,31 @@ var elidedCalls = map[string]bool{
 	"arch_cpu_idle_exit": true, "arch_cpu_idle_prepare": true, "rcu_nocb_flush_deferred_wakeup": true,
 	"flush_smp_call_function_queue": true, "schedule_idle": true, "preempt_set_need_resched": true,
 	"cpuhp_online_idle": true, "kthread_park": true, "kthread_unpark": true,
+	// kmsg_dump(): the kernel log dumpers (pstore, mtdoops); the machine
+	// has none registered.
+	"kmsg_dump": true,
+	// __crash_kexec(): crash_setup_regs() copies the registers into the
+	// struct pt_regs for the crash notes (registers are not modelled);
+	// crash_save_vmcoreinfo() stamps the vmcoreinfo note with the crash
+	// time (the machine keeps only whether each CPU's crash note was
+	// written, crash_note_saved in model.h).
+	"crash_setup_regs": true, "crash_save_vmcoreinfo": true,
+	// syscore_shutdown() (called by kernel_kexec() from v6.7): the syscore
+	// shutdown callbacks of the one remaining task, interrupt controller
+	// and clock bookkeeping the machine does not model (the v5.10
+	// restatement of kernel_restart() leaves it out for the same reason).
+	"syscore_shutdown": true,
+	// The idle loop's tracing and context-tracking hooks (the irqsoff
+	// tracer's critical timings, RCU's idle entry and exit).
+	"stop_critical_timings": true, "start_critical_timings": true, "ct_cpuidle_enter": true, "ct_cpuidle_exit": true,
+	"ct_idle_enter": true, "ct_idle_exit": true, "rcu_idle_enter": true, "rcu_idle_exit": true,
+	// arm64 machine_kexec_mask_interrupts(): masks and EOIs every
+	// interrupt line at its irqchip before the crash kernel starts. The
+	// crashing CPU has had interrupts masked since machine_crash_shutdown()'s
+	// first line and keeps them masked into the crash kernel, and the
+	// other CPUs are stopped: no step the machine runs depends on the
+	// controller's lines after it.
+	"machine_kexec_mask_interrupts": true,
 	// Debug IPIs (backtrace, kgdb): no path the machine runs sends them.
 	"nmi_cpu_backtrace": true, "kgdb_nmicallback": true, "irq_work_run": true,
 	"generic_smp_call_function_interrupt": true, "scheduler_ipi": true, "tick_receive_broadcast": true,
@@ -99,6 +126,106 @@ var configHelpers = map[string]string{
 	"cc_platform_has":             "",
 	"is_kdump_kernel":             "",
 	"acpi_parking_protocol_valid": "",
+	// efi_enabled(EFI_RUNTIME_SERVICES): the modelled machine has no UEFI
+	// runtime services; PSCI resets and powers it off.
+	"efi_enabled": "",
+	// tick_check_broadcast_expired(): every CPU of the machine keeps its
+	// own architected timer in idle, so no broadcast device expires.
+	"tick_check_broadcast_expired": "",
+	// klp_patch_pending(): no live patch is in transition.
+	"klp_patch_pending": "",
+}
+
+// machineFacts are predicates whose value is fixed on the machine the
+// model runs, compiled like configuration helpers (their arguments are
+// not evaluated).
+var machineFacts = map[string]int64{
+	// The idle task of a secondary never has work queued: tasks are part
+	// of the machine's idle_wait (model.h's need_resched() says the same).
+	"tif_need_resched": 0,
+	// No tick is modelled; the value is only the cpuidle governor's hint
+	// (cpuidle_idle_call(got_tick)).
+	"tick_nohz_idle_got_tick": 0,
+}
+
+// idleCalls are the idle wait itself: cpuidle_idle_call() (the cpuidle
+// governor and driver, or default_idle_call()'s wfi), which returns with
+// interrupts enabled. The machine's idle_wait is that wait: wfi, or the
+// CPU's workload, until an interrupt or a scheduling request; interrupts
+// are enabled first, as the v5.10 restatement of do_idle() has it, so that
+// an IPI raised during the wait is taken.
+var idleCalls = map[string]bool{"cpuidle_idle_call": true}
+
+// costCalls are kernel steps the machine models by their duration only: a
+// call becomes PrimCost of the timing profile's parameter (as the v5.10
+// restatements write cost("device_shutdown")). Their arguments are not
+// evaluated: they name devices and chains.
+var costCalls = map[string]string{
+	"device_shutdown": "device_shutdown",
+}
+
+// notifierChains are the notifier chains on the modelled paths, by the
+// chain's variable: a call of a *_notifier_call_chain() on one runs the
+// handlers other subsystems registered, which the machine models by their
+// duration (the profile parameter), or by nothing ("") for a chain no
+// handler of the machine is on. A chain not listed is an unknown callee.
+var notifierChains = map[string]string{
+	// kernel_restart_prepare(): SYS_RESTART to the reboot notifiers.
+	"reboot_notifier_list": "reboot_notifiers",
+	// do_kernel_restart_prepare() (v6.2 on): no restart-prepare handler is
+	// registered on the machine.
+	"restart_prep_handler_list": "",
+}
+
+var notifierCalls = map[string]bool{
+	"blocking_notifier_call_chain": true, "atomic_notifier_call_chain": true, "raw_notifier_call_chain": true,
+}
+
+// firmwareCalls are kernel functions whose whole effect on the machine is
+// one firmware call, bound to that prim with no arguments.
+//
+// do_kernel_power_off() (v5.19 on) runs the power-off handler chain: the
+// sys-off handlers and the legacy pm_power_off. On the modelled machine the
+// only one is PSCI's (psci_sys_poweroff(): SYSTEM_OFF), which does not
+// return.
+var firmwareCalls = map[string]sim.Prim{
+	"do_kernel_power_off": sim.PrimPSCISystemOff,
+}
+
+// configCond is the value of a condition that is a configuration helper's
+// call (configHelpers), possibly negated, when the sources do not define
+// the helper.
+func (g *fn) configCond(e cfront.Expr) (bool, bool) {
+	switch e := e.(type) {
+	case *cfront.UnaryExpr:
+		if e.Op == "!" {
+			v, ok := g.configCond(e.X)
+			return !v, ok
+		}
+	case *cfront.CallExpr:
+		id, ok := e.Fun.(*cfront.Ident)
+		if !ok || g.defined(id.Name) || g.lookup(id.Name) != nil {
+			return false, false
+		}
+		if (id.Name == "likely" || id.Name == "unlikely") && len(e.Args) == 1 {
+			return g.configCond(e.Args[0])
+		}
+		opt, ok := configHelpers[id.Name]
+		if !ok {
+			return false, false
+		}
+		return opt != "" && g.c.cfg.Kconfig[opt], true
+	}
+	return false, false
+}
+
+// lockFree are trylocks that always succeed on the machine, with the value
+// they return: they serialise against tasks the machine does not run.
+// kexec_trylock() (kernel/kexec_internal.h, v5.16 on: an atomic taken by
+// kexec_load() and kernel_kexec()) is free, since no kexec_load() runs while
+// the reboot task does; its kexec_unlock() is elided.
+var lockFree = map[string]int64{
+	"kexec_trylock": 1,
 }
 
 // Binds reports whether the compiler binds a call of name to something of
@@ -112,6 +239,21 @@ func Binds(name string) bool {
 		return true
 	}
 	if _, ok := configHelpers[name]; ok {
+		return true
+	}
+	if _, ok := lockFree[name]; ok {
+		return true
+	}
+	if _, ok := costCalls[name]; ok {
+		return true
+	}
+	if _, ok := machineFacts[name]; ok {
+		return true
+	}
+	if idleCalls[name] {
+		return true
+	}
+	if _, ok := firmwareCalls[name]; ok {
 		return true
 	}
 	if noops[name] || elided(name) {
@@ -309,6 +451,43 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		}
 		return g.constReg(val, tBool)
 	}
+	if v, ok := lockFree[name]; ok {
+		if !nargs(0) {
+			return g.constReg(0, tBool)
+		}
+		return g.constReg(v, tBool)
+	}
+	if p, ok := costCalls[name]; ok {
+		g.prim(sim.PrimCost, nil, -1, g.c.str(p))
+		return g.void()
+	}
+	if v, ok := machineFacts[name]; ok {
+		return g.constReg(v, tBool)
+	}
+	if idleCalls[name] {
+		g.prim(sim.PrimIRQUnmask, nil, -1, 0)
+		g.prim(sim.PrimIdleWait, nil, -1, 0)
+		return g.void()
+	}
+	if p, ok := firmwareCalls[name]; ok {
+		if !nargs(0) {
+			return g.void()
+		}
+		return g.prim(p, nil, -1, 0)
+	}
+	if notifierCalls[name] && len(args) >= 1 {
+		if u, ok := args[0].(*cfront.UnaryExpr); ok && u.Op == "&" {
+			if id, ok := u.X.(*cfront.Ident); ok {
+				if p, ok := notifierChains[id.Name]; ok {
+					if p != "" {
+						g.prim(sim.PrimCost, nil, -1, g.c.str(p))
+					}
+					// NOTIFY_DONE: no handler stopped the chain.
+					return g.constReg(0, tInt)
+				}
+			}
+		}
+	}
 	switch name {
 	case "likely", "unlikely":
 		if !nargs(1) {
@@ -421,6 +600,8 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		"atomic_add_return", "atomic_sub_return", "atomic_dec_and_test", "atomic_inc_and_test",
 		"atomic_xchg", "atomic_cmpxchg", "atomic_fetch_add", "atomic_fetch_inc", "atomic_fetch_dec":
 		return g.atomic(name, args, pos)
+	case "atomic_try_cmpxchg":
+		return g.tryCmpxchg(name, args, pos)
 	case "test_and_set_bit", "set_bit":
 		return g.setBit(name, args, pos)
 	case "cpumask_copy", "cpumask_clear_cpu", "cpumask_set_cpu", "cpumask_test_cpu", "cpumask_weight", "cpumask_clear",
@@ -614,6 +795,41 @@ func (g *fn) atomic(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 		return opnd{nv, t}
 	}
 	return g.void()
+}
+
+// tryCmpxchg compiles atomic_try_cmpxchg(v, &old, new): one compare and
+// exchange step of v against old; the value v had is written back to old
+// (the kernel writes it only on failure, when it differs; on success it is
+// old's own value), and the result is whether the exchange happened.
+func (g *fn) tryCmpxchg(name string, args []cfront.Expr, pos cfront.Pos) opnd {
+	if len(args) != 3 {
+		g.diag("syntax", name, pos, "%s takes 3 arguments, called with %d", name, len(args))
+		return g.constReg(0, tInt)
+	}
+	lv, ok := g.addrPlace(args[0])
+	if !ok {
+		return g.constReg(0, tBool)
+	}
+	if lv.kind == lvReg {
+		g.diag("unsupported", name, pos, "%s on a local variable", name)
+		return g.constReg(0, tBool)
+	}
+	oldLv, ok := g.addrPlace(args[1])
+	if !ok {
+		return g.constReg(0, tBool)
+	}
+	t := lv.t
+	expected := g.assignConv(g.load(oldLv), t)
+	nv := g.assignConv(g.value(args[2]), t)
+	in := sim.Instr{Op: sim.OpAtomic, Sub: uint8(sim.AtomicCmpxchg), Type: t.it, A: g.newReg(), B: expected.r, C: nv.r, Imm: int64(lv.g.idx)}
+	if lv.kind == lvPCPU {
+		in.Args = []int32{lv.cpu}
+	}
+	g.emit(in)
+	eq := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), Type: t.it, A: eq, B: in.A, C: expected.r})
+	g.store(oldLv, g.assignConv(opnd{in.A, t}, oldLv.t))
+	return opnd{eq, tBool}
 }
 
 // maskArg resolves &mask of a cpumask local.
@@ -843,14 +1059,65 @@ func isNull(e cfront.Expr) bool {
 }
 
 // memberValue reads an ops table field as a value: a function reference,
-// or 0 for a NULL or absent field. Only statically known tables are
-// supported.
+// or 0 for a NULL or absent field. When the table is not known at compile
+// time, every table of the struct type is tried on the pointer's value (a
+// table id), as tableCall does; a NULL or unknown pointer is a BUG, as the
+// kernel's load through NULL would oops.
 func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
-	tb := g.tableOf(m)
-	if tb == nil {
+	if tb := g.tableOf(m); tb != nil {
+		return g.fieldValue(tb, m)
+	}
+	if !m.Arrow {
 		g.diag("unsupported", m.Name, m.Pos, "member %s of something that is not a known ops table", m.Name)
 		return g.constReg(0, tInt)
 	}
+	ptr := g.value(m.X)
+	if ptr.t.k != kStructPtr || !g.c.hasTables(ptr.t.name) {
+		g.diag("unsupported", m.Name, m.Pos, "member %s of something that is not a known ops table", m.Name)
+		return g.constReg(0, tInt)
+	}
+	res := g.newReg()
+	end := g.newLabel()
+	rt := tInt
+	first := true
+	for _, tb := range g.c.tabByID {
+		if tb.strct != ptr.t.name {
+			continue
+		}
+		k := g.constReg(tb.id, tUlong)
+		eq := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), Type: sim.Ulong, A: eq, B: ptr.r, C: k.r})
+		yes, no := g.newLabel(), g.newLabel()
+		g.branch(eq, yes, no)
+		g.bind(yes)
+		v := g.fieldValue(tb, m)
+		if first {
+			rt, first = v.t, false
+		} else if v.t.k != rt.k {
+			g.diag("unsupported", m.Name, m.Pos, "field %s has values of different kinds in the tables of struct %s", m.Name, ptr.t.name)
+		}
+		g.emit(sim.Instr{Op: sim.OpMov, A: res, B: v.r})
+		g.jump(end)
+		g.bind(no)
+	}
+	g.prim(sim.PrimBug, nil, -1, 0)
+	g.emit(sim.Instr{Op: sim.OpConst, A: res, Type: rt.it, Imm: 0})
+	g.bind(end)
+	return opnd{res, rt}
+}
+
+// hasTables reports whether some ops table has struct type name.
+func (c *compiler) hasTables(name string) bool {
+	for _, tb := range c.tabByID {
+		if tb.strct == name {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldValue is the value of field m.Name of table tb.
+func (g *fn) fieldValue(tb *table, m *cfront.MemberExpr) opnd {
 	v, ok := tb.fields[m.Name]
 	if !ok || isNull(v) {
 		return g.constReg(0, tFunc)

@@ -48,6 +48,13 @@ type Config struct {
 	// of a compilation, and a caller that compiles nearly the same sources
 	// many times (package fromtree binding one round at a time) saves it.
 	Parsed *ParseCache
+	// BootTables name, for file-scope variables that boot code fills with
+	// a pointer to an ops table, the table they point to when the modelled
+	// paths start (arch/arm64's cpu_ops[], set by init_cpu_ops() from each
+	// CPU's enable method): boot code is on no modelled path, so the value
+	// is configuration. Every element of a per-CPU array gets it. A name
+	// the sources do not declare is ignored.
+	BootTables map[string]string
 }
 
 // ParseCache holds parsed sources for Config.Parsed. The parsed files are
@@ -118,6 +125,7 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 	}
 	c.parseAll(srcs)
 	c.declare()
+	c.bootTables()
 	c.compileNull()
 	for i := 1; i < len(c.funcs); i++ {
 		c.compileFunc(i)
@@ -183,7 +191,10 @@ type global struct {
 	name   string
 	idx    int
 	perCPU bool
-	typ    ctype
+	// cpuArray: declared as an array with one element per possible CPU
+	// (T name[NR_CPUS]); name[cpu] is its per-CPU slot.
+	cpuArray bool
+	typ      ctype
 }
 
 // table is a struct variable with (mostly) function-pointer fields: an ops
@@ -394,9 +405,19 @@ func (c *compiler) declare() {
 // declareGlobal adds a file-scope variable (or a function-local static,
 // named fn.name).
 func (c *compiler) declareGlobal(u *unit, v *cfront.VarDecl, name, fn string) *global {
-	t := c.resolveType(u, v.Type, fn)
+	vt, cpuArray := v.Type, false
+	if el, ok := cpuArrayElem(v.Type); ok && fn == "" && !v.PerCPU {
+		// One element per possible CPU, indexed by CPU id: the machine's
+		// per-CPU variables are exactly that.
+		vt, cpuArray = el, true
+		if v.Init != nil {
+			c.diag("unsupported", name, c.loc(u, v.Pos, fn), "initialiser of the per-CPU array %s", name)
+			v = &cfront.VarDecl{Pos: v.Pos, Name: v.Name, Type: v.Type, Static: v.Static, Extern: v.Extern}
+		}
+	}
+	t := c.resolveType(u, vt, fn)
 	loc := c.loc(u, v.Pos, fn)
-	if t.k == kStruct {
+	if t.k == kStruct && !cpuArray {
 		if _, ok := c.tables[name]; ok {
 			if v.Extern {
 				return nil
@@ -449,8 +470,8 @@ func (c *compiler) declareGlobal(u *unit, v *cfront.VarDecl, name, fn string) *g
 			return g
 		}
 	} else {
-		g = &global{name: name, perCPU: v.PerCPU, typ: t}
-		if v.PerCPU {
+		g = &global{name: name, perCPU: v.PerCPU || cpuArray, cpuArray: cpuArray, typ: t}
+		if g.perCPU {
 			g.idx = len(c.prog.PerCPU)
 			c.prog.PerCPU = append(c.prog.PerCPU, sim.Global{Name: name, Type: t.it})
 		} else {
@@ -465,6 +486,40 @@ func (c *compiler) declareGlobal(u *unit, v *cfront.VarDecl, name, fn string) *g
 	}
 	(*gv)[g.idx].Init = truncate(uint64(init), t.it)
 	return g
+}
+
+// cpuArrayElem returns the element type of an array declared with one
+// element per possible CPU: T name[NR_CPUS].
+func cpuArrayElem(t *cfront.Type) (*cfront.Type, bool) {
+	if t == nil || len(t.Array) != 1 || t.Func != nil {
+		return nil, false
+	}
+	if id, ok := t.Array[0].(*cfront.Ident); !ok || id.Name != "NR_CPUS" {
+		return nil, false
+	}
+	el := *t
+	el.Array = nil
+	return &el, true
+}
+
+// bootTables gives the variables of Config.BootTables their boot value.
+func (c *compiler) bootTables() {
+	for _, name := range slices.Sorted(maps.Keys(c.cfg.BootTables)) {
+		g, ok := c.globals[name]
+		if !ok {
+			continue
+		}
+		tb, ok := c.tables[c.cfg.BootTables[name]]
+		if !ok || g.typ.k != kStructPtr || g.typ.name != tb.strct {
+			c.diag("config", name, sim.Loc{}, "boot value of %s: %s is not an ops table of its type", name, c.cfg.BootTables[name])
+			continue
+		}
+		gv := &c.prog.Globals
+		if g.perCPU {
+			gv = &c.prog.PerCPU
+		}
+		(*gv)[g.idx].Init = uint64(tb.id)
+	}
 }
 
 func (c *compiler) entries() {

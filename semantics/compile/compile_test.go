@@ -57,6 +57,10 @@ func TestCSemantics(t *testing.T) {
 			int f(void) { int x = 0 && side(); int y = 1 || side(); return g * 10 + x + y; }`, "f", nil, 1},
 		{"switch fallthrough case 1", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{1}, 3},
 		{"switch case 2", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{2}, 2},
+		{"per-CPU array element stored, incremented, loaded", `static int seen[NR_CPUS]; int f(int x) { seen[x] = 5; seen[0]++; return seen[x] * 10 + seen[0]; }`, "f", []uint64{0}, 66},
+		{"atomic_try_cmpxchg fails, then succeeds", `atomic_t v = ATOMIC_INIT(3);
+			int f(void) { int o = 2; bool ok = atomic_try_cmpxchg(&v, &o, 7); int a = ok * 100 + o * 10 + atomic_read(&v);
+				ok = atomic_try_cmpxchg(&v, &o, 7); return a * 1000 + ok * 100 + o * 10 + atomic_read(&v); }`, "f", nil, 33137},
 		{"switch default", `int f(int x) { int r = 0; switch (x) { case 1: r += 1; case 2: r += 2; break; default: r = 9; } return r; }`, "f", []uint64{7}, 9},
 		{"switch without default", `int f(int x) { int r = 4; switch (x) { case 1: r = 1; } return r; }`, "f", []uint64{3}, 4},
 		{"for with continue and break", `int f(void) { int i, s = 0; for (i = 0; i < 10; i++) { if (i == 2) continue; if (i == 5) break; s += i; } return s; }`, "f", nil, 0 + 1 + 3 + 4},
@@ -103,6 +107,7 @@ func TestBindings(t *testing.T) {
 		trace string // prim calls, joined by "; "
 		halt  string // substring of the reason the run ended, "" when it returned
 		diag  string // substring of a diagnostic, "" for none
+		boot  map[string]string
 	}{
 		{
 			name:  "printk family",
@@ -188,6 +193,86 @@ func TestBindings(t *testing.T) {
 			halt:  "panic",
 		},
 		{
+			name: "per-CPU array of ops pointers, filled at boot",
+			src: `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
+				static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
+				static void spin_die(unsigned int cpu) { udelay(2); }
+				const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, .cpu_kill = psci_kill };
+				const struct cpu_operations spin_ops = { .cpu_die = spin_die, .cpu_kill = NULL };
+				static int psci_kill(unsigned int cpu) { return 0; }
+				static const struct cpu_operations *cpu_ops[NR_CPUS] __ro_after_init;
+				const struct cpu_operations *get_cpu_ops(int cpu) { return cpu_ops[cpu]; }
+				void f(void) { unsigned int cpu = smp_processor_id(); const struct cpu_operations *ops = get_cpu_ops(cpu);
+					if (!ops->cpu_kill) pr_info("no kill\n");
+					if (ops && ops->cpu_die) ops->cpu_die(cpu); }`,
+			boot:  map[string]string{"cpu_ops": "spin_ops"},
+			trace: `smp_processor_id(); printk(6) "no kill\n"; udelay(2)`,
+		},
+		{
+			name: "per-CPU array of ops pointers, the other table",
+			src: `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
+				static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
+				static void spin_die(unsigned int cpu) { udelay(2); }
+				const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, .cpu_kill = psci_kill };
+				const struct cpu_operations spin_ops = { .cpu_die = spin_die, .cpu_kill = NULL };
+				static int psci_kill(unsigned int cpu) { return 0; }
+				static const struct cpu_operations *cpu_ops[NR_CPUS] __ro_after_init;
+				const struct cpu_operations *get_cpu_ops(int cpu) { return cpu_ops[cpu]; }
+				void f(void) { unsigned int cpu = smp_processor_id(); const struct cpu_operations *ops = get_cpu_ops(cpu);
+					if (!ops->cpu_kill) pr_info("no kill\n");
+					if (ops && ops->cpu_die) ops->cpu_die(cpu); }`,
+			boot:  map[string]string{"cpu_ops": "cpu_psci_ops"},
+			trace: `smp_processor_id(); psci_cpu_off(7)`,
+		},
+		{
+			name: "per-CPU array of ops pointers left NULL",
+			src: `struct cpu_operations { void (*cpu_die)(unsigned int cpu); int (*cpu_kill)(unsigned int cpu); };
+				static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
+				static void spin_die(unsigned int cpu) { udelay(2); }
+				const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, .cpu_kill = psci_kill };
+				const struct cpu_operations spin_ops = { .cpu_die = spin_die, .cpu_kill = NULL };
+				static int psci_kill(unsigned int cpu) { return 0; }
+				static const struct cpu_operations *cpu_ops[NR_CPUS] __ro_after_init;
+				const struct cpu_operations *get_cpu_ops(int cpu) { return cpu_ops[cpu]; }
+				void f(void) { unsigned int cpu = smp_processor_id(); const struct cpu_operations *ops = get_cpu_ops(cpu);
+					if (!ops->cpu_kill) pr_info("no kill\n");
+					if (ops && ops->cpu_die) ops->cpu_die(cpu); }`,
+			trace: `smp_processor_id(); BUG()`,
+			halt:  "BUG",
+		},
+		{
+			name:  "index of a per-CPU array stored and loaded",
+			src:   `static int seen[NR_CPUS]; int f(int x) { seen[x] = 5; seen[smp_processor_id()]++; return seen[0] + seen[1]; }`,
+			trace: `smp_processor_id()`,
+		},
+		{
+			name: "index of an array that is not per-CPU",
+			src:  `static int tab[4]; int f(void) { return tab[1]; }`,
+			diag: "unsupported: index of something that is not an array with one element per CPU",
+		},
+		{
+			name:  "arm a configuration helper rules out is not compiled",
+			src:   `void f(void) { if (efi_enabled(EFI_RUNTIME_SERVICES)) efi_reboot(0, NULL); if (!efi_enabled(1)) udelay(1); else udelay(9); }`,
+			trace: `udelay(1)`,
+		},
+		{
+			name:  "notifier chains, duration-only steps, free trylocks, task flags, firmware calls",
+			src:   `void f(void) { if (!kexec_trylock()) return; blocking_notifier_call_chain(&reboot_notifier_list, SYS_RESTART, 0); blocking_notifier_call_chain(&restart_prep_handler_list, 0, NULL); device_shutdown(); current->flags |= PF_NO_SETAFFINITY; kexec_unlock(); do_kernel_power_off(); }`,
+			trace: `cost(); cost(); psci_system_off()`,
+		},
+		{
+			name:  "a notifier chain the machine does not know",
+			src:   `void f(void) { atomic_notifier_call_chain(&panic_notifier_list, 0, NULL); }`,
+			trace: `unknown_call() "atomic_notifier_call_chain"`,
+			halt:  "unknown_call",
+			diag:  "unknown-callee: call of atomic_notifier_call_chain",
+		},
+		{
+			name: "a task flag the machine does not know",
+			src:  `void f(void) { current->flags |= PF_KTHREAD; }`,
+			diag: "unsupported",
+		},
+		{
 			name:  "for_each_online_cpu",
 			src:   `void f(void) { unsigned int cpu; for_each_online_cpu(cpu) udelay(cpu); }`,
 			trace: `cpumask_next_online(-1); nr_cpu_ids(); udelay(1); cpumask_next_online(1); nr_cpu_ids(); udelay(3); cpumask_next_online(3); nr_cpu_ids()`,
@@ -195,7 +280,7 @@ func TestBindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, diags := compileText(t, tt.src, Config{})
+			p, diags := compileText(t, tt.src, Config{BootTables: tt.boot})
 			var ds []string
 			for _, d := range diags {
 				ds = append(ds, d.String())

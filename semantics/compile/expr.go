@@ -100,6 +100,16 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 				return g.lval(a.X)
 			}
 		}
+	case *cfront.IndexExpr:
+		// name[cpu] of an array with one element per CPU.
+		if id, ok := e.X.(*cfront.Ident); ok && g.lookup(id.Name) == nil {
+			if gl, ok := g.c.globals[id.Name]; ok && gl.cpuArray {
+				cpu := g.conv(g.value(e.Index), tUint)
+				return lvalue{kind: lvPCPU, g: gl, cpu: cpu.r, t: gl.typ}, true
+			}
+		}
+		g.diag("unsupported", "", e.Position(), "index of something that is not an array with one element per CPU (T name[NR_CPUS])")
+		return lvalue{}, false
 	}
 	g.diag("unsupported", "", e.Position(), "cannot assign to this expression")
 	return lvalue{}, false
@@ -113,7 +123,7 @@ func (g *fn) pcpuPlace(v cfront.Expr, cpu opnd, pos cfront.Pos) (lvalue, bool) {
 		return lvalue{}, false
 	}
 	gl, ok := g.c.globals[id.Name]
-	if !ok || !gl.perCPU {
+	if !ok || !gl.perCPU || gl.cpuArray {
 		g.diag("unknown-identifier", id.Name, pos, "%s is not a per-CPU variable", id.Name)
 		return lvalue{}, false
 	}
@@ -272,6 +282,12 @@ func (g *fn) expr(e cfront.Expr) opnd {
 		return v
 	case *cfront.MemberExpr:
 		return g.memberValue(e)
+	case *cfront.IndexExpr:
+		lv, ok := g.lval(e)
+		if !ok {
+			return g.constReg(0, tInt)
+		}
+		return g.load(lv)
 	case *cfront.BadExpr:
 		return g.constReg(0, tInt)
 	}
@@ -297,6 +313,12 @@ func (g *fn) staticType(e cfront.Expr) (ctype, bool) {
 		}
 	case *cfront.CastExpr:
 		return g.c.resolveType(g.u, e.Type, g.name), true
+	case *cfront.IndexExpr:
+		if id, ok := e.X.(*cfront.Ident); ok && g.lookup(id.Name) == nil {
+			if gl, ok := g.c.globals[id.Name]; ok && gl.cpuArray {
+				return gl.typ, true
+			}
+		}
 	case *cfront.UnaryExpr:
 		if t, ok := g.staticType(e.X); ok && t.k == kInt && (e.Op == "-" || e.Op == "~" || e.Op == "+") {
 			return ctype{k: kInt, it: promote(t.it)}, true
@@ -369,6 +391,9 @@ func (g *fn) ident(e *cfront.Ident) opnd {
 }
 
 func (g *fn) assign(e *cfront.AssignExpr) opnd {
+	if g.taskFlag(e) {
+		return g.void()
+	}
 	lv, ok := g.lval(e.X)
 	if !ok {
 		g.expr(e.Y)
@@ -401,6 +426,34 @@ func (g *fn) assign(e *cfront.AssignExpr) opnd {
 	v := g.conv(opnd{r, t}, lv.t)
 	g.store(lv, v)
 	return v
+}
+
+// taskFlags are the flags of the running task (current->flags) the paths
+// set, and why setting them changes nothing on the machine, which has one
+// task per CPU: the reboot task on the boot CPU and the idle tasks.
+var taskFlags = map[string]string{
+	// cpu_startup_entry(): the task becomes the CPU's idle task, which the
+	// machine's secondaries are from their entry (idle_task_exit() and
+	// the idle wait know it).
+	"PF_IDLE": "idle task",
+	// migrate_to_reboot_cpu(): no other task migrates the reboot task,
+	// which the machine never moves.
+	"PF_NO_SETAFFINITY": "no migration",
+}
+
+// taskFlag reports whether e is current->flags |= F for a flag of
+// taskFlags; any other access to current is outside the subset.
+func (g *fn) taskFlag(e *cfront.AssignExpr) bool {
+	m, ok := e.X.(*cfront.MemberExpr)
+	if !ok || !m.Arrow || m.Name != "flags" || e.Op != "|=" {
+		return false
+	}
+	if id, ok := m.X.(*cfront.Ident); !ok || id.Name != "current" || g.lookup("current") != nil {
+		return false
+	}
+	f, ok := e.Y.(*cfront.Ident)
+	_, known := taskFlags[f.Name]
+	return ok && known
 }
 
 func (g *fn) binary(e *cfront.BinaryExpr) opnd {
@@ -456,6 +509,10 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 	switch e.Op {
 	case "&":
 		if id, ok := e.X.(*cfront.Ident); ok {
+			if l := g.lookup(id.Name); l != nil && l.opaque {
+				// Not NULL; nothing reads through it.
+				return g.constReg(1, ctype{k: kStructPtr, it: sim.Ulong, name: l.t.name})
+			}
 			if tb, ok := g.c.tables[id.Name]; ok {
 				return g.constReg(tb.id, ctype{k: kStructPtr, it: sim.Ulong, name: tb.strct})
 			}

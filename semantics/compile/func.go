@@ -19,6 +19,9 @@ type local struct {
 	t     ctype
 	table *table // statically known ops table a struct pointer local points to
 	glob  *global
+	// opaque: a struct object the machine keeps no state of (struct
+	// pt_regs); only its address is used, passed to calls.
+	opaque bool
 }
 
 // label is a code position that jumps may refer to before it is known.
@@ -251,6 +254,17 @@ func (g *fn) stmt(s cfront.Stmt) {
 		g.expr(s.X)
 	case *cfront.EmptyStmt:
 	case *cfront.IfStmt:
+		if v, ok := g.configCond(s.Cond); ok {
+			// The build leaves out the arm a configuration helper rules
+			// out (efi_enabled() is false on the machine, and efi_reboot()
+			// is not compiled), as the kernel's stubs let the compiler do.
+			if v {
+				g.stmt(s.Then)
+			} else if s.Else != nil {
+				g.stmt(s.Else)
+			}
+			return
+		}
 		then, els, end := g.newLabel(), g.newLabel(), g.newLabel()
 		g.cond(s.Cond, then, els)
 		g.bind(then)
@@ -410,6 +424,10 @@ func (g *fn) declLocal(d *cfront.VarDecl) {
 			g.diag("unsupported", d.Name, d.Pos, "initialised cpumask %s", d.Name)
 		}
 	case kStruct:
+		if opaqueStructs[t.name] && d.Init == nil {
+			l.opaque = true
+			break
+		}
 		g.diag("unsupported", d.Name, d.Pos, "local struct %s", d.Name)
 	case kVoid:
 		g.diag("syntax", d.Name, d.Pos, "variable %s of type void", d.Name)
@@ -432,6 +450,12 @@ func (g *fn) declLocal(d *cfront.VarDecl) {
 	}
 	g.scopes[len(g.scopes)-1][d.Name] = l
 }
+
+// opaqueStructs are struct types whose objects hold nothing the machine
+// models: a local of one may be declared and its address passed on.
+// struct pt_regs: a CPU's saved registers (__crash_kexec() copies them for
+// the crash notes, which the machine keeps only as written or not).
+var opaqueStructs = map[string]bool{"pt_regs": true}
 
 // countAssignments counts, per name, the assignments and increments in a
 // body (declarations' initialisers excluded).

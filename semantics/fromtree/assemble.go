@@ -71,7 +71,7 @@ func lineKey(file string, line int) string { return fmt.Sprintf("%s:%d", file, l
 // and functions that are taken and not bound, and the library's
 // restatements of what is bound, in a file of their own named PATH@VERSION
 // so that no line of a restatement is shown as the tree's.
-func assemble(base *models.Library, files map[string]*treeFile, paths []string, take map[string]bool, bound map[string]string, version string) (*assembly, error) {
+func assemble(base *models.Library, files map[string]*treeFile, paths []string, take map[string]bool, bound map[string]string, version string, macros map[string]bool) (*assembly, error) {
 	as := &assembly{owner: map[string]string{}}
 	var out []*models.ModelFile
 	if p := base.File(models.PreludePath); p != nil {
@@ -126,7 +126,7 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 			}
 		}
 		for n := range used {
-			if d := tf.decls[n]; d != nil {
+			if d := tf.decls[n]; d != nil && !macros[n] {
 				want[d] = true
 			}
 		}

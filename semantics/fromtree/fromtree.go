@@ -146,6 +146,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		}
 	}
 	prelude := preludeNames(base)
+	macros := preludeMacros(base)
 	for len(work) > 0 {
 		name := work[len(work)-1]
 		work = work[:len(work)-1]
@@ -173,7 +174,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			return nil, fmt.Errorf("fromtree: binding did not settle after %d rounds", maxRounds)
 		}
 		var err error
-		as, err = assemble(base, files, paths, take, bound, res.Version)
+		as, err = assemble(base, files, paths, take, bound, res.Version, macros)
 		if err != nil {
 			return nil, err
 		}
@@ -317,6 +318,25 @@ func preludeNames(base *models.Library) map[string]bool {
 	for _, it := range scanItems(string(mf.Text), nil) {
 		for _, n := range it.names {
 			out[n] = true
+		}
+	}
+	return out
+}
+
+// preludeMacros are the names the prelude #defines. Such a name is the
+// model's configuration of a variable the paths only read (kexec_image: an
+// image is loaded, which kexec_load(), on no modelled path, did): the tree's
+// declaration of it is not taken, so that the definition stands.
+func preludeMacros(base *models.Library) map[string]bool {
+	out := map[string]bool{}
+	mf := base.File(models.PreludePath)
+	if mf == nil {
+		return out
+	}
+	for _, l := range strings.Split(string(mf.Text), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && f[0] == "#define" {
+			out[f[1]] = true
 		}
 	}
 	return out

@@ -23,23 +23,42 @@ func (d dirFiles) File(p string) ([]byte, string, error) {
 	return b, plumbing.ComputeHash(plumbing.BlobObject, b).String(), nil
 }
 
-// The functions of the kexec and stop paths that must come from the tree's
-// own text: the ones the seed patch and the stop-path patches change, and
-// what they call. Expectations come from reading each tree's source: all
-// are plain C of the subset; get_cpu_ops indexes an array of ops pointers
-// (cpu_ops[cpu]) and stays bound to the enable-method configuration.
+// The functions of the kexec, stop, restart and power-off paths that must
+// come from the tree's own text, and those still bound (the restatement
+// stands in), each with the construct that keeps it out. Expectations come
+// from reading each tree's source.
 func TestTreeOrigins(t *testing.T) {
+	common := []string{"machine_shutdown", "smp_send_stop", "local_cpu_stop", "cpu_die", "cpu_psci_cpu_kill",
+		"cpu_psci_cpu_die", "op_cpu_kill", "ipi_cpu_crash_stop", "crash_smp_send_stop", "smp_shutdown_nonboot_cpus",
+		"panic_smp_self_stop", "cpu_hotplug_enable", "cpu_hotplug_disable",
+		// cpu_ops[cpu]: a per-CPU array of ops pointers, filled at boot.
+		"get_cpu_ops",
+		// machine_kexec_mask_interrupts() is an irqchip leaf, bound.
+		"machine_crash_shutdown",
+		// kexec_trylock(), kmsg_dump(), the loaded image (model.h).
+		"kernel_kexec",
+		// efi_enabled() is false; do_kernel_power_off() is PSCI's SYSTEM_OFF.
+		"machine_restart", "machine_power_off",
+		// The reboot notifier chain and device_shutdown() by their duration.
+		"kernel_restart_prepare",
+		// current->flags |= PF_NO_SETAFFINITY, PF_IDLE.
+		"migrate_to_reboot_cpu", "cpu_startup_entry",
+		// cpuidle_idle_call() is the machine's idle wait; the tick
+		// broadcast and live-patch predicates are fixed.
+		"do_idle"}
+	// Bound: machine_kexec reads struct kimage (head & IND_DONE, the
+	// relocation's function pointers); the hotplug core reaches its
+	// per-CPU struct cpuhp_cpu_state through per_cpu_ptr()/this_cpu_ptr().
+	bound := []string{"machine_kexec", "_cpu_down", "takedown_cpu", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_report_idle_dead"}
 	for _, tc := range []struct {
 		version string
 		tree    []string
 		bound   []string
 	}{
-		{"6.1", []string{"machine_shutdown", "smp_send_stop", "local_cpu_stop", "cpu_die", "cpu_psci_cpu_kill",
-			"cpu_psci_cpu_die", "__cpu_disable", "op_cpu_kill", "__cpu_die", "ipi_cpu_crash_stop",
-			"crash_smp_send_stop", "smp_shutdown_nonboot_cpus", "panic_smp_self_stop"}, []string{"get_cpu_ops"}},
-		{"6.12", []string{"machine_shutdown", "smp_send_stop", "local_cpu_stop", "cpu_die", "cpu_psci_cpu_kill",
-			"cpu_psci_cpu_die", "ipi_should_be_nmi", "do_handle_IPI", "ipi_cpu_crash_stop", "crash_smp_send_stop",
-			"__cpu_try_die", "panic_smp_self_stop"}, []string{"get_cpu_ops"}},
+		// cpu_wait_death()/cpu_report_death(): atomic_try_cmpxchg();
+		// __crash_kexec(): a local struct pt_regs passed by address.
+		{"6.1", append([]string{"__cpu_disable", "__cpu_die", "cpu_wait_death", "cpu_report_death", "__crash_kexec"}, common...), bound},
+		{"6.12", append([]string{"ipi_should_be_nmi", "do_handle_IPI", "__cpu_try_die"}, common...), bound},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			dir := testtree.Dir(t, tc.version)

@@ -121,6 +121,14 @@ func (x *explorer) mustExpire(res *Result) {
 	if len(idx) == 0 {
 		return
 	}
+	if !x.quietExpiry {
+		// No state the first search expanded has only expiries enabled,
+		// so no expiry is certain and every step of the second search
+		// costs what it cost in the first: the same search, which finds
+		// the same counterexamples, and classify would call each of their
+		// expiries left to chance. Nothing to relabel.
+		return
+	}
 	props := make([]Property, len(idx))
 	for k, i := range idx {
 		props[k] = x.props[i]

@@ -245,6 +245,9 @@ type explorer struct {
 	// happen and the wait's condition can never become false.
 	prompt  bool
 	certBuf map[string]bool
+	// quietExpiry: some state expanded has expiries as its only actions,
+	// the only place where the prompt search can take an expiry for free.
+	quietExpiry bool
 }
 
 func (x *explorer) leave(e, d int) {
@@ -517,10 +520,15 @@ func (x *explorer) run(res *Result) {
 				}
 				any := false
 				quiet := x.prompt && x.quiescent(cur)
+				onlyExpiries, expiries := true, false
 				for c := 0; c < n; c++ {
 					acts = m.Actions(cur, c, acts[:0])
 					if len(acts) > 0 {
 						any = true
+					}
+					for _, a := range acts {
+						onlyExpiries = onlyExpiries && a.Kind == sim.ActExpire
+						expiries = expiries || a.Kind == sim.ActExpire
 					}
 					if twins[c] {
 						continue
@@ -553,6 +561,9 @@ func (x *explorer) run(res *Result) {
 							x.push(ne, nd, nid)
 						}
 					}
+				}
+				if onlyExpiries && expiries {
+					x.quietExpiry = true
 				}
 				if !any {
 					x.markEnded(id)

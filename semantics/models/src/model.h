@@ -321,10 +321,14 @@ static void pm_power_off(void)
 	psci_system_off();
 }
 
-// kernel/reboot.c (v5.10) do_kernel_restart(): the restart handler chain;
-// with PSCI, arm_pm_restart is set and this is not called.
+// kernel/reboot.c do_kernel_restart(): the restart handler chain. v5.10's
+// PSCI driver sets arm_pm_restart instead, so v5.10's machine_restart()
+// does not call this; from v5.14 (arm64 dropped arm_pm_restart) PSCI
+// registers psci_sys_reset() as a restart handler, the only one on the
+// machine.
 static void do_kernel_restart(char *cmd)
 {
+	psci_system_reset();
 }
 
 // kernel/reboot.c (v5.10) kernel_restart(NULL), restated: the reboot(2)
