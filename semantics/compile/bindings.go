@@ -18,10 +18,10 @@ var printkLevels = map[string]int64{
 // aliases bind kernel spellings to prims that take the same arguments.
 var aliases = map[string]sim.Prim{
 	"raw_smp_processor_id":             sim.PrimSelf,
-	"local_irq_disable":                sim.PrimIRQMask,
+	"local_irq_disable":                sim.PrimIRQDisable,
 	"local_fiq_disable":                sim.PrimIRQMask,
 	"local_irq_enable":                 sim.PrimIRQUnmask,
-	"raw_local_irq_disable":            sim.PrimIRQMask,
+	"raw_local_irq_disable":            sim.PrimIRQDisable,
 	"raw_local_irq_enable":             sim.PrimIRQUnmask,
 	"schedule_timeout_uninterruptible": sim.PrimSleepJiffies,
 	"schedule_timeout_interruptible":   sim.PrimSleepJiffies,
@@ -41,6 +41,8 @@ var aliases = map[string]sim.Prim{
 	"in_interrupt":                     sim.PrimInInterrupt,
 	"irqs_disabled":                    sim.PrimIRQsMasked,
 	"preemptible":                      sim.PrimPreemptible,
+	"arm64_supports_nmi":               sim.PrimPseudoNMI,
+	"system_uses_nmi":                  sim.PrimPseudoNMI,
 }
 
 // noops are calls with no effect on the machine the model runs: compiler
@@ -121,16 +123,13 @@ func elided(name string) bool {
 // options, evaluated at compile time: a name maps to the CONFIG_ option
 // (of the machine's build configuration) whose value it returns, or to ""
 // for helpers that are false on the modelled machine (no protected KVM, no
-// confidential-computing platform). Pseudo-NMI is a configuration switch:
-// CONFIG_MODEL_PSEUDO_NMI stands for irqchip.gicv3_pseudo_nmi=1 at boot.
+// confidential-computing platform). Pseudo-NMI is the machine's boot switch
+// (sim.Config.PseudoNMI): system_uses_irq_prio_masking() is a prim.
 var configHelpers = map[string]string{
-	"system_uses_irq_prio_masking": "CONFIG_MODEL_PSEUDO_NMI",
-	"arm64_supports_nmi":           "CONFIG_MODEL_PSEUDO_NMI",
-	"system_uses_nmi":              "CONFIG_MODEL_PSEUDO_NMI",
-	"is_protected_kvm_enabled":     "",
-	"cc_platform_has":              "",
-	"is_kdump_kernel":              "",
-	"acpi_parking_protocol_valid":  "",
+	"is_protected_kvm_enabled":    "",
+	"cc_platform_has":             "",
+	"is_kdump_kernel":             "",
+	"acpi_parking_protocol_valid": "",
 	// efi_enabled(EFI_RUNTIME_SERVICES): the modelled machine has no UEFI
 	// runtime services; PSCI resets and powers it off.
 	"efi_enabled": "",

@@ -117,7 +117,7 @@ func TestBindings(t *testing.T) {
 		{
 			name:  "prims by name and alias",
 			src:   `void f(void) { unsigned int cpu = raw_smp_processor_id(); set_cpu_online(cpu, false); local_irq_disable(); udelay(10); local_daif_mask(); sdei_mask_local_cpu(); }`,
-			trace: `smp_processor_id(); set_cpu_online(0, 0); local_daif_mask(); udelay(10); local_daif_mask(); sdei_mask_local_cpu()`,
+			trace: `smp_processor_id(); set_cpu_online(0, 0); local_irq_disable(); udelay(10); local_daif_mask(); sdei_mask_local_cpu()`,
 		},
 		{
 			name:  "BUG_ON and WARN_ON",
