@@ -88,11 +88,14 @@ func scenario(sc rules.Scenario) string {
 	if len(sc.Faults) > 0 {
 		parts = append(parts, "faults "+strings.Join(sc.Faults, "+"))
 	}
+	if sc.PseudoNMI {
+		parts = append(parts, "pseudo-NMI")
+	}
 	return strings.Join(parts, ", ")
 }
 
 func sameScenario(a, b rules.Scenario) bool {
-	return a.CPUs == b.CPUs && a.Load == b.Load && strings.Join(a.Faults, "+") == strings.Join(b.Faults, "+")
+	return a.CPUs == b.CPUs && a.Load == b.Load && strings.Join(a.Faults, "+") == strings.Join(b.Faults, "+") && a.PseudoNMI == b.PseudoNMI
 }
 
 func plural(n int, noun string) string {

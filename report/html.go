@@ -59,8 +59,11 @@ type htmlFinding struct {
 	Open     bool // the first counterexample is shown unfolded
 }
 
-// htmlScenario is one scenario's timelines, BEFORE above AFTER.
+// htmlScenario is one scenario's timelines, BEFORE above AFTER: the
+// kexec reboot's in each timing scenario, then one per other entry that
+// ran, labelled by the entry.
 type htmlScenario struct {
+	Entry    string // "" for the kexec reboot
 	Label    string
 	Selected bool
 	Charts   []*figure
@@ -105,23 +108,28 @@ func renderHTML(w io.Writer, r *rules.Report, opts Options) error {
 	return htmlTemplate.Execute(w, page)
 }
 
-// timelineScenarios groups the timelines by scenario, in report order, and
-// selects the one to show first: the first with the CPU count asked for,
-// else the first that has both variants.
+// timelineScenarios groups the timelines by entry and scenario, in report
+// order, and selects the one to show first: the first of the kexec reboot
+// with the CPU count asked for, else the first that has both variants.
 func timelineScenarios(r *rules.Report, cpus int) []htmlScenario {
+	type key struct {
+		entry string
+		sc    rules.Scenario
+	}
+	same := func(k key, tl *rules.Timeline) bool { return k.entry == tl.Entry && sameScenario(k.sc, tl.Scenario) }
 	var out []htmlScenario
-	var keys []rules.Scenario
+	var keys []key
 	for i := range r.Timelines {
 		tl := &r.Timelines[i]
 		k := -1
 		for j, s := range keys {
-			if sameScenario(s, tl.Scenario) {
+			if same(s, tl) {
 				k = j
 			}
 		}
 		if k < 0 {
-			keys = append(keys, tl.Scenario)
-			out = append(out, htmlScenario{Label: scenario(tl.Scenario)})
+			keys = append(keys, key{tl.Entry, tl.Scenario})
+			out = append(out, htmlScenario{Entry: tl.Entry, Label: entryOf(tl.Entry) + ": " + scenario(tl.Scenario)})
 			k = len(keys) - 1
 		}
 	}
@@ -130,21 +138,26 @@ func timelineScenarios(r *rules.Report, cpus int) []htmlScenario {
 	for k, key := range keys {
 		end := 0.0
 		for i := range r.Timelines {
-			if sameScenario(key, r.Timelines[i].Scenario) {
+			if same(key, &r.Timelines[i]) {
 				end = math.Max(end, timelineEnd(&r.Timelines[i]))
 			}
 		}
 		for i := range r.Timelines {
-			if sameScenario(key, r.Timelines[i].Scenario) {
+			if same(key, &r.Timelines[i]) {
 				out[k].Charts = append(out[k].Charts, gantt(fmt.Sprintf("gantt-%d", i), &r.Timelines[i], end))
 			}
 		}
 	}
 	pick := -1
 	for i, s := range keys {
-		if cpus > 0 && s.CPUs == cpus {
+		if cpus > 0 && s.entry == "" && s.sc.CPUs == cpus {
 			pick = i
 			break
+		}
+	}
+	for i := range out {
+		if pick < 0 && out[i].Entry == "" && len(out[i].Charts) >= 2 {
+			pick = i
 		}
 	}
 	for i := range out {

@@ -78,9 +78,9 @@ func TestTimelineSelection(t *testing.T) {
 		cpus int
 		want string
 	}{
-		{0, "4 CPUs, idle"},
-		{4, "4 CPUs, idle"},
-		{64, "4 CPUs, idle"},
+		{0, "kexec: 4 CPUs, idle"},
+		{4, "kexec: 4 CPUs, idle"},
+		{64, "kexec: 4 CPUs, idle"},
 	}
 	for _, tt := range tests {
 		var got string
@@ -95,8 +95,61 @@ func TestTimelineSelection(t *testing.T) {
 	}
 	// Only the busy pair left: it is the one shown.
 	r.Timelines = r.Timelines[2:]
-	if s := timelineScenarios(r, 0); len(s) != 1 || !s[0].Selected || s[0].Label != scenario(busy) {
+	if s := timelineScenarios(r, 0); len(s) != 1 || !s[0].Selected || s[0].Label != "kexec: "+scenario(busy) {
 		t.Errorf("busy only: %+v", s)
+	}
+}
+
+// TestTimelinesPerEntry: every entry's timelines are a scenario of their
+// own, labelled by the entry, BEFORE above AFTER on one time axis; two
+// entries in the same machine are not merged, nor are runs with and
+// without pseudo-NMI; the kexec reboot's stays the one shown first.
+func TestTimelinesPerEntry(t *testing.T) {
+	r := loadReport(t, "seed-report.json")
+	kexec := len(timelineScenarios(r, 0))
+	base := r.Timelines[0]
+	three := rules.Scenario{CPUs: 3, Load: "idle", Faults: []string{}}
+	stuck := rules.Scenario{CPUs: 3, Load: "idle", Faults: []string{"stuck-irqs-masked"}}
+	nmi := stuck
+	nmi.PseudoNMI = true
+	add := func(entry string, sc rules.Scenario, end float64) {
+		for _, v := range []string{"before", "after"} {
+			tl := base
+			tl.Entry, tl.Scenario, tl.Variant, tl.End = entry, sc, v, end
+			if v == "after" {
+				tl.End = end / 2
+			}
+			r.Timelines = append(r.Timelines, tl)
+		}
+	}
+	add("kdump", three, 0.002)
+	add("panic", three, 0.003)
+	add("panic-stuck", stuck, 1.2)
+	add("panic-stuck-nmi", nmi, 1.1)
+	got := timelineScenarios(r, 0)
+	want := []string{"kdump: 3 CPUs, idle", "panic: 3 CPUs, idle", "panic-stuck: 3 CPUs, idle, faults stuck-irqs-masked",
+		"panic-stuck-nmi: 3 CPUs, idle, faults stuck-irqs-masked, pseudo-NMI"}
+	if len(got) != kexec+len(want) {
+		t.Fatalf("%d scenarios, want %d of kexec and %d entries", len(got), kexec, len(want))
+	}
+	for i, w := range want {
+		s := got[kexec+i]
+		if s.Label != w || len(s.Charts) != 2 || s.Selected {
+			t.Errorf("scenario %d: %q with %d charts (selected %v), want %q with BEFORE and AFTER", kexec+i, s.Label, len(s.Charts), s.Selected, w)
+			continue
+		}
+		if !strings.Contains(s.Charts[0].Title, "BEFORE, "+s.Entry+", ") || !strings.Contains(s.Charts[1].Title, "AFTER, "+s.Entry+", ") {
+			t.Errorf("%s: titles %q, %q do not name the entry", w, s.Charts[0].Title, s.Charts[1].Title)
+		}
+	}
+	if !got[0].Selected || got[0].Entry != "" {
+		t.Errorf("first shown: %+v, want the kexec reboot's", got[0])
+	}
+	out := string(render(t, "html", r, Options{}))
+	for _, w := range want {
+		if !strings.Contains(out, ">"+w+"</option>") {
+			t.Errorf("the page has no choice %q", w)
+		}
 	}
 }
 

@@ -58,6 +58,15 @@ func stateClass(s string) string {
 	return "st-other"
 }
 
+// entryOf names the entry of a timeline: rules.Timeline.Entry, or kexec
+// for the reboot, whose timelines name none.
+func entryOf(entry string) string {
+	if entry == "" {
+		return rules.DefaultEntry
+	}
+	return entry
+}
+
 // timelineEnd is the last time a run's timeline shows.
 func timelineEnd(tl *rules.Timeline) float64 {
 	end := tl.End
@@ -77,7 +86,7 @@ func gantt(id string, tl *rules.Timeline, axisEnd float64) *figure {
 	const width = 980.0
 	n := float64(len(tl.CPUs))
 	f := &figure{ID: id, W: width, H: top + n*(rowH+gap) + axisH,
-		Title: fmt.Sprintf("%s, %s: per-CPU states until %s", variant(tl.Variant), scenario(tl.Scenario), seconds(tl.End))}
+		Title: fmt.Sprintf("%s, %s, %s: per-CPU states until %s", variant(tl.Variant), entryOf(tl.Entry), scenario(tl.Scenario), seconds(tl.End))}
 	end := math.Max(timelineEnd(tl), axisEnd)
 	if end <= 0 {
 		end = 1e-6

@@ -24,18 +24,21 @@ var faultKinds = map[string]sim.FaultKind{
 	"cpu-off-denied": sim.FaultCPUOffDenied,
 	"slow-cpu-off":   sim.FaultSlowCPUOff,
 	"lost-ipi":       sim.FaultLostIPI,
+	// a CPU spinning with interrupts masked that never unmasks them: only
+	// an NMI reaches it
+	"stuck-irqs-masked": sim.FaultStuckMasked,
 }
 
 // machineConfig turns a scenario into the machine's configuration.
 func machineConfig(sc Scenario) (sim.Config, error) {
-	cfg := sim.Config{CPUs: sc.CPUs}
+	cfg := sim.Config{CPUs: sc.CPUs, PseudoNMI: sc.PseudoNMI}
 	if sc.Load == "busy" {
 		cfg.Load = sim.LoadBusy
 	}
 	for _, f := range sc.Faults {
 		k, ok := faultKinds[f]
 		if !ok {
-			return cfg, fmt.Errorf("unknown fault %q (known: cpu-off-denied, irqs-masked, slow-cpu-off, lost-ipi)", f)
+			return cfg, fmt.Errorf("unknown fault %q (known: cpu-off-denied, irqs-masked, slow-cpu-off, lost-ipi, stuck-irqs-masked)", f)
 		}
 		if sc.CPUs < 2 {
 			return cfg, fmt.Errorf("fault %q needs a secondary CPU", f)

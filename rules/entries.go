@@ -25,6 +25,10 @@ type Entry struct {
 	// Functions are the functions whose claims the entry measures (see
 	// claimEntry).
 	Functions []string
+	// PseudoNMI boots the entry's machines with pseudo-NMI enabled
+	// (irqchip.gicv3_pseudo_nmi=1): v6.7+'s smp_send_stop() then retries
+	// with IPI_CPU_STOP_NMI, which reaches a CPU with interrupts masked.
+	PseudoNMI bool
 	// Safety is the entry's scenario matrix; nil uses the pack's.
 	Safety *ScenarioMatrix
 	Pos    Pos
@@ -40,6 +44,7 @@ type entryYAML struct {
 	Boot      string   `yaml:"boot"`
 	AlsoBoot  int      `yaml:"also_boot"`
 	Functions []string `yaml:"functions"`
+	PseudoNMI bool     `yaml:"pseudo_nmi"`
 	Safety    *struct {
 		CPUs   []int      `yaml:"cpus"`
 		Load   []string   `yaml:"load"`
@@ -62,7 +67,7 @@ func (c *compiler) entries(ys []entryYAML) []*Entry {
 			continue
 		}
 		seen[y.ID] = line
-		e := &Entry{ID: y.ID, Doc: strings.TrimSpace(y.Doc), Boot: y.Boot, AlsoBoot: y.AlsoBoot, Functions: y.Functions, Pos: Pos{c.file, line}}
+		e := &Entry{ID: y.ID, Doc: strings.TrimSpace(y.Doc), Boot: y.Boot, AlsoBoot: y.AlsoBoot, Functions: y.Functions, PseudoNMI: y.PseudoNMI, Pos: Pos{c.file, line}}
 		for j, f := range y.Functions {
 			if !cIdentRE.MatchString(f) {
 				c.errorf(c.line("entries", i, "functions", j), "entry %s: %q is not a C function name", e.ID, f)
@@ -166,7 +171,11 @@ func (e *evaluator) entryScenarios(en *Entry) []Scenario {
 	if en != nil && en.Safety != nil {
 		m = *en.Safety
 	}
-	return matrixScenarios(m)
+	out := matrixScenarios(m)
+	for i := range out {
+		out[i].PseudoNMI = e.in.PseudoNMI || en != nil && en.PseudoNMI
+	}
+	return out
 }
 
 // entryName is how an entry is named next to a scenario in messages: the

@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/patchcheck/patchcheck/parse"
 )
 
 // TestEntriesPack: the default pack declares the entries, every property
@@ -14,8 +17,15 @@ func TestEntriesPack(t *testing.T) {
 	for _, e := range p.EntryList() {
 		ids = append(ids, e.ID)
 	}
-	if got := strings.Join(ids, ","); got != "kexec,kdump,kdump-two-cpus,panic,panic-two-cpus,restart,power-off" {
+	if got := strings.Join(ids, ","); got != "kexec,kdump,kdump-two-cpus,panic,panic-two-cpus,restart,power-off,"+
+		"kdump-stuck,kdump-stuck-nmi,panic-stuck,panic-stuck-nmi,restart-stuck,restart-stuck-nmi" {
 		t.Errorf("entries %s", got)
+	}
+	for _, id := range []string{"kdump-stuck", "panic-stuck-nmi", "restart-stuck-nmi"} {
+		e := p.Entry(id)
+		if e == nil || e.PseudoNMI != strings.HasSuffix(id, "-nmi") || e.Safety == nil || len(e.Safety.Faults) != 1 || e.Safety.Faults[0][0] != "stuck-irqs-masked" {
+			t.Errorf("%s entry %+v", id, e)
+		}
 	}
 	if e := p.Entry("kdump"); e == nil || e.Boot != "kdump_entry" || e.Safety == nil || len(e.Safety.CPUs) == 0 {
 		t.Errorf("kdump entry %+v", e)
@@ -82,5 +92,69 @@ func TestClaimOnEntryFunction(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no claim \"less than 1 ms\" in %+v", r.Claims)
+	}
+}
+
+// TestEntryTimelines: with the HTML report's plots, every entry that ran
+// has one timeline per variant, named by the entry, of its own program:
+// a run that starts in the entry's boot function, in a machine of its
+// matrix; without plots there are none.
+func TestEntryTimelines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the timed engine on every entry")
+	}
+	s, err := parse.ParseFiles([]string{"../fixtures/seed/arm64-kexec-smp-send-stop.mbox"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack := defaultPack(t)
+	for _, plots := range []bool{false, true} {
+		r, err := Check(s, Options{Pack: pack, Seed: 1, Budget: Budget{Runs: 4}, Plots: plots})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := map[string]bool{}
+		for _, p := range r.Properties {
+			if p.Entry != DefaultEntry {
+				ran[p.Entry] = true
+			}
+		}
+		got := map[string][]string{}
+		for _, tl := range r.Timelines {
+			if tl.Entry == "" {
+				continue
+			}
+			got[tl.Entry] = append(got[tl.Entry], tl.Variant)
+			en := pack.Entry(tl.Entry)
+			if en == nil {
+				t.Errorf("timeline of undeclared entry %q", tl.Entry)
+				continue
+			}
+			if tl.Scenario.PseudoNMI != en.PseudoNMI || !slices.Contains(en.Safety.CPUs, tl.Scenario.CPUs) {
+				t.Errorf("%s: scenario %+v is not of its matrix", tl.Entry, tl.Scenario)
+			}
+			if len(tl.CPUs) != tl.Scenario.CPUs || tl.End <= 0 {
+				t.Errorf("%s %s: %d CPU tracks, end %v", tl.Entry, tl.Variant, len(tl.CPUs), tl.End)
+			}
+		}
+		if !plots {
+			if len(r.Timelines) != 0 {
+				t.Errorf("without plots: %d timelines", len(r.Timelines))
+			}
+			continue
+		}
+		if len(ran) < 6 {
+			t.Fatalf("only %d entries ran", len(ran))
+		}
+		for id := range ran {
+			if v := strings.Join(got[id], ","); v != "before,after" {
+				t.Errorf("entry %s: timelines %q, want before,after", id, v)
+			}
+		}
+		for id := range got {
+			if !ran[id] {
+				t.Errorf("timeline of entry %s, which did not run", id)
+			}
+		}
 	}
 }

@@ -135,6 +135,9 @@ type EvalInput struct {
 	// findings are placed on them. Without them a finding points at the
 	// last post-image line of its counterexample.
 	Added []AddedLine
+	// PseudoNMI boots every machine with pseudo-NMI enabled
+	// (--pseudo-nmi); entries with PseudoNMI have it on in any case.
+	PseudoNMI bool
 	// Plots asks for what only the HTML report draws: the metrics of the
 	// pack's timing matrix (every timing CPU count and load, both variants)
 	// and one timeline per variant. Without it the report's metrics are
@@ -679,6 +682,9 @@ func scenarioString(sc Scenario) string {
 	if len(sc.Faults) > 0 {
 		s += ", faults " + strings.Join(sc.Faults, "+")
 	}
+	if sc.PseudoNMI {
+		s += ", pseudo-NMI"
+	}
 	return s
 }
 
@@ -695,6 +701,7 @@ func (e *evaluator) engineMetrics() []string {
 }
 
 func (e *evaluator) measure(variant string, prog *sim.Program, sc Scenario) (*MeasureResult, error) {
+	sc.PseudoNMI = sc.PseudoNMI || e.in.PseudoNMI
 	key := variant + "|" + scenarioString(sc)
 	if mr, ok := e.measured[key]; ok {
 		if mr.failed != nil {
@@ -954,6 +961,7 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 			}
 		}
 	}
+	e.entryTimelines(r, v)
 	return nil
 }
 

@@ -207,6 +207,8 @@ type Options struct {
 	Engines   Engines // SimEngines{} when nil
 	// Plots computes what the HTML report draws (EvalInput.Plots).
 	Plots bool
+	// PseudoNMI boots every machine with pseudo-NMI (EvalInput.PseudoNMI).
+	PseudoNMI bool
 }
 
 // Check is the whole evaluation of a parsed series: the programs from
@@ -231,7 +233,7 @@ func Check(s *parse.Series, o Options) (*Report, error) {
 		return nil, err
 	}
 	r, err := Evaluate(&EvalInput{Series: s, Programs: v, Steps: steps, Pack: o.Pack, Profile: o.Profile,
-		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines, Added: AddedLines(res), Plots: o.Plots})
+		Seed: o.Seed, Budget: o.Budget, Engines: o.Engines, Added: AddedLines(res), Plots: o.Plots, PseudoNMI: o.PseudoNMI})
 	if err != nil {
 		return nil, err
 	}

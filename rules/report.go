@@ -216,6 +216,9 @@ type Scenario struct {
 	CPUs   int      `json:"cpus"`
 	Load   string   `json:"load"`   // idle | busy
 	Faults []string `json:"faults"` // empty when the machine is healthy
+	// PseudoNMI: the machine boots with pseudo-NMI enabled
+	// (irqchip.gicv3_pseudo_nmi=1; sim.Config.PseudoNMI).
+	PseudoNMI bool `json:"pseudo_nmi,omitempty"`
 }
 
 // Distribution summarises a metric over Monte Carlo runs, in seconds.
@@ -334,8 +337,11 @@ type CostShare struct {
 
 // Timeline is the per-CPU state history of one timed run, for pictures.
 type Timeline struct {
-	Variant  string     `json:"variant"`
-	Scenario Scenario   `json:"scenario"`
+	Variant  string   `json:"variant"`
+	Scenario Scenario `json:"scenario"`
+	// Entry is the entry the run started in (docs/models.md, "Entries");
+	// empty for the kexec reboot.
+	Entry    string     `json:"entry,omitempty"`
 	Seed     int64      `json:"seed"`
 	CPUs     []CPUTrack `json:"cpus"`
 	Relocate float64    `json:"relocate"` // seconds; negative if never

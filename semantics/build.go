@@ -37,11 +37,11 @@ func kconfig(cfg Config) map[string]bool {
 		"CONFIG_MODEL_SPIN_TABLE":              cfg.SpinTable,
 		// Later kernels: arm64 selects the core's dead-CPU synchronisation
 		// (v6.5+) and builds pseudo-NMI support, which is enabled only at
-		// boot (CONFIG_MODEL_PSEUDO_NMI: irqchip.gicv3_pseudo_nmi=1).
+		// boot (irqchip.gicv3_pseudo_nmi=1): the machine's switch,
+		// sim.Config.PseudoNMI.
 		"CONFIG_HOTPLUG_CORE_SYNC_DEAD": true,
 		"CONFIG_HOTPLUG_CORE_SYNC":      true,
 		"CONFIG_ARM64_PSEUDO_NMI":       true,
-		"CONFIG_MODEL_PSEUDO_NMI":       cfg.PseudoNMI,
 	}
 }
 
@@ -193,6 +193,13 @@ func (a *analyzer) patchOf(loc sim.Loc) int {
 
 func compileBuild(srcs []compile.Source, cc compile.Config) *Build {
 	prog, diags := compile.Compile(srcs, cc)
+	if prog != nil {
+		// ipi_setup() asks it at boot which IPIs are NMIs; the machine
+		// does the same (sim.Entries.NMI).
+		if i := prog.FuncIndex(models.EntryNMI); i >= 0 {
+			prog.Entry.NMI = int32(i) + 1
+		}
+	}
 	return &Build{Sources: srcs, Program: prog, Diags: diags}
 }
 

@@ -216,10 +216,6 @@ type Config struct {
 	// SpinTable selects the spin-table enable method (no cpu_die) for every
 	// CPU instead of PSCI.
 	SpinTable bool
-	// PseudoNMI boots with pseudo-NMI enabled (irqchip.gicv3_pseudo_nmi=1):
-	// system_uses_irq_prio_masking() is true, and kernels from v6.7 on
-	// retry a failed stop with IPI_CPU_STOP_NMI.
-	PseudoNMI bool
 }
 
 // Validate reports a configuration no kernel can be built with: CONFIG_HZ

@@ -217,6 +217,12 @@ type Entries struct {
 	Boot      int32 // run by the boot CPU: the path under test (e.g. kernel_kexec's tail)
 	Secondary int32 // run by every secondary: its idle or task loop
 	IRQ       int32 // called on IRQ entry with the IPI number as its one argument
+	// NMI is 1 + the index of the function that says, for an IPI number,
+	// whether that IPI is requested as an NMI (ipi_should_be_nmi(), which
+	// ipi_setup() asks at boot); 0 when the program has none (no IPI is
+	// ever an NMI). The machine calls it at construction, with
+	// Config.PseudoNMI only, for every IPI number (see Machine.NMIs).
+	NMI int32
 }
 
 // Program is everything a machine runs.

@@ -47,6 +47,12 @@ const (
 	// FaultLostIPI: IPI number IPI (or every IPI when IPI < 0) sent to CPU is
 	// never delivered.
 	FaultLostIPI
+	// FaultStuckMasked: CPU is stuck in kernel code with interrupts masked
+	// (a hard lockup: spinning on a lock taken with spin_lock_irqsave(),
+	// say) and never unmasks them: FaultIRQsMasked without an end. It takes
+	// no interrupt, but an NMI (Config.PseudoNMI) still comes in, since
+	// local_irq_save() masks only the GIC priority under pseudo-NMI.
+	FaultStuckMasked
 )
 
 var faultNames = [...]string{
@@ -54,6 +60,7 @@ var faultNames = [...]string{
 	FaultCPUOffDenied: "cpu-off-denied",
 	FaultSlowCPUOff:   "slow-cpu-off",
 	FaultLostIPI:      "lost-ipi",
+	FaultStuckMasked:  "stuck-irqs-masked",
 }
 
 func (k FaultKind) String() string {
@@ -77,6 +84,11 @@ type Config struct {
 	Load   Load
 	Faults []Fault
 	HZ     int // jiffies per second for PrimJiffies; 0 means 250
+	// PseudoNMI boots with pseudo-NMI enabled (irqchip.gicv3_pseudo_nmi=1):
+	// system_uses_irq_prio_masking() is true, local_irq_disable() masks
+	// only the GIC priority (an NMI still comes in; local_daif_mask() masks
+	// it too), and every IPI for which Entry.NMI says so is an NMI.
+	PseudoNMI bool
 	// AlsoBoot is how many secondaries (CPUs 1..AlsoBoot) start in
 	// Entry.Boot instead of Entry.Secondary: several CPUs entering the
 	// same path at once (two CPUs panicking). 0 for one.
@@ -155,6 +167,12 @@ type Machine struct {
 	// numbering of secondaries although its PrimSpec says Symmetric.
 	symGuard bool
 
+	// nmi: the IPIs requested as NMIs (bit per IPI number), decided at
+	// boot by Entry.NMI with Config.PseudoNMI; 0 otherwise.
+	nmi uint8
+	// stuck[c]: FaultStuckMasked holds CPU c (its masked section never ends).
+	stuck []bool
+
 	// loadMattered: see LoadMattered. Atomic: the timed engine's parallel
 	// runs share one machine.
 	loadMattered int32 // 0 or 1, through sync/atomic
@@ -191,7 +209,7 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 		if f.CPU < 0 || f.CPU >= m.n {
 			return nil, fmt.Errorf("sim: fault %d (%v): CPU %d out of range 0..%d", i, f.Kind, f.CPU, m.n-1)
 		}
-		if f.Kind < FaultIRQsMasked || f.Kind > FaultLostIPI {
+		if f.Kind < FaultIRQsMasked || f.Kind > FaultStuckMasked {
 			return nil, fmt.Errorf("sim: fault %d: unknown kind %d", i, f.Kind)
 		}
 		if f.Kind == FaultLostIPI && f.IPI >= NumIPIs {
@@ -216,6 +234,19 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 		m.gwrites = m.computeGlobalWrites()
 	}
 	m.clearDeadRegs = cfg.Merge && !cfg.KeepDeadRegs
+	m.stuck = make([]bool, m.n)
+	for _, f := range cfg.Faults {
+		if f.Kind == FaultStuckMasked {
+			m.stuck[f.CPU] = true
+		}
+	}
+	if cfg.PseudoNMI {
+		nmi, err := m.nmiIPIs()
+		if err != nil {
+			return nil, err
+		}
+		m.nmi = nmi
+	}
 	m.initial = m.buildInitial()
 	return m, nil
 }
@@ -352,7 +383,7 @@ func (m *Machine) buildInitial() *State {
 	for _, f := range m.Cfg.Faults {
 		cpu := &st.CPUs[f.CPU]
 		switch f.Kind {
-		case FaultIRQsMasked:
+		case FaultIRQsMasked, FaultStuckMasked:
 			cpu.Flags |= FlagHeld
 		case FaultCPUOffDenied:
 			cpu.Flags |= FlagTOS
@@ -413,6 +444,14 @@ func (m *Machine) validate() error {
 	}
 	if p.Funcs[p.Entry.IRQ].Params != 1 {
 		return fmt.Errorf("sim: IRQ entry %s takes %d parameters, want 1 (the IPI number)", p.Funcs[p.Entry.IRQ].Name, p.Funcs[p.Entry.IRQ].Params)
+	}
+	if p.Entry.NMI != 0 {
+		if err := chkEntry("NMI", p.Entry.NMI-1); err != nil {
+			return err
+		}
+		if f := &p.Funcs[p.Entry.NMI-1]; f.Params != 1 {
+			return fmt.Errorf("sim: NMI entry %s takes %d parameters, want 1 (the IPI number)", f.Name, f.Params)
+		}
 	}
 	for _, g := range append(append([]Global(nil), p.Globals...), p.PerCPU...) {
 		if !validType(g.Type) {

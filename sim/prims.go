@@ -37,7 +37,7 @@ const (
 	PrimMaskZero                     // cpumask_clear(&mask)
 	PrimCrossCall                    // smp_cross_call(&mask, ipinr): raise IPI ipinr on every CPU of mask
 	PrimSendIPI                      // raise IPI ipinr on one cpu (cpu, ipinr)
-	PrimIRQMask                      // local_daif_mask / local_irq_disable on this CPU
+	PrimIRQMask                      // local_daif_mask(): mask every interrupt on this CPU, pseudo-NMIs included
 	PrimIRQUnmask                    // local_irq_enable / local_daif_restore to unmasked
 	PrimIRQsMasked                   // irqs_disabled()
 	PrimInInterrupt                  // in_interrupt(): running on the IRQ stack
@@ -70,6 +70,8 @@ const (
 	PrimCost                         // a kernel step modelled only by its duration (device_shutdown, cpuhp DEAD callbacks, ...): Strings[Imm] names a timing-profile parameter; no effect on machine state
 	PrimFirstOnline                  // cpumask_first(cpu_online_mask): the lowest online id, or nr_cpu_ids
 	PrimPSCISystemOff                // psci system_off(): ends the run
+	PrimIRQDisable                   // local_irq_disable(): mask interrupts; with pseudo-NMI only the GIC priority mask, so NMIs still come in
+	PrimPseudoNMI                    // system_uses_irq_prio_masking(): pseudo-NMI was enabled at boot (Config.PseudoNMI)
 	NumPrims
 )
 
@@ -90,8 +92,8 @@ var Prims = [NumPrims]PrimSpec{
 	PrimMaskZero:         {Name: "cpumask_clear", Mask: true, Symmetric: true, Doc: "mask = empty"},
 	PrimCrossCall:        {Name: "smp_cross_call", Args: 1, Mask: true, Symmetric: true, Doc: "raise IPI (arg) on every CPU of mask"},
 	PrimSendIPI:          {Name: "send_ipi", Args: 2, Symmetric: true, Doc: "raise IPI (arg 1) on cpu (arg 0)"},
-	PrimIRQMask:          {Name: "local_daif_mask", Symmetric: true, Doc: "mask interrupts on this CPU"},
-	PrimIRQUnmask:        {Name: "local_irq_enable", Symmetric: true, Doc: "unmask interrupts on this CPU"},
+	PrimIRQMask:          {Name: "local_daif_mask", Symmetric: true, Doc: "mask every interrupt on this CPU (DAIF), pseudo-NMIs included"},
+	PrimIRQUnmask:        {Name: "local_irq_enable", Symmetric: true, Doc: "unmask interrupts on this CPU (the priority mask and DAIF)"},
 	PrimIRQsMasked:       {Name: "irqs_disabled", Returns: true, ReadOnly: true, Symmetric: true, Doc: "interrupts are masked on this CPU"},
 	PrimInInterrupt:      {Name: "in_interrupt", Returns: true, ReadOnly: true, Symmetric: true, Doc: "running in interrupt context"},
 	PrimPreemptible:      {Name: "preemptible", Returns: true, ReadOnly: true, Symmetric: true, Doc: "task context, interrupts and preemption enabled"},
@@ -122,6 +124,8 @@ var Prims = [NumPrims]PrimSpec{
 	PrimUnknownCall:      {Name: "unknown_call", Doc: "call to an unmodelled function (its name is Strings[Imm]); ends the run as unknown"},
 	PrimCost:             {Name: "cost", Symmetric: true, Doc: "time spent in a kernel step modelled only by its duration; Strings[Imm] names the timing-profile parameter (e.g. kernel_restart_prepare, cpuhp_dead_callbacks); changes no machine state"},
 	PrimPSCISystemOff:    {Name: "psci_system_off", Symmetric: true, Doc: "PSCI SYSTEM_OFF"},
+	PrimIRQDisable:       {Name: "local_irq_disable", Symmetric: true, Doc: "mask interrupts on this CPU; with pseudo-NMI (Config.PseudoNMI) through the GIC priority mask, which lets NMIs through"},
+	PrimPseudoNMI:        {Name: "system_uses_irq_prio_masking", Returns: true, ReadOnly: true, Symmetric: true, Doc: "pseudo-NMI is enabled (irqchip.gicv3_pseudo_nmi=1 at boot: Config.PseudoNMI)"},
 	PrimFirstOnline:      {Name: "cpumask_first_online", Returns: true, ReadOnly: true, Symmetric: true, Doc: "lowest online CPU, or nr_cpu_ids; the boot CPU whenever it is online, which is what makes it symmetric (see Machine.SymmetryGuarded for the other case)"},
 }
 

@@ -52,6 +52,8 @@ const (
 	FlagSMSaved                    // FlagMasked before the stopper masked interrupts
 	FlagDone                       // entry function returned
 	FlagSpin                       // in an endless loop of invisible instructions (see spin.go)
+	FlagDAIF                       // DAIF masked too: pseudo-NMIs wait (Config.PseudoNMI only; see nmi.go)
+	FlagInNMI                      // an NMI handler runs (see nmi.go)
 )
 
 // FrameKind says how a frame was entered, which decides what its return does.

@@ -223,7 +223,7 @@ var localPrims = func() (l [NumPrims]bool) {
 		PrimMaskWeight, PrimMaskZero, PrimIRQsMasked, PrimInInterrupt, PrimPreemptible,
 		PrimMigrateIRQs, PrimSDEIMask, PrimTOSResidentOn, PrimUdelay, PrimUsleepRange,
 		PrimMsleep, PrimSleepJiffies, PrimJiffies, PrimCPURelax, PrimPrintk, PrimWarn,
-		PrimPSCICPUOff, PrimCost} {
+		PrimPSCICPUOff, PrimCost, PrimPseudoNMI} {
 		l[p] = true
 	}
 	return
@@ -369,10 +369,6 @@ func (m *Machine) quiescent(st *State, c int) bool {
 	return m.preemptionPoint(cpu)
 }
 
-func (m *Machine) interruptible(cpu *CPU) bool {
-	return running(cpu) && cpu.Flags&(FlagHeld|FlagMasked) == 0 && cpu.Pending != 0
-}
-
 func lowestBit(b uint8) int32 {
 	for i := int32(0); i < 8; i++ {
 		if b&(1<<i) != 0 {
@@ -400,6 +396,11 @@ func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr) bool
 		}
 		p := Prim(in.Sub)
 		if p == PrimIRQMask {
+			// an NMI may still come in before it when only the priority
+			// mask is set (nmi.go)
+			return cpu.Flags&FlagMasked == 0 || m.nmi != 0 && cpu.Flags&FlagDAIF == 0
+		}
+		if p == PrimIRQDisable {
 			return cpu.Flags&FlagMasked == 0
 		}
 		if p == PrimCPUOnline {
@@ -430,15 +431,23 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 	}
 	if cpu.Flags&FlagSpin != 0 {
 		// Spinning forever (spin.go), but interrupts still come in.
-		if m.interruptible(cpu) {
-			a.Kind, a.Arg = ActIRQ, lowestBit(cpu.Pending)
+		if ipi, ok := m.takeable(cpu); ok {
+			a.Kind, a.Arg = ActIRQ, ipi
 			buf = append(buf, a)
 		}
 		return buf
 	}
-	if cpu.Flags&FlagHeld != 0 {
-		a.Kind = ActRelease
-		return append(buf, a)
+	if held(cpu) {
+		// masked: only an NMI comes in (nmi.go)
+		if ipi, ok := m.takeable(cpu); ok {
+			a.Kind, a.Arg = ActIRQ, ipi
+			buf = append(buf, a)
+		}
+		if !m.stuck[c] {
+			a.Kind, a.Arg = ActRelease, 0
+			buf = append(buf, a)
+		}
+		return buf
 	}
 	if cpu.Stopper == 1 {
 		if st.SM.Active && st.SM.Waiting == 0 && st.SM.Target == int32(c) {
@@ -447,8 +456,8 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 		}
 		return buf
 	}
-	if m.interruptible(cpu) {
-		a.Kind, a.Arg = ActIRQ, lowestBit(cpu.Pending)
+	if ipi, ok := m.takeable(cpu); ok {
+		a.Kind, a.Arg = ActIRQ, ipi
 		buf = append(buf, a)
 	}
 	if m.preemptionPoint(cpu) {
@@ -494,7 +503,7 @@ func (m *Machine) Blocked(st *State, c int) Block {
 	if cpu.Flags&FlagSpin != 0 {
 		return BlockSpin
 	}
-	if cpu.Flags&FlagHeld != 0 {
+	if held(cpu) {
 		return BlockHeld
 	}
 	if cpu.Stopper == 1 {
@@ -716,6 +725,8 @@ func (m *Machine) readPrim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, a [
 		v = b2u(a[0] < n && st.CPUs[a[0]].Flags&FlagTOS != 0)
 	case PrimJiffies:
 		v = uint64(st.Now) * uint64(m.hz) / 1e9
+	case PrimPseudoNMI:
+		v = b2u(m.Cfg.PseudoNMI)
 	default:
 		return 0, false
 	}
@@ -756,13 +767,13 @@ func (m *Machine) step(st *State, a Action, res *StepResult) {
 	internal := !m.Cfg.Merge // internal actions stop before the first visible action unless merging
 	switch a.Kind {
 	case ActRun:
-		if !running(cpu) || cpu.Flags&FlagHeld != 0 || cpu.Stopper == 1 {
+		if !running(cpu) || held(cpu) || cpu.Stopper == 1 {
 			break
 		}
 		m.run(st, c, false, res)
 		return
 	case ActIRQ:
-		if !m.interruptible(cpu) || a.Arg != lowestBit(cpu.Pending) {
+		if ipi, ok := m.takeable(cpu); !ok || a.Arg != ipi {
 			break
 		}
 		cpu.Pending &^= 1 << a.Arg
@@ -770,6 +781,9 @@ func (m *Machine) step(st *State, a Action, res *StepResult) {
 		res.add(Event{Kind: EvIPITaken, CPU: a.CPU, Target: -1, Val: int64(a.Arg), Loc: -1})
 		saved := cpu.Flags&FlagMasked != 0
 		cpu.Flags |= FlagMasked
+		if m.nmi&(1<<a.Arg) != 0 {
+			cpu.Flags |= FlagDAIF | FlagInNMI
+		}
 		args := [1]uint64{uint64(a.Arg)}
 		if !m.call(st, c, m.Prog.Entry.IRQ, args[:], -1, FrameIRQ, res) {
 			return
@@ -778,7 +792,7 @@ func (m *Machine) step(st *State, a Action, res *StepResult) {
 		m.run(st, c, internal, res)
 		return
 	case ActExpire:
-		if !running(cpu) || cpu.Flags&FlagHeld != 0 || cpu.Stopper == 1 || !m.Cfg.AtomicWaits {
+		if !running(cpu) || held(cpu) || cpu.Stopper == 1 || !m.Cfg.AtomicWaits {
 			break
 		}
 		fr := m.top(cpu)
@@ -846,7 +860,7 @@ func (m *Machine) step(st *State, a Action, res *StepResult) {
 			return
 		}
 	case ActRelease:
-		if cpu.Flags&FlagHeld == 0 {
+		if !held(cpu) || m.stuck[c] {
 			break
 		}
 		cpu.Flags &^= FlagHeld
@@ -1140,6 +1154,10 @@ func (m *Machine) ret(st *State, c int, v uint64, in *Instr, res *StepResult) {
 		m.bug(st, c, res, in.Loc, fmt.Sprintf("%s returned but is noreturn", f.Name))
 		return
 	}
+	if fr.Kind == frameBoot {
+		m.end(st, c, res, Returned, Event{Kind: EvReturned, CPU: int32(c), Target: -1, Val: int64(v), Loc: in.Loc})
+		return
+	}
 	m.popFrame(cpu)
 	if fr.Kind != FrameEntry && len(cpu.Frames) == 0 {
 		m.fail(st, c, res, in.Loc, "return with no frame to return to")
@@ -1159,6 +1177,9 @@ func (m *Machine) ret(st *State, c int, v uint64, in *Instr, res *StepResult) {
 		}
 		cpu.Flags |= FlagDone
 	case FrameIRQ:
+		// the exception return restores DAIF and the priority mask; the
+		// innermost handler of a CPU in an NMI is the NMI's (nmi.go)
+		cpu.Flags &^= FlagDAIF | FlagInNMI
 		cpu.set(FlagMasked, fr.Saved)
 		if in := m.instr(cpu); in.Op == OpPrim && Prim(in.Sub) == PrimIdleWait {
 			m.top(cpu).PC++ // the interrupt woke the wfi
@@ -1312,8 +1333,13 @@ func (m *Machine) prim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 		}
 	case PrimIRQMask:
 		cpu.Flags |= FlagMasked
+		if m.Cfg.PseudoNMI {
+			cpu.Flags |= FlagDAIF
+		}
+	case PrimIRQDisable:
+		cpu.Flags |= FlagMasked
 	case PrimIRQUnmask:
-		cpu.Flags &^= FlagMasked
+		cpu.Flags &^= FlagMasked | FlagDAIF
 	case PrimMigrateIRQs:
 		cpu.Flags &^= FlagRouted
 	case PrimSDEIMask, PrimUdelay, PrimUsleepRange, PrimMsleep, PrimSleepJiffies, PrimCPURelax, PrimCost:

@@ -182,6 +182,7 @@ error (the Go runtime or the system stopped the run).`,
 	f.StringVar(&o.Tree, "tree", "", "take baselines from the kernel checkout or bare repository `DIR` and report model drift")
 	f.IntVar(&o.HZ, "hz", 0, "CONFIG_HZ of the modelled kernel (default 250)")
 	f.BoolVar(&o.SpinTable, "spin-table", false, "model the spin-table enable method (no cpu_die) instead of PSCI")
+	f.BoolVar(&o.PseudoNMI, "pseudo-nmi", false, "boot every modelled machine with pseudo-NMI enabled (irqchip.gicv3_pseudo_nmi=1): v6.7+ then retries a failed stop with an NMI")
 	f.StringVar(&o.GitDir, "git", "", "read the commits of RANGE from the git repository `DIR`")
 	f.Int64Var(&o.MaxSize, "max-size", 0, "largest accepted input in bytes (default 256 MiB)")
 	addPatchworkFlags(cmd, o)

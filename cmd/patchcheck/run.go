@@ -66,6 +66,7 @@ type options struct {
 	Tree      string
 	HZ        int
 	SpinTable bool
+	PseudoNMI bool
 	Progress  bool
 }
 
@@ -229,11 +230,12 @@ func evaluate(ctx context.Context, o *options, s *parse.Series, sopts *semantics
 	}
 	rep, err := rules.Evaluate(&rules.EvalInput{
 		Series: s, Programs: variants, Steps: steps, Pack: pack, Profile: prof, Seed: o.Seed,
-		Budget:  rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: exploreMemory, Runs: o.Runs},
-		Engines: stoppable{withProgress(progress), ctx},
-		Partial: func(p *rules.Report) { complete(p); last.set(p) },
-		Added:   rules.AddedLines(res),
-		Plots:   drawsPlots(o),
+		Budget:    rules.Budget{MaxStates: o.MaxStates, MaxSteps: o.MaxSteps, MaxMemory: exploreMemory, Runs: o.Runs},
+		Engines:   stoppable{withProgress(progress), ctx},
+		Partial:   func(p *rules.Report) { complete(p); last.set(p) },
+		Added:     rules.AddedLines(res),
+		Plots:     drawsPlots(o),
+		PseudoNMI: o.PseudoNMI,
 	})
 	if err != nil {
 		return nil, err

@@ -18,10 +18,10 @@ var printkLevels = map[string]int64{
 // aliases bind kernel spellings to prims that take the same arguments.
 var aliases = map[string]sim.Prim{
 	"raw_smp_processor_id":             sim.PrimSelf,
-	"local_irq_disable":                sim.PrimIRQMask,
+	"local_irq_disable":                sim.PrimIRQDisable,
 	"local_fiq_disable":                sim.PrimIRQMask,
 	"local_irq_enable":                 sim.PrimIRQUnmask,
-	"raw_local_irq_disable":            sim.PrimIRQMask,
+	"raw_local_irq_disable":            sim.PrimIRQDisable,
 	"raw_local_irq_enable":             sim.PrimIRQUnmask,
 	"schedule_timeout_uninterruptible": sim.PrimSleepJiffies,
 	"schedule_timeout_interruptible":   sim.PrimSleepJiffies,
@@ -41,6 +41,8 @@ var aliases = map[string]sim.Prim{
 	"in_interrupt":                     sim.PrimInInterrupt,
 	"irqs_disabled":                    sim.PrimIRQsMasked,
 	"preemptible":                      sim.PrimPreemptible,
+	"arm64_supports_nmi":               sim.PrimPseudoNMI,
+	"system_uses_nmi":                  sim.PrimPseudoNMI,
 }
 
 // noops are calls with no effect on the machine the model runs: compiler
@@ -88,6 +90,10 @@ var elidedCalls = map[string]bool{
 	// time (the machine keeps only whether each CPU's crash note was
 	// written, crash_note_saved in model.h).
 	"crash_setup_regs": true, "crash_save_vmcoreinfo": true,
+	// cpuhp_report_idle_dead(): a debug check of the timekeeping duty's
+	// handover, and RCU's report that the CPU is gone (6.1's
+	// rcu_report_dead() is elided above).
+	"tick_assert_timekeeping_handover": true, "rcutree_report_cpu_dead": true,
 	// syscore_shutdown() (called by kernel_kexec() from v6.7): the syscore
 	// shutdown callbacks of the one remaining task, interrupt controller
 	// and clock bookkeeping the machine does not model (the v5.10
@@ -117,16 +123,13 @@ func elided(name string) bool {
 // options, evaluated at compile time: a name maps to the CONFIG_ option
 // (of the machine's build configuration) whose value it returns, or to ""
 // for helpers that are false on the modelled machine (no protected KVM, no
-// confidential-computing platform). Pseudo-NMI is a configuration switch:
-// CONFIG_MODEL_PSEUDO_NMI stands for irqchip.gicv3_pseudo_nmi=1 at boot.
+// confidential-computing platform). Pseudo-NMI is the machine's boot switch
+// (sim.Config.PseudoNMI): system_uses_irq_prio_masking() is a prim.
 var configHelpers = map[string]string{
-	"system_uses_irq_prio_masking": "CONFIG_MODEL_PSEUDO_NMI",
-	"arm64_supports_nmi":           "CONFIG_MODEL_PSEUDO_NMI",
-	"system_uses_nmi":              "CONFIG_MODEL_PSEUDO_NMI",
-	"is_protected_kvm_enabled":     "",
-	"cc_platform_has":              "",
-	"is_kdump_kernel":              "",
-	"acpi_parking_protocol_valid":  "",
+	"is_protected_kvm_enabled":    "",
+	"cc_platform_has":             "",
+	"is_kdump_kernel":             "",
+	"acpi_parking_protocol_valid": "",
 	// efi_enabled(EFI_RUNTIME_SERVICES): the modelled machine has no UEFI
 	// runtime services; PSCI resets and powers it off.
 	"efi_enabled": "",
@@ -218,6 +221,43 @@ func (g *fn) configCond(e cfront.Expr) (bool, bool) {
 		return opt != "" && g.c.cfg.Kconfig[opt], true
 	}
 	return false, false
+}
+
+// asyncCalls are the functions the paths run on another CPU with
+// smp_call_function_single(cpu, fn, info, 0), each with its effect on the
+// machine: the call is an IPI_CALL_FUNC IPI to cpu, and fn's effect is
+// had where the machine models it.
+//
+// cpuhp_complete_idle_dead(st) (cpuhp_report_idle_dead()) completes
+// st->done_down for the boot CPU's wait_for_ap_thread(); the machine's
+// wait_for_ap_thread() (model.h) polls st->state, which the caller set
+// to CPUHP_AP_IDLE_DEAD before the call.
+var asyncCalls = map[string]bool{"cpuhp_complete_idle_dead": true}
+
+// callFunctionSingle compiles smp_call_function_single(cpu, fn, info, 0)
+// for a function of asyncCalls.
+func (g *fn) callFunctionSingle(name string, args []cfront.Expr, pos cfront.Pos) opnd {
+	if len(args) != 4 {
+		g.diag("syntax", name, pos, "%s takes 4 arguments, called with %d", name, len(args))
+		return g.constReg(0, tInt)
+	}
+	fnID, ok := args[1].(*cfront.Ident)
+	if !ok || !asyncCalls[fnID.Name] {
+		return g.unknownCall(name, pos, true)
+	}
+	if w, _, ok := g.c.constValue(g.u, args[3], g.name); !ok || w != 0 {
+		g.diag("unsupported", name, pos, "%s waiting for %s (only wait = 0)", name, fnID.Name)
+		return g.constReg(0, tInt)
+	}
+	ipi, t, ok := g.c.lookupConst("IPI_CALL_FUNC")
+	if !ok {
+		g.diag("unknown-identifier", "IPI_CALL_FUNC", pos, "%s needs IPI_CALL_FUNC, which the sources do not declare", name)
+		return g.constReg(0, tInt)
+	}
+	cpu := g.value(args[0])
+	k := g.constReg(ipi, t)
+	g.prim(sim.PrimSendIPI, []int32{cpu.r, k.r}, -1, 0)
+	return g.constReg(0, tInt)
 }
 
 // lockFree are trylocks that always succeed on the machine, with the value
@@ -603,6 +643,12 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		return g.atomic(name, args, pos)
 	case "atomic_try_cmpxchg":
 		return g.tryCmpxchg(name, args, pos)
+	case "per_cpu_ptr", "this_cpu_ptr", "raw_cpu_ptr":
+		if v, ok := g.pcpuStructPtr(name, args, pos); ok {
+			return v
+		}
+	case "smp_call_function_single":
+		return g.callFunctionSingle(name, args, pos)
 	case "test_and_set_bit", "set_bit":
 		return g.setBit(name, args, pos)
 	case "cpumask_copy", "cpumask_clear_cpu", "cpumask_set_cpu", "cpumask_test_cpu", "cpumask_weight", "cpumask_clear",
@@ -1067,6 +1113,12 @@ func isNull(e cfront.Expr) bool {
 func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
 	if tb := g.tableOf(m); tb != nil {
 		return g.fieldValue(tb, m)
+	}
+	if lv, ok, done := g.pcpuField(m); done {
+		if !ok {
+			return g.constReg(0, tInt)
+		}
+		return g.load(lv)
 	}
 	if !m.Arrow {
 		g.diag("unsupported", m.Name, m.Pos, "member %s of something that is not a known ops table", m.Name)

@@ -114,14 +114,15 @@ func (d Diag) String() string {
 // #define of an earlier source is visible in later ones, as if included.
 func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 	c := &compiler{
-		cfg:     cfg,
-		prog:    &sim.Program{},
-		funcIdx: map[string]int{},
-		globals: map[string]*global{},
-		tables:  map[string]*table{},
-		locIdx:  map[sim.Loc]int32{},
-		strIdx:  map[string]int64{},
-		consts:  map[string]*constDef{},
+		cfg:      cfg,
+		prog:     &sim.Program{},
+		funcIdx:  map[string]int{},
+		globals:  map[string]*global{},
+		tables:   map[string]*table{},
+		pstructs: map[string]*pstruct{},
+		locIdx:   map[sim.Loc]int32{},
+		strIdx:   map[string]int64{},
+		consts:   map[string]*constDef{},
 	}
 	c.parseAll(srcs)
 	c.declare()
@@ -222,19 +223,20 @@ type constDef struct {
 }
 
 type compiler struct {
-	cfg     Config
-	prog    *sim.Program
-	units   []*unit
-	funcs   []*funcDef
-	funcIdx map[string]int
-	globals map[string]*global
-	tables  map[string]*table
-	tabByID []*table
-	structs map[string]*cfront.StructDecl
-	consts  map[string]*constDef
-	locIdx  map[sim.Loc]int32
-	strIdx  map[string]int64
-	diags   []orderedDiag
+	cfg      Config
+	prog     *sim.Program
+	units    []*unit
+	funcs    []*funcDef
+	funcIdx  map[string]int
+	globals  map[string]*global
+	tables   map[string]*table
+	pstructs map[string]*pstruct // per-CPU variables of struct type
+	tabByID  []*table
+	structs  map[string]*cfront.StructDecl
+	consts   map[string]*constDef
+	locIdx   map[sim.Loc]int32
+	strIdx   map[string]int64
+	diags    []orderedDiag
 	// cpuGlobal marks globals and per-CPU variables that receive CPU ids.
 	cpuGlobal, cpuPCPU map[int]bool
 }
@@ -417,6 +419,10 @@ func (c *compiler) declareGlobal(u *unit, v *cfront.VarDecl, name, fn string) *g
 	}
 	t := c.resolveType(u, vt, fn)
 	loc := c.loc(u, v.Pos, fn)
+	if t.k == kStruct && v.PerCPU && fn == "" {
+		c.declarePCPUStruct(u, v, t)
+		return nil
+	}
 	if t.k == kStruct && !cpuArray {
 		if _, ok := c.tables[name]; ok {
 			if v.Extern {

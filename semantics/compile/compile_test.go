@@ -117,7 +117,7 @@ func TestBindings(t *testing.T) {
 		{
 			name:  "prims by name and alias",
 			src:   `void f(void) { unsigned int cpu = raw_smp_processor_id(); set_cpu_online(cpu, false); local_irq_disable(); udelay(10); local_daif_mask(); sdei_mask_local_cpu(); }`,
-			trace: `smp_processor_id(); set_cpu_online(0, 0); local_daif_mask(); udelay(10); local_daif_mask(); sdei_mask_local_cpu()`,
+			trace: `smp_processor_id(); set_cpu_online(0, 0); local_irq_disable(); udelay(10); local_daif_mask(); sdei_mask_local_cpu()`,
 		},
 		{
 			name:  "BUG_ON and WARN_ON",
@@ -266,6 +266,55 @@ func TestBindings(t *testing.T) {
 			trace: `unknown_call() "atomic_notifier_call_chain"`,
 			halt:  "unknown_call",
 			diag:  "unknown-callee: call of atomic_notifier_call_chain",
+		},
+		{
+			name:  "the idle wait, the idle loop's fixed predicates and hooks",
+			src:   `void f(void) { bool got_tick = false; raw_local_irq_disable(); stop_critical_timings(); if (tick_check_broadcast_expired() || tif_need_resched()) udelay(1); else cpuidle_idle_call(got_tick); got_tick = tick_nohz_idle_got_tick(); if (unlikely(klp_patch_pending(current))) klp_update_patch_state(current); if (got_tick) udelay(2); }`,
+			trace: `local_irq_disable(); local_irq_enable(); idle_wait()`,
+		},
+		{
+			name: "per-CPU struct: the pointer is the CPU, fields are slots, the first one the scalar of the same name",
+			src: `enum cpuhp_state { CPUHP_INVALID = -1, CPUHP_OFFLINE = 0, CPUHP_AP_IDLE_DEAD = 2, CPUHP_AP_OFFLINE = 3 };
+				enum ipi_msg_type { IPI_RESCHEDULE, IPI_CALL_FUNC };
+				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
+				struct cpuhp_cpu_state { enum cpuhp_state state; enum cpuhp_state target; enum cpuhp_state fail; struct task_struct *thread; bool rollback; struct completion done_down; };
+				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .fail = CPUHP_INVALID, };
+				static void cpuhp_complete_idle_dead(void *arg) { }
+				void f(void) { struct cpuhp_cpu_state *st = this_cpu_ptr(&cpuhp_state); struct cpuhp_cpu_state *o = per_cpu_ptr(&cpuhp_state, 3);
+					BUG_ON(st->state != CPUHP_AP_OFFLINE); udelay(st->fail); st->state = CPUHP_AP_IDLE_DEAD; udelay(per_cpu(cpuhp_state, 0));
+					o->target = 9; st->target--; udelay(o->target + st->target); kthread_park(st->thread);
+					smp_call_function_single(cpumask_first_online(), cpuhp_complete_idle_dead, st, 0); }`,
+			trace: `smp_processor_id(); udelay(-1); udelay(2); udelay(8); cpumask_first_online(); send_ipi(0, 1)`,
+		},
+		{
+			name: "per-CPU struct pointer tested for NULL",
+			src: `enum cpuhp_state { CPUHP_INVALID = -1, CPUHP_OFFLINE = 0, CPUHP_AP_IDLE_DEAD = 2, CPUHP_AP_OFFLINE = 3 };
+				enum ipi_msg_type { IPI_RESCHEDULE, IPI_CALL_FUNC };
+				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
+				struct cpuhp_cpu_state { enum cpuhp_state state; enum cpuhp_state target; enum cpuhp_state fail; struct task_struct *thread; bool rollback; struct completion done_down; };
+				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .fail = CPUHP_INVALID, };
+				static void cpuhp_complete_idle_dead(void *arg) { } void f(void) { struct cpuhp_cpu_state *st = this_cpu_ptr(&cpuhp_state); if (st) udelay(1); }`,
+			// CPU 0's pointer is 0: why the test is reported.
+			trace: `smp_processor_id()`,
+			diag:  "NULL test of a per-CPU struct pointer",
+		},
+		{
+			name: "per-CPU struct field without a slot",
+			src: `enum cpuhp_state { CPUHP_INVALID = -1, CPUHP_OFFLINE = 0, CPUHP_AP_IDLE_DEAD = 2, CPUHP_AP_OFFLINE = 3 };
+				enum ipi_msg_type { IPI_RESCHEDULE, IPI_CALL_FUNC };
+				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
+				struct cpuhp_cpu_state { enum cpuhp_state state; enum cpuhp_state target; enum cpuhp_state fail; struct task_struct *thread; bool rollback; struct completion done_down; };
+				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .fail = CPUHP_INVALID, };
+				static void cpuhp_complete_idle_dead(void *arg) { } void f(void) { struct cpuhp_cpu_state *st = this_cpu_ptr(&cpuhp_state); udelay(st->done_down); }`,
+			trace: `smp_processor_id(); udelay(0)`,
+			diag:  "field done_down of the per-CPU cpuhp_state has no slot",
+		},
+		{
+			name:  "a function run on another CPU that the machine does not know",
+			src:   `void g(void *p) { } void f(void) { smp_call_function_single(1, g, NULL, 0); }`,
+			trace: `unknown_call() "smp_call_function_single"`,
+			halt:  "unknown_call",
+			diag:  "unknown-callee",
 		},
 		{
 			name: "a task flag the machine does not know",

@@ -100,6 +100,10 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 				return g.lval(a.X)
 			}
 		}
+	case *cfront.MemberExpr:
+		if lv, ok, done := g.pcpuField(e); done {
+			return lv, ok
+		}
 	case *cfront.IndexExpr:
 		// name[cpu] of an array with one element per CPU.
 		if id, ok := e.X.(*cfront.Ident); ok && g.lookup(id.Name) == nil {
@@ -295,6 +299,14 @@ func (g *fn) expr(e cfront.Expr) opnd {
 	return g.constReg(0, tInt)
 }
 
+// nullTest reports a NULL test of a per-CPU struct pointer: its value is
+// the CPU index, and CPU 0 is not NULL.
+func (g *fn) nullTest(v opnd, pos cfront.Pos) {
+	if g.isPCPUStructPtr(v.t) {
+		g.diag("unsupported", "", pos, "NULL test of a per-CPU struct pointer (its value is the CPU index)")
+	}
+}
+
 // staticType is the type of an expression without compiling it, for the
 // simple cases where the compiler needs it ahead of time.
 func (g *fn) staticType(e cfront.Expr) (ctype, bool) {
@@ -484,6 +496,9 @@ func (g *fn) binary(e *cfront.BinaryExpr) opnd {
 	if x.t.k != kInt || y.t.k != kInt {
 		// Pointers: only comparisons (ops == NULL) and equality of ids.
 		if op == sim.Eq || op == sim.Ne {
+			if g.isPCPUStructPtr(x.t) != g.isPCPUStructPtr(y.t) {
+				g.diag("unsupported", e.Op, e.Pos, "comparison of a per-CPU struct pointer (its value is the CPU index) with another pointer")
+			}
 			r := g.newReg()
 			g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(op), Type: sim.Ulong, A: r, B: x.r, C: y.r})
 			return opnd{r, tInt}
@@ -532,6 +547,7 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 		return g.constReg(0, tInt)
 	case "!":
 		x := g.value(e.X)
+		g.nullTest(x, e.Pos)
 		r := g.newReg()
 		t := x.t.it
 		if x.t.k != kInt {
@@ -599,6 +615,7 @@ func (g *fn) cond(e cfront.Expr, t, f *label) {
 		g.jump(f)
 		return
 	}
+	g.nullTest(v, e.Position())
 	g.branch(v.r, t, f)
 }
 

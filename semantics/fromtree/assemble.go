@@ -71,7 +71,7 @@ func lineKey(file string, line int) string { return fmt.Sprintf("%s:%d", file, l
 // and functions that are taken and not bound, and the library's
 // restatements of what is bound, in a file of their own named PATH@VERSION
 // so that no line of a restatement is shown as the tree's.
-func assemble(base *models.Library, files map[string]*treeFile, paths []string, take map[string]bool, bound map[string]string, version string, macros map[string]bool) (*assembly, error) {
+func assemble(base *models.Library, files map[string]*treeFile, paths []string, take map[string]bool, bound map[string]string, version string, macros map[string]bool, definedIn map[string]string) (*assembly, error) {
 	as := &assembly{owner: map[string]string{}}
 	var out []*models.ModelFile
 	if p := base.File(models.PreludePath); p != nil {
@@ -129,6 +129,11 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 			if d := tf.decls[n]; d != nil && !macros[n] {
 				want[d] = true
 			}
+			// The definition of a struct type the functions name (the
+			// fields of a per-CPU struct are its slots).
+			if d := tf.decls["struct "+n]; d != nil {
+				want[d] = true
+			}
 		}
 		for i := range tf.items {
 			it := &tf.items[i]
@@ -159,7 +164,8 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 		// Restatements of the library's functions that are bound or that
 		// the tree's file does not define.
 		for _, f := range mf.Funcs {
-			if _, inTree := tf.defs[f.Name]; inTree && bound[f.Name] == "" {
+			// The tree's definition, in this file or one it moved to.
+			if _, inTree := definedIn[f.Name]; inTree && take[f.Name] && bound[f.Name] == "" {
 				continue
 			}
 			g := *f

@@ -20,6 +20,8 @@ package fromtree
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -111,6 +113,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		files[mf.Path] = newTreeFile(mf, text, blob, cfront.Config{Kconfig: cc.Kconfig})
 		paths = append(paths, mf.Path)
 	}
+	paths = addMoved(t, base, files, paths, res, cc)
 	sort.Strings(paths)
 
 	// Which file of the path defines a name: the tree's definitions first.
@@ -174,17 +177,18 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			return nil, fmt.Errorf("fromtree: binding did not settle after %d rounds", maxRounds)
 		}
 		var err error
-		as, err = assemble(base, files, paths, take, bound, res.Version, macros)
+		as, err = assemble(base, files, paths, take, bound, res.Version, macros, definedIn)
 		if err != nil {
 			return nil, err
 		}
 		_, diags := compile.Compile(sources(as.lib), cc)
 		bad := rejected(diags, as.owner, bound)
-		if len(bad) == 0 {
-			break
-		}
 		for k, why := range bad {
 			bound[k] = why
+		}
+		// Groups last, so that a member with a reason of its own gives it.
+		if len(bad) == 0 && !bindTogether(take, bound) {
+			break
 		}
 	}
 	res.Library = as.lib
@@ -222,6 +226,88 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		return a.Name < b.Name
 	})
 	return res, nil
+}
+
+// movedTo are the files that functions of a library file moved to in
+// later kernels: v6.9 split the crash-dump code out of kernel/kexec_core.c
+// (__crash_kexec() is in kernel/crash_core.c from then on).
+var movedTo = map[string][]string{
+	"kernel/kexec_core.c": {"kernel/crash_core.c"},
+}
+
+// addMoved adds to the path the files of movedTo that define a library
+// function the tree's file no longer does, and returns the paths.
+func addMoved(t Files, base *models.Library, files map[string]*treeFile, paths []string, res *Result, cc compile.Config) []string {
+	for _, p := range slices.Sorted(maps.Keys(movedTo)) {
+		from := files[p]
+		if from == nil || from.blob == "" {
+			continue
+		}
+		for _, alt := range movedTo[p] {
+			if files[alt] != nil {
+				continue
+			}
+			text, blob, err := t.File(alt)
+			if err != nil {
+				continue
+			}
+			tf := newTreeFile(&models.ModelFile{Path: alt}, text, blob, cfront.Config{Kconfig: cc.Kconfig})
+			moved := false
+			for _, f := range from.model.Funcs {
+				if _, here := from.defs[f.Name]; !here && tf.defs[f.Name] != nil {
+					moved = true
+				}
+			}
+			if !moved {
+				continue
+			}
+			files[alt] = tf
+			res.Blobs[alt] = blob
+			paths = append(paths, alt)
+		}
+	}
+	return paths
+}
+
+// together are groups of functions whose restatements step shared state
+// through a reduced sequence of their own, which the tree's text does not
+// follow: model.h reduces struct cpuhp_cpu_state to its state field, and
+// the restatements of the hotplug core set it to CPUHP_TEARDOWN_CPU once
+// the AP thread ran (cpuhp_kick_ap_work) and to CPUHP_AP_OFFLINE after the
+// dying callbacks (take_cpu_down), where the kernel walks every state of
+// cpuhp_hp_states[] through cpuhp_next_state() and take_cpu_down() checks
+// for CPUHP_TEARDOWN_CPU - 1. A tree take_cpu_down() under a restated
+// cpuhp_down_callbacks() would WARN. A function of a group comes from the
+// tree only with every other one; when one is bound, all are.
+// (takedown_cpu() and cpuhp_report_idle_dead() see the same states in
+// both: CPUHP_AP_OFFLINE and CPUHP_AP_IDLE_DEAD.)
+var together = [][]string{
+	{"_cpu_down", "cpuhp_kick_ap_work", "cpuhp_down_callbacks", "take_cpu_down"},
+}
+
+// bindTogether binds the taken functions of a group one of whose members
+// is bound, and reports whether it bound any.
+func bindTogether(take map[string]bool, bound map[string]string) bool {
+	changed := false
+	for _, grp := range together {
+		first := ""
+		for _, name := range grp {
+			if _, ok := bound[name]; ok && take[name] {
+				first = name
+				break
+			}
+		}
+		if first == "" {
+			continue
+		}
+		for _, name := range grp {
+			if _, ok := bound[name]; !ok && take[name] {
+				bound[name] = fmt.Sprintf("bound with %s (%s), whose restatement steps the same reduced hotplug states", first, bound[first])
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 // rejected names the items taken from the tree that the compiler rejects,

@@ -81,11 +81,13 @@ func scanItems(text string, inactive []bool) []item {
 }
 
 // isFuncHead reports whether s, the text before a function body's closing
-// brace, starts as a function definition: "name(...) {" at depth 0.
+// brace, starts as a function definition: "name(...) {" at depth 0. An
+// "=" before the brace makes it an initialised declaration, as in
+// "static DEFINE_PER_CPU(struct s, v) = { ... };".
 func isFuncHead(s string) bool {
 	b := strings.IndexByte(s, '{')
 	p := strings.IndexByte(s, '(')
-	return p >= 0 && b > p && !strings.Contains(s[:p], "=")
+	return p >= 0 && b > p && !strings.Contains(s[:b], "=")
 }
 
 // isPrototype: a declaration whose first parenthesis comes before any "=".

@@ -45,11 +45,14 @@ func TestTreeOrigins(t *testing.T) {
 		"migrate_to_reboot_cpu", "cpu_startup_entry",
 		// cpuidle_idle_call() is the machine's idle wait; the tick
 		// broadcast and live-patch predicates are fixed.
-		"do_idle"}
+		"do_idle",
+		// this_cpu_ptr(&cpuhp_state) and st->state: a per-CPU struct
+		// whose first field is model.h's per-CPU int cpuhp_state.
+		"cpuhp_report_idle_dead"}
 	// Bound: machine_kexec reads struct kimage (head & IND_DONE, the
-	// relocation's function pointers); the hotplug core reaches its
-	// per-CPU struct cpuhp_cpu_state through per_cpu_ptr()/this_cpu_ptr().
-	bound := []string{"machine_kexec", "_cpu_down", "takedown_cpu", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_report_idle_dead"}
+	// relocation's function pointers); the hotplug core's reduced state
+	// sequence (fromtree.together) with the step table and the AP thread.
+	bound := []string{"machine_kexec", "_cpu_down", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_down_callbacks"}
 	for _, tc := range []struct {
 		version string
 		tree    []string
@@ -57,8 +60,13 @@ func TestTreeOrigins(t *testing.T) {
 	}{
 		// cpu_wait_death()/cpu_report_death(): atomic_try_cmpxchg();
 		// __crash_kexec(): a local struct pt_regs passed by address.
-		{"6.1", append([]string{"__cpu_disable", "__cpu_die", "cpu_wait_death", "cpu_report_death", "__crash_kexec"}, common...), bound},
-		{"6.12", append([]string{"ipi_should_be_nmi", "do_handle_IPI", "__cpu_try_die"}, common...), bound},
+		// takedown_cpu(): 6.1's sees the states the restated core leaves
+		// (CPUHP_AP_IDLE_DEAD after the wait); 6.12's calls
+		// cpuhp_bp_sync_dead(), which takes a pointer to a field
+		// (&cpuhp_state.ap_sync_state) and polls ktime_get().
+		{"6.1", append([]string{"__cpu_disable", "__cpu_die", "cpu_wait_death", "cpu_report_death", "__crash_kexec", "takedown_cpu"}, common...), bound},
+		// __crash_kexec(): in kernel/crash_core.c from v6.9 (movedTo).
+		{"6.12", append([]string{"ipi_should_be_nmi", "do_handle_IPI", "__cpu_try_die", "__crash_kexec"}, common...), append([]string{"takedown_cpu"}, bound...)},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			dir := testtree.Dir(t, tc.version)
@@ -78,6 +86,13 @@ func TestTreeOrigins(t *testing.T) {
 			for _, name := range tc.bound {
 				if o := r.Origin(name); o != fromtree.Bound {
 					t.Errorf("%s: origin %q, want bound", name, o)
+				}
+			}
+			if tc.version == "6.12" {
+				for _, f := range r.Funcs {
+					if f.Name == "__crash_kexec" && f.File != "kernel/crash_core.c" {
+						t.Errorf("__crash_kexec from %s, want kernel/crash_core.c", f.File)
+					}
 				}
 			}
 			for _, f := range r.Funcs {

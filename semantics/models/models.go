@@ -49,6 +49,9 @@ const (
 	EntrySecondary = "cpu_startup_entry"
 	// EntryIRQ is called on IRQ entry with the IPI number.
 	EntryIRQ = "do_handle_IPI"
+	// EntryNMI, when the sources define it (v6.7+), says for an IPI number
+	// whether ipi_setup() requests that IPI as a pseudo-NMI.
+	EntryNMI = "ipi_should_be_nmi"
 )
 
 // PreludePath is the Path of the model file holding shared declarations.

@@ -127,7 +127,7 @@ func (ru *run) record(c int, a sim.Action) {
 	ok := a.Kind == sim.ActRun && res.Visible && res.Op == sim.OpPrim
 	if ok {
 		switch res.Prim {
-		case sim.PrimSelf, sim.PrimIRQMask, sim.PrimIRQUnmask:
+		case sim.PrimSelf, sim.PrimIRQMask, sim.PrimIRQDisable, sim.PrimIRQUnmask:
 		case sim.PrimCPUOnline:
 			ok = res.NArgs >= 1 && res.Args[0] == uint64(c)
 		default:

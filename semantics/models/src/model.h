@@ -42,7 +42,7 @@
 // include/linux/cpuhotplug.h: the states the model passes through, in the
 // kernel's order (the states between them are not named in the model).
 enum cpuhp_state {
-	CPUHP_OFFLINE = 0,
+	CPUHP_INVALID = -1, CPUHP_OFFLINE = 0,
 	CPUHP_BRINGUP_CPU,
 	CPUHP_AP_IDLE_DEAD,
 	CPUHP_AP_OFFLINE,

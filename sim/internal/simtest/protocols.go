@@ -229,3 +229,121 @@ func CounterRace(k int64) *sim.Program {
 	p.Func("irq", "n").Ret("")
 	return p.MustBuild("boot", "secondary", "irq")
 }
+
+// NMIStopOptions vary NMIStopProtocol.
+type NMIStopOptions struct {
+	// NoRetry leaves out smp_send_stop()'s retry with IPI_CPU_STOP_NMI.
+	NoRetry bool
+	// IdleMask makes the idle loop mask interrupts around its wfi:
+	// "irq" with local_irq_disable() (the GIC priority under pseudo-NMI),
+	// "daif" with local_daif_mask(); "" leaves them unmasked.
+	IdleMask string
+}
+
+// IPI numbers of v6.7+ arch/arm64/kernel/smp.c, where IPI_CPU_STOP_NMI
+// took the place of v5.10's IPI_CPU_CRASH_STOP.
+const (
+	IPICPUStop612    = 2
+	IPICPUStopNMI612 = 3
+)
+
+// NMIStopProtocol is v6.7+'s smp_send_stop() on the boot CPU: IPI_CPU_STOP
+// to the other online CPUs, a wait bounded at 4 polls for them to leave
+// the online mask, then, when some are still online and
+// ipi_should_be_nmi(IPI_CPU_STOP_NMI) (only with pseudo-NMI), the same
+// with IPI_CPU_STOP_NMI; then relocation. ipi_should_be_nmi() is the
+// program's Entry.NMI. The handler is local_cpu_stop(): online bit,
+// local_daif_mask(), park.
+func NMIStopProtocol(o NMIStopOptions) *sim.Program {
+	p := New("arch/arm64/kernel/smp.c")
+	b := p.Func("smp_send_stop")
+	send := func(ipi int64, tag string) {
+		b.Line("cpumask_copy(&mask, cpu_online_mask); cpumask_clear_cpu(smp_processor_id(), &mask);")
+		m := b.Mask()
+		b.Prim("", sim.PrimMaskCopyOnline, m)
+		b.Prim("self"+tag, sim.PrimSelf, -1)
+		b.Prim("", sim.PrimMaskClear, m, "self"+tag)
+		b.Const("ipi"+tag, ipi, sim.Int)
+		b.Prim("", sim.PrimCrossCall, m, "ipi"+tag)
+		b.Line("while (num_other_online_cpus() && timeout--) udelay(1);")
+		b.Wait("smp_send_stop: other CPUs offline ("+tag+")", 4, func() string {
+			b.Prim("n"+tag, sim.PrimNumOnline, -1)
+			b.Const("lim"+tag, 1, sim.Uint)
+			b.Bin("more"+tag, sim.Gt, "n"+tag, "lim"+tag, sim.Uint)
+			return "more" + tag
+		}, "waited"+tag, "waited"+tag)
+		b.Label("waited" + tag)
+	}
+	send(IPICPUStop612, "irq")
+	if !o.NoRetry {
+		b.Line("if (num_other_online_cpus() && ipi_should_be_nmi(IPI_CPU_STOP_NMI))")
+		b.Prim("left", sim.PrimNumOnline, -1)
+		b.Const("one", 1, sim.Uint)
+		b.Bin("still", sim.Gt, "left", "one", sim.Uint)
+		b.Branch("still", "ask", "done")
+		b.Label("ask")
+		b.Const("nmiipi", IPICPUStopNMI612, sim.Int)
+		b.Call("isnmi", "ipi_should_be_nmi", "nmiipi")
+		b.Branch("isnmi", "retry", "done")
+		b.Label("retry")
+		send(IPICPUStopNMI612, "nmi")
+		b.Label("done")
+	}
+	b.Line("cpu_soft_restart(...);")
+	b.Prim("", sim.PrimRelocate, -1)
+	b.Ret("")
+
+	q := p.Func("ipi_should_be_nmi", "ipi")
+	q.Line("if (!system_uses_irq_prio_masking()) return false;")
+	q.Prim("prio", sim.PrimPseudoNMI, -1)
+	q.Branch("prio", "which", "no")
+	q.Label("no")
+	q.Const("f", 0, sim.Bool)
+	q.Ret("f")
+	q.Label("which")
+	q.Line("return ipi == IPI_CPU_STOP_NMI;")
+	q.Const("stopnmi", IPICPUStopNMI612, sim.Int)
+	q.Bin("is", sim.Eq, "ipi", "stopnmi", sim.Int)
+	q.Ret("is")
+
+	s := p.Func("secondary_idle")
+	s.Label("loop")
+	if o.IdleMask != "" {
+		s.Line("local_irq_disable(); wfi(); local_irq_enable();")
+		if o.IdleMask == "daif" {
+			s.Prim("", sim.PrimIRQMask, -1)
+		} else {
+			s.Prim("", sim.PrimIRQDisable, -1)
+		}
+		s.Prim("", sim.PrimIdleWait, -1)
+		s.Prim("", sim.PrimIRQUnmask, -1)
+	} else {
+		s.Line("while (1) wfi();")
+		s.Prim("", sim.PrimIdleWait, -1)
+	}
+	s.Jump("loop")
+
+	h := p.Func("do_handle_IPI", "ipinr")
+	h.Line("case IPI_CPU_STOP: case IPI_CPU_STOP_NMI: local_cpu_stop(cpu);")
+	h.Const("stop", IPICPUStop612, sim.Int)
+	h.Bin("isstop", sim.Eq, "ipinr", "stop", sim.Int)
+	h.Const("stopnmi", IPICPUStopNMI612, sim.Int)
+	h.Bin("isnmi", sim.Eq, "ipinr", "stopnmi", sim.Int)
+	h.Bin("either", sim.Or, "isstop", "isnmi", sim.Int)
+	h.Branch("either", "stop", "out")
+	h.Label("out")
+	h.Ret("")
+	h.Label("stop")
+	h.Line("set_cpu_online(cpu, false);")
+	h.Prim("cpu", sim.PrimSelf, -1)
+	h.Const("zero", 0, sim.Bool)
+	h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
+	h.Line("local_daif_mask();")
+	h.Prim("", sim.PrimIRQMask, -1)
+	h.Line("cpu_park_loop();")
+	h.Prim("", sim.PrimParkLoop, -1)
+	h.Ret("")
+	prog := p.MustBuild("smp_send_stop", "secondary_idle", "do_handle_IPI")
+	prog.Entry.NMI = int32(prog.FuncIndex("ipi_should_be_nmi")) + 1
+	return prog
+}

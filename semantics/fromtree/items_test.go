@@ -1,0 +1,70 @@
+package fromtree
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestScanItems(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []string // "fn NAME" or "decl NAMES"
+	}{
+		{"function", "static int f(int x)\n{\n\treturn x;\n}\n", []string{"fn f"}},
+		{"initialised per-CPU struct is a declaration", "static DEFINE_PER_CPU(struct s, v) = {\n\t.fail = -1,\n};\n", []string{"decl v"}},
+		{"per-CPU array of pointers", "static const struct ops *cpu_ops[NR_CPUS] __ro_after_init;\n", []string{"decl cpu_ops"}},
+		{"struct definition", "struct s {\n\tint state;\n};\n", []string{"decl struct s"}},
+		{"initialised table", "const struct ops t = {\n\t.f = g,\n};\n", []string{"decl t"}},
+		{"prototype dropped", "int f(int x);\nint g(void) { return 0; }\n", []string{"fn g"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, it := range scanItems(tt.text, nil) {
+				kind := "decl"
+				if it.fn {
+					kind = "fn"
+				}
+				got = append(got, kind+" "+strings.Join(it.names, ","))
+			}
+			if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+				t.Errorf("items %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBindTogether(t *testing.T) {
+	grp := together[0]
+	take := map[string]bool{}
+	for _, n := range grp {
+		take[n] = true
+	}
+	// Nothing bound: nothing to do.
+	bound := map[string]string{}
+	if bindTogether(take, bound) || len(bound) != 0 {
+		t.Fatalf("bound %v with no member bound", bound)
+	}
+	// One bound: every other taken member is bound with it, once.
+	bound[grp[len(grp)-1]] = "f.c:1: unsupported: x"
+	if !bindTogether(take, bound) {
+		t.Fatal("nothing bound with a bound member")
+	}
+	for _, n := range grp {
+		if bound[n] == "" {
+			t.Errorf("%s not bound", n)
+		} else if n != grp[len(grp)-1] && !strings.Contains(bound[n], "bound with "+grp[len(grp)-1]) {
+			t.Errorf("%s: reason %q does not name the member it is bound with", n, bound[n])
+		}
+	}
+	if bindTogether(take, bound) {
+		t.Error("a second call bound more")
+	}
+	// A member the tree does not have is not listed.
+	delete(take, grp[0])
+	bound = map[string]string{grp[1]: "why"}
+	bindTogether(take, bound)
+	if _, ok := bound[grp[0]]; ok {
+		t.Errorf("%s bound though not taken", grp[0])
+	}
+}
