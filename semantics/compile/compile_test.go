@@ -270,7 +270,7 @@ func TestBindings(t *testing.T) {
 		{
 			name:  "the idle wait, the idle loop's fixed predicates and hooks",
 			src:   `void f(void) { bool got_tick = false; raw_local_irq_disable(); stop_critical_timings(); if (tick_check_broadcast_expired() || tif_need_resched()) udelay(1); else cpuidle_idle_call(got_tick); got_tick = tick_nohz_idle_got_tick(); if (unlikely(klp_patch_pending(current))) klp_update_patch_state(current); if (got_tick) udelay(2); }`,
-			trace: `local_daif_mask(); local_irq_enable(); idle_wait()`,
+			trace: `local_irq_disable(); local_irq_enable(); idle_wait()`,
 		},
 		{
 			name: "per-CPU struct: the pointer is the CPU, fields are slots, the first one the scalar of the same name",
