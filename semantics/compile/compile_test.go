@@ -317,6 +317,66 @@ func TestBindings(t *testing.T) {
 			diag:  "unknown-callee",
 		},
 		{
+			name: "machine_kexec: a kexec_load image is relocated through the copied code",
+			src: `#define IND_DESTINATION (1 << 0)
+				#define IND_DONE (1 << 2)
+				unsigned long kexec_crash_image = 2;
+				void mk(struct kimage *kimage) {
+					if (kimage->head & IND_DONE) {
+						typeof(cpu_soft_restart) *restart;
+						cpu_install_idmap();
+						restart = (void *)__pa_symbol(cpu_soft_restart);
+						udelay(1);
+						restart(is_hyp_nvhe(), kimage->start, kimage->arch.dtb_mem, 0, 0);
+					} else {
+						void (*kernel_reloc)(struct kimage *kimage);
+						if (is_hyp_nvhe())
+							__hyp_set_vectors(kimage->arch.el2_vectors);
+						cpu_install_ttbr0(kimage->arch.ttbr0, kimage->arch.t0sz);
+						kernel_reloc = (void *)kimage->arch.kern_reloc;
+						udelay(2);
+						kernel_reloc(kimage);
+					}
+					BUG();
+				}
+				void f(void) { mk((struct kimage *)1); }`,
+			trace: `udelay(2); relocate()`,
+			halt:  "relocate",
+		},
+		{
+			name: "machine_kexec: the crash image (head is IND_DONE) restarts through cpu_soft_restart",
+			src: `#define IND_DESTINATION (1 << 0)
+				#define IND_DONE (1 << 2)
+				unsigned long kexec_crash_image = 2;
+				void mk(struct kimage *kimage) {
+					if (kimage->head & IND_DONE) {
+						typeof(cpu_soft_restart) *restart;
+						cpu_install_idmap();
+						restart = (void *)__pa_symbol(cpu_soft_restart);
+						udelay(1);
+						restart(is_hyp_nvhe(), kimage->start, kimage->arch.dtb_mem, 0, 0);
+					} else {
+						void (*kernel_reloc)(struct kimage *kimage);
+						if (is_hyp_nvhe())
+							__hyp_set_vectors(kimage->arch.el2_vectors);
+						cpu_install_ttbr0(kimage->arch.ttbr0, kimage->arch.t0sz);
+						kernel_reloc = (void *)kimage->arch.kern_reloc;
+						udelay(2);
+						kernel_reloc(kimage);
+					}
+					BUG();
+				}
+				void f(void) { mk((struct kimage *)kexec_crash_image); }`,
+			trace: `udelay(1); relocate()`,
+			halt:  "relocate",
+		},
+		{
+			name:  "a field of struct kimage the model does not hold",
+			src:   `void f(struct kimage *k) { udelay(k->nr_segments); }`,
+			trace: `udelay(0)`,
+			diag:  "field nr_segments of struct kimage",
+		},
+		{
 			name: "a task flag the machine does not know",
 			src:  `void f(void) { current->flags |= PF_KTHREAD; }`,
 			diag: "unsupported",
