@@ -477,3 +477,39 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// A per-CPU array nothing stores to (cpu_ops[], filled by boot code) is
+// read as its value, no step of the machine; one that is stored to is
+// loaded.
+func TestConstCPUArrays(t *testing.T) {
+	src := `struct cpu_operations { void (*cpu_die)(unsigned int cpu); };
+		static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
+		const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, };
+		static const struct cpu_operations *cpu_ops[NR_CPUS];
+		static int seen[NR_CPUS];
+		const struct cpu_operations *get_cpu_ops(int cpu) { return cpu_ops[cpu]; }
+		int f(int cpu) { seen[cpu] = 1; return seen[cpu]; }`
+	p, diags := Compile([]Source{{Name: "t.c", Text: []byte(src)}}, Config{BootTables: map[string]string{"cpu_ops": "cpu_psci_ops"}})
+	for _, d := range diags {
+		t.Errorf("diagnostic: %v", d)
+	}
+	loads := func(fn string) int {
+		n := 0
+		for _, in := range p.Funcs[p.FuncIndex(fn)].Code {
+			if in.Op == sim.OpLoadPCPU {
+				n++
+			}
+		}
+		return n
+	}
+	if n := loads("get_cpu_ops"); n != 0 {
+		t.Errorf("get_cpu_ops loads cpu_ops %d times, want its value", n)
+	}
+	if n := loads("f"); n != 1 {
+		t.Errorf("f loads seen %d times, want 1", n)
+	}
+	ev := newEvaluator(p)
+	if v, err := ev.call("get_cpu_ops", 3); err != nil || v != 1 {
+		t.Errorf("get_cpu_ops(3) = %d, %v; want table 1", v, err)
+	}
+}
