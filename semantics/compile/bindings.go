@@ -1136,11 +1136,17 @@ func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
 		return g.load(lv)
 	}
 	if !m.Arrow {
-		g.diag("unsupported", m.Name, m.Pos, "member %s of something that is not a known ops table", m.Name)
+		// x.f of a struct value other than a table: no binding resolves it.
+		g.diag("unsupported", m.Name, m.Pos, "member %s of a struct value that is not an ops table", m.Name)
 		return g.constReg(0, tInt)
 	}
 	ptr := g.value(m.X)
-	if ptr.t.k != kStructPtr || !g.c.hasTables(ptr.t.name) {
+	if ptr.t.k == kStructPtr && !g.c.hasTables(ptr.t.name) {
+		// Not a consequence of binding: no table of the type exists.
+		g.diag("unsupported", m.Name, m.Pos, "member %s of a struct %s, of which the sources have no ops table or per-CPU variable", m.Name, ptr.t.name)
+		return g.constReg(0, tInt)
+	}
+	if ptr.t.k != kStructPtr {
 		g.diag("unsupported", m.Name, m.Pos, "member %s of something that is not a known ops table", m.Name)
 		return g.constReg(0, tInt)
 	}
