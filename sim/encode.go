@@ -270,9 +270,65 @@ func (d *decoder) cpu(self int) uint64 {
 }
 
 // Decode sets st to the state data encodes (reusing st's buffers).
-func (m *Machine) Decode(data []byte, st *State) error { return m.decode(data, st, nil) }
+func (m *Machine) Decode(data []byte, st *State) error { return m.decode(data, st, nil, nil) }
 
-func (m *Machine) decode(data []byte, st *State, segs []int32) error {
+// A Decoder decodes a sequence of states into one State and skips each CPU
+// whose bytes are those it decoded for that CPU the last time: an explorer
+// expands states one after another that differ in a CPU or two. The State
+// must be the one given last time, holding what was decoded then (an Undo
+// restores it after each step tried). The bytes of the last state are
+// referred to, not copied, so they must not change in between.
+type Decoder struct {
+	m        *Machine
+	prev     []byte  // the last state decoded without error
+	lo, hi   []int32 // CPU i's bytes in prev
+	segs     []int32 // plain layout: where each CPU's bytes start (DecodeSegments)
+	nlo, nhi []int32 // the bytes of the state being decoded
+	decoded  int     // CPUs decoded (not skipped)
+}
+
+// Decoded is the number of CPUs decoded so far, not skipped.
+func (dc *Decoder) Decoded() int { return dc.decoded }
+
+// NewDecoder returns a Decoder for states of m.
+func (m *Machine) NewDecoder() *Decoder {
+	n := m.n
+	return &Decoder{m: m, lo: make([]int32, n), hi: make([]int32, n), segs: make([]int32, n+1),
+		nlo: make([]int32, n), nhi: make([]int32, n)}
+}
+
+// Decode is Machine.DecodeSegments into st, the State of the last call.
+func (dc *Decoder) Decode(data []byte, st *State) error {
+	err := dc.m.decode(data, st, dc.segs, dc)
+	if err != nil {
+		dc.prev = nil // st holds a part of the corrupt state
+		return err
+	}
+	dc.prev = data
+	dc.lo, dc.nlo = dc.nlo, dc.lo
+	dc.hi, dc.nhi = dc.nhi, dc.hi
+	return nil
+}
+
+// Segs are the CPU boundaries of the last plain-layout state decoded, as
+// DecodeSegments gives them.
+func (dc *Decoder) Segs() []int32 { return dc.segs }
+
+// reuse reports whether CPU i's bytes start data[at:] as they did in the
+// last state decoded (the encoding of a CPU is self-delimiting, so equal
+// leading bytes are the whole CPU), and records where they are.
+func (dc *Decoder) reuse(data []byte, at int, i int) (int, bool) {
+	if dc.prev != nil {
+		old := dc.prev[dc.lo[i]:dc.hi[i]]
+		if len(data)-at >= len(old) && string(data[at:at+len(old)]) == string(old) {
+			dc.nlo[i], dc.nhi[i] = int32(at), int32(at+len(old))
+			return at + len(old), true
+		}
+	}
+	return at, false
+}
+
+func (m *Machine) decode(data []byte, st *State, segs []int32, dc *Decoder) error {
 	d := decoder{b: data}
 	layout := d.u()
 	if layout > layoutCanonical {
@@ -301,17 +357,43 @@ func (m *Machine) decode(data []byte, st *State, segs []int32) error {
 			return errCorrupt
 		}
 	}
+	if dc != nil && (cap(st.CPUs) < m.n || len(st.CPUs) != m.n) {
+		dc.prev = nil // not the State decoded into last time
+	}
 	if cap(st.CPUs) < m.n {
 		st.CPUs = append(st.CPUs[:cap(st.CPUs)], make([]CPU, m.n-cap(st.CPUs))...)
 	}
 	st.CPUs = st.CPUs[:m.n]
+	if len(st.PCPU) != m.n*m.nPCPU && dc != nil {
+		dc.prev = nil
+	}
 	st.PCPU = slices.Grow(st.PCPU[:0], m.n*m.nPCPU)[:m.n*m.nPCPU]
+	// one CPU from data[at:] (self as decodeCPU takes it); the decoder
+	// skips the CPUs whose bytes it decoded last time
+	cpu := func(at, i, self int) bool {
+		if dc != nil {
+			if next, ok := dc.reuse(data, at, i); ok {
+				d.b = data[next:]
+				return true
+			}
+			dc.decoded++
+		}
+		d.b = data[at:]
+		if !m.decodeCPU(&d, st, i, self) {
+			return false
+		}
+		if dc != nil {
+			dc.nlo[i], dc.nhi[i] = int32(at), int32(len(data)-len(d.b))
+		}
+		return true
+	}
 	if layout == layoutPlain {
 		for i := 0; i < m.n; i++ {
+			at := len(data) - len(d.b)
 			if segs != nil {
-				segs[i] = int32(len(data) - len(d.b))
+				segs[i] = int32(at)
 			}
-			if !m.decodeCPU(&d, st, i, -1) {
+			if !cpu(at, i, -1) {
 				return errCorrupt
 			}
 		}
@@ -324,10 +406,9 @@ func (m *Machine) decode(data []byte, st *State, segs []int32) error {
 			if d.err || count == 0 || count > uint64(m.n-i) {
 				return errCorrupt
 			}
-			seg := d.b
+			at := len(data) - len(d.b)
 			for k := uint64(0); k < count; k++ {
-				d.b = seg
-				if !m.decodeCPU(&d, st, i, i) {
+				if !cpu(at, i, i) {
 					return errCorrupt
 				}
 				i++

@@ -407,3 +407,74 @@ func TestEncodeStep(t *testing.T) {
 		}
 	}
 }
+
+// A Decoder that skips the CPUs whose bytes it decoded last time must give
+// the state Decode gives, for plain and canonical encodings, when every
+// state is decoded into the one State, steps are tried on it under an Undo
+// in between, and a corrupt encoding comes along.
+func TestDecoderReuse(t *testing.T) {
+	const n = 5
+	for pi, p := range []*sim.Program{simtest.StopProtocol(simtest.StopOptions{OnlineBound: 3}), simtest.HotplugProtocol()} {
+		m, err := sim.NewMachine(p, sim.Config{CPUs: n, Merge: true, AtomicWaits: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sym := range []bool{false, true} {
+			c := m.NewCanon()
+			dec := m.NewDecoder()
+			u := m.NewUndo()
+			var cur sim.State
+			queue := [][]byte{c.Encode(nil, m.Initial(), sym)}
+			seen := map[string]bool{string(queue[0]): true}
+			var res sim.StepResult
+			cpus := 0
+			for k := 0; len(queue) > 0 && len(seen) < 2000; k++ {
+				enc := queue[0]
+				queue = queue[1:]
+				if k%50 == 7 {
+					if err := dec.Decode(enc[:len(enc)-1], &cur); err == nil {
+						t.Fatalf("prog %d: truncated encoding accepted", pi)
+					}
+				}
+				if err := dec.Decode(enc, &cur); err != nil {
+					t.Fatal(err)
+				}
+				cpus += n
+				var want sim.State
+				if err := m.Decode(enc, &want); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(m.Encode(nil, &cur), m.Encode(nil, &want)) {
+					t.Fatalf("prog %d sym %v: the Decoder's state differs from Decode's", pi, sym)
+				}
+				if sym {
+					if segs := dec.Segs(); len(segs) != n+1 {
+						t.Fatalf("segments %v", segs)
+					}
+				} else if !bytes.Equal(m.EncodeReuse(nil, &cur, enc, dec.Segs(), u), enc) {
+					// no step recorded: every CPU is copied from its segment
+					t.Fatalf("prog %d: the Decoder's segments do not delimit the CPUs", pi)
+				}
+				if cur.End != sim.Running {
+					continue
+				}
+				for cpu := 0; cpu < n; cpu++ {
+					for _, a := range m.Actions(&cur, cpu, nil) {
+						u.Begin(&cur)
+						m.Step(&cur, a, &res)
+						next := c.Encode(nil, &cur, sym)
+						u.Restore(&cur)
+						if !seen[string(next)] {
+							seen[string(next)] = true
+							queue = append(queue, next)
+						}
+					}
+				}
+			}
+			if dec.Decoded() >= cpus || len(seen) < 40 {
+				t.Errorf("prog %d sym %v: %d of %d CPUs decoded over %d states: nothing skipped", pi, sym, dec.Decoded(), cpus, len(seen))
+			}
+			t.Logf("prog %d sym %v: %d states, %d of %d CPUs decoded", pi, sym, len(seen), dec.Decoded(), cpus)
+		}
+	}
+}

@@ -989,7 +989,7 @@ func (m *Machine) run(st *State, c int, done bool, res *StepResult) {
 		}
 		in := &f.Code[fr.PC]
 		vis := m.visible(st, c, cpu, fr, in)
-		if !vis && m.watchedSince(res) && mergedAccess(in) {
+		if !vis && mergedAccess(in) && m.watchedSince(res) { // the cheap test first
 			// a watched event happened in this step, and without the merged
 			// accesses the step would end here: what a property checks
 			// at that event is this state.

@@ -71,7 +71,7 @@ func (st *State) touch(c int) {
 // DecodeSegments is Decode that also records where each CPU's part of the
 // encoding starts: segs[c] (len NumCPUs+1, segs[NumCPUs] = len(data)).
 func (m *Machine) DecodeSegments(data []byte, st *State, segs []int32) error {
-	return m.decode(data, st, segs)
+	return m.decode(data, st, segs, nil)
 }
 
 // EncodeReuse is Machine.Encode of st after a step recorded by u on the state

@@ -442,7 +442,8 @@ func (x *explorer) run(res *Result) {
 	start := time.Now()
 	cur := &sim.State{}
 	undo := m.NewUndo()
-	segs := make([]int32, n+1)
+	dec := m.NewDecoder() // decodes into cur, skipping the CPUs the last parent had alike
+	segs := dec.Segs()
 	var step sim.StepResult
 	var acts []sim.Action
 	var buf []byte
@@ -502,7 +503,7 @@ func (x *explorer) run(res *Result) {
 					x.depth = d
 				}
 				parent := x.bytes(id)
-				if err := m.DecodeSegments(parent, cur, segs); err != nil {
+				if err := dec.Decode(parent, cur); err != nil {
 					x.errs[err.Error()] = true
 					continue
 				}

@@ -267,7 +267,7 @@ func (ru *run) cause(c int, a sim.Action, depth int) (Cause, bool) {
 	default:
 		return CauseCode, false
 	}
-	res := &ru.res
+	res := ru.res
 	cs := ru.cost
 	if !res.Visible {
 		return CauseCode, cs.inWait[c]
@@ -385,7 +385,7 @@ func (ru *run) costCall(ev *sim.Event, t int64) {
 			if st[i].fn != int32(ev.Val) {
 				continue
 			}
-			f := st[i]
+			f := &st[i] // not copied: nothing is pushed before its last use
 			cs.stack[c] = st[:i]
 			if f.trace {
 				end := cs.snap(c, t)

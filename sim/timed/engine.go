@@ -229,7 +229,11 @@ type run struct {
 	curAct     sim.Action
 	curT       int64
 
-	res      sim.StepResult
+	// res is the result being priced: own, the last step's, or during a
+	// replay the recorded step's (a pointer, so that a replay does not copy
+	// results).
+	res      *sim.StepResult
+	own      sim.StepResult
 	probeRes sim.StepResult
 	acts     []sim.Action
 	steps    int64
@@ -287,6 +291,7 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		out: &Run{Relocate: -1, Offline: make([]float64, n), Off: make([]float64, n),
 			Enter: map[string]float64{}, Return: map[string]float64{}, FuncCost: map[string]breakdown{}},
 	}
+	ru.res = &ru.own
 	for i := range n {
 		ru.out.Offline[i], ru.out.Off[i] = -1, -1
 		ru.handoffAt[i], ru.fwAt[i], ru.releaseAt[i] = never, never, never
@@ -380,7 +385,7 @@ outer:
 				ru.plan(c)
 			}
 			if c, t, ok = ru.q.pop(); !ok {
-				ru.m.Hang(ru.st, &ru.res)
+				ru.m.Hang(ru.st, ru.res)
 				ru.events(-1)
 				break
 			}
@@ -631,7 +636,7 @@ func (ru *run) stepCPU(c int) {
 		}
 		return
 	}
-	ru.m.Step(ru.st, a, &ru.res)
+	ru.m.Step(ru.st, a, ru.res)
 	ru.steps++
 	ru.after(c, a, pre)
 }
@@ -887,7 +892,7 @@ func (ru *run) rendezvous() {
 		ru.acts = ru.m.Actions(ru.st, c, ru.acts[:0])
 		for _, a := range ru.acts {
 			if a.Kind == sim.ActPreempt && a.Arg == 1 {
-				ru.m.Step(ru.st, a, &ru.res)
+				ru.m.Step(ru.st, a, ru.res)
 				ru.steps++
 				ru.q.remove(c)
 				if ru.tl != nil {

@@ -313,7 +313,7 @@ func (f *forward) observe(ru *run, c int, a sim.Action) {
 	if l == nil || l.dirty {
 		return
 	}
-	res := &ru.res
+	res := ru.res
 	if a.Kind != sim.ActRun || !res.Visible || !pureEvents(res) {
 		l.dirty = true
 		return
@@ -337,7 +337,7 @@ func (f *forward) observe(ru *run, c int, a sim.Action) {
 
 // meanCost is the expected cost of the pure prim step just taken (see price).
 func (ru *run) meanCost() float64 {
-	s, res := ru.set, &ru.res
+	s, res := ru.set, ru.res
 	switch res.Prim {
 	case sim.PrimUdelay:
 		return float64(res.Args[0])*1e-6*s.Value(profile.UdelayFactor) + s.Mean(profile.UdelayOverhead)

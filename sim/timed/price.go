@@ -21,7 +21,7 @@ func (ru *run) price(c int, a sim.Action) int64 {
 	default:
 		return 0
 	}
-	res := &ru.res
+	res := ru.res
 	if !res.Visible {
 		return 0
 	}

@@ -123,7 +123,7 @@ func (ru *run) released(p int) {
 // record notes the step c just took while recording; a step outside the
 // replayable kinds ends the recording.
 func (ru *run) record(c int, a sim.Action) {
-	res := &ru.res
+	res := ru.res
 	ok := a.Kind == sim.ActRun && res.Visible && res.Op == sim.OpPrim
 	if ok {
 		switch res.Prim {
@@ -180,7 +180,7 @@ func (ru *run) replay(p int) bool {
 			return false
 		}
 	}
-	saved, savedR := ru.res, ru.r
+	saved, savedR := ru.res, ru.r // the recorded results are priced in place
 	ru.r = ru.rng(p)
 	t := max(ru.runAt[p], ru.now)
 	last := t
@@ -191,7 +191,7 @@ func (ru *run) replay(p int) bool {
 	times := ru.rp.times[p][:0]
 	for i := range m.steps {
 		s := &m.steps[i]
-		ru.res = s.res
+		ru.res = &s.res
 		last = t
 		times = append(times, t)
 		t += ru.price(p, s.a)
