@@ -208,6 +208,14 @@ func TestHTMLFeaturesInBrowser(t *testing.T) {
 	if got := strings.Count(p.dom, `class="scenario" data-index=`); got != len(scenarios) {
 		t.Errorf("%d scenario sections, want %d", got, len(scenarios))
 	}
+	for _, s := range scenarios {
+		if !strings.Contains(p.dom, ">"+s.Label+"</option>") {
+			t.Errorf("no menu entry %q", s.Label)
+		}
+	}
+	if !strings.Contains(p.dom, ">kdump: ") || !strings.Contains(p.dom, ">panic-stuck-nmi: ") {
+		t.Error("the menu has no timeline of another entry than kexec")
+	}
 	if !strings.Contains(p.dom, `class="never v-after"`) || !strings.Contains(p.dom, "never, in all 200 runs") {
 		t.Error("the runs that never reached secondaries_off are not drawn")
 	}

@@ -261,3 +261,31 @@ func TestEmailFromGitRange(t *testing.T) {
 		t.Errorf("a git range's reply threads under a commit id:\n%s", out)
 	}
 }
+
+// TestEmailManyNotes checks that past maxNoteLines notes the reply names
+// each note with its place in one paragraph instead of a line each, and
+// that fewer notes keep their short lines.
+func TestEmailManyNotes(t *testing.T) {
+	for _, n := range []int{1, maxNoteLines, maxNoteLines + 2} {
+		r := loadReport(t, "seed-report.json")
+		var kept []rules.Finding
+		for _, f := range r.Findings {
+			if f.Severity != "note" {
+				kept = append(kept, f)
+			}
+		}
+		for i := range n {
+			kept = append(kept, rules.Finding{ID: fmt.Sprintf("test.note-%d", i), Severity: "note", Message: "a note before the patch as well"})
+		}
+		r.Findings = kept
+		out := string(render(t, "email", r, Options{}))
+		short := strings.Count(out, "note: test.note-")
+		named := strings.Contains(out, fmt.Sprintf("Notes (%d; the other formats have them whole): test.note-0", n))
+		if n > maxNoteLines && (short != 0 || !named) || n <= maxNoteLines && (short != n || named) {
+			t.Errorf("%d notes: %d short lines, named in one paragraph %v:\n%s", n, short, named, out)
+		}
+		if p := mailLineProblems([]byte(out)); len(p) > 0 {
+			t.Errorf("%d notes: %v", n, p)
+		}
+	}
+}

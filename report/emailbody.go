@@ -209,16 +209,22 @@ func (e *mailWriter) findings() {
 			e.finding(p.f)
 		}
 	}
-	if len(notes) > 0 {
+	switch {
+	case len(notes) > maxNoteLines:
+		// A reply stays under one screenful of notes: past a few, each
+		// note is named with its place and the other formats carry the
+		// text (a pack with more entries has more notes, not a longer
+		// mail per note).
+		names := make([]string, len(notes))
+		for i, p := range notes {
+			names[i] = p.f.ID + noteWhere(r, p.f)
+		}
+		e.para("", fmt.Sprintf("Notes (%d; the other formats have them whole): %s.", len(notes), strings.Join(names, ", ")))
+		e.blank()
+	case len(notes) > 0:
 		e.para("", "Notes, in short (the other formats have them whole):")
 		for _, p := range notes {
-			where := findingWhere(r, p.f)
-			if strings.HasPrefix(where, "commit message") {
-				where = ""
-			} else {
-				where = " at " + path.Base(strings.TrimSuffix(where, " (outside the patch)"))
-			}
-			e.line(truncColumns("note: "+p.f.ID+where+": "+oneLine(p.f.Message), mailWidth))
+			e.line(truncColumns("note: "+p.f.ID+noteWhere(r, p.f)+": "+oneLine(p.f.Message), mailWidth))
 		}
 		e.blank()
 	}
@@ -559,4 +565,17 @@ func reproduceStdin(r *rules.Report) string {
 	}
 	rr.Tool.Args = append(args, "-")
 	return reproduce(&rr)
+}
+
+// maxNoteLines is the most notes a reply gives a line each.
+const maxNoteLines = 3
+
+// noteWhere is " at FILE:LINE" of a note's place, or "" for the commit
+// message.
+func noteWhere(r *rules.Report, f *rules.Finding) string {
+	where := findingWhere(r, f)
+	if strings.HasPrefix(where, "commit message") {
+		return ""
+	}
+	return " at " + path.Base(strings.TrimSuffix(where, " (outside the patch)"))
 }

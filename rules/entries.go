@@ -193,6 +193,10 @@ func propertyKey(p Property) string {
 	return p.ID + "\x00" + p.Entry + "\x00" + strings.Join(p.Scenario.Faults, ",")
 }
 
+// requestsNMIs reports whether prog has an NMI entry (sim.Entries.NMI):
+// a function that says at boot which IPIs are NMIs.
+func requestsNMIs(prog *sim.Program) bool { return prog != nil && prog.Entry.NMI != 0 }
+
 // definesEntry reports whether prog has entry en's function (the kexec
 // entry, the program's own boot entry, always).
 func definesEntry(prog *sim.Program, en *Entry) bool {

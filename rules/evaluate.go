@@ -444,6 +444,12 @@ func (e *evaluator) properties(v Variants) ([]Property, error) {
 			// from the model library): there is nothing to start.
 			continue
 		}
+		if en.PseudoNMI && !requestsNMIs(v.Before) && !requestsNMIs(v.After) {
+			// Neither program can request an IPI as an NMI (no
+			// ipi_should_be_nmi(): before v6.7): the entry is its twin
+			// without pseudo-NMI.
+			continue
+		}
 		if outer != nil {
 			done := slices.Clone(out)
 			e.progress = func(ps []Property) { outer(append(slices.Clone(done), ps...)) }

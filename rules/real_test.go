@@ -43,8 +43,6 @@ var realGaps = map[string]string{
 	"17-willard-kexec-smp_send_stop/tree_6_1": "as in 6.12",
 	"19-liu-v4-cpuhp-disabled-until-reboot/tree_6_12": "its kernel/cpu.c hunk applies to 6.12 white space aside, while the kexec_core.c " +
 		"hunk does not: partly applies, inconclusive",
-	"19-liu-v4-cpuhp-disabled-until-reboot/tree_6_1": "the test tree holds only the files the models read: arch/powerpc is absent, so that hunk " +
-		"does not apply and the run is inconclusive, as the entry allows",
 	"21-rutland-remove-wakeup-ipi/tree_6_1": "applies, but acpi_parking_protocol.c and the IPI_WAKEUP users are outside the models: inconclusive, " +
 		"as the entry allows",
 	"21-rutland-remove-wakeup-ipi/bundled_v5_10": "the hunks in smp.c functions the models restate still match v5.10 (the 6.6 context is " +

@@ -23,8 +23,8 @@ import (
 var ownBaseGaps = map[string]string{
 	"23-anderson-v3-stop-try-non-nmi-first/own_base_v6_11": "a tree's model holds the path's functions and the " +
 		"declarations they use, not the file: the hunks whose context is the nr_ipi declaration, the ipi_types[] " +
-		"table and the #ifdef'd waiting_for_crash_ipi between two functions, and the smp_send_stop() hunk with its " +
-		"removed comment lines, do not apply to it, so AFTER misses crash_stop and the run is inconclusive",
+		"table and the #ifdef'd waiting_for_crash_ipi between two functions do not apply to it, so AFTER misses " +
+		"crash_stop and the run is inconclusive",
 }
 
 // TestRealOnOwnBase runs a real patch that both test trees already contain

@@ -36,6 +36,10 @@ type working struct {
 func newWorking(mf *models.ModelFile) *working {
 	w := &working{path: mf.Path, model: mf, removed: map[int]sim.Loc{}}
 	w.lines = make([]wline, len(mf.Lines))
+	// A tree's text keeps its block comments as lines of code: a line
+	// that is nothing but comment (in a "/* ... */" that spans lines, say)
+	// is passed over as the hunk's comment lines are.
+	var cs models.CommentState
 	for i, l := range mf.Lines {
 		fn := ""
 		if f := mf.FuncAt(i); f != nil {
@@ -44,7 +48,8 @@ func newWorking(mf *models.ModelFile) *working {
 		wl := wline{text: l.Text, fn: fn, orig: i, loc: modelLoc(mf, l, fn)}
 		switch l.Kind {
 		case models.Code, models.Elided:
-			wl.key = key(l.Kernel)
+			wl.key = models.Normalize(cs.Strip(l.Kernel))
+			wl.skip = wl.key == "" && strings.TrimSpace(l.Kernel) != ""
 		case models.Blank, models.Comment:
 			wl.skip = true
 		}

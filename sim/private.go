@@ -50,7 +50,9 @@ func (m *Machine) localAccess(cpu *CPU, fr *Frame) bool {
 	case privateAlways:
 		return true
 	case privateMasked:
-		return cpu.Flags&FlagMasked != 0
+		// no handler can come between: with NMIs (nmi.go) only DAIF
+		// masking keeps the IRQ entry out
+		return cpu.Flags&FlagMasked != 0 && (m.nmi == 0 || cpu.Flags&FlagDAIF != 0)
 	}
 	return false
 }

@@ -99,6 +99,9 @@ var elidedCalls = map[string]bool{
 	// and clock bookkeeping the machine does not model (the v5.10
 	// restatement of kernel_restart() leaves it out for the same reason).
 	"syscore_shutdown": true,
+	// machine_kexec(): the relocation's page tables (v5.15 on); page
+	// tables are not modelled.
+	"cpu_install_ttbr0": true,
 	// The idle loop's tracing and context-tracking hooks (the irqsoff
 	// tracer's critical timings, RCU's idle entry and exit).
 	"stop_critical_timings": true, "start_critical_timings": true, "ct_cpuidle_enter": true, "ct_cpuidle_exit": true,
@@ -133,6 +136,8 @@ var configHelpers = map[string]string{
 	// efi_enabled(EFI_RUNTIME_SERVICES): the modelled machine has no UEFI
 	// runtime services; PSCI resets and powers it off.
 	"efi_enabled": "",
+	// is_hyp_nvhe(): the modelled kernel runs no KVM hypervisor at EL2.
+	"is_hyp_nvhe": "",
 	// tick_check_broadcast_expired(): every CPU of the machine keeps its
 	// own architected timer in idle, so no broadcast device expires.
 	"tick_check_broadcast_expired": "",
@@ -406,6 +411,13 @@ func (g *fn) call(e *cfront.CallExpr) opnd {
 	case *cfront.Ident:
 		if i, ok := g.c.funcIdx[f.Name]; ok && g.lookup(f.Name) == nil {
 			return g.direct(i, e.Args, e.Pos)
+		}
+		if l := g.lookup(f.Name); l != nil && l.reloc {
+			for _, a := range e.Args {
+				g.expr(a)
+			}
+			g.prim(sim.PrimRelocate, nil, -1, 0)
+			return g.void()
 		}
 		if l := g.lookup(f.Name); l != nil && l.t.k == kFunc && l.reg >= 0 {
 			return g.indirect(l.reg, e.Args, e.Pos, f.Name)
@@ -1114,6 +1126,9 @@ func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
 	if tb := g.tableOf(m); tb != nil {
 		return g.fieldValue(tb, m)
 	}
+	if v, ok := g.kimageValue(m); ok {
+		return v
+	}
 	if lv, ok, done := g.pcpuField(m); done {
 		if !ok {
 			return g.constReg(0, tInt)
@@ -1121,11 +1136,17 @@ func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
 		return g.load(lv)
 	}
 	if !m.Arrow {
-		g.diag("unsupported", m.Name, m.Pos, "member %s of something that is not a known ops table", m.Name)
+		// x.f of a struct value other than a table: no binding resolves it.
+		g.diag("unsupported", m.Name, m.Pos, "member %s of a struct value that is not an ops table", m.Name)
 		return g.constReg(0, tInt)
 	}
 	ptr := g.value(m.X)
-	if ptr.t.k != kStructPtr || !g.c.hasTables(ptr.t.name) {
+	if ptr.t.k == kStructPtr && !g.c.hasTables(ptr.t.name) {
+		// Not a consequence of binding: no table of the type exists.
+		g.diag("unsupported", m.Name, m.Pos, "member %s of a struct %s, of which the sources have no ops table or per-CPU variable", m.Name, ptr.t.name)
+		return g.constReg(0, tInt)
+	}
+	if ptr.t.k != kStructPtr {
 		g.diag("unsupported", m.Name, m.Pos, "member %s of something that is not a known ops table", m.Name)
 		return g.constReg(0, tInt)
 	}

@@ -131,6 +131,7 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 	for i := 1; i < len(c.funcs); i++ {
 		c.compileFunc(i)
 	}
+	c.constCPUArrays()
 	// Polling loops on the control-flow graph, once every helper they may
 	// call is compiled.
 	for i := 1; i < len(c.funcs); i++ {
@@ -506,6 +507,35 @@ func cpuArrayElem(t *cfront.Type) (*cfront.Type, bool) {
 	el := *t
 	el.Array = nil
 	return &el, true
+}
+
+// constCPUArrays turns the loads of a per-CPU array that no instruction
+// stores to (cpu_ops[], filled by boot code only) into its value: every
+// element keeps its initial value, so reading it is no step of the machine
+// any more than reading the constant the v5.10 restatement returns.
+func (c *compiler) constCPUArrays() {
+	stored := map[int]bool{}
+	for fi := range c.prog.Funcs {
+		for _, in := range c.prog.Funcs[fi].Code {
+			if in.Op == sim.OpStorePCPU || in.Op == sim.OpAtomic && len(in.Args) == 1 {
+				stored[int(in.Imm)] = true
+			}
+		}
+	}
+	for _, g := range c.globals {
+		if !g.cpuArray || stored[g.idx] {
+			continue
+		}
+		init := c.prog.PerCPU[g.idx].Init
+		for fi := range c.prog.Funcs {
+			code := c.prog.Funcs[fi].Code
+			for k := range code {
+				if code[k].Op == sim.OpLoadPCPU && int(code[k].Imm) == g.idx {
+					code[k] = sim.Instr{Op: sim.OpConst, A: code[k].A, Type: code[k].Type, Imm: int64(init), Loc: code[k].Loc}
+				}
+			}
+		}
+	}
 }
 
 // bootTables gives the variables of Config.BootTables their boot value.

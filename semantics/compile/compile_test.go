@@ -317,6 +317,66 @@ func TestBindings(t *testing.T) {
 			diag:  "unknown-callee",
 		},
 		{
+			name: "machine_kexec: a kexec_load image is relocated through the copied code",
+			src: `#define IND_DESTINATION (1 << 0)
+				#define IND_DONE (1 << 2)
+				unsigned long kexec_crash_image = 2;
+				void mk(struct kimage *kimage) {
+					if (kimage->head & IND_DONE) {
+						typeof(cpu_soft_restart) *restart;
+						cpu_install_idmap();
+						restart = (void *)__pa_symbol(cpu_soft_restart);
+						udelay(1);
+						restart(is_hyp_nvhe(), kimage->start, kimage->arch.dtb_mem, 0, 0);
+					} else {
+						void (*kernel_reloc)(struct kimage *kimage);
+						if (is_hyp_nvhe())
+							__hyp_set_vectors(kimage->arch.el2_vectors);
+						cpu_install_ttbr0(kimage->arch.ttbr0, kimage->arch.t0sz);
+						kernel_reloc = (void *)kimage->arch.kern_reloc;
+						udelay(2);
+						kernel_reloc(kimage);
+					}
+					BUG();
+				}
+				void f(void) { mk((struct kimage *)1); }`,
+			trace: `udelay(2); relocate()`,
+			halt:  "relocate",
+		},
+		{
+			name: "machine_kexec: the crash image (head is IND_DONE) restarts through cpu_soft_restart",
+			src: `#define IND_DESTINATION (1 << 0)
+				#define IND_DONE (1 << 2)
+				unsigned long kexec_crash_image = 2;
+				void mk(struct kimage *kimage) {
+					if (kimage->head & IND_DONE) {
+						typeof(cpu_soft_restart) *restart;
+						cpu_install_idmap();
+						restart = (void *)__pa_symbol(cpu_soft_restart);
+						udelay(1);
+						restart(is_hyp_nvhe(), kimage->start, kimage->arch.dtb_mem, 0, 0);
+					} else {
+						void (*kernel_reloc)(struct kimage *kimage);
+						if (is_hyp_nvhe())
+							__hyp_set_vectors(kimage->arch.el2_vectors);
+						cpu_install_ttbr0(kimage->arch.ttbr0, kimage->arch.t0sz);
+						kernel_reloc = (void *)kimage->arch.kern_reloc;
+						udelay(2);
+						kernel_reloc(kimage);
+					}
+					BUG();
+				}
+				void f(void) { mk((struct kimage *)kexec_crash_image); }`,
+			trace: `udelay(1); relocate()`,
+			halt:  "relocate",
+		},
+		{
+			name:  "a field of struct kimage the model does not hold",
+			src:   `void f(struct kimage *k) { udelay(k->nr_segments); }`,
+			trace: `udelay(0)`,
+			diag:  "field nr_segments of struct kimage",
+		},
+		{
 			name: "a task flag the machine does not know",
 			src:  `void f(void) { current->flags |= PF_KTHREAD; }`,
 			diag: "unsupported",
@@ -415,5 +475,41 @@ func TestGolden(t *testing.T) {
 				t.Errorf("listing differs from %s:\n%s", golden, buf.String())
 			}
 		})
+	}
+}
+
+// A per-CPU array nothing stores to (cpu_ops[], filled by boot code) is
+// read as its value, no step of the machine; one that is stored to is
+// loaded.
+func TestConstCPUArrays(t *testing.T) {
+	src := `struct cpu_operations { void (*cpu_die)(unsigned int cpu); };
+		static void psci_die(unsigned int cpu) { psci_cpu_off(7); }
+		const struct cpu_operations cpu_psci_ops = { .cpu_die = psci_die, };
+		static const struct cpu_operations *cpu_ops[NR_CPUS];
+		static int seen[NR_CPUS];
+		const struct cpu_operations *get_cpu_ops(int cpu) { return cpu_ops[cpu]; }
+		int f(int cpu) { seen[cpu] = 1; return seen[cpu]; }`
+	p, diags := Compile([]Source{{Name: "t.c", Text: []byte(src)}}, Config{BootTables: map[string]string{"cpu_ops": "cpu_psci_ops"}})
+	for _, d := range diags {
+		t.Errorf("diagnostic: %v", d)
+	}
+	loads := func(fn string) int {
+		n := 0
+		for _, in := range p.Funcs[p.FuncIndex(fn)].Code {
+			if in.Op == sim.OpLoadPCPU {
+				n++
+			}
+		}
+		return n
+	}
+	if n := loads("get_cpu_ops"); n != 0 {
+		t.Errorf("get_cpu_ops loads cpu_ops %d times, want its value", n)
+	}
+	if n := loads("f"); n != 1 {
+		t.Errorf("f loads seen %d times, want 1", n)
+	}
+	ev := newEvaluator(p)
+	if v, err := ev.call("get_cpu_ops", 3); err != nil || v != 1 {
+		t.Errorf("get_cpu_ops(3) = %d, %v; want table 1", v, err)
 	}
 }

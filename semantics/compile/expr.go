@@ -406,6 +406,12 @@ func (g *fn) assign(e *cfront.AssignExpr) opnd {
 	if g.taskFlag(e) {
 		return g.void()
 	}
+	if id, ok := e.X.(*cfront.Ident); ok && e.Op == "=" && g.relocRef(e.Y) {
+		if l := g.lookup(id.Name); l != nil && l.reg >= 0 && l.glob == nil && g.assigned[id.Name] == 1 {
+			l.reloc = true
+			return g.void()
+		}
+	}
 	lv, ok := g.lval(e.X)
 	if !ok {
 		g.expr(e.Y)

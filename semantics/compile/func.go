@@ -22,6 +22,9 @@ type local struct {
 	// opaque: a struct object the machine keeps no state of (struct
 	// pt_regs); only its address is used, passed to calls.
 	opaque bool
+	// reloc: a pointer assigned once, from the address of the kexec
+	// relocation (relocRef); a call through it is the relocation.
+	reloc bool
 }
 
 // label is a code position that jumps may refer to before it is known.

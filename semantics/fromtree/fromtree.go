@@ -369,26 +369,51 @@ func rejectedIf(diags []compile.Diag, owner map[string]string, bound map[string]
 	return out
 }
 
-// sources renders lib as compile sources, each line at its kernel origin.
+// sources renders lib as compile sources, each line at its kernel origin:
+// one source per function and one per run of lines between functions, so
+// that the parse cache keeps every function whose text a round did not
+// change (binding a function changes its file's text, and kernel/cpu.c is
+// bound into in most rounds). The compiler is whole-program and parses the
+// sources in order, as one file's text.
 func sources(lib *models.Library) []compile.Source {
 	var out []compile.Source
 	for _, mf := range lib.Files {
+		starts := map[int]*models.Func{}
+		for _, f := range mf.Funcs {
+			starts[f.First] = f
+		}
 		var b strings.Builder
-		locs := make([]sim.Loc, 0, len(mf.Lines))
+		var locs []sim.Loc
+		flush := func() {
+			if len(locs) > 0 {
+				out = append(out, compile.Source{Name: mf.Path, Text: []byte(b.String()), Lines: locs})
+			}
+			b.Reset()
+			locs = nil
+		}
+		var cur *models.Func
 		for i, l := range mf.Lines {
+			if f := starts[i]; f != nil {
+				flush()
+				cur = f
+			}
 			b.WriteString(l.Text)
 			b.WriteByte('\n')
 			fn := ""
-			if f := mf.FuncAt(i); f != nil {
-				fn = f.Name
+			if cur != nil && i <= cur.Last {
+				fn = cur.Name
 			}
 			loc := sim.Loc{File: mf.Path, Line: l.KLine, Func: fn, Side: sim.SideModel}
 			if l.KLine == 0 {
 				loc = sim.Loc{File: mf.Embedded, Line: l.Pos, Func: fn, Side: sim.SideModel}
 			}
 			locs = append(locs, loc)
+			if cur != nil && i == cur.Last {
+				flush()
+				cur = nil
+			}
 		}
-		out = append(out, compile.Source{Name: mf.Path, Text: []byte(b.String()), Lines: locs})
+		flush()
 	}
 	return out
 }

@@ -153,6 +153,11 @@ func declNames(s string) []string {
 			return out
 		}
 		if eq >= 0 {
+			if strings.IndexByte(s[:eq], '(') >= 0 {
+				// DEFINE_SCHED_CLASS(idle) = { ... }: a declaring macro
+				// other than DEFINE_PER_CPU, outside the subset.
+				return nil
+			}
 			ids := identifiers(s[:eq])
 			return ids[len(ids)-1:]
 		}

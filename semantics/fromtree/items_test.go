@@ -15,6 +15,7 @@ func TestScanItems(t *testing.T) {
 		{"per-CPU array of pointers", "static const struct ops *cpu_ops[NR_CPUS] __ro_after_init;\n", []string{"decl cpu_ops"}},
 		{"struct definition", "struct s {\n\tint state;\n};\n", []string{"decl struct s"}},
 		{"initialised table", "const struct ops t = {\n\t.f = g,\n};\n", []string{"decl t"}},
+		{"another declaring macro dropped", "DEFINE_SCHED_CLASS(idle) = {\n\t.f = g,\n};\nint h(void) { return 1; }\n", []string{"fn h"}},
 		{"prototype dropped", "int f(int x);\nint g(void) { return 0; }\n", []string{"fn g"}},
 	}
 	for _, tt := range tests {

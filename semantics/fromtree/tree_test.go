@@ -48,11 +48,14 @@ func TestTreeOrigins(t *testing.T) {
 		"do_idle",
 		// this_cpu_ptr(&cpuhp_state) and st->state: a per-CPU struct
 		// whose first field is model.h's per-CPU int cpuhp_state.
-		"cpuhp_report_idle_dead"}
-	// Bound: machine_kexec reads struct kimage (head & IND_DONE, the
-	// relocation's function pointers); the hotplug core's reduced state
-	// sequence (fromtree.together) with the step table and the AP thread.
-	bound := []string{"machine_kexec", "_cpu_down", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_down_callbacks"}
+		"cpuhp_report_idle_dead",
+		// kimage->head & IND_DONE (the crash image is loaded in place),
+		// the relocation through __pa_symbol(cpu_soft_restart) or the
+		// copied relocation code (compile.kimageFields).
+		"machine_kexec"}
+	// Bound: the hotplug core's reduced state sequence
+	// (fromtree.together) with the step table and the AP thread.
+	bound := []string{"_cpu_down", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_down_callbacks"}
 	for _, tc := range []struct {
 		version string
 		tree    []string

@@ -65,6 +65,20 @@ func TestNMIStop(t *testing.T) {
 			if got := slices.Contains(p.Certain, "smp_send_stop: other CPUs offline (irq)"); got != tc.certain {
 				t.Errorf("certain expiries %v, want the IPI wait's: %v", p.Certain, tc.certain)
 			}
+			// the reductions keep the verdict: every access a step of its
+			// own, dead registers kept, no symmetry
+			plain, err := sim.NewMachine(simtest.NMIStopProtocol(tc.o), sim.Config{CPUs: tc.cpus, Merge: true, AtomicWaits: true, PseudoNMI: tc.nmi,
+				Faults: tc.faults, EveryAccessVisible: true, KeepDeadRegs: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pres, err := explore.Explore(plain, []explore.Property{offline, noBug}, explore.Options{NoSymmetry: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pp := pres.Properties[0]; pp.Verdict != p.Verdict || !slices.Equal(pp.Certain, p.Certain) {
+				t.Errorf("without reductions: %s (certain %v), with them %s (certain %v)", pp.Verdict, pp.Certain, p.Verdict, p.Certain)
+			}
 			if p.Verdict == explore.HoldsIfBounds && !slices.ContainsFunc(append(p.Uncertain, p.Trace.Expired...), func(w string) bool { return strings.HasSuffix(w, "(nmi)") || !tc.nmi }) {
 				t.Errorf("holds-if-bounds without the NMI wait left to chance: uncertain %v", p.Uncertain)
 			}

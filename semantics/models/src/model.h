@@ -355,3 +355,14 @@ void power_off_entry(void)
 	pr_emerg("Power down\n");
 	machine_power_off();
 }
+
+// include/linux/kexec.h: the flags of a kimage's relocation list, which
+// machine_kexec() tests from v5.15 on (kimage->head & IND_DONE).
+#define IND_DESTINATION_BIT 0
+#define IND_INDIRECTION_BIT 1
+#define IND_DONE_BIT 2
+#define IND_SOURCE_BIT 3
+#define IND_DESTINATION (1 << IND_DESTINATION_BIT)
+#define IND_INDIRECTION (1 << IND_INDIRECTION_BIT)
+#define IND_DONE (1 << IND_DONE_BIT)
+#define IND_SOURCE (1 << IND_SOURCE_BIT)
