@@ -138,9 +138,11 @@ type Call struct {
 
 // newCosts starts the accounting of n CPUs: the boot CPU runs code, the
 // secondaries wait in their idle loop or run the busy scenario's task.
-func newCosts(n int, busy bool) *costs {
+// stack is the per-CPU call stacks, empty, reused from a finished run
+// when one is pooled (see Engine.stack).
+func newCosts(n int, busy bool, stack [][]callFrame) *costs {
 	c := &costs{acc: make([]breakdown, n), lastT: make([]int64, n), lastC: make([]Cause, n), inWait: make([]bool, n),
-		waitFn: make([]int32, n), waitD: make([]int, n), waitT: make([]int64, n), savedGen: make([]int, n), saved: make([]breakdown, n), prev: [2]int{-1, -1}, stack: make([][]callFrame, n)}
+		waitFn: make([]int32, n), waitD: make([]int, n), waitT: make([]int64, n), savedGen: make([]int, n), saved: make([]breakdown, n), prev: [2]int{-1, -1}, stack: stack}
 	for i := range c.lastC {
 		switch {
 		case i == 0:
@@ -272,8 +274,8 @@ func (ru *run) cause(c int, a sim.Action, depth int) (Cause, bool) {
 	if !res.Visible {
 		return CauseCode, cs.inWait[c]
 	}
-	_, inCond := ru.e.waitAt[[2]int32{res.Func, res.PC}]
-	inLoop := ru.e.loopAt[[2]int32{res.Func, res.PC}]
+	inCond := ru.e.waitAt.at(res.Func, res.PC) != 0
+	inLoop := ru.e.loopAt.at(res.Func, res.PC)
 	if (inCond || inLoop) && (!cs.inWait[c] || depth <= cs.waitD[c]) {
 		cs.waitFn[c], cs.waitD[c] = res.Func, depth
 	}
@@ -328,8 +330,8 @@ func (ru *run) cause(c int, a sim.Action, depth int) (Cause, bool) {
 
 // pollingLoops marks every instruction of a polling loop: from its OpWait
 // head to the jump back to it (see sim.Wait).
-func pollingLoops(p *sim.Program) map[[2]int32]bool {
-	out := map[[2]int32]bool{}
+func pollingLoops(p *sim.Program) pcTable[bool] {
+	out := newPCTable[bool](p)
 	for fi, f := range p.Funcs {
 		for h, in := range f.Code {
 			if in.Op != sim.OpWait {
@@ -342,7 +344,7 @@ func pollingLoops(p *sim.Program) map[[2]int32]bool {
 				}
 			}
 			for j := h; j <= end; j++ {
-				out[[2]int32{int32(fi), int32(j)}] = true
+				out.set(int32(fi), int32(j), true)
 			}
 		}
 	}
@@ -427,4 +429,26 @@ func medianCost(vals []float64, bs []breakdown, console []string) []Share {
 // consoleSetting names a run's console: what console output costs there.
 func consoleSetting(set *profile.Set) string {
 	return fmt.Sprintf("%.0f baud, console_loglevel %.0f", set.Value(profile.ConsoleBaud), set.Value(profile.ConsoleLoglevel))
+}
+
+// stack is n empty per-CPU call stacks: a finished run's, whose frames'
+// storage is reused (each CPU's stack grows by appends in every run, the
+// largest allocation per run after the machine state), or new ones.
+func (e *Engine) stack(n int) [][]callFrame {
+	if p, ok := e.stacks.Get().(*[][]callFrame); ok && len(*p) == n {
+		s := *p
+		for i := range s {
+			s[i] = s[i][:0]
+		}
+		return s
+	}
+	return make([][]callFrame, n)
+}
+
+// putStack returns a finished run's call stacks to the pool; nothing of
+// the run refers to them (completed calls are copied into Call values).
+func (e *Engine) putStack(cs *costs) {
+	s := cs.stack
+	cs.stack = nil
+	e.stacks.Put(&s)
 }

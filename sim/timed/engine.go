@@ -38,9 +38,10 @@ type Engine struct {
 	machines map[int]*sim.Machine // by HZ: the jiffies prim needs the sampled tick rate
 	initial  map[int]*sim.State   // by HZ: each machine's initial state, copied into pooled states
 	states   sync.Pool            // *sim.State buffers of finished runs
-	waitAt   map[[2]int32]int32   // (function, pc) inside a wait's loop -> wait index
+	waitAt   pcTable[int32]       // (function, pc) inside a wait's loop -> wait index + 1 (0: none)
 	loops    []waitLoop           // per wait: the instructions of its loop (see forward.go)
-	loopAt   map[[2]int32]bool    // (function, pc) inside a polling loop, condition to back-edge (cost.go)
+	loopAt   pcTable[bool]        // (function, pc) inside a polling loop, condition to back-edge (cost.go)
+	stacks   sync.Pool            // *[][]callFrame: the per-CPU call stacks of finished runs (cost.go)
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
 	noSkip   bool                 // tests: run every loop iteration
 	noReplay bool                 // tests: take every idle re-check step (see replay.go)
@@ -52,7 +53,7 @@ type Engine struct {
 // on (function durations are metrics).
 func New(prog *sim.Program, cfg sim.Config) (*Engine, error) {
 	cfg.Merge, cfg.AtomicWaits, cfg.TraceCalls = false, false, true
-	e := &Engine{prog: prog, cfg: cfg, machines: map[int]*sim.Machine{}, initial: map[int]*sim.State{}, waitAt: map[[2]int32]int32{}}
+	e := &Engine{prog: prog, cfg: cfg, machines: map[int]*sim.Machine{}, initial: map[int]*sim.State{}, waitAt: newPCTable[int32](prog)}
 	if _, err := e.machine(250); err != nil {
 		return nil, err
 	}
@@ -67,12 +68,12 @@ func New(prog *sim.Program, cfg sim.Config) (*Engine, error) {
 			// apart from it (a loop found on the control-flow graph).
 			w := prog.Waits[in.Imm]
 			for i := w.CondStart; i < w.CondEnd; i++ {
-				e.waitAt[[2]int32{int32(fi), i}] = int32(in.Imm)
+				e.waitAt.set(int32(fi), i, int32(in.Imm)+1)
 			}
 			region, writes := prog.WaitLoop(int32(fi), int32(pc))
 			for i, r := range region {
 				if r {
-					e.waitAt[[2]int32{int32(fi), int32(i)}] = int32(in.Imm)
+					e.waitAt.set(int32(fi), int32(i), int32(in.Imm)+1)
 				}
 			}
 			e.loops[in.Imm] = waitLoop{fn: int32(fi), region: region, writes: writes}
@@ -287,7 +288,7 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		handoffAt: make([]int64, n), back: make([]int64, n), fwAt: make([]int64, n),
 		releaseAt: make([]int64, n), slowOff: make([]float64, n), smAt: never, waiting: make([]bool, n),
 		trace: map[int32]string{}, entered: map[string]int{}, rp: newReplayer(n, e.noReplay || noReplay),
-		cost: newCosts(n, e.cfg.Load == sim.LoadBusy), enterAt: map[string]breakdown{},
+		cost: newCosts(n, e.cfg.Load == sim.LoadBusy, e.stack(n)), enterAt: map[string]breakdown{},
 		out: &Run{Relocate: -1, Offline: make([]float64, n), Off: make([]float64, n),
 			Enter: map[string]float64{}, Return: map[string]float64{}, FuncCost: map[string]breakdown{}},
 	}

@@ -94,8 +94,8 @@ const maxProbeSteps = 256
 func (f *forward) try(ru *run, c int) bool {
 	cpu := &ru.st.CPUs[c]
 	fr := &cpu.Frames[len(cpu.Frames)-1]
-	w, ok := ru.e.waitAt[[2]int32{fr.Func, fr.PC}]
-	if !ok {
+	w := ru.e.waitAt.at(fr.Func, fr.PC) - 1
+	if w < 0 {
 		return false
 	}
 	if f.loops == nil {

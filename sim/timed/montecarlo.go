@@ -175,6 +175,7 @@ func (e *Engine) RunSet(set *profile.Set, seed uint64, i int, trace []string, b 
 	}
 	r := ru.do(b)
 	e.states.Put(ru.st)
+	e.putStack(ru.cost)
 	if ru.rp.clash {
 		// a replayed idle re-check was not independent of what else
 		// happened: do the run again taking every step (see replay.go)
@@ -183,6 +184,7 @@ func (e *Engine) RunSet(set *profile.Set, seed uint64, i int, trace []string, b 
 		}
 		r = ru.do(b)
 		e.states.Put(ru.st)
+		e.putStack(ru.cost)
 	}
 	return r, nil
 }
