@@ -27,13 +27,31 @@ func NewEnv(v sim.View, name string) *Env { return newEnv(v, name, true, true) }
 // only when asked (they are the allocations per check that scale with the
 // program).
 func newEnv(v sim.View, name string, globals, percpu bool) *Env {
+	return fillEnv(&Env{}, v, name, globals, percpu)
+}
+
+// fillEnv builds the environment in env, reusing its CPU slice and maps:
+// a predicate checks one state after another and the expression keeps
+// nothing of the environment, so one buffer per predicate serves every
+// check (a new environment per check was the explorer's largest
+// allocation).
+func fillEnv(env *Env, v sim.View, name string, globals, percpu bool) *Env {
 	n := v.NumCPUs()
-	env := &Env{Event: name, Online: v.NumOnline(), Outcome: v.End().String(), Relocated: v.End() == sim.Relocated,
-		CPUs: make([]CPUEnv, n)}
+	cpus, gl := env.CPUs, env.Globals
+	if cap(cpus) < n {
+		cpus = make([]CPUEnv, n)
+	}
+	cpus = cpus[:n]
+	*env = Env{Event: name, Online: v.NumOnline(), Outcome: v.End().String(), Relocated: v.End() == sim.Relocated,
+		CPUs: cpus}
 	for c := 0; c < n; c++ {
+		vars := env.CPUs[c].PerCPU
 		env.CPUs[c] = cpuEnv(v, c)
 		if percpu && len(v.M.Prog.PerCPU) > 0 {
-			vars := make(map[string]int64, len(v.M.Prog.PerCPU))
+			if vars == nil {
+				vars = make(map[string]int64, len(v.M.Prog.PerCPU))
+			}
+			clear(vars)
 			for _, g := range v.M.Prog.PerCPU {
 				if x, ok := v.PerCPU(g.Name, c); ok {
 					vars[g.Name] = signed(x, g.Type)
@@ -56,7 +74,11 @@ func newEnv(v sim.View, name string, globals, percpu bool) *Env {
 		}
 	}
 	if globals && len(v.M.Prog.Globals) > 0 {
-		env.Globals = make(map[string]int64, len(v.M.Prog.Globals))
+		if gl == nil {
+			gl = make(map[string]int64, len(v.M.Prog.Globals))
+		}
+		clear(gl)
+		env.Globals = gl
 		for i, g := range v.M.Prog.Globals {
 			env.Globals[g.Name] = signed(v.S.Globals[i], g.Type)
 		}
@@ -95,6 +117,9 @@ var namesCPUsRE = regexp.MustCompile(`\b(?:cpus|secondaries)\s*\[|\.id\b|\bcpu\.
 func (r *PropertyRule) Predicate(prog *sim.Program) (kind sim.EventKind, step, end bool, check func(sim.View) bool, err error) {
 	usesGlobals := strings.Contains(r.Expr, "globals")
 	usesPerCPU := strings.Contains(r.Expr, "percpu")
+	// One environment per predicate, refilled for every check: the
+	// explorer checks the states of one exploration one after another.
+	env := &Env{}
 	eval := func(v sim.View, name string) bool {
 		if o := v.End(); o == sim.Unknown || o == sim.Failed {
 			// A run that reached an unmodelled function or an instruction
@@ -102,7 +127,7 @@ func (r *PropertyRule) Predicate(prog *sim.Program) (kind sim.EventKind, step, e
 			// explorer reports such runs and the verdict is inconclusive.
 			return true
 		}
-		ok, e := r.Check(newEnv(v, name, usesGlobals, usesPerCPU))
+		ok, e := r.Check(fillEnv(env, v, name, usesGlobals, usesPerCPU))
 		if e != nil {
 			// A runtime error of the expression (e.g. indexing past the
 			// CPUs) is reported as a violation with the message; the pack
