@@ -175,7 +175,7 @@ func (e *Engine) RunSet(set *profile.Set, seed uint64, i int, trace []string, b 
 	}
 	r := ru.do(b)
 	e.states.Put(ru.st)
-	e.putStack(ru.cost)
+	e.putRun(ru)
 	if ru.rp.clash {
 		// a replayed idle re-check was not independent of what else
 		// happened: do the run again taking every step (see replay.go)
@@ -184,7 +184,7 @@ func (e *Engine) RunSet(set *profile.Set, seed uint64, i int, trace []string, b 
 		}
 		r = ru.do(b)
 		e.states.Put(ru.st)
-		e.putStack(ru.cost)
+		e.putRun(ru)
 	}
 	return r, nil
 }

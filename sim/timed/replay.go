@@ -69,10 +69,21 @@ type replayer struct {
 	replays int64
 }
 
-func newReplayer(n int, off bool) replayer {
+// memo, when not nil, is n memos of a finished run to reuse (see
+// Engine.memos); they are invalidated here.
+func newReplayer(n int, off bool, memo []*idleMemo) replayer {
 	r := replayer{off: off, maxEnd: -1}
 	if !off {
-		r.memo = make([]*idleMemo, n)
+		if len(memo) != n {
+			memo = make([]*idleMemo, n)
+		}
+		for _, m := range memo {
+			if m != nil {
+				m.valid = false
+				m.steps = m.steps[:0]
+			}
+		}
+		r.memo = memo
 		r.rec = make([]bool, n)
 		r.end = make([]int64, n)
 		r.times = make([][]int64, n)
@@ -143,12 +154,19 @@ func (ru *run) record(c int, a sim.Action) {
 		ru.rp.rec[c] = false
 		return
 	}
+	// the slot's events buffer from an earlier recording is reused: a
+	// recorded step's results are read only while it is replayed
+	m := ru.rp.memo[c]
+	var evs []sim.Event
+	if n := len(m.steps); n < cap(m.steps) {
+		evs = m.steps[: n+1 : n+1][n].res.Events[:0]
+	}
 	s := recStep{a: a, res: *res}
 	s.res.Events = nil
 	if len(res.Events) > 0 {
-		s.res.Events = slices.Clone(res.Events)
+		s.res.Events = append(evs, res.Events...)
 	}
-	ru.rp.memo[c].steps = append(ru.rp.memo[c].steps, s)
+	m.steps = append(m.steps, s)
 }
 
 // recorded is called when plan finds c (recording) with its next action
@@ -245,4 +263,24 @@ func (ru *run) pending(c int) int64 {
 		}
 	}
 	return t
+}
+
+// memos is n replay memos of a finished run, or nil (see putRun).
+func (e *Engine) memos(n int) []*idleMemo {
+	if p, ok := e.memoPool.Get().(*[]*idleMemo); ok && len(*p) == n {
+		return *p
+	}
+	return nil
+}
+
+// putRun returns a finished run's buffers that nothing of its result
+// refers to (call stacks, replay memos) to the engine's pools: runs of
+// one engine record the same kinds of steps, so their storage is reused
+// instead of grown anew in every run.
+func (e *Engine) putRun(ru *run) {
+	e.putStack(ru.cost)
+	if m := ru.rp.memo; m != nil {
+		ru.rp.memo = nil
+		e.memoPool.Put(&m)
+	}
 }
