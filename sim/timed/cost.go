@@ -138,11 +138,28 @@ type Call struct {
 
 // newCosts starts the accounting of n CPUs: the boot CPU runs code, the
 // secondaries wait in their idle loop or run the busy scenario's task.
-// stack is the per-CPU call stacks, empty, reused from a finished run
-// when one is pooled (see Engine.stack).
-func newCosts(n int, busy bool, stack [][]callFrame) *costs {
-	c := &costs{acc: make([]breakdown, n), lastT: make([]int64, n), lastC: make([]Cause, n), inWait: make([]bool, n),
-		waitFn: make([]int32, n), waitD: make([]int, n), waitT: make([]int64, n), savedGen: make([]int, n), saved: make([]breakdown, n), prev: [2]int{-1, -1}, stack: stack}
+// reuse, when it has n CPUs, is a finished run's accounting whose storage
+// is reset and used (see Engine.pooledCosts).
+func newCosts(n int, busy bool, reuse *costs) *costs {
+	c := reuse
+	if c == nil || len(c.acc) != n {
+		c = &costs{acc: make([]breakdown, n), lastT: make([]int64, n), lastC: make([]Cause, n), inWait: make([]bool, n),
+			waitFn: make([]int32, n), waitD: make([]int, n), waitT: make([]int64, n), savedGen: make([]int, n), saved: make([]breakdown, n), stack: make([][]callFrame, n)}
+	} else {
+		clear(c.acc)
+		clear(c.lastT)
+		clear(c.inWait)
+		clear(c.waitFn)
+		clear(c.waitD)
+		clear(c.waitT)
+		clear(c.savedGen)
+		clear(c.saved)
+		for i := range c.stack {
+			c.stack[i] = c.stack[i][:0]
+		}
+		c.gen, c.poll0, c.calls = 0, 0, nil
+	}
+	c.prev = [2]int{-1, -1}
 	for i := range c.lastC {
 		switch {
 		case i == 0:
@@ -431,24 +448,8 @@ func consoleSetting(set *profile.Set) string {
 	return fmt.Sprintf("%.0f baud, console_loglevel %.0f", set.Value(profile.ConsoleBaud), set.Value(profile.ConsoleLoglevel))
 }
 
-// stack is n empty per-CPU call stacks: a finished run's, whose frames'
-// storage is reused (each CPU's stack grows by appends in every run, the
-// largest allocation per run after the machine state), or new ones.
-func (e *Engine) stack(n int) [][]callFrame {
-	if p, ok := e.stacks.Get().(*[][]callFrame); ok && len(*p) == n {
-		s := *p
-		for i := range s {
-			s[i] = s[i][:0]
-		}
-		return s
-	}
-	return make([][]callFrame, n)
-}
-
-// putStack returns a finished run's call stacks to the pool; nothing of
-// the run refers to them (completed calls are copied into Call values).
-func (e *Engine) putStack(cs *costs) {
-	s := cs.stack
-	cs.stack = nil
-	e.stacks.Put(&s)
+// pooledCosts is a finished run's accounting, or nil (see putRun).
+func (e *Engine) pooledCosts() *costs {
+	c, _ := e.costPool.Get().(*costs)
+	return c
 }

@@ -41,7 +41,7 @@ type Engine struct {
 	waitAt   pcTable[int32]       // (function, pc) inside a wait's loop -> wait index + 1 (0: none)
 	loops    []waitLoop           // per wait: the instructions of its loop (see forward.go)
 	loopAt   pcTable[bool]        // (function, pc) inside a polling loop, condition to back-edge (cost.go)
-	stacks   sync.Pool            // *[][]callFrame: the per-CPU call stacks of finished runs (cost.go)
+	costPool sync.Pool            // *costs: the cost accounting of finished runs (cost.go)
 	memoPool sync.Pool            // *[]*idleMemo: the replay memos of finished runs (replay.go)
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
 	noSkip   bool                 // tests: run every loop iteration
@@ -289,7 +289,7 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		handoffAt: make([]int64, n), back: make([]int64, n), fwAt: make([]int64, n),
 		releaseAt: make([]int64, n), slowOff: make([]float64, n), smAt: never, waiting: make([]bool, n),
 		trace: map[int32]string{}, entered: map[string]int{}, rp: newReplayer(n, e.noReplay || noReplay, e.memos(n)),
-		cost: newCosts(n, e.cfg.Load == sim.LoadBusy, e.stack(n)), enterAt: map[string]breakdown{},
+		cost: newCosts(n, e.cfg.Load == sim.LoadBusy, e.pooledCosts()), enterAt: map[string]breakdown{},
 		out: &Run{Relocate: -1, Offline: make([]float64, n), Off: make([]float64, n),
 			Enter: map[string]float64{}, Return: map[string]float64{}, FuncCost: map[string]breakdown{}},
 	}

@@ -274,11 +274,15 @@ func (e *Engine) memos(n int) []*idleMemo {
 }
 
 // putRun returns a finished run's buffers that nothing of its result
-// refers to (call stacks, replay memos) to the engine's pools: runs of
-// one engine record the same kinds of steps, so their storage is reused
-// instead of grown anew in every run.
+// refers to (the cost accounting, whose completed calls the result holds
+// and which is dropped from it, and the replay memos) to the engine's
+// pools: runs of one engine grow the same per-CPU buffers, so their
+// storage is reused instead of grown anew in every run.
 func (e *Engine) putRun(ru *run) {
-	e.putStack(ru.cost)
+	if cs := ru.cost; cs != nil {
+		ru.cost, cs.calls = nil, nil
+		e.costPool.Put(cs)
+	}
 	if m := ru.rp.memo; m != nil {
 		ru.rp.memo = nil
 		e.memoPool.Put(&m)
