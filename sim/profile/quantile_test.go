@@ -23,7 +23,7 @@ func TestQuantileFormExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, d := range dists {
 		q := newQuantileForm(d)
-		us := []float64{0, 1, -0.5, 1.5, 0.5, q.split, math.Nextafter(q.split, 0), math.Nextafter(q.split, 1)}
+		us := []float64{0, math.Copysign(0, -1), 1, -0.5, 1.5, math.Inf(1), math.Inf(-1), 0.5, q.split, math.Nextafter(q.split, 0), math.Nextafter(q.split, 1)}
 		for range 10000 {
 			us = append(us, r.Float64())
 		}
