@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
+	"github.com/patchcheck/patchcheck/semantics/fromtree"
 	"github.com/patchcheck/patchcheck/semantics/models"
 	"github.com/patchcheck/patchcheck/sim"
 )
@@ -21,6 +22,11 @@ type wline struct {
 	// patch is the 1-based index of the patch that last put the line in
 	// AFTER as added or context, 0 for a model line no patch touched.
 	patch int
+	// elided is set for a tree's file-scope line the model does not
+	// compile (its text is a comment), and decl for a line of a
+	// declaration: the tree's first line of it (0 for none).
+	elided bool
+	decl   int
 }
 
 // working is the AFTER copy of one model file.
@@ -31,6 +37,14 @@ type working struct {
 	// removed[i] is set when model line i was removed by a patch: BEFORE
 	// shows it with this pre-image origin.
 	removed map[int]sim.Loc
+	// decls are the file-scope declarations of the tree's file, by their
+	// first line (nil without a tree).
+	decls map[int]fromtree.Decl
+	// elidedAt says, for the hunk last applied, which of its lines (by
+	// index) are file-scope text the model does not compile: removed
+	// elided lines and added lines among them, with the declaration's
+	// first line in the tree (0 between declarations).
+	elidedAt map[int]int
 }
 
 func newWorking(mf *models.ModelFile) *working {
@@ -48,8 +62,13 @@ func newWorking(mf *models.ModelFile) *working {
 		wl := wline{text: l.Text, fn: fn, orig: i, loc: modelLoc(mf, l, fn)}
 		switch l.Kind {
 		case models.Code, models.Elided:
-			wl.key = models.Normalize(cs.Strip(l.Kernel))
+			code := cs.Strip(l.Kernel)
+			wl.key = models.Normalize(code)
 			wl.skip = wl.key == "" && strings.TrimSpace(l.Kernel) != ""
+			// Conditionals take no part in matching, as in a hunk.
+			if classify(code, l.Kernel) == classCond {
+				wl.skip = true
+			}
 		case models.Blank, models.Comment:
 			wl.skip = true
 		}
@@ -290,6 +309,7 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 	p := pos[0]
 	out = append(out, w.lines[:p]...)
 	curFn := w.lines[p].fn
+	w.elidedAt = map[int]int{}
 	for i, h := range hl {
 		if h.drop {
 			continue
@@ -309,6 +329,12 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 				} else {
 					wl.key = key(text)
 				}
+				if d, in := insideElided(out, w.lines[p:]); in && fn == "" && h.fn == "" {
+					// Inside a declaration the model does not compile
+					// (a table for tracing): it stays uncompiled.
+					wl.text, wl.elided, wl.decl = "//- "+strings.TrimRight(h.text, "\\"), true, d
+					w.elidedAt[i] = d
+				}
 				out = append(out, wl)
 			}
 			fnOf[i] = curFn
@@ -324,6 +350,9 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 		fnOf[i] = curFn
 		p = j + 1
 		if h.op == gitdiff.OpDelete {
+			if wl.elided {
+				w.elidedAt[i] = wl.decl
+			}
 			if wl.orig >= 0 {
 				w.removed[wl.orig] = sim.Loc{File: patchPath, Line: h.old, Side: sim.SidePre, Func: wl.fn, Text: strings.TrimSpace(h.text)}
 			}
@@ -336,6 +365,29 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 	out = append(out, w.lines[p:]...)
 	w.lines = out
 	return fnOf
+}
+
+// insideElided reports whether a line inserted between the lines before
+// (already placed) and after lies inside one declaration the model does
+// not compile, and which (its first line in the tree).
+func insideElided(before, after []wline) (int, bool) {
+	var prev, next *wline
+	for i := len(before) - 1; i >= 0; i-- {
+		if !before[i].skip {
+			prev = &before[i]
+			break
+		}
+	}
+	for i := range after {
+		if !after[i].skip {
+			next = &after[i]
+			break
+		}
+	}
+	if prev == nil || next == nil || !prev.elided || !next.elided || prev.decl == 0 || prev.decl != next.decl {
+		return 0, false
+	}
+	return prev.decl, true
 }
 
 // hasFunc reports whether the working copy has lines of the named function

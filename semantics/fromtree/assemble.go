@@ -19,11 +19,16 @@ type treeFile struct {
 	decls map[string]*item // declarations by each name they define
 	// Declarations of the model file (outside its functions), in order.
 	modelDecls []item
+	// lines is the tree's text.
+	lines []string
 }
 
 func newTreeFile(mf *models.ModelFile, text []byte, blob string, cfg cfront.Config) *treeFile {
 	tf := &treeFile{path: mf.Path, blob: blob, model: mf, defs: map[string]*item{}, decls: map[string]*item{}}
 	tf.items = scanItems(string(text), cfront.Inactive(text, cfg))
+	if text != nil {
+		tf.lines = strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
+	}
 	for i := range tf.items {
 		it := &tf.items[i]
 		for _, n := range it.names {
@@ -135,12 +140,25 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 				want[d] = true
 			}
 		}
+		// The text between what is taken (the declarations nothing on the
+		// path uses, tables, prototypes, preprocessor lines, comments, the
+		// functions not taken or bound) is kept as elided lines, matched
+		// against a patch's context but compiled as comments: a hunk among
+		// them is placed where the tree has it.
+		next := 1
+		filler := func(upto int) {
+			for ; next < upto && next <= len(tf.lines); next++ {
+				appendElided(tm, tf.lines[next-1], next)
+			}
+		}
 		for i := range tf.items {
 			it := &tf.items[i]
 			if it.fn {
 				if !take[it.names[0]] || bound[it.names[0]] != "" || tf.defs[it.names[0]] != it {
 					continue
 				}
+				filler(it.first)
+				next = max(next, it.last+1)
 				f := &models.Func{Name: it.names[0], File: p, Line: it.first, EndLine: it.last, Blob: tm.Blob, Version: version, Source: it.text, Model: tm}
 				f.First = len(tm.Lines)
 				appendTreeLines(tm, it)
@@ -156,11 +174,14 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 				continue
 			}
 			done[it] = true
+			filler(it.first)
+			next = max(next, it.last+1)
 			appendTreeLines(tm, it)
 			for k := it.first; k <= it.last; k++ {
 				as.owner[lineKey(p, k)] = declKey(p, it)
 			}
 		}
+		filler(len(tf.lines) + 1)
 		// Restatements of the library's functions that are bound or that
 		// the tree's file does not define.
 		for _, f := range mf.Funcs {
@@ -205,6 +226,18 @@ func appendTreeLines(mf *models.ModelFile, it *item) {
 		}
 		mf.Lines = append(mf.Lines, l)
 	}
+}
+
+// appendElided appends line k of the tree's text as an elided line: kernel
+// text for matching, a comment for the compiler (a trailing backslash is
+// dropped from the comment, so that it does not continue onto the next
+// line).
+func appendElided(mf *models.ModelFile, text string, k int) {
+	l := models.Line{Text: "//- " + strings.TrimRight(text, "\\"), Kernel: text, KLine: k, Pos: k, Kind: models.Elided}
+	if strings.TrimSpace(text) == "" {
+		l = models.Line{KLine: k, Pos: k, Kind: models.Blank}
+	}
+	mf.Lines = append(mf.Lines, l)
 }
 
 func abbrev(blob string) string {

@@ -148,6 +148,13 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			work = append(work, f.Name)
 		}
 	}
+	// The machine's NMI entry (ipi_setup() asks it which IPIs are NMIs,
+	// v6.7+) is taken whenever the tree defines it, as the entries are:
+	// before v6.12 nothing on the path calls it.
+	if _, ok := definedIn[models.EntryNMI]; ok && !take[models.EntryNMI] {
+		take[models.EntryNMI] = true
+		work = append(work, models.EntryNMI)
+	}
 	prelude := preludeNames(base)
 	macros := preludeMacros(base)
 	for len(work) > 0 {
