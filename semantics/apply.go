@@ -2,6 +2,7 @@ package semantics
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
@@ -310,9 +311,17 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 	out = append(out, w.lines[:p]...)
 	curFn := w.lines[p].fn
 	w.elidedAt = map[int]int{}
+	// runDecl is the uncompiled declaration the removed lines of the
+	// current run of changes are in (0 for none, -1 when they are not
+	// all in one): the lines added in their place replace it, and are not
+	// compiled either.
+	runDecl := 0
 	for i, h := range hl {
 		if h.drop {
 			continue
+		}
+		if h.op == gitdiff.OpContext {
+			runDecl = 0
 		}
 		j, ok := matched[i]
 		if !ok {
@@ -329,7 +338,11 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 				} else {
 					wl.key = key(text)
 				}
-				if d, in := insideElided(out, w.lines[p:]); in && fn == "" && h.fn == "" {
+				d, in := insideElided(out, w.lines[p:])
+				if runDecl > 0 && w.redeclares(h.text, runDecl) {
+					d, in = runDecl, true
+				}
+				if in && fn == "" && h.fn == "" {
 					// Inside a declaration the model does not compile
 					// (a table for tracing): it stays uncompiled.
 					wl.text, wl.elided, wl.decl = "//- "+strings.TrimRight(h.text, "\\"), true, d
@@ -350,6 +363,12 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 		fnOf[i] = curFn
 		p = j + 1
 		if h.op == gitdiff.OpDelete {
+			switch {
+			case !wl.elided || wl.decl == 0 || runDecl != 0 && runDecl != wl.decl:
+				runDecl = -1
+			case runDecl == 0:
+				runDecl = wl.decl
+			}
 			if wl.elided {
 				w.elidedAt[i] = wl.decl
 			}
@@ -388,6 +407,25 @@ func insideElided(before, after []wline) (int, bool) {
 		return 0, false
 	}
 	return prev.decl, true
+}
+
+// redeclares reports whether an added line, in place of lines of the
+// uncompiled declaration at decl, defines nothing else: a fragment of it,
+// or the same names. A line declaring another name is a new declaration,
+// compiled like any other.
+func (w *working) redeclares(line string, decl int) bool {
+	ds := fromtree.Decls([]byte(line))
+	if len(ds) == 0 {
+		return true
+	}
+	for _, d := range ds {
+		for _, n := range d.Names {
+			if !slices.Contains(w.decls[decl].Names, n) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // hasFunc reports whether the working copy has lines of the named function
