@@ -76,7 +76,11 @@ func lineKey(file string, line int) string { return fmt.Sprintf("%s:%d", file, l
 // and functions that are taken and not bound, and the library's
 // restatements of what is bound, in a file of their own named PATH@VERSION
 // so that no line of a restatement is shown as the tree's.
-func assemble(base *models.Library, files map[string]*treeFile, paths []string, take map[string]bool, bound map[string]string, version string, macros map[string]bool, definedIn map[string]string) (*assembly, error) {
+//
+// With elide, the rest of each file's text is kept as elided lines (see
+// below); the binding rounds leave it out, since it compiles to nothing
+// and parsing it in every round costs more than the rounds themselves.
+func assemble(base *models.Library, files map[string]*treeFile, paths []string, take map[string]bool, bound map[string]string, version string, macros map[string]bool, definedIn map[string]string, elide bool) (*assembly, error) {
 	as := &assembly{owner: map[string]string{}}
 	var out []*models.ModelFile
 	if p := base.File(models.PreludePath); p != nil {
@@ -148,7 +152,9 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 		next := 1
 		filler := func(upto int) {
 			for ; next < upto && next <= len(tf.lines); next++ {
-				appendElided(tm, tf.lines[next-1], next)
+				if elide {
+					appendElided(tm, tf.lines[next-1], next)
+				}
 			}
 		}
 		for i := range tf.items {

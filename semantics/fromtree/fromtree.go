@@ -184,7 +184,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			return nil, fmt.Errorf("fromtree: binding did not settle after %d rounds", maxRounds)
 		}
 		var err error
-		as, err = assemble(base, files, paths, take, bound, res.Version, macros, definedIn)
+		as, err = assemble(base, files, paths, take, bound, res.Version, macros, definedIn, false)
 		if err != nil {
 			return nil, err
 		}
@@ -198,7 +198,14 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			break
 		}
 	}
-	res.Library = as.lib
+	// The library as the patches see it: with the files' other text
+	// elided, so that a hunk on a declaration between functions, a table
+	// or an #ifdef'd variable is placed where the tree has it.
+	final, err := assemble(base, files, paths, take, bound, res.Version, macros, definedIn, true)
+	if err != nil {
+		return nil, err
+	}
+	res.Library = final.lib
 	res.bound = bound
 
 	for _, p := range paths {
