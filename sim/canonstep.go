@@ -40,9 +40,11 @@ type parentInfo struct {
 
 // Prepare readies c for EncodeStep on successors of st (the state about to
 // be expanded, in canonical numbering) and sets twins as Twins does (out
-// must have length NumCPUs).
-func (c *Canon) Prepare(st *State, twins []bool) {
-	c.Twins(st, twins)
+// must have length NumCPUs). dc, when not nil, is the Decoder that decoded
+// st last: the CPUs of a run of equal ones are then described and encoded
+// once.
+func (c *Canon) Prepare(st *State, twins []bool, dc *Decoder) {
+	c.twins(st, twins, dc)
 	n := c.m.n
 	p := &c.parent
 	p.ready = n > 2
@@ -74,6 +76,11 @@ func (c *Canon) Prepare(st *State, twins []bool) {
 	prev := -1
 	for i := 1; i < n; i++ {
 		if !p.local[i] {
+			continue
+		}
+		if prev == i-1 && dc.sameAsPrevious(i) {
+			p.elo[i], p.ehi[i] = p.elo[prev], p.ehi[prev]
+			prev = i
 			continue
 		}
 		lo := len(p.enc)

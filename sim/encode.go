@@ -310,6 +310,13 @@ func (dc *Decoder) Decode(data []byte, st *State) error {
 	return nil
 }
 
+// sameAsPrevious reports whether CPU i's bytes in the last state decoded
+// were those of CPU i-1 (one run of equal CPUs in the canonical layout). A
+// nil Decoder knows nothing.
+func (dc *Decoder) sameAsPrevious(i int) bool {
+	return dc != nil && dc.prev != nil && i > 0 && dc.lo[i] == dc.lo[i-1] && dc.hi[i] == dc.hi[i-1]
+}
+
 // Segs are the CPU boundaries of the last plain-layout state decoded, as
 // DecodeSegments gives them.
 func (dc *Decoder) Segs() []int32 { return dc.segs }

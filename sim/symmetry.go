@@ -345,12 +345,14 @@ func (c *Canon) Perm() []int32 { return c.perm }
 // secondary nor referred to by one, and equal in every other respect. Swapping
 // two such CPUs maps st to itself, so an explorer need only step the first of
 // a run of twins. out must have length NumCPUs.
-func (c *Canon) Twins(st *State, out []bool) {
+func (c *Canon) Twins(st *State, out []bool) { c.twins(st, out, nil) }
+
+func (c *Canon) twins(st *State, out []bool, dc *Decoder) {
 	clear(out)
 	if c.m.n <= 2 {
 		return
 	}
-	c.analyze(st)
+	c.analyzeRuns(st, dc)
 	for i := 2; i < c.m.n; i++ {
 		out[i] = c.plain[i] && c.plain[i-1] && c.compare(int32(i-1), int32(i)) == 0
 	}
@@ -381,13 +383,25 @@ func (c *Canon) abstract(b []byte, v uint64, self int) []byte {
 }
 
 // analyze computes keys, incoming references and plain flags of st's secondaries.
-func (c *Canon) analyze(st *State) {
+func (c *Canon) analyze(st *State) { c.analyzeRuns(st, nil) }
+
+// analyzeRuns is analyze; with dc, the Decoder that decoded st last, a
+// secondary whose bytes are those of the one before it (a run of equal CPUs
+// in the canonical layout) shares that one's key when that one names no
+// other secondary: equal bytes hold the same values, ids written relative to
+// each CPU itself, so the id-free descriptions are equal, and describing a
+// CPU that names no other secondary changes no plain flag.
+func (c *Canon) analyzeRuns(st *State, dc *Decoder) {
 	for i := range c.plain {
 		c.plain[i] = true
 	}
 	c.keys = c.keys[:0]
 	c.analyzeRefs(st)
 	for i := 1; i < c.m.n; i++ {
+		if i > 1 && c.local[i-1] && dc.sameAsPrevious(i) {
+			c.klo[i], c.khi[i], c.local[i] = c.klo[i-1], c.khi[i-1], true
+			continue
+		}
 		c.key(st, i)
 	}
 }

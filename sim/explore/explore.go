@@ -517,7 +517,7 @@ func (x *explorer) run(res *Result) {
 					continue
 				}
 				if x.sym {
-					x.canon.Prepare(cur, twins)
+					x.canon.Prepare(cur, twins, dec)
 				}
 				any := false
 				quiet := x.prompt && x.quiescent(cur)
