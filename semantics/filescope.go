@@ -62,7 +62,7 @@ func (w *working) markFileScope(text []byte) {
 // a tree's model (applied) that fell on file-scope text the model does not
 // compile, and returns the others, which the models' declarations settle.
 func (a *analyzer) fileScope(n int, fc *FileChange, w *working, hl []hline, others []*OtherChange, applied bool) []*OtherChange {
-	if w == nil || w.decls == nil || !applied || len(w.elidedAt) == 0 {
+	if w == nil || w.decls == nil || !applied {
 		return others
 	}
 	index := func(oc *OtherChange) int {
@@ -78,6 +78,13 @@ func (a *analyzer) fileScope(n int, fc *FileChange, w *working, hl []hline, othe
 	firstLine := 0
 	for _, oc := range others {
 		i := index(oc)
+		if i >= 0 && hl[i].op == gitdiff.OpDelete && hl[i].class == classCond {
+			// The tree's file-scope conditionals are not compiled: the
+			// declarations the model holds were chosen by the build
+			// configuration.
+			oc.Note = "a file-scope conditional of the tree's text, which the model does not compile; removed"
+			continue
+		}
 		first, ok := w.elidedAt[i]
 		if i < 0 || !ok {
 			kept = append(kept, oc)
@@ -118,16 +125,18 @@ func (a *analyzer) fileScope(n int, fc *FileChange, w *working, hl []hline, othe
 	}
 	// The hunk's why, when all it changes is text outside the model.
 	if h := a.lastHunk(); h != nil && h.Fate == Applies && h.Why == "" && len(models) == 0 {
-		all := true
+		all, some := true, false
 		for i, l := range hl {
 			if l.op == gitdiff.OpContext || l.drop || l.class == classBlank || l.class == classComment {
 				continue
 			}
-			if _, ok := w.elidedAt[i]; !ok {
+			if _, ok := w.elidedAt[i]; ok || l.op == gitdiff.OpDelete && l.class == classCond {
+				some = true
+			} else {
 				all = false
 			}
 		}
-		if all {
+		if all && some {
 			what := "comments and directives"
 			if len(outside) > 0 {
 				what = strings.Join(outside, ", ")
