@@ -551,6 +551,11 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: v.t.it, A: r, B: v.r})
 		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Not), Type: sim.Int, A: r, B: r})
 		return opnd{r, tInt}
+	case "max", "min":
+		if !nargs(2) {
+			return g.constReg(0, tInt)
+		}
+		return g.minMax(name, args)
 	case "BUG":
 		g.prim(sim.PrimBug, nil, -1, 0)
 		return g.void()
@@ -657,6 +662,9 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		return g.tryCmpxchg(name, args, pos)
 	case "per_cpu_ptr", "this_cpu_ptr", "raw_cpu_ptr":
 		if v, ok := g.pcpuStructPtr(name, args, pos); ok {
+			return v
+		}
+		if v, ok := g.pcpuFieldPtr(name, args); ok {
 			return v
 		}
 	case "smp_call_function_single":
@@ -1214,4 +1222,33 @@ func (g *fn) fieldValue(tb *table, m *cfront.MemberExpr) opnd {
 	}
 	g.diag("unsupported", m.Name, m.Pos, "field %s of %s", m.Name, tb.name)
 	return g.constReg(0, tInt)
+}
+
+// minMax compiles include/linux/minmax.h's max(x, y) and min(x, y): each
+// argument evaluated once, compared in their usual arithmetic conversion
+// (minmax.h refuses operands of different signedness at build time, so the
+// conversion changes no value the kernel compares), the result of that
+// type.
+func (g *fn) minMax(name string, args []cfront.Expr) opnd {
+	x, y := g.value(args[0]), g.value(args[1])
+	if x.t.k != kInt || y.t.k != kInt {
+		g.diag("unsupported", name, args[0].Position(), "%s of a pointer", name)
+		return g.constReg(0, tInt)
+	}
+	ct := ctype{k: kInt, it: common(x.t.it, y.t.it)}
+	a, b := g.conv(x, ct), g.conv(y, ct)
+	op := sim.Gt
+	if name == "min" {
+		op = sim.Lt
+	}
+	r := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpMov, A: r, B: a.r})
+	c := g.newReg()
+	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(op), Type: ct.it, A: c, B: b.r, C: a.r})
+	take, end := g.newLabel(), g.newLabel()
+	g.branch(c, take, end)
+	g.bind(take)
+	g.emit(sim.Instr{Op: sim.OpMov, A: r, B: b.r})
+	g.bind(end)
+	return opnd{r, ct}
 }

@@ -76,6 +76,12 @@ func TestCSemantics(t *testing.T) {
 		{"likely is identity", `int f(int x) { if (likely(x > 1)) return 7; return 8; }`, "f", []uint64{2}, 7},
 		{"global read and write", `int counter = 40; int f(void) { counter += 2; return counter; }`, "f", nil, 42},
 		{"function-local static keeps its value", `int f(void) { static int n; n++; return n; }`, "f", nil, 1},
+		{"max and min of ints", `int f(int a, int b) { return max(a, b) * 10 + min(a, b); }`, "f", []uint64{3, 7}, 73},
+		{"max of a negative and a constant", `int f(int a) { return max(a, 2); }`, "f", []uint64{^uint64(0)}, 2},
+		{"max with a cast keeps the sign", `enum s { OFF = 5 }; int f(unsigned int t) { return max((int)t, OFF); }`, "f", []uint64{0xffffffff}, 5},
+		{"max evaluates each argument once", `int n; int next(void) { n++; return n; }
+			int f(void) { int m = max(next(), 0); return m * 10 + n; }`, "f", nil, 11},
+		{"min of unsigned long", `unsigned long f(unsigned long a, unsigned long b) { return min(a, b); }`, "f", []uint64{1 << 40, 1 << 41}, 1 << 40},
 		{"unsigned compare of jiffies-style deadline", `int f(void) { unsigned long a = 5, b = 10; return time_before(a, b) + 2 * time_after(a, b); }`, "f", nil, 1},
 	}
 	for _, tt := range tests {
@@ -308,6 +314,49 @@ func TestBindings(t *testing.T) {
 				static void cpuhp_complete_idle_dead(void *arg) { } void f(void) { struct cpuhp_cpu_state *st = this_cpu_ptr(&cpuhp_state); udelay(st->done_down); }`,
 			trace: `smp_processor_id(); udelay(0)`,
 			diag:  "field done_down of the per-CPU cpuhp_state has no slot",
+		},
+		{
+			name: "pointer to a per-CPU struct field: the CPU index and the field's slot",
+			src: `enum cpuhp_state { CPUHP_INVALID = -1, CPUHP_OFFLINE = 0, CPUHP_AP_OFFLINE = 3 };
+				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
+				struct cpuhp_cpu_state { enum cpuhp_state state; atomic_t ap_sync_state; struct completion done_down; };
+				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .ap_sync_state = ATOMIC_INIT(2), };
+				 void g(atomic_t *v) { }
+				void f(void) { atomic_t *s = per_cpu_ptr(&cpuhp_state.ap_sync_state, 3); atomic_t *me = this_cpu_ptr(&cpuhp_state.ap_sync_state);
+					struct cpuhp_cpu_state *st = per_cpu_ptr(&cpuhp_state, 3); int sync = atomic_read(s);
+					atomic_set(me, 4); udelay(sync); if (!atomic_try_cmpxchg(s, &sync, 5)) udelay(100);
+					udelay(st->ap_sync_state); udelay(*me); (void)atomic_xchg(&st->ap_sync_state, 6); udelay(READ_ONCE(*s));
+					sync = 7; if (atomic_try_cmpxchg(s, &sync, 8)) udelay(100); udelay(sync); udelay(per_cpu(cpuhp_state, 3)); }`,
+			trace: `smp_processor_id(); udelay(2); udelay(5); udelay(4); udelay(6); udelay(6); udelay(3)`,
+		},
+		{
+			name: "pointer to a per-CPU struct field passed on",
+			src: `enum cpuhp_state { CPUHP_INVALID = -1, CPUHP_OFFLINE = 0, CPUHP_AP_OFFLINE = 3 };
+				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
+				struct cpuhp_cpu_state { enum cpuhp_state state; atomic_t ap_sync_state; struct completion done_down; };
+				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .ap_sync_state = ATOMIC_INIT(2), };
+				 void g(atomic_t *v) { }
+				void f(void) { g(per_cpu_ptr(&cpuhp_state.ap_sync_state, 1)); }`,
+			// Its value is the CPU index, not an address.
+			diag: "a pointer to the per-CPU field cpuhp_state.ap_sync_state",
+		},
+		{
+			name: "pointer to a per-CPU struct field tested for NULL",
+			src: `enum cpuhp_state { CPUHP_INVALID = -1, CPUHP_OFFLINE = 0, CPUHP_AP_OFFLINE = 3 };
+				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
+				struct cpuhp_cpu_state { enum cpuhp_state state; atomic_t ap_sync_state; struct completion done_down; };
+				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .ap_sync_state = ATOMIC_INIT(2), };
+				 void f(void) { atomic_t *s = per_cpu_ptr(&cpuhp_state.ap_sync_state, 0); if (s) udelay(1); }`,
+			diag: "NULL test of a per-CPU struct pointer",
+		},
+		{
+			name: "pointer to a per-CPU struct field assigned again",
+			src: `enum cpuhp_state { CPUHP_INVALID = -1, CPUHP_OFFLINE = 0, CPUHP_AP_OFFLINE = 3 };
+				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
+				struct cpuhp_cpu_state { enum cpuhp_state state; atomic_t ap_sync_state; struct completion done_down; };
+				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .ap_sync_state = ATOMIC_INIT(2), };
+				 void f(void) { atomic_t *s = per_cpu_ptr(&cpuhp_state.ap_sync_state, 0); s = per_cpu_ptr(&cpuhp_state.ap_sync_state, 1); atomic_set(s, 1); }`,
+			diag: "is assigned again",
 		},
 		{
 			name:  "a function run on another CPU that the machine does not know",

@@ -141,9 +141,11 @@ func (ev *evaluator) run(fi int, args []uint64) uint64 {
 		case sim.OpStorePCPU:
 			ev.pcpu[in.Imm][r[in.B]] = truncate(r[in.A], in.Type)
 		case sim.OpAtomic:
-			v := &ev.g[in.Imm]
+			var v *uint64
 			if len(in.Args) == 1 {
 				v = &ev.pcpu[in.Imm][r[in.Args[0]]]
+			} else {
+				v = &ev.g[in.Imm]
 			}
 			old := *v
 			switch sim.AtomicOp(in.Sub) {

@@ -99,6 +99,9 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 			if a, ok := e.X.(*cfront.UnaryExpr); ok && a.Op == "&" {
 				return g.lval(a.X)
 			}
+			if p, ok := g.fieldPtrOf(e.X); ok && p.t.k == kFieldPtr {
+				return g.fieldPlace(p), true
+			}
 		}
 	case *cfront.MemberExpr:
 		if lv, ok, done := g.pcpuField(e); done {
@@ -137,6 +140,16 @@ func (g *fn) pcpuPlace(v cfront.Expr, cpu opnd, pos cfront.Pos) (lvalue, bool) {
 
 // addrPlace resolves &x (the operand of atomic_* and friends).
 func (g *fn) addrPlace(e cfront.Expr) (lvalue, bool) {
+	switch e.(type) {
+	case *cfront.Ident, *cfront.CallExpr:
+		// A pointer to a per-CPU struct's field, held or made in place.
+		if p, ok := g.fieldPtrOf(e); ok {
+			if p.t.k != kFieldPtr {
+				return lvalue{}, false // reported
+			}
+			return g.fieldPlace(p), true
+		}
+	}
 	if u, ok := e.(*cfront.UnaryExpr); ok && u.Op == "&" {
 		return g.lval(u.X)
 	}
@@ -529,6 +542,11 @@ func (g *fn) binary(e *cfront.BinaryExpr) opnd {
 func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 	switch e.Op {
 	case "&":
+		if _, ok := e.X.(*cfront.MemberExpr); ok {
+			if v, ok := g.fieldPtrOf(e); ok {
+				return v
+			}
+		}
 		if id, ok := e.X.(*cfront.Ident); ok {
 			if l := g.lookup(id.Name); l != nil && l.opaque {
 				// Not NULL; nothing reads through it.
@@ -548,6 +566,9 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 	case "*":
 		if a, ok := e.X.(*cfront.UnaryExpr); ok && a.Op == "&" {
 			return g.expr(a.X)
+		}
+		if p, ok := g.fieldPtrOf(e.X); ok && p.t.k == kFieldPtr {
+			return g.load(g.fieldPlace(p))
 		}
 		g.diag("unsupported", "*", e.Pos, "pointer dereference")
 		return g.constReg(0, tInt)

@@ -56,6 +56,7 @@ type fn struct {
 	labels map[string]*label
 	gotos  map[string]cfront.Pos
 	loc    int32
+	pos    cfront.Pos // of the statement or call being compiled (setLoc)
 	// inline, when set, compiles a callee's body into the current
 	// function (inside wait conditions): return stores to inline.res and
 	// jumps to inline.end.
@@ -119,6 +120,7 @@ func (g *fn) locOf(p cfront.Pos) sim.Loc { return g.c.loc(g.u, p, g.name) }
 func (g *fn) setLoc(p cfront.Pos) {
 	if p.IsValid() {
 		g.loc = g.c.locIndex(g.locOf(p))
+		g.pos = p
 	}
 }
 
@@ -203,6 +205,7 @@ func (g *fn) constReg(v int64, t ctype) opnd {
 
 // conv converts an integer operand to type t.
 func (g *fn) conv(o opnd, t ctype) opnd {
+	g.fieldPtrLost(o, t)
 	if o.r < 0 || t.k != kInt || o.t.k != kInt && o.t.k != kStructPtr && o.t.k != kPtr && o.t.k != kFunc && o.t.k != kString {
 		return opnd{o.r, t}
 	}
@@ -220,6 +223,7 @@ func (g *fn) conv(o opnd, t ctype) opnd {
 
 // assignConv converts a value for storing into a variable of type t.
 func (g *fn) assignConv(o opnd, t ctype) opnd {
+	g.fieldPtrLost(o, t)
 	switch t.k {
 	case kInt:
 		if o.t.k == kVoid {
@@ -442,6 +446,14 @@ func (g *fn) declLocal(d *cfront.VarDecl) {
 			g.diag("unsupported", d.Name, d.Pos, "brace initialiser of %s", d.Name)
 		} else {
 			v := g.expr(d.Init)
+			if v.t.k == kFieldPtr && t.k == kPtr {
+				if g.assigned[d.Name] == 0 {
+					// The field is known for the local's whole life.
+					t, l.t = v.t, v.t
+				} else {
+					g.diag("unsupported", d.Name, d.Pos, "%s, a pointer to the per-CPU field %s, is assigned again", d.Name, v.t.name)
+				}
+			}
 			v = g.assignConv(v, t)
 			if v.r >= 0 {
 				g.emit(sim.Instr{Op: sim.OpMov, A: l.reg, B: v.r})

@@ -178,7 +178,112 @@ func (g *fn) pcpuField(m *cfront.MemberExpr) (lvalue, bool, bool) {
 	return lvalue{kind: lvPCPU, g: f, cpu: cpu.r, t: f.typ}, true, true
 }
 
-// isPCPUStructPtr reports whether t is a pointer to a per-CPU struct.
+// isPCPUStructPtr reports whether t is a pointer to a per-CPU struct or
+// to a field of one: a pointer whose value is the CPU index.
 func (g *fn) isPCPUStructPtr(t ctype) bool {
-	return t.k == kStructPtr && g.c.pstructOf(t.name) != nil
+	return t.k == kFieldPtr || t.k == kStructPtr && g.c.pstructOf(t.name) != nil
+}
+
+// A pointer to a field of a per-CPU struct,
+//
+//	atomic_t *st = per_cpu_ptr(&cpuhp_state.ap_sync_state, cpu);
+//	atomic_t *st = this_cpu_ptr(&cpuhp_state.ap_sync_state);
+//	&st->ap_sync_state    (st a pointer to the per-CPU struct)
+//
+// is, as a pointer to the struct, the CPU index, with the field (its slot)
+// in the static type (kFieldPtr): the machine has no address to give, but
+// the field is known where the pointer is made. It keeps that type only in
+// a local declared with it as initialiser and never assigned again, and it
+// is used only as the place of atomic_*, READ_ONCE/WRITE_ONCE and *p; any
+// other use (passed on, stored, converted, compared, NULL-tested) is
+// reported, since its value is a CPU index and not an address.
+
+// pcpuFieldPtr compiles per_cpu_ptr(&v.field, cpu), this_cpu_ptr(&v.field)
+// and raw_cpu_ptr(&v.field) of a per-CPU struct v. ok is false when the
+// argument is not one.
+func (g *fn) pcpuFieldPtr(name string, args []cfront.Expr) (opnd, bool) {
+	want := 2
+	if name != "per_cpu_ptr" {
+		want = 1
+	}
+	if len(args) != want {
+		return opnd{}, false
+	}
+	u, ok := args[0].(*cfront.UnaryExpr)
+	if !ok || u.Op != "&" {
+		return opnd{}, false
+	}
+	m, ok := u.X.(*cfront.MemberExpr)
+	if !ok || m.Arrow {
+		return opnd{}, false
+	}
+	id, ok := m.X.(*cfront.Ident)
+	if !ok || g.lookup(id.Name) != nil {
+		return opnd{}, false
+	}
+	ps, ok := g.c.pstructs[id.Name]
+	if !ok || g.c.pstructOf(ps.strct) != ps {
+		return opnd{}, false
+	}
+	f, ok := ps.fields[m.Name]
+	if !ok {
+		g.diag("unsupported", m.Name, m.Pos, "field %s of the per-CPU %s has no slot (only scalar fields do)", m.Name, ps.name)
+		return g.constReg(0, tPtr), true
+	}
+	var cpu opnd
+	if want == 2 {
+		cpu = g.value(args[1])
+	} else {
+		cpu = g.prim(sim.PrimSelf, nil, -1, 0)
+	}
+	cpu = g.conv(cpu, tUint)
+	return opnd{cpu.r, fieldPtrType(f)}, true
+}
+
+func fieldPtrType(f *global) ctype {
+	return ctype{k: kFieldPtr, it: sim.Uint, name: f.name}
+}
+
+// fieldPlace is the slot a field pointer p points to: that field on the
+// CPU p is.
+func (g *fn) fieldPlace(p opnd) lvalue {
+	f := g.c.globals[p.t.name]
+	return lvalue{kind: lvPCPU, g: f, cpu: p.r, t: f.typ}
+}
+
+// fieldPtrOf resolves e as a field pointer (a local holding one, or one
+// made in place). ok is false when e is none.
+func (g *fn) fieldPtrOf(e cfront.Expr) (opnd, bool) {
+	switch x := e.(type) {
+	case *cfront.Ident:
+		if l := g.lookup(x.Name); l != nil && l.t.k == kFieldPtr && l.reg >= 0 {
+			return opnd{l.reg, l.t}, true
+		}
+	case *cfront.CallExpr:
+		if id, ok := x.Fun.(*cfront.Ident); ok && (id.Name == "per_cpu_ptr" || id.Name == "this_cpu_ptr" || id.Name == "raw_cpu_ptr") {
+			if _, isLocal := g.c.funcIdx[id.Name]; !isLocal {
+				return g.pcpuFieldPtr(id.Name, x.Args)
+			}
+		}
+	case *cfront.UnaryExpr:
+		if x.Op != "&" {
+			break
+		}
+		if m, ok := x.X.(*cfront.MemberExpr); ok {
+			if lv, ok, done := g.pcpuField(m); done {
+				if !ok {
+					return g.constReg(0, tPtr), true
+				}
+				return opnd{lv.cpu, fieldPtrType(lv.g)}, true
+			}
+		}
+	}
+	return opnd{}, false
+}
+
+// fieldPtrLost reports a field pointer used as a value of another type.
+func (g *fn) fieldPtrLost(o opnd, t ctype) {
+	if o.t.k == kFieldPtr && t.k != kFieldPtr {
+		g.diag("unsupported", o.t.name, g.pos, "a pointer to the per-CPU field %s (its value is the CPU index) used other than as the place of an atomic or *p", o.t.name)
+	}
 }

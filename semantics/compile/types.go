@@ -19,13 +19,14 @@ const (
 	kPtr                   // another pointer: an opaque 64-bit value
 	kFunc                  // a function reference
 	kString                // a string literal (index into Program.Strings)
+	kFieldPtr              // a pointer to a field of a per-CPU struct: the CPU index (see pcpustruct.go)
 )
 
 // ctype is a C type as the compiler sees it.
 type ctype struct {
 	k      kind
 	it     sim.Type // the register type (kInt; pointers are Ulong)
-	name   string   // struct name for kStruct and kStructPtr
+	name   string   // struct name for kStruct and kStructPtr; the field's slot for kFieldPtr
 	atomic bool     // atomic_t and friends
 }
 

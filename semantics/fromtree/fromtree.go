@@ -161,7 +161,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		name := work[len(work)-1]
 		work = work[:len(work)-1]
 		tf := files[definedIn[name]]
-		for _, id := range identifiers(strip(tf.defs[name].text)) {
+		for _, id := range identifiers(tf.defs[name].text) {
 			if take[id] || prelude[id] || compile.Binds(id) {
 				continue
 			}
@@ -467,6 +467,9 @@ func preludeMacros(base *models.Library) map[string]bool {
 	return out
 }
 
-// identifiers returns the distinct identifiers of C text (comments
-// already removed), in order, keywords included.
-func identifiers(text string) []string { return models.Identifiers(text) }
+// identifiers returns the distinct identifiers of C text, in order,
+// keywords included, its comments, literals and preprocessor lines left
+// out: an apostrophe in a comment ("Don't", in
+// 6.12's cpuhp_bp_sync_dead()) would otherwise open a character literal
+// that hides the names after it.
+func identifiers(text string) []string { return models.Identifiers(strip(text)) }

@@ -85,3 +85,25 @@ func TestDecls(t *testing.T) {
 		t.Errorf("Decls: %q, want %q", got, want)
 	}
 }
+
+// The names a function uses are read without its comments and literals: an
+// apostrophe in a comment must not hide what follows (6.12's
+// cpuhp_bp_sync_dead() says "Don't overwrite that!" before
+// SYNC_STATE_DEAD).
+func TestIdentifiers(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       string
+	}{
+		{"apostrophe in a comment", "static void f(void)\n{\n\t/* Don't overwrite that! */\n\tif (s == SYNC_STATE_DEAD)\n\t\tg();\n}\n", "static void f if s SYNC_STATE_DEAD g"},
+		{"line comment and string", "int f(void) { // isn't\n\tpr_err(\"CPU%u hidden\\n\", c); return X; }", "int f void pr_err c return X"},
+		{"character literal", "int f(char c) { return c == 'a' ? A : B; }", "int f char c return A B"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Join(identifiers(tt.text), " "); got != tt.want {
+				t.Errorf("identifiers = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

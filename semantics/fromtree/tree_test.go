@@ -3,6 +3,7 @@ package fromtree_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -65,8 +66,9 @@ func TestTreeOrigins(t *testing.T) {
 		// __crash_kexec(): a local struct pt_regs passed by address.
 		// takedown_cpu(): 6.1's sees the states the restated core leaves
 		// (CPUHP_AP_IDLE_DEAD after the wait); 6.12's calls
-		// cpuhp_bp_sync_dead(), which takes a pointer to a field
-		// (&cpuhp_state.ap_sync_state) and polls ktime_get().
+		// cpuhp_bp_sync_dead(), whose cpuhp_wait_for_sync_state() polls
+		// ktime_get() (the pointer to the field, per_cpu_ptr(&cpuhp_state.
+		// ap_sync_state, cpu), compiles).
 		{"6.1", append([]string{"__cpu_disable", "__cpu_die", "cpu_wait_death", "cpu_report_death", "__crash_kexec", "takedown_cpu"}, common...), bound},
 		// __crash_kexec(): in kernel/crash_core.c from v6.9 (movedTo).
 		{"6.12", append([]string{"ipi_should_be_nmi", "do_handle_IPI", "__cpu_try_die", "__crash_kexec"}, common...), append([]string{"takedown_cpu"}, bound...)},
@@ -101,6 +103,17 @@ func TestTreeOrigins(t *testing.T) {
 			for _, f := range r.Funcs {
 				if f.Origin != fromtree.FromTree && f.Why == "" {
 					t.Errorf("%s is %s with no reason", f.Name, f.Origin)
+				}
+				// What the subset now has is no function's reason.
+				for _, gone := range []string{"calls max,", "calls min,", "calls per_cpu_ptr,", "calls this_cpu_ptr,"} {
+					if strings.Contains(f.Why, gone) {
+						t.Errorf("%s is %s: %s", f.Name, f.Origin, f.Why)
+					}
+				}
+			}
+			if tc.version == "6.12" {
+				if w := why(r, "cpuhp_wait_for_sync_state"); !strings.Contains(w, "ktime_get") {
+					t.Errorf("cpuhp_wait_for_sync_state: %q, want the reason ktime_get", w)
 				}
 			}
 			_, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
