@@ -20,12 +20,7 @@ import (
 // ownBaseGaps are the own-base runs on which the tool's answer differs from
 // the list's history, with what the tool cannot do yet; an entry that comes
 // to agree fails the test, so that the list shrinks.
-var ownBaseGaps = map[string]string{
-	"23-anderson-v3-stop-try-non-nmi-first/own_base_v6_11": "a tree's model holds the path's functions and the " +
-		"declarations they use, not the file: the hunks whose context is the nr_ipi declaration, the ipi_types[] " +
-		"table and the #ifdef'd waiting_for_crash_ipi between two functions do not apply to it, so AFTER misses " +
-		"crash_stop and the run is inconclusive",
-}
+var ownBaseGaps = map[string]string{}
 
 // TestRealOnOwnBase runs a real patch that both test trees already contain
 // against its own base, reconstructed from the 6.12 tree in a temporary

@@ -2,9 +2,11 @@ package semantics
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
+	"github.com/patchcheck/patchcheck/semantics/fromtree"
 	"github.com/patchcheck/patchcheck/semantics/models"
 	"github.com/patchcheck/patchcheck/sim"
 )
@@ -21,6 +23,11 @@ type wline struct {
 	// patch is the 1-based index of the patch that last put the line in
 	// AFTER as added or context, 0 for a model line no patch touched.
 	patch int
+	// elided is set for a tree's file-scope line the model does not
+	// compile (its text is a comment), and decl for a line of a
+	// declaration: the tree's first line of it (0 for none).
+	elided bool
+	decl   int
 }
 
 // working is the AFTER copy of one model file.
@@ -31,6 +38,14 @@ type working struct {
 	// removed[i] is set when model line i was removed by a patch: BEFORE
 	// shows it with this pre-image origin.
 	removed map[int]sim.Loc
+	// decls are the file-scope declarations of the tree's file, by their
+	// first line (nil without a tree).
+	decls map[int]fromtree.Decl
+	// elidedAt says, for the hunk last applied, which of its lines (by
+	// index) are file-scope text the model does not compile: removed
+	// elided lines and added lines among them, with the declaration's
+	// first line in the tree (0 between declarations).
+	elidedAt map[int]int
 }
 
 func newWorking(mf *models.ModelFile) *working {
@@ -48,8 +63,13 @@ func newWorking(mf *models.ModelFile) *working {
 		wl := wline{text: l.Text, fn: fn, orig: i, loc: modelLoc(mf, l, fn)}
 		switch l.Kind {
 		case models.Code, models.Elided:
-			wl.key = models.Normalize(cs.Strip(l.Kernel))
+			code := cs.Strip(l.Kernel)
+			wl.key = models.Normalize(code)
 			wl.skip = wl.key == "" && strings.TrimSpace(l.Kernel) != ""
+			// Conditionals take no part in matching, as in a hunk.
+			if classify(code, l.Kernel) == classCond {
+				wl.skip = true
+			}
 		case models.Blank, models.Comment:
 			wl.skip = true
 		}
@@ -290,9 +310,18 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 	p := pos[0]
 	out = append(out, w.lines[:p]...)
 	curFn := w.lines[p].fn
+	w.elidedAt = map[int]int{}
+	// runDecl is the uncompiled declaration the removed lines of the
+	// current run of changes are in (0 for none, -1 when they are not
+	// all in one): the lines added in their place replace it, and are not
+	// compiled either.
+	runDecl := 0
 	for i, h := range hl {
 		if h.drop {
 			continue
+		}
+		if h.op == gitdiff.OpContext {
+			runDecl = 0
 		}
 		j, ok := matched[i]
 		if !ok {
@@ -309,6 +338,16 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 				} else {
 					wl.key = key(text)
 				}
+				d, in := insideElided(out, w.lines[p:])
+				if runDecl > 0 && w.redeclares(h.text, runDecl) {
+					d, in = runDecl, true
+				}
+				if in && fn == "" && h.fn == "" {
+					// Inside a declaration the model does not compile
+					// (a table for tracing): it stays uncompiled.
+					wl.text, wl.elided, wl.decl = "//- "+strings.TrimRight(h.text, "\\"), true, d
+					w.elidedAt[i] = d
+				}
 				out = append(out, wl)
 			}
 			fnOf[i] = curFn
@@ -324,6 +363,15 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 		fnOf[i] = curFn
 		p = j + 1
 		if h.op == gitdiff.OpDelete {
+			switch {
+			case !wl.elided || wl.decl == 0 || runDecl != 0 && runDecl != wl.decl:
+				runDecl = -1
+			case runDecl == 0:
+				runDecl = wl.decl
+			}
+			if wl.elided {
+				w.elidedAt[i] = wl.decl
+			}
 			if wl.orig >= 0 {
 				w.removed[wl.orig] = sim.Loc{File: patchPath, Line: h.old, Side: sim.SidePre, Func: wl.fn, Text: strings.TrimSpace(h.text)}
 			}
@@ -336,6 +384,48 @@ func (w *working) apply(hl []hline, idx []int, pos []int, patchPath string, patc
 	out = append(out, w.lines[p:]...)
 	w.lines = out
 	return fnOf
+}
+
+// insideElided reports whether a line inserted between the lines before
+// (already placed) and after lies inside one declaration the model does
+// not compile, and which (its first line in the tree).
+func insideElided(before, after []wline) (int, bool) {
+	var prev, next *wline
+	for i := len(before) - 1; i >= 0; i-- {
+		if !before[i].skip {
+			prev = &before[i]
+			break
+		}
+	}
+	for i := range after {
+		if !after[i].skip {
+			next = &after[i]
+			break
+		}
+	}
+	if prev == nil || next == nil || !prev.elided || !next.elided || prev.decl == 0 || prev.decl != next.decl {
+		return 0, false
+	}
+	return prev.decl, true
+}
+
+// redeclares reports whether an added line, in place of lines of the
+// uncompiled declaration at decl, defines nothing else: a fragment of it,
+// or the same names. A line declaring another name is a new declaration,
+// compiled like any other.
+func (w *working) redeclares(line string, decl int) bool {
+	ds := fromtree.Decls([]byte(line))
+	if len(ds) == 0 {
+		return true
+	}
+	for _, d := range ds {
+		for _, n := range d.Names {
+			if !slices.Contains(w.decls[decl].Names, n) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // hasFunc reports whether the working copy has lines of the named function

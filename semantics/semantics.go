@@ -335,6 +335,11 @@ func (a *analyzer) working(path string) *working {
 		return nil
 	}
 	w := newWorking(mf)
+	if a.base != nil && a.tree != nil {
+		if text, _, err := a.tree.File(path); err == nil {
+			w.markFileScope(text)
+		}
+	}
 	a.work[path] = w
 	return w
 }
@@ -718,6 +723,7 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 		}
 		fc.Funcs = append(fc.Funcs, f)
 	}
+	others = a.fileScope(n, fc, w, hl, others, fnOf != nil && mm == nil)
 	a.declarations(n, fc, w, hl, others, fnOf != nil && mm == nil, needApply || len(added) > 0)
 }
 

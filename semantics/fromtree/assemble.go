@@ -19,11 +19,16 @@ type treeFile struct {
 	decls map[string]*item // declarations by each name they define
 	// Declarations of the model file (outside its functions), in order.
 	modelDecls []item
+	// lines is the tree's text.
+	lines []string
 }
 
 func newTreeFile(mf *models.ModelFile, text []byte, blob string, cfg cfront.Config) *treeFile {
 	tf := &treeFile{path: mf.Path, blob: blob, model: mf, defs: map[string]*item{}, decls: map[string]*item{}}
 	tf.items = scanItems(string(text), cfront.Inactive(text, cfg))
+	if text != nil {
+		tf.lines = strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
+	}
 	for i := range tf.items {
 		it := &tf.items[i]
 		for _, n := range it.names {
@@ -71,7 +76,11 @@ func lineKey(file string, line int) string { return fmt.Sprintf("%s:%d", file, l
 // and functions that are taken and not bound, and the library's
 // restatements of what is bound, in a file of their own named PATH@VERSION
 // so that no line of a restatement is shown as the tree's.
-func assemble(base *models.Library, files map[string]*treeFile, paths []string, take map[string]bool, bound map[string]string, version string, macros map[string]bool, definedIn map[string]string) (*assembly, error) {
+//
+// With elide, the rest of each file's text is kept as elided lines (see
+// below); the binding rounds leave it out, since it compiles to nothing
+// and parsing it in every round costs more than the rounds themselves.
+func assemble(base *models.Library, files map[string]*treeFile, paths []string, take map[string]bool, bound map[string]string, version string, macros map[string]bool, definedIn map[string]string, elide bool) (*assembly, error) {
 	as := &assembly{owner: map[string]string{}}
 	var out []*models.ModelFile
 	if p := base.File(models.PreludePath); p != nil {
@@ -135,12 +144,27 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 				want[d] = true
 			}
 		}
+		// The text between what is taken (the declarations nothing on the
+		// path uses, tables, prototypes, preprocessor lines, comments, the
+		// functions not taken or bound) is kept as elided lines, matched
+		// against a patch's context but compiled as comments: a hunk among
+		// them is placed where the tree has it.
+		next := 1
+		filler := func(upto int) {
+			for ; next < upto && next <= len(tf.lines); next++ {
+				if elide {
+					appendElided(tm, tf.lines[next-1], next)
+				}
+			}
+		}
 		for i := range tf.items {
 			it := &tf.items[i]
 			if it.fn {
 				if !take[it.names[0]] || bound[it.names[0]] != "" || tf.defs[it.names[0]] != it {
 					continue
 				}
+				filler(it.first)
+				next = max(next, it.last+1)
 				f := &models.Func{Name: it.names[0], File: p, Line: it.first, EndLine: it.last, Blob: tm.Blob, Version: version, Source: it.text, Model: tm}
 				f.First = len(tm.Lines)
 				appendTreeLines(tm, it)
@@ -156,11 +180,14 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 				continue
 			}
 			done[it] = true
+			filler(it.first)
+			next = max(next, it.last+1)
 			appendTreeLines(tm, it)
 			for k := it.first; k <= it.last; k++ {
 				as.owner[lineKey(p, k)] = declKey(p, it)
 			}
 		}
+		filler(len(tf.lines) + 1)
 		// Restatements of the library's functions that are bound or that
 		// the tree's file does not define.
 		for _, f := range mf.Funcs {
@@ -205,6 +232,18 @@ func appendTreeLines(mf *models.ModelFile, it *item) {
 		}
 		mf.Lines = append(mf.Lines, l)
 	}
+}
+
+// appendElided appends line k of the tree's text as an elided line: kernel
+// text for matching, a comment for the compiler (a trailing backslash is
+// dropped from the comment, so that it does not continue onto the next
+// line).
+func appendElided(mf *models.ModelFile, text string, k int) {
+	l := models.Line{Text: "//- " + strings.TrimRight(text, "\\"), Kernel: text, KLine: k, Pos: k, Kind: models.Elided}
+	if strings.TrimSpace(text) == "" {
+		l = models.Line{KLine: k, Pos: k, Kind: models.Blank}
+	}
+	mf.Lines = append(mf.Lines, l)
 }
 
 func abbrev(blob string) string {

@@ -148,6 +148,13 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			work = append(work, f.Name)
 		}
 	}
+	// The machine's NMI entry (ipi_setup() asks it which IPIs are NMIs,
+	// v6.7+) is taken whenever the tree defines it, as the entries are:
+	// before v6.12 nothing on the path calls it.
+	if _, ok := definedIn[models.EntryNMI]; ok && !take[models.EntryNMI] {
+		take[models.EntryNMI] = true
+		work = append(work, models.EntryNMI)
+	}
 	prelude := preludeNames(base)
 	macros := preludeMacros(base)
 	for len(work) > 0 {
@@ -177,7 +184,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			return nil, fmt.Errorf("fromtree: binding did not settle after %d rounds", maxRounds)
 		}
 		var err error
-		as, err = assemble(base, files, paths, take, bound, res.Version, macros, definedIn)
+		as, err = assemble(base, files, paths, take, bound, res.Version, macros, definedIn, false)
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +198,14 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			break
 		}
 	}
-	res.Library = as.lib
+	// The library as the patches see it: with the files' other text
+	// elided, so that a hunk on a declaration between functions, a table
+	// or an #ifdef'd variable is placed where the tree has it.
+	final, err := assemble(base, files, paths, take, bound, res.Version, macros, definedIn, true)
+	if err != nil {
+		return nil, err
+	}
+	res.Library = final.lib
 	res.bound = bound
 
 	for _, p := range paths {

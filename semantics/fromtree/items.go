@@ -1,6 +1,9 @@
 package fromtree
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // item is one top-level definition of a C file: a function, or a
 // declaration ending in ";" at depth 0 (an enum, a struct, a variable, an
@@ -158,7 +161,14 @@ func declNames(s string) []string {
 				// other than DEFINE_PER_CPU, outside the subset.
 				return nil
 			}
-			ids := identifiers(s[:eq])
+			head := s[:eq]
+			if k := strings.IndexByte(head, '['); k >= 0 {
+				head = head[:k]
+			}
+			ids := withoutAttributes(identifiers(head))
+			if len(ids) == 0 {
+				return nil
+			}
 			return ids[len(ids)-1:]
 		}
 		return nil
@@ -169,11 +179,29 @@ func declNames(s string) []string {
 			end = k
 		}
 	}
-	ids := identifiers(s[:end])
+	ids := withoutAttributes(identifiers(s[:end]))
 	if len(ids) < 2 {
 		return nil // "struct x;", a bare type
 	}
 	return ids[len(ids)-1:]
+}
+
+// attributes are the kernel's section and attribute macros that follow a
+// declared name ("static int nr_ipi __ro_after_init = NR_IPI;"): not the
+// name.
+var attributes = map[string]bool{
+	"__ro_after_init": true, "__read_mostly": true, "__initdata": true, "__initconst": true,
+	"__tracepoint_string": true, "__maybe_unused": true, "__cacheline_aligned": true,
+	"__cacheline_aligned_in_smp": true, "__refdata": true, "__used": true, "__weak": true,
+	"__percpu": true, "__init": true, "__exitdata": true, "__page_aligned_bss": true,
+}
+
+// withoutAttributes drops the attribute macros after the last name.
+func withoutAttributes(ids []string) []string {
+	for len(ids) > 0 && attributes[ids[len(ids)-1]] {
+		ids = ids[:len(ids)-1]
+	}
+	return ids
 }
 
 // enumerators are the names of an enum body (the text after "{").
@@ -273,4 +301,66 @@ func strip(text string) string {
 		}
 	}
 	return string(b)
+}
+
+// Decl is a top-level declaration of a C file, outside functions: what it
+// defines and where. A "#define" is one too, named by its macro.
+type Decl struct {
+	Names       []string
+	First, Last int  // 1-based lines, inclusive
+	Array       bool // an array: "ipi_types[]"
+	Func        bool // a function (for callers that list them with the declarations)
+}
+
+// Name is how a report names the declaration: its first name, with "[]"
+// for an array.
+func (d Decl) Name() string {
+	if len(d.Names) == 0 {
+		return ""
+	}
+	switch {
+	case d.Array:
+		return d.Names[0] + "[]"
+	case d.Func:
+		return d.Names[0] + "()"
+	}
+	return d.Names[0]
+}
+
+// Decls lists the top-level declarations of C text that are not
+// functions, and its "#define" directives (with their continuation
+// lines), in line order.
+func Decls(text []byte) []Decl {
+	var out []Decl
+	for _, it := range scanItems(string(text), nil) {
+		if it.fn {
+			continue
+		}
+		d := Decl{Names: it.names, First: it.first, Last: it.last}
+		if b := strings.IndexByte(it.text, '['); b >= 0 {
+			e := strings.IndexAny(it.text, "={;")
+			d.Array = e < 0 || b < e
+		}
+		out = append(out, d)
+	}
+	lines := strings.Split(string(text), "\n")
+	for i := 0; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if !strings.HasPrefix(t, "#") {
+			continue
+		}
+		first := i
+		for i+1 < len(lines) && strings.HasSuffix(strings.TrimRight(lines[i], " \t"), "\\") {
+			i++
+		}
+		d := strings.TrimSpace(strings.TrimPrefix(t, "#"))
+		if !strings.HasPrefix(d, "define") {
+			continue
+		}
+		if ids := identifiers(strings.TrimPrefix(d, "define")); len(ids) > 0 {
+			out = append(out, Decl{Names: ids[:1], First: first + 1, Last: i + 1})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Decl) int { return a.First - b.First })
+	return out
 }

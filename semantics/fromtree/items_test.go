@@ -1,6 +1,7 @@
 package fromtree
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,8 @@ func TestScanItems(t *testing.T) {
 		{"initialised table", "const struct ops t = {\n\t.f = g,\n};\n", []string{"decl t"}},
 		{"another declaring macro dropped", "DEFINE_SCHED_CLASS(idle) = {\n\t.f = g,\n};\nint h(void) { return 1; }\n", []string{"fn h"}},
 		{"prototype dropped", "int f(int x);\nint g(void) { return 0; }\n", []string{"fn g"}},
+		{"attribute after the name", "static int nr_ipi __ro_after_init = NR_IPI;\n", []string{"decl nr_ipi"}},
+		{"table with an attribute", "static const char *ipi_types[MAX_IPI] __tracepoint_string = {\n\t[IPI_X] = \"x\",\n};\n", []string{"decl ipi_types"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +70,19 @@ func TestBindTogether(t *testing.T) {
 	bindTogether(take, bound)
 	if _, ok := bound[grp[0]]; ok {
 		t.Errorf("%s bound though not taken", grp[0])
+	}
+}
+
+func TestDecls(t *testing.T) {
+	text := "#define ONE 1\n#define TWO(x) \\\n\t((x) * 2)\nstatic int nr_ipi __ro_after_init = NR_IPI;\n" +
+		"static const char *ipi_types[MAX_IPI] __tracepoint_string = {\n\t[IPI_X] = \"x\",\n};\nint f(void)\n{\n\treturn 0;\n}\n"
+	var got []string
+	for _, d := range Decls([]byte(text)) {
+		got = append(got, fmt.Sprintf("%s %d-%d", d.Name(), d.First, d.Last))
+	}
+	want := "ONE 1-1; TWO 2-3; nr_ipi 4-4; ipi_types[] 5-7"
+	if strings.Join(got, "; ") != want {
+		t.Errorf("Decls: %q, want %q", got, want)
 	}
 }
 
