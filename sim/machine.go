@@ -358,7 +358,10 @@ func (m *Machine) LocString(i int32) string {
 	return fmt.Sprintf("%s:%d (%s, %s)", l.File, l.Line, l.Side, l.Func)
 }
 
-func (m *Machine) buildInitial() *State {
+// initialVars is a state of m's CPUs, none running yet, with every
+// global and per-CPU variable at its initial value: the start of a run and
+// of the boot-time calls (callAtBoot).
+func (m *Machine) initialVars() *State {
 	p := m.Prog
 	st := &State{
 		Globals: make([]uint64, len(p.Globals)),
@@ -372,6 +375,14 @@ func (m *Machine) buildInitial() *State {
 		for i, g := range p.PerCPU {
 			st.PCPU[c*m.nPCPU+i] = trunc(g.Init, g.Type)
 		}
+	}
+	return st
+}
+
+func (m *Machine) buildInitial() *State {
+	p := m.Prog
+	st := m.initialVars()
+	for c := 0; c < m.n; c++ {
 		cpu := &st.CPUs[c]
 		cpu.Flags = FlagOnline | FlagRouted
 		entry := p.Entry.Secondary

@@ -65,20 +65,7 @@ func (m *Machine) nmiIPIs() (uint8, error) {
 // callAtBoot runs fn(arg) to its return on CPU 0 of a machine in its
 // initial variable values, no other CPU running, and returns the result.
 func (m *Machine) callAtBoot(fn int32, arg uint64) (uint64, error) {
-	p := m.Prog
-	st := &State{
-		Globals: make([]uint64, len(p.Globals)),
-		PCPU:    make([]uint64, m.n*m.nPCPU),
-		CPUs:    make([]CPU, m.n),
-	}
-	for i, g := range p.Globals {
-		st.Globals[i] = trunc(g.Init, g.Type)
-	}
-	for c := 0; c < m.n; c++ {
-		for i, g := range p.PerCPU {
-			st.PCPU[c*m.nPCPU+i] = trunc(g.Init, g.Type)
-		}
-	}
+	st := m.initialVars()
 	cpu := &st.CPUs[0]
 	cpu.Flags = FlagOnline | FlagRouted | FlagMasked | FlagDAIF
 	m.pushFrame(cpu, fn, []uint64{arg}, -1, frameBoot)
