@@ -18,9 +18,19 @@ import (
 type realMeta struct {
 	Patch  string `yaml:"patch"`
 	Expect map[string]struct {
-		Verdict string `yaml:"verdict"`
-		Why     string `yaml:"why"`
+		Verdict    string         `yaml:"verdict"`
+		Why        string         `yaml:"why"`
+		Properties []realProperty `yaml:"properties"`
 	} `yaml:"expect"`
+}
+
+// realProperty is a property verdict the list's history and the kernel's
+// text give for one entry and variant.
+type realProperty struct {
+	ID      string `yaml:"id"`
+	Entry   string `yaml:"entry"`
+	Variant string `yaml:"variant"`
+	Verdict string `yaml:"verdict"`
 }
 
 // realGaps are the entries on which the tool's answer differs from the
