@@ -84,7 +84,7 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 	as := &assembly{owner: map[string]string{}}
 	var out []*models.ModelFile
 	if p := base.File(models.PreludePath); p != nil {
-		out = append(out, p)
+		out = append(out, preludeFor(p, take, bound))
 	}
 	for _, p := range paths {
 		tf := files[p]
@@ -188,6 +188,11 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 			}
 		}
 		filler(len(tf.lines) + 1)
+		for _, ab := range afterBoot {
+			if _, b := bound[ab.when]; ab.file == p && take[ab.when] && !b && definedIn[ab.when] == p {
+				tm.Lines = append(tm.Lines, models.Line{Text: ab.text, Kind: models.Restated})
+			}
+		}
 		// Restatements of the library's functions that are bound or that
 		// the tree's file does not define.
 		for _, f := range mf.Funcs {
