@@ -116,3 +116,59 @@ func (g *fn) effectTail(h int32, in []bool, succ [][]int32) []bool {
 	}
 	return tail
 }
+
+// clockLoops reports a read of the clock (jiffies, ktime_get()) on a cycle
+// of the function's code that passes no wait. Such a loop runs as written;
+// in the explorer, whose clock stands still, a timeout it polls the clock
+// for never passes, and the runs in which it would are lost, which could
+// turn a violation into a pass. Its function is not compiled (a tree's is
+// bound instead).
+func (g *fn) clockLoops() {
+	code := g.f.Code
+	n := int32(len(code))
+	succ := make([][]int32, n)
+	for pc := int32(0); pc < n; pc++ {
+		succ[pc] = cfgSuccs(&code[pc], pc, n, g.c.prog.Waits)
+	}
+	reach := make([]bool, n)
+	stack := []int32{0}
+	if n > 0 {
+		reach[0] = true
+	}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, t := range succ[x] {
+			if !reach[t] {
+				reach[t] = true
+				stack = append(stack, t)
+			}
+		}
+	}
+	for pc := int32(0); pc < n; pc++ {
+		in := &code[pc]
+		if !reach[pc] || in.Op != sim.OpPrim || (sim.Prim(in.Sub) != sim.PrimKtimeGet && sim.Prim(in.Sub) != sim.PrimJiffies) {
+			continue
+		}
+		// back at pc without passing a wait's head?
+		seen := make([]bool, n)
+		stack = append(stack[:0], succ[pc]...)
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[x] || code[x].Op == sim.OpWait {
+				continue
+			}
+			if x == pc {
+				loc := sim.Loc{File: "?", Func: g.name}
+				if in.Loc >= 0 && int(in.Loc) < len(g.c.prog.Locs) {
+					loc = g.c.prog.Locs[in.Loc]
+				}
+				g.c.diag("unsupported", g.name, loc, "%s() read in a loop that is not a polling wait: the explorer's clock stands still, so a timeout on it would never pass", sim.Prims[in.Sub].Name)
+				return
+			}
+			seen[x] = true
+			stack = append(stack, succ[x]...)
+		}
+	}
+}

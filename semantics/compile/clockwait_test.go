@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
+	"github.com/patchcheck/patchcheck/sim/timed"
 )
 
 // Polling loops bounded by the clock (jiffies, ktime_get()) found on the
@@ -220,5 +222,71 @@ void test_irq(int ipi) { }
 	}
 	if got := fmt.Sprint(p.Waits[0].Name); !strings.HasPrefix(got, "f: if (v == 0)") {
 		t.Errorf("wait named %q, want it named by the state test", got)
+	}
+}
+
+// TestClockLoopNotWait: a loop that polls the clock but is no wait (it
+// stores on every iteration) is refused: compiled as written, its timeout
+// would never pass in the explorer.
+func TestClockLoopNotWait(t *testing.T) {
+	for _, src := range []string{
+		`int n; void f(void) { s64 end = ktime_get() + 1000; while (ktime_get() < end) { n++; udelay(1); } }`,
+		`int n; void f(void) { unsigned long end = jiffies + 10; while (time_before(jiffies, end)) { n++; udelay(1); } }`,
+	} {
+		_, diags := compileText(t, src, Config{})
+		found := false
+		for _, d := range diags {
+			if d.Kind == "unsupported" && strings.Contains(d.Msg, "not a polling wait") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no diagnostic (%v)", src, diags)
+		}
+	}
+	// A clock read outside any loop, and one in a wait, are fine.
+	mustCompile(t, clockDefs+clockWaits[3].src)
+	mustCompile(t, `long f(void) { return ktime_get() / 1000; }`)
+}
+
+// TestClockWaitTimed: in the timed engine the clock moves, so a wait whose
+// state never comes runs out at its own bound (10 s after its start, the
+// deadline of the loop as written), and one whose state is set by the other
+// CPU ends within its first millisecond of polling.
+func TestClockWaitTimed(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		idle     string // CPU 1's entry
+		min, max float64
+	}{
+		{"never reported", `void test_idle(void) { for (;;) idle_wait(); }`, 10, 10.01},
+		{"reported", `void test_idle(void) { (void)atomic_xchg(&per_cpu(sync_state, 1), 0); for (;;) idle_wait(); }`, 0, 0.001},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := clockDefs + clockWaits[3].src + `
+long test_result;
+void test_boot(void) { test_result = f(); }
+void test_irq(int ipi) { }
+` + tc.idle
+			var cfg Config
+			cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
+			p, diags := compileText(t, src, cfg)
+			for _, d := range diags {
+				t.Fatalf("diagnostic: %v", d)
+			}
+			e, err := timed.New(p, sim.Config{CPUs: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := e.RunOne(profile.Default(), 1, 0, []string{"f"}, timed.Budget{}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := r.Return["f"] - r.Enter["f"]
+			if r.Outcome != "returned" || d < tc.min || d > tc.max {
+				t.Errorf("outcome %s after %d steps, f() took %.6f s, want %g..%g s", r.Outcome, r.Steps, d, tc.min, tc.max)
+			}
+			t.Logf("f() took %.6f s simulated, %d steps, %d iterations fast-forwarded", d, r.Steps, r.Skipped)
+		})
 	}
 }
