@@ -661,6 +661,7 @@ func reachable(p *sim.Program, roots ...string) []bool {
 	push(p.Entry.Boot)
 	push(p.Entry.Secondary)
 	push(p.Entry.IRQ)
+	push(p.Entry.NMI - 1) // called by the machine at construction
 	for _, name := range roots {
 		push(int32(p.FuncIndex(name)))
 	}
