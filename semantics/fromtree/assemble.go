@@ -101,6 +101,17 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 				}
 			}
 		}
+		// What the machine's start sets (afterBoot), and the names it
+		// needs declared.
+		var boot []string
+		for _, ab := range afterBoot {
+			if _, b := bound[ab.when]; ab.file == p && take[ab.when] && !b && definedIn[ab.when] == p {
+				boot = append(boot, ab.text)
+				for _, id := range identifiers(ab.text) {
+					used[id] = true
+				}
+			}
+		}
 		// Declarations: the tree's text of every declaration the model
 		// has or the taken functions use; the model's where the tree has
 		// none or its text is bound.
@@ -188,10 +199,8 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 			}
 		}
 		filler(len(tf.lines) + 1)
-		for _, ab := range afterBoot {
-			if _, b := bound[ab.when]; ab.file == p && take[ab.when] && !b && definedIn[ab.when] == p {
-				tm.Lines = append(tm.Lines, models.Line{Text: ab.text, Kind: models.Restated})
-			}
+		for _, ab := range boot {
+			tm.Lines = append(tm.Lines, models.Line{Text: ab, Kind: models.Restated})
 		}
 		// Restatements of the library's functions that are bound or that
 		// the tree's file does not define.

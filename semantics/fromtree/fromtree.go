@@ -491,7 +491,7 @@ var treeOverrides = map[string]bool{"cpuhp_ap_report_dead": true}
 // SYNC_STATE_DEAD, which cpuhp_bp_sync_dead() would take for a report of
 // death already made.
 var afterBoot = []struct{ file, when, text string }{
-	{"kernel/cpu.c", "cpuhp_ap_update_sync_state",
+	{"kernel/cpu.c", "cpuhp_ap_report_dead",
 		"DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .ap_sync_state = ATOMIC_INIT(SYNC_STATE_ONLINE), }; //~ after bringup: cpuhp_online_idle()"},
 }
 

@@ -176,3 +176,57 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 }
+
+// editedFiles is a tree whose file path has old replaced by new.
+type editedFiles struct {
+	dirFiles
+	path, old, new string
+}
+
+func (e editedFiles) File(p string) ([]byte, string, error) {
+	b, blob, err := e.dirFiles.File(p)
+	if err == nil && p == e.path {
+		b = []byte(strings.Replace(string(b), e.old, e.new, 1))
+	}
+	return b, blob, err
+}
+
+// TestDeathHandshakeTogether: when 6.12's wait for the dying CPU does not
+// compile (here its clock is a function no one defines), takedown_cpu(),
+// __cpu_die() and cpuhp_ap_report_dead() all stand in (together): the
+// library's v5.10 wait and model.h's report, which see one another, and
+// the library still compiles cleanly.
+func TestDeathHandshakeTogether(t *testing.T) {
+	dir := testtree.Dir(t, "6.12")
+	cc := semantics.CompileConfig(semantics.Config{})
+	tree := editedFiles{dirFiles(dir), "kernel/cpu.c", "ktime_t now, end, start = ktime_get();", "ktime_t now, end, start = ktime_get_unmodelled();"}
+	r, err := fromtree.Build(tree, models.Default(), cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := r.Origin("cpuhp_wait_for_sync_state"); o == fromtree.FromTree {
+		t.Fatalf("the edit did not take: cpuhp_wait_for_sync_state is %s", o)
+	}
+	for _, name := range []string{"takedown_cpu", "__cpu_die", "cpuhp_ap_report_dead"} {
+		if o := r.Origin(name); o != fromtree.Bound {
+			t.Errorf("%s: origin %q, want bound (%s)", name, o, why(r, name))
+		}
+	}
+	p, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
+	for _, d := range diags {
+		if d.Kind != "config" {
+			t.Errorf("the library does not compile cleanly: %s %v %s", d.Kind, d.Loc, d.Msg)
+		}
+	}
+	// The v5.10 wait is the one in the program, and model.h's report.
+	waits := map[string]bool{}
+	for _, w := range p.Waits {
+		waits[strings.SplitN(w.Name, ":", 2)[0]] = true
+	}
+	if !waits["cpu_wait_death"] || waits["cpuhp_wait_for_sync_state"] {
+		t.Errorf("waits %v, want cpu_wait_death's and not cpuhp_wait_for_sync_state's", waits)
+	}
+	if f := p.FuncIndex("cpuhp_ap_report_dead"); f < 0 || !strings.HasSuffix(p.Locs[p.Funcs[f].Loc].File, "model.h") {
+		t.Errorf("cpuhp_ap_report_dead is not model.h's")
+	}
+}
