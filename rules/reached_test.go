@@ -17,7 +17,8 @@ func TestSameReachedCode(t *testing.T) {
 	}{
 		{"../fixtures/seed/arm64-kexec-smp-send-stop.mbox", false, false, true},
 		{"../fixtures/variants/comment-only.mbox", true, false, false},
-		{"../fixtures/variants/unreached-halt.mbox", true, true, false},
+		{"../fixtures/variants/unreached-can-disable.mbox", true, true, false},
+		{"../fixtures/variants/halt-message.mbox", false, false, true},
 		{"../fixtures/variants/psci-kill-poll.mbox", false, false, true},
 	} {
 		s, err := parse.ParseFiles([]string{tt.file}, nil, nil)

@@ -24,7 +24,7 @@ func (d dirFiles) File(p string) ([]byte, string, error) {
 	return b, plumbing.ComputeHash(plumbing.BlobObject, b).String(), nil
 }
 
-// The functions of the kexec, stop, restart and power-off paths that must
+// The functions of the kexec, stop, restart, halt and power-off paths that must
 // come from the tree's own text, and those still bound (the restatement
 // stands in), each with the construct that keeps it out. Expectations come
 // from reading each tree's source.
@@ -39,7 +39,7 @@ func TestTreeOrigins(t *testing.T) {
 		// kexec_trylock(), kmsg_dump(), the loaded image (model.h).
 		"kernel_kexec",
 		// efi_enabled() is false; do_kernel_power_off() is PSCI's SYSTEM_OFF.
-		"machine_restart", "machine_power_off",
+		"machine_restart", "machine_power_off", "machine_halt",
 		// The reboot notifier chain and device_shutdown() by their duration.
 		"kernel_restart_prepare",
 		// current->flags |= PF_NO_SETAFFINITY, PF_IDLE.
