@@ -381,3 +381,11 @@ void halt_entry(void)
 #define IND_INDIRECTION (1 << IND_INDIRECTION_BIT)
 #define IND_DONE (1 << IND_DONE_BIT)
 #define IND_SOURCE (1 << IND_SOURCE_BIT)
+
+// include/vdso/time64.h: the clock's units, for ktime_get() (the machine's
+// nanosecond clock, sim.PrimKtimeGet) and the waits that poll it (v6.5's
+// cpuhp_wait_for_sync_state() in kernel/cpu.c).
+#define NSEC_PER_USEC 1000L
+#define NSEC_PER_MSEC 1000000L
+#define NSEC_PER_SEC 1000000000L
+#define USEC_PER_MSEC 1000L
