@@ -386,7 +386,7 @@ func (ru *run) costCall(ev *sim.Event, t int64) {
 	switch ev.Kind {
 	case sim.EvCall:
 		f := callFrame{fn: int32(ev.Val), at: t}
-		if _, ok := ru.trace[f.fn]; ok {
+		if ru.tracedName(int64(f.fn)) != "" {
 			f.trace, f.snap = true, cs.snap(c, t)
 		}
 		cs.stack[c] = append(cs.stack[c], f)
@@ -411,7 +411,7 @@ func (ru *run) costCall(ev *sim.Event, t int64) {
 				if cs.calls == nil {
 					cs.calls = map[string][]Call{}
 				}
-				name := ru.trace[f.fn]
+				name := ru.tracedName(int64(f.fn))
 				cs.calls[name] = append(cs.calls[name], Call{CPU: c, Dur: secs(t - f.at), Cost: end.sub(&f.snap)})
 			}
 			return

@@ -44,6 +44,7 @@ type Engine struct {
 	costPool sync.Pool            // *costs: the cost accounting of finished runs (cost.go)
 	memoPool sync.Pool            // *[]*idleMemo: the replay memos of finished runs (replay.go)
 	costs    []profile.ID         // Strings index -> parameter of sim.PrimCost, -1 unknown
+	traces   map[string][]string  // traced names joined by NUL -> their table (traceTable)
 	noSkip   bool                 // tests: run every loop iteration
 	noReplay bool                 // tests: take every idle re-check step (see replay.go)
 }
@@ -245,7 +246,7 @@ type run struct {
 	rp       replayer
 
 	// metrics
-	trace   map[int32]string // traced function index -> name
+	trace   []string // function index -> its name if traced, "" if not (read-only, shared by runs)
 	depth   int
 	entered map[string]int // depth of the first call of each traced function
 	cost    *costs         // where each CPU's time goes (cost.go)
@@ -288,7 +289,7 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		runAt: make([]int64, n), saved: make([]int64, n), irqAt: make([]int64, n*sim.NumIPIs),
 		handoffAt: make([]int64, n), back: make([]int64, n), fwAt: make([]int64, n),
 		releaseAt: make([]int64, n), slowOff: make([]float64, n), smAt: never, waiting: make([]bool, n),
-		trace: map[int32]string{}, entered: map[string]int{}, rp: newReplayer(n, e.noReplay || noReplay, e.memos(n)),
+		trace: e.traceTable(trace), entered: map[string]int{}, rp: newReplayer(n, e.noReplay || noReplay, e.memos(n)),
 		cost: newCosts(n, e.cfg.Load == sim.LoadBusy, e.pooledCosts()), enterAt: map[string]breakdown{},
 		out: &Run{Relocate: -1, Offline: make([]float64, n), Off: make([]float64, n),
 			Enter: map[string]float64{}, Return: map[string]float64{}, FuncCost: map[string]breakdown{}},
@@ -301,23 +302,18 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 	for i := range ru.irqAt {
 		ru.irqAt[i] = never
 	}
-	for _, name := range trace {
-		if fi := e.prog.FuncIndex(name); fi >= 0 {
-			ru.trace[int32(fi)] = name
-		}
-	}
 	// Every CPU starts settled at its first visible action: the calls on
 	// its stack were entered at time zero.
 	for c := range n {
 		for _, fr := range ru.st.CPUs[c].Frames {
-			_, traced := ru.trace[fr.Func]
+			traced := ru.trace[fr.Func] != ""
 			ru.cost.stack[c] = append(ru.cost.stack[c], callFrame{fn: fr.Func, trace: traced})
 		}
 	}
 	boot := &ru.st.CPUs[0]
 	ru.depth = len(boot.Frames)
 	for d, fr := range boot.Frames {
-		if name, ok := ru.trace[fr.Func]; ok {
+		if name := ru.trace[fr.Func]; name != "" {
 			if _, seen := ru.entered[name]; !seen {
 				ru.entered[name] = d + 1
 				ru.out.Enter[name] = 0
@@ -347,6 +343,39 @@ func (e *Engine) newRun(set *profile.Set, seed uint64, index int, trace []string
 		}
 	}
 	return ru, nil
+}
+
+// traceTable maps every function index to its name if it is traced: a
+// slice read on every call and return, built once per list of names and
+// shared (read-only) by the runs.
+func (e *Engine) traceTable(trace []string) []string {
+	key := strings.Join(trace, "\x00")
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t, ok := e.traces[key]; ok {
+		return t
+	}
+	t := make([]string, len(e.prog.Funcs))
+	for _, name := range trace {
+		// a program's functions all have names: "" marks the untraced
+		if fi := e.prog.FuncIndex(name); fi >= 0 && name != "" {
+			t[fi] = name
+		}
+	}
+	if e.traces == nil {
+		e.traces = map[string][]string{}
+	}
+	e.traces[key] = t
+	return t
+}
+
+// tracedName is the name of function fn if it is traced, "" if not (or if
+// fn is no function of the program).
+func (ru *run) tracedName(fn int64) string {
+	if fn < 0 || fn >= int64(len(ru.trace)) {
+		return ""
+	}
+	return ru.trace[fn]
 }
 
 func ns(sec float64) int64 {
@@ -826,7 +855,7 @@ func (ru *run) events(c int) {
 			}
 			if ev.CPU == 0 {
 				ru.depth++
-				if name, ok := ru.trace[int32(ev.Val)]; ok {
+				if name := ru.tracedName(ev.Val); name != "" {
 					if _, seen := ru.entered[name]; !seen {
 						ru.entered[name] = ru.depth
 						ru.out.Enter[name] = secs(ru.runAt[0])
@@ -839,7 +868,7 @@ func (ru *run) events(c int) {
 				ru.costCall(ev, ru.runAt[ev.CPU])
 			}
 			if ev.CPU == 0 {
-				if name, ok := ru.trace[int32(ev.Val)]; ok && ru.entered[name] == ru.depth {
+				if name := ru.tracedName(ev.Val); name != "" && ru.entered[name] == ru.depth {
 					if _, done := ru.out.Return[name]; !done {
 						ru.out.Return[name] = secs(ru.runAt[0])
 						end, start := ru.cost.snap(0, ru.runAt[0]), ru.enterAt[name]
