@@ -62,7 +62,7 @@ import (
 // The iterations after the jump run as written, so the exit (a condition
 // that became false, or the bound expiring) happens in a real step.
 type forward struct {
-	loops map[int]*loop
+	loops []*loop // by CPU (nil: no loop tracked); read on every step, so not a map
 	undo  *sim.Undo
 	regs  []uint64
 	delta []uint64 // try's per-iteration register changes (reused)
@@ -99,7 +99,7 @@ func (f *forward) try(ru *run, c int) bool {
 		return false
 	}
 	if f.loops == nil {
-		f.loops = map[int]*loop{}
+		f.loops = make([]*loop, ru.n)
 	}
 	l := f.loops[c]
 	nregs := ru.e.prog.Funcs[fr.Func].NumRegs
@@ -309,6 +309,9 @@ func pureEvents(res *sim.StepResult) bool {
 
 // observe records a step of c for the loop tracking of c.
 func (f *forward) observe(ru *run, c int, a sim.Action) {
+	if c >= len(f.loops) {
+		return
+	}
 	l := f.loops[c]
 	if l == nil || l.dirty {
 		return
