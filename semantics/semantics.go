@@ -1,6 +1,7 @@
 // Package semantics gives a patch series its meaning against the model
 // library: which functions each patch changes (from parsed pre- and
-// post-images, never from hunk headers), and the BEFORE and AFTER programs
+// post-images; a hunk's @@ heading is only a hint, for lines its own text
+// does not place in a function), and the BEFORE and AFTER programs
 // the simulated machine runs: BEFORE is the library's baseline, AFTER the
 // baseline with the patches applied, both compiled by package compile.
 //
