@@ -227,10 +227,12 @@ type explorer struct {
 	peak    int64
 
 	// The transition graph, for finding states from which no run ends:
-	// edges[i] leads from state from[i] to state to[i]; ended marks states
-	// whose run is over or that have no action at all.
-	from, to []uint32
-	ended    []bool
+	// the edges of expansion k lead from state from[k] to the states
+	// to[end[k-1]:end[k]] (one source per expanded state instead of one
+	// per edge); ended marks states whose run is over or that have no
+	// action at all.
+	from, end, to []uint32
+	ended         []bool
 
 	// the cheapest key (expiries, depth) of a state left unexpanded
 	frontE, frontD uint32
@@ -358,7 +360,7 @@ func (x *explorer) push(e, d uint32, id uint32) {
 
 func (x *explorer) memory() int64 {
 	n := x.store.memory() + int64(cap(x.meta))*20 +
-		int64(cap(x.from)+cap(x.to))*4 + int64(cap(x.ended))
+		int64(cap(x.from)+cap(x.end)+cap(x.to))*4 + int64(cap(x.ended))
 	if n > x.peak {
 		x.peak = n
 	}
@@ -494,7 +496,7 @@ func (x *explorer) run(res *Result) {
 						undo.Restore(cur)
 						nid, isNew := x.intern(buf)
 						if !x.prompt {
-							x.from, x.to = append(x.from, id), append(x.to, nid)
+							x.edge(id, nid)
 						}
 						if isNew || less(ne, nd, x.meta[nid].exp, x.meta[nid].depth) {
 							x.meta[nid] = meta{parent: id, act: uint32(a.CPU)<<8 | uint32(a.Kind), arg: a.Arg, exp: ne, depth: nd}
@@ -521,6 +523,17 @@ func (x *explorer) run(res *Result) {
 	}
 }
 
+// edge records a transition from state id to state to.
+func (x *explorer) edge(id, to uint32) {
+	k := len(x.from) - 1
+	if k < 0 || x.from[k] != id {
+		x.from, x.end = append(x.from, id), append(x.end, 0)
+		k++
+	}
+	x.to = append(x.to, to)
+	x.end[k] = uint32(len(x.to))
+}
+
 func (x *explorer) markEnded(id uint32) {
 	for int(id) >= len(x.ended) {
 		x.ended = append(x.ended, false)
@@ -545,11 +558,15 @@ func (x *explorer) livelocks(res *Result) {
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
-	pred := make([]uint32, len(x.from))
+	pred := make([]uint32, len(x.to))
 	fill := slices.Clone(start[:n])
-	for i, t := range x.to {
-		pred[fill[t]] = x.from[i]
-		fill[t]++
+	lo := uint32(0)
+	for k, from := range x.from {
+		for _, t := range x.to[lo:x.end[k]] {
+			pred[fill[t]] = from
+			fill[t]++
+		}
+		lo = x.end[k]
 	}
 	live := make([]bool, n)
 	var queue []uint32
@@ -580,7 +597,7 @@ func (x *explorer) livelocks(res *Result) {
 			best = id
 		}
 	}
-	x.from, x.to, x.ended = nil, nil, nil
+	x.from, x.end, x.to, x.ended = nil, nil, nil, nil
 	if best < 0 {
 		return
 	}
