@@ -35,8 +35,9 @@ func (a *arena) len() int { return len(a.loc) }
 
 const chunkSize = 1 << 20
 
-// store appends b and reports whether it took a new chunk.
-func (a *arena) store(b []byte) bool {
+// store appends b and returns its copy in the arena, and whether it took
+// a new chunk.
+func (a *arena) store(b []byte) ([]byte, bool) {
 	need := binary.MaxVarintLen32 + len(b)
 	k := len(a.chunks) - 1
 	grew := k < 0 || len(a.chunks[k])+need > cap(a.chunks[k])
@@ -52,8 +53,10 @@ func (a *arena) store(b []byte) bool {
 	c := a.chunks[k]
 	a.loc = append(a.loc, uint64(k)<<32|uint64(len(c)))
 	c = binary.AppendUvarint(c, uint64(len(b)))
-	a.chunks[k] = append(c, b...)
-	return grew
+	at := len(c)
+	c = append(c, b...)
+	a.chunks[k] = c
+	return c[at:len(c):len(c)], grew
 }
 
 // bytes is string id.
@@ -80,19 +83,25 @@ func (a *arena) memory() int64 {
 
 // index is an open-addressing table of ids by hash: hash>>32<<32 | id+1
 // (0: empty), at most three quarters full (linear probing stays short, and
-// the tag spares a comparison of bytes on most collisions).
+// the tag spares a comparison of bytes on most collisions). A hash's slot
+// is given by the top bits of the hash, which the entry keeps, so growing
+// moves entries without hashing anything again (the top 32 bits choose
+// among up to 2^32 slots).
 type index struct {
 	table []uint64
-	mask  uint64
+	shift uint // slot = hash >> shift
 }
 
-func newIndex() index { return index{table: make([]uint64, 1<<10), mask: 1<<10 - 1} }
+func newIndex() index { return index{table: make([]uint64, 1<<10), shift: 64 - 10} }
+
+func (x *index) slot(h uint64) uint64 { return h >> x.shift }
 
 // find returns the id under hash h for which eq holds, or the slot where
 // a new id goes.
 func (x *index) find(h uint64, eq func(id uint32) bool) (id uint32, slot uint64, ok bool) {
 	tag := h >> 32 << 32
-	for i := h & x.mask; ; i = (i + 1) & x.mask {
+	mask := uint64(len(x.table) - 1)
+	for i := x.slot(h); ; i = (i + 1) & mask {
 		v := x.table[i]
 		if v == 0 {
 			return 0, i, false
@@ -103,27 +112,29 @@ func (x *index) find(h uint64, eq func(id uint32) bool) (id uint32, slot uint64,
 	}
 }
 
-// add puts id (the n-th, counting from 1) under hash h at slot, and
-// reports whether the table should grow.
-func (x *index) add(slot, h uint64, id uint32) bool {
+// add puts id (the n-th, counting from 1) under hash h at slot, growing
+// the table when it is three quarters full.
+func (x *index) add(slot, h uint64, id uint32) {
 	x.table[slot] = h>>32<<32 | uint64(id+1)
-	return uint64(id+1)*4 > uint64(len(x.table))*3
+	if uint64(id+1)*4 > uint64(len(x.table))*3 {
+		x.grow()
+	}
 }
 
-// grow doubles the table; hash gives the hash of each of the n ids (the
-// table keeps only the top half of each).
-func (x *index) grow(n int, hash func(id uint32) uint64) {
-	t := make([]uint64, len(x.table)*2)
-	mask := uint64(len(t) - 1)
-	for id := 0; id < n; id++ {
-		h := hash(uint32(id))
-		i := h & mask
-		for t[i] != 0 {
+func (x *index) grow() {
+	old := x.table
+	x.table, x.shift = make([]uint64, len(old)*2), x.shift-1
+	mask := uint64(len(x.table) - 1)
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		i := x.slot(v)
+		for x.table[i] != 0 {
 			i = (i + 1) & mask
 		}
-		t[i] = h>>32<<32 | uint64(id+1)
+		x.table[i] = v
 	}
-	x.table, x.mask = t, mask
 }
 
 func (x *index) memory() int64 { return int64(cap(x.table)) * 8 }
@@ -134,15 +145,14 @@ type byteTable struct {
 	seed maphash.Seed
 	arena
 	index
-	key []byte // the string being looked up
-	eq  func(id uint32) bool
-	hf  func(id uint32) uint64
+	strs [][]byte // string i, in the arena (parts are few and read often)
+	key  []byte   // the string being looked up
+	eq   func(id uint32) bool
 }
 
 func newByteTable(seed maphash.Seed) *byteTable {
 	t := &byteTable{seed: seed, index: newIndex()}
-	t.eq = func(id uint32) bool { return string(t.bytes(id)) == string(t.key) }
-	t.hf = func(id uint32) uint64 { return maphash.Bytes(t.seed, t.bytes(id)) }
+	t.eq = func(id uint32) bool { return string(t.strs[id]) == string(t.key) }
 	return t
 }
 
@@ -156,14 +166,18 @@ func (t *byteTable) intern(b []byte) (uint32, bool) {
 		return id, false
 	}
 	id = uint32(t.arena.len())
-	t.store(b)
-	if t.add(slot, h, id) {
-		t.grow(t.arena.len(), t.hf)
-	}
+	c, _ := t.store(b)
+	t.strs = append(t.strs, c)
+	t.add(slot, h, id)
 	return id, true
 }
 
-func (t *byteTable) memory() int64 { return t.arena.memory() + t.index.memory() }
+// bytes is string id.
+func (t *byteTable) bytes(id uint32) []byte { return t.strs[id] }
+
+func (t *byteTable) memory() int64 {
+	return t.arena.memory() + t.index.memory() + int64(cap(t.strs))*24
+}
 
 // collapseFrom is the size of the store's tables from which it stores new
 // states collapsed. Below it states are stored whole, as the explorer's
@@ -189,13 +203,11 @@ type stateStore struct {
 	// last[k], lastID[k]: the k-th part of the last state added and its
 	// id. Successors of one state share most parts at the same places, and
 	// comparing bytes is cheaper than looking them up.
-	last    [][]byte
-	lastID  []uint32
-	rec     []byte // the record being stored
-	key     []byte // the encoding being looked up
-	scratch []byte
-	eq      func(id uint32) bool
-	hf      func(id uint32) uint64
+	last   [][]byte
+	lastID []uint32
+	rec    []byte // the record being stored
+	key    []byte // the encoding being looked up
+	eq     func(id uint32) bool
 }
 
 const (
@@ -208,10 +220,6 @@ const (
 func newStateStore(seed maphash.Seed, from int64) *stateStore {
 	s := &stateStore{seed: seed, index: newIndex(), parts: newByteTable(seed), from: from, collapse: from <= 0}
 	s.eq = func(id uint32) bool { return s.equal(id, s.key) }
-	s.hf = func(id uint32) uint64 {
-		s.scratch = s.expand(s.scratch[:0], id)
-		return maphash.Bytes(s.seed, s.scratch)
-	}
 	return s
 }
 
@@ -253,14 +261,12 @@ func (s *stateStore) intern(b []byte, cuts []int32) (uint32, bool) {
 	} else {
 		s.rec = append(append(s.rec[:0], storedWhole), b...)
 	}
-	if s.states.store(s.rec) && !s.collapse && s.memory() > s.from {
+	if _, grew := s.states.store(s.rec); grew && !s.collapse && s.memory() > s.from {
 		// checked as the store takes a chunk: often while it is small,
 		// every MiB later
 		s.collapse = true
 	}
-	if s.add(slot, h, id) {
-		s.grow(s.states.len(), s.hf)
-	}
+	s.add(slot, h, id)
 	return id, true
 }
 
@@ -311,5 +317,5 @@ func (s *stateStore) expand(buf []byte, id uint32) []byte {
 }
 
 func (s *stateStore) memory() int64 {
-	return s.states.memory() + s.index.memory() + s.parts.memory() + int64(cap(s.rec)+cap(s.scratch))
+	return s.states.memory() + s.index.memory() + s.parts.memory() + int64(cap(s.rec))
 }
