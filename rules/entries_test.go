@@ -17,7 +17,7 @@ func TestEntriesPack(t *testing.T) {
 	for _, e := range p.EntryList() {
 		ids = append(ids, e.ID)
 	}
-	if got := strings.Join(ids, ","); got != "kexec,kdump,kdump-two-cpus,panic,panic-two-cpus,restart,power-off,"+
+	if got := strings.Join(ids, ","); got != "kexec,kdump,kdump-two-cpus,panic,panic-two-cpus,restart,power-off,halt,"+
 		"kdump-stuck,kdump-stuck-nmi,panic-stuck,panic-stuck-nmi,restart-stuck,restart-stuck-nmi" {
 		t.Errorf("entries %s", got)
 	}

@@ -218,8 +218,12 @@ func Evaluate(in *EvalInput) (*Report, error) {
 				c.Verdict, c.Reason = "not-evaluated", why
 			}
 		}
-		r.Findings = append(r.Findings, Finding{ID: "model.not-covered", Severity: "note",
-			Message: "The patch changes no function on a modelled path; there is nothing to execute."})
+		msg := "The patch changes no function on a modelled path; there is nothing to execute."
+		if len(v.NotApplied) > 0 {
+			// what it would change is unknown: the notices say why
+			msg = "Nothing of the patch that applies to the baseline changes a function on a modelled path; there is nothing to execute."
+		}
+		r.Findings = append(r.Findings, Finding{ID: "model.not-covered", Severity: "note", Message: msg})
 		r.Verdict, r.Summary = "inconclusive", sum
 		return r, nil
 	}
@@ -661,6 +665,7 @@ func reachable(p *sim.Program, roots ...string) []bool {
 	push(p.Entry.Boot)
 	push(p.Entry.Secondary)
 	push(p.Entry.IRQ)
+	push(p.Entry.NMI - 1) // called by the machine at construction
 	for _, name := range roots {
 		push(int32(p.FuncIndex(name)))
 	}

@@ -30,7 +30,7 @@ func MarkFates(s *Series, res *semantics.Result) {
 			}
 		}
 		if !pc.Applies() {
-			p.Notices = append(p.Notices, Notice{Kind: pc.Fate, Message: semantics.FateNotice(pc.Fate, pc.Hunks)})
+			p.Notices = append(p.Notices, Notice{Kind: pc.Fate, Message: pc.Notice()})
 		}
 	}
 }

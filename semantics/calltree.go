@@ -25,6 +25,13 @@ func WriteCallTree(w io.Writer, p *sim.Program) error {
 		{"secondary CPUs", p.Entry.Secondary},
 		{"IRQ entry (argument: the IPI number)", p.Entry.IRQ},
 	}
+	if p.Entry.NMI != 0 {
+		// asked at boot, with pseudo-NMI, which IPIs are NMIs
+		entries = append(entries, struct {
+			what string
+			fn   int32
+		}{"NMI entry (argument: the IPI number)", p.Entry.NMI - 1})
+	}
 	for _, e := range entries {
 		if e.fn < 0 || int(e.fn) >= len(p.Funcs) {
 			fmt.Fprintf(&b, "%s: none\n", e.what)

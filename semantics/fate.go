@@ -395,6 +395,16 @@ func (a *analyzer) fate(f *gitdiff.File, frag *gitdiff.TextFragment, index int, 
 		h.Fate, h.Why = NotApplicable, "applies in neither direction, and the baseline has none of the functions it changes ("+strings.Join(slices.Sorted(maps.Keys(fns)), ", ")+")"
 		return h
 	}
+	// A hunk whose own text places none of its lines ("case IPI_CPU_STOP:"
+	// inside a switch whose braces lie outside it) is where its @@ heading
+	// says: lines found elsewhere in the file are no evidence when the
+	// tree lacks that function. (When it has it, the lines may still be at
+	// file scope below it, so the whole file is searched; the bundled
+	// library restates only some functions, so its lack says nothing.)
+	if hint := sectionFunc(frag.Comment); len(fns) == 0 && hint != "" && text && !b.defines(hint) {
+		h.Fate, h.Why = NotApplicable, "applies in neither direction, and the baseline has no "+hint+", the function its heading names"
+		return h
+	}
 	evidence, present, absent := 0, true, true
 	for _, k := range added {
 		if len(k) >= distinctive {

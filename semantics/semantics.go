@@ -136,6 +136,25 @@ type PatchChanges struct {
 	// and Fate what they add up to (PatchApplies, PatchAlreadyApplied...).
 	Hunks []*Hunk
 	Fate  string
+	// Merged is the commit of the tree's history that made the patch's
+	// change, when the text no longer shows it (Fate is then
+	// PatchAlreadyApplied whatever the hunks say).
+	Merged *Merged
+}
+
+// Notice is the sentence the patch's fate earns in the report, "" when it
+// applies.
+func (pc *PatchChanges) Notice() string {
+	if pc.Merged != nil {
+		h := pc.Merged.Commit
+		if len(h) > 12 {
+			h = h[:12]
+		}
+		return fmt.Sprintf("already applied in the baseline: the tree's history has it as commit %s (%q), "+
+			"whose change to the same files is the patch's, and later commits changed its lines; nothing of it is executed and no claim is judged",
+			h, pc.Merged.Subject)
+	}
+	return FateNotice(pc.Fate, pc.Hunks)
 }
 
 // Applies reports whether the patch, or part of it, applies forward to the
@@ -370,10 +389,19 @@ func (a *analyzer) fates() {
 		if pc.Applies() {
 			continue
 		}
+		if pc.Fate == PatchNotApplicable || pc.Fate == PatchSinceModified {
+			// The text cannot show a change whose lines were all
+			// replaced since; a repository's history can.
+			if a.tree != nil && a.base != nil {
+				if m, _, _ := a.tree.mergedCommit(pc.Patch.Files, pc.Patch.Date); m != nil {
+					pc.Merged, pc.Fate = m, PatchAlreadyApplied
+				}
+			}
+		}
 		if pc.Fate != PatchNotApplicable {
 			merged[i+1] = true
 		}
-		a.res.NotApplied = append(a.res.NotApplied, fmt.Sprintf("patch %d %s", i+1, FateNotice(pc.Fate, pc.Hunks)))
+		a.res.NotApplied = append(a.res.NotApplied, fmt.Sprintf("patch %d %s", i+1, pc.Notice()))
 	}
 	kept := a.res.Unmodelled[:0]
 	for _, p := range a.res.Unmodelled {

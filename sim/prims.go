@@ -72,6 +72,7 @@ const (
 	PrimPSCISystemOff                // psci system_off(): ends the run
 	PrimIRQDisable                   // local_irq_disable(): mask interrupts; with pseudo-NMI only the GIC priority mask, so NMIs still come in
 	PrimPseudoNMI                    // system_uses_irq_prio_masking(): pseudo-NMI was enabled at boot (Config.PseudoNMI)
+	PrimKtimeGet                     // ktime_get(): the monotonic clock in nanoseconds (State.Now)
 	NumPrims
 )
 
@@ -126,6 +127,7 @@ var Prims = [NumPrims]PrimSpec{
 	PrimPSCISystemOff:    {Name: "psci_system_off", Symmetric: true, Doc: "PSCI SYSTEM_OFF"},
 	PrimIRQDisable:       {Name: "local_irq_disable", Symmetric: true, Doc: "mask interrupts on this CPU; with pseudo-NMI (Config.PseudoNMI) through the GIC priority mask, which lets NMIs through"},
 	PrimPseudoNMI:        {Name: "system_uses_irq_prio_masking", Returns: true, ReadOnly: true, Symmetric: true, Doc: "pseudo-NMI is enabled (irqchip.gicv3_pseudo_nmi=1 at boot: Config.PseudoNMI)"},
+	PrimKtimeGet:         {Name: "ktime_get", Returns: true, ReadOnly: true, Symmetric: true, Doc: "the monotonic clock in nanoseconds (State.Now: the timed engine's clock; the explorer keeps it at 0, as it does jiffies)"},
 	PrimFirstOnline:      {Name: "cpumask_first_online", Returns: true, ReadOnly: true, Symmetric: true, Doc: "lowest online CPU, or nr_cpu_ids; the boot CPU whenever it is online, which is what makes it symmetric (see Machine.SymmetryGuarded for the other case)"},
 }
 

@@ -223,7 +223,7 @@ var localPrims = func() (l [NumPrims]bool) {
 		PrimMaskWeight, PrimMaskZero, PrimIRQsMasked, PrimInInterrupt, PrimPreemptible,
 		PrimMigrateIRQs, PrimSDEIMask, PrimTOSResidentOn, PrimUdelay, PrimUsleepRange,
 		PrimMsleep, PrimSleepJiffies, PrimJiffies, PrimCPURelax, PrimPrintk, PrimWarn,
-		PrimPSCICPUOff, PrimCost, PrimPseudoNMI} {
+		PrimPSCICPUOff, PrimCost, PrimPseudoNMI, PrimKtimeGet} {
 		l[p] = true
 	}
 	return
@@ -725,6 +725,8 @@ func (m *Machine) readPrim(st *State, c int, cpu *CPU, fr *Frame, in *Instr, a [
 		v = b2u(a[0] < n && st.CPUs[a[0]].Flags&FlagTOS != 0)
 	case PrimJiffies:
 		v = uint64(st.Now) * uint64(m.hz) / 1e9
+	case PrimKtimeGet:
+		v = uint64(st.Now)
 	case PrimPseudoNMI:
 		v = b2u(m.Cfg.PseudoNMI)
 	default:

@@ -357,6 +357,8 @@ func primType(p sim.Prim) ctype {
 		return tBool
 	case sim.PrimJiffies:
 		return tUlong
+	case sim.PrimKtimeGet:
+		return tLong
 	}
 	if sim.Prims[p].Returns {
 		return tInt

@@ -121,7 +121,7 @@ type sym struct {
 	off    int64
 	val    int64 // symConst
 	shared bool  // symOther: depends on state the loop reads
-	jiff   bool  // symOther: depends on jiffies
+	jiff   bool  // symOther: depends on the clock (jiffies, ktime_get())
 	// a comparison of an affine value with a constant or invariant
 	cmp     bool
 	cmpOp   sim.BinOp
@@ -150,21 +150,21 @@ type cfgExit struct {
 func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 	code := g.f.Code
 	n := int32(len(code))
-	in := make([]bool, n)
-	in[h] = true
-	stack := slices.Clone(back)
-	for _, b := range back {
-		in[b] = true
-	}
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, p := range preds[x] {
-			if !in[p] {
-				in[p] = true
-				stack = append(stack, p)
+	in := naturalLoop(h, back, preds, n)
+	// What the loop does besides polling, on its way out of the polling
+	// (cfgtail.go), is not part of it: the edges into it are exits.
+	if tail := g.effectTail(h, in, succ); tail != nil {
+		var rest []int32
+		for _, b := range back {
+			if !tail[b] {
+				rest = append(rest, b)
 			}
 		}
+		if len(rest) == 0 {
+			return false
+		}
+		back = rest
+		in = naturalLoop(h, back, preds, n)
 	}
 	writes := map[int32]bool{}
 	reads := false
@@ -173,30 +173,11 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 			continue
 		}
 		ins := &code[pc]
-		switch ins.Op {
-		case sim.OpConst, sim.OpMov, sim.OpBin, sim.OpUn, sim.OpConv, sim.OpJump, sim.OpBranch, sim.OpNop:
-		case sim.OpLoadG, sim.OpLoadPCPU:
-			reads = true
-		case sim.OpPrim:
-			p := sim.Prim(ins.Sub)
-			switch {
-			case isDelayPrim(p):
-			case sim.Prims[p].ReadOnly && p != sim.PrimBug:
-				reads = true
-			default:
-				return false
-			}
-		case sim.OpCall:
-			// a helper that only computes and reads (inlined into the
-			// condition block, which may not call)
-			shared, ok := g.c.readingFunc(int32(ins.Imm))
-			if !ok {
-				return false
-			}
-			reads = reads || shared
-		default:
+		r, kind := g.pollingInstr(ins)
+		if kind != pollOK {
 			return false
 		}
+		reads = reads || r
 		for _, t := range succ[pc] {
 			if in[t] && t <= pc && t != h {
 				return false // a cycle that does not go through h: a nested loop
@@ -281,8 +262,23 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 			break
 		}
 	}
+	// A register every back edge sees read afresh from shared state: a
+	// test of its value at the top of the loop polls what the previous
+	// iteration read (the loop reads, then tests at the top of the next
+	// iteration, as in v = READ; while (1) { if (v == want) ...; v = READ; }).
+	fresh := func(r int32) bool {
+		if len(atBack) == 0 {
+			return false
+		}
+		for _, st := range atBack {
+			if s := look(st, r); s.kind != symOther || !s.shared || s.jiff || s.cmp {
+				return false
+			}
+		}
+		return true
+	}
 	var bound []cfgExit
-	deadline, polls := false, false
+	deadline, polls, rotated := false, false, false
 	nameLoc := code[h].Loc
 	for _, e := range exits {
 		c := e.cond
@@ -292,6 +288,11 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 				nameLoc = code[e.from].Loc // the wait is named by what it polls
 			}
 			polls = true
+		case (c.kind == symAffine || c.cmp) && c.reg != counter && fresh(c.reg):
+			if !polls {
+				nameLoc = code[e.from].Loc
+			}
+			polls, rotated = true, true
 		case c.kind == symOther && c.jiff && !c.shared:
 			deadline = true
 			bound = append(bound, e)
@@ -306,22 +307,55 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 	if !polls || len(bound) > 1 {
 		return false
 	}
-	var fix func()
-	boundText := "none"
+	lay := cfgLayout{h: h, in: in, exits: exits, rotated: rotated, boundText: "none", deadline: -1}
 	if len(bound) == 1 {
 		b := bound[0]
-		boundText = strings.TrimSpace(g.locText(code[b.from].Loc))
-		if !deadline {
+		lay.bounded = true
+		lay.boundText = strings.TrimSpace(g.locText(code[b.from].Loc))
+		if deadline {
+			for i, e := range exits {
+				if e == b {
+					lay.deadline = i
+				}
+			}
+		} else {
+			if rotated {
+				// The condition block runs two iterations (cfglayout.go),
+				// which a counter fix-up for one does not fit.
+				return false
+			}
 			var ok bool
-			fix, ok = g.counterFix(b, counter, step, counterType)
+			lay.fix, ok = g.counterFix(b, counter, step, counterType)
 			if !ok {
 				return false
 			}
 		}
 	}
-	name := g.name + ": " + strings.TrimSpace(g.locText(nameLoc))
-	g.rebuildWait(h, in, exits, fix, len(bound) == 1, name, boundText)
+	lay.name = g.name + ": " + strings.TrimSpace(g.locText(nameLoc))
+	g.rebuildWait(lay)
 	return true
+}
+
+// naturalLoop returns the natural loop of the back edges back into h: h
+// and every instruction that reaches one of them without passing h.
+func naturalLoop(h int32, back []int32, preds [][]int32, n int32) []bool {
+	in := make([]bool, n)
+	in[h] = true
+	stack := slices.Clone(back)
+	for _, b := range back {
+		in[b] = true
+	}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, p := range preds[x] {
+			if !in[p] {
+				in[p] = true
+				stack = append(stack, p)
+			}
+		}
+	}
+	return in
 }
 
 // mergeSyms keeps in dst what both paths agree on.
@@ -370,8 +404,8 @@ func (g *fn) symOf(in *sim.Instr, st map[int32]sym, look func(map[int32]sym, int
 	case sim.OpLoadG, sim.OpLoadPCPU:
 		return sym{kind: symOther, shared: true}
 	case sim.OpPrim:
-		if sim.Prim(in.Sub) == sim.PrimJiffies {
-			return sym{kind: symOther, jiff: true}
+		if p := sim.Prim(in.Sub); p == sim.PrimJiffies || p == sim.PrimKtimeGet {
+			return sym{kind: symOther, jiff: true} // the clock
 		}
 		return sym{kind: symOther, shared: true}
 	case sim.OpUn:
@@ -474,250 +508,4 @@ func (g *fn) setCounter(counter, kr int32, k int64, typ sim.Type) {
 	r := g.newReg()
 	g.emit(sim.Instr{Op: sim.OpConst, A: r, Type: typ, Imm: int64(truncate(uint64(k), typ))})
 	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Add), A: counter, B: kr, C: r, Type: typ})
-}
-
-func (g *fn) locText(loc int32) string {
-	if loc >= 0 && int(loc) < len(g.c.prog.Locs) {
-		return g.c.prog.Locs[loc].Text
-	}
-	return ""
-}
-
-// rebuildWait lays the loop out as a sim.Wait (see the comment above).
-func (g *fn) rebuildWait(h int32, in []bool, exits []cfgExit, fix func(), bounded bool, name, boundText string) {
-	code := g.f.Code
-	savedLoc := g.loc
-	defer func() { g.loc = savedLoc }()
-	hIns := code[h]
-	g.loc = hIns.Loc
-	var pcs []int32 // the loop's instructions in code order, h first
-	for pc := range in {
-		if in[pc] {
-			pcs = append(pcs, int32(pc))
-		}
-	}
-	w := g.emit(sim.Instr{Op: sim.OpWait, Imm: int64(len(g.c.prog.Waits))})
-	// The loop as written, from W+1: back edges go to W, exits where they
-	// went.
-	written, jumps := g.copyLoop(code, pcs, nil)
-	for _, j := range jumps {
-		g.retarget(j.at, func(to int32) int32 {
-			switch {
-			case to == h:
-				return w
-			case in[to]:
-				return written[to]
-			}
-			return to
-		})
-	}
-	// CS: one iteration without its delays. Its back edge and exits go to
-	// stubs that set CondReg (and the exit's index) and go to CE.
-	condReg, exitReg := g.newReg(), g.newReg()
-	cs := g.pc()
-	cond, jumps := g.copyLoop(code, pcs, func(ins *sim.Instr) bool {
-		if ins.Op == sim.OpCall {
-			g.inlineHelper(*ins)
-			return true
-		}
-		if ins.Op == sim.OpPrim && isDelayPrim(sim.Prim(ins.Sub)) {
-			g.emit(sim.Instr{Op: sim.OpNop, Loc: ins.Loc})
-			return true
-		}
-		return false
-	})
-	exitIdx := map[[2]int32]int{}
-	for i, e := range exits {
-		exitIdx[[2]int32{e.from, e.to}] = i
-	}
-	var toCE []int32
-	for _, j := range jumps {
-		g.retarget(j.at, func(to int32) int32 {
-			if to != h && in[to] {
-				return cond[to]
-			}
-			stub := g.pc()
-			if to == h {
-				g.emit(sim.Instr{Op: sim.OpConst, A: condReg, Type: sim.Int, Imm: 1})
-			} else {
-				g.emit(sim.Instr{Op: sim.OpConst, A: condReg, Type: sim.Int, Imm: 0})
-				g.emit(sim.Instr{Op: sim.OpConst, A: exitReg, Type: sim.Int, Imm: int64(exitIdx[[2]int32{j.from, to}])})
-			}
-			toCE = append(toCE, g.emit(sim.Instr{Op: sim.OpJump}))
-			return stub
-		})
-	}
-	// CE: reached only after an expiry's real iteration: wait again if it
-	// did not leave.
-	ce := g.pc()
-	for _, j := range toCE {
-		g.f.Code[j].Target = ce
-	}
-	brCE := g.emit(sim.Instr{Op: sim.OpBranch, A: condReg, Target: w})
-	// SAT: on to the exit the iteration took.
-	sat := g.pc()
-	g.f.Code[brCE].Target2 = sat
-	for i, e := range exits {
-		k, t := g.newReg(), g.newReg()
-		g.emit(sim.Instr{Op: sim.OpConst, A: k, Type: sim.Int, Imm: int64(i)})
-		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), A: t, B: exitReg, C: k, Type: sim.Int})
-		g.emit(sim.Instr{Op: sim.OpBranch, A: t, Target: e.to, Target2: g.pc() + 1})
-	}
-	g.emit(sim.Instr{Op: sim.OpJump, Target: w})
-	wt := sim.Wait{Loc: hIns.Loc, CondStart: cs, CondEnd: ce, CondReg: condReg, Satisfied: sat, Expired: -1,
-		Name: name, Bound: boundText}
-	if bounded {
-		// EXP: the counter at its last value, then that iteration for real.
-		wt.Expired = g.pc()
-		if fix != nil {
-			fix()
-		}
-		g.emit(sim.Instr{Op: sim.OpJump, Target: cs})
-	}
-	// H: the loop is entered through W.
-	g.f.Code[h] = sim.Instr{Op: sim.OpJump, Target: w, Loc: hIns.Loc}
-	if !g.condBlockOK(wt) {
-		g.f.Code[w] = sim.Instr{Op: sim.OpNop, Loc: hIns.Loc}
-		return
-	}
-	g.c.prog.Waits = append(g.c.prog.Waits, wt)
-}
-
-// loopJump is a copied jump or branch and the loop instruction it copies.
-type loopJump struct{ at, from int32 }
-
-// copyLoop appends a copy of the instructions pcs of code (emit, when it
-// returns true, has appended a replacement of its own), with a jump after
-// each that falls through to an instruction not copied next; jump targets
-// still name pcs of code. It returns where each instruction's copy is and
-// the copied jumps.
-func (g *fn) copyLoop(code []sim.Instr, pcs []int32, emit func(*sim.Instr) bool) (map[int32]int32, []loopJump) {
-	at := map[int32]int32{}
-	var jumps []loopJump
-	for k, pc := range pcs {
-		ins := code[pc]
-		g.loc = ins.Loc
-		at[pc] = g.pc()
-		if emit != nil && emit(&ins) {
-			// replaced by what emit appended: never a jump
-			if k+1 >= len(pcs) || pcs[k+1] != pc+1 {
-				jumps = append(jumps, loopJump{g.emit(sim.Instr{Op: sim.OpJump, Target: pc + 1}), pc})
-			}
-			continue
-		}
-		g.f.Code = append(g.f.Code, ins)
-		switch {
-		case ins.Op == sim.OpJump || ins.Op == sim.OpBranch:
-			jumps = append(jumps, loopJump{at[pc], pc})
-		case k+1 >= len(pcs) || pcs[k+1] != pc+1:
-			jumps = append(jumps, loopJump{g.emit(sim.Instr{Op: sim.OpJump, Target: pc + 1}), pc})
-		}
-	}
-	return at, jumps
-}
-
-// retarget rewrites the targets of the jump or branch at pc.
-func (g *fn) retarget(pc int32, f func(to int32) int32) {
-	// f may append code: index the instruction again after each call
-	switch g.f.Code[pc].Op {
-	case sim.OpJump:
-		t := f(g.f.Code[pc].Target)
-		g.f.Code[pc].Target = t
-	case sim.OpBranch:
-		t1 := f(g.f.Code[pc].Target)
-		t2 := f(g.f.Code[pc].Target2)
-		g.f.Code[pc].Target, g.f.Code[pc].Target2 = t1, t2
-	}
-}
-
-// readingFunc reports whether function fi only computes and reads: no
-// store, call, atomic, mask prim, delay or loop (a helper a polling loop may
-// call, inlined into its condition block), and whether it reads shared
-// state.
-func (c *compiler) readingFunc(fi int32) (shared, ok bool) {
-	if fi <= 0 || int(fi) >= len(c.prog.Funcs) {
-		return false, false
-	}
-	f := &c.prog.Funcs[fi]
-	if f.NoReturn || len(f.Code) == 0 {
-		return false, false
-	}
-	for pc, in := range f.Code {
-		switch in.Op {
-		case sim.OpConst, sim.OpMov, sim.OpBin, sim.OpUn, sim.OpConv, sim.OpNop, sim.OpRet:
-		case sim.OpJump, sim.OpBranch:
-			if in.Target <= int32(pc) || in.Op == sim.OpBranch && in.Target2 <= int32(pc) {
-				return false, false // only forward jumps: no loop
-			}
-		case sim.OpLoadG, sim.OpLoadPCPU:
-			shared = true
-		case sim.OpPrim:
-			p := sim.Prim(in.Sub)
-			if !sim.Prims[p].ReadOnly || sim.Prims[p].Mask || p == sim.PrimBug || isDelayPrim(p) {
-				return false, false
-			}
-			shared = true
-		default:
-			return false, false
-		}
-	}
-	return shared, true
-}
-
-// inlineHelper appends, in place of the call in, the body of its callee (a
-// readingFunc) on fresh registers: arguments copied to its parameters, its
-// other registers zeroed as in a new frame, each return storing the result
-// and leaving the block.
-func (g *fn) inlineHelper(in sim.Instr) {
-	callee := &g.c.prog.Funcs[in.Imm]
-	base := int32(g.f.NumRegs)
-	g.f.NumRegs += callee.NumRegs
-	for k, a := range in.Args {
-		g.emit(sim.Instr{Op: sim.OpMov, A: base + int32(k), B: a})
-	}
-	for r := callee.Params; r < callee.NumRegs; r++ {
-		g.emit(sim.Instr{Op: sim.OpConst, A: base + int32(r), Type: sim.Long})
-	}
-	// where each callee instruction goes: a return takes two slots
-	start := g.pc()
-	pos := make([]int32, len(callee.Code)+1)
-	for i, c := range callee.Code {
-		pos[i+1] = pos[i] + 1
-		if c.Op == sim.OpRet && c.A >= 0 && in.A >= 0 {
-			pos[i+1]++
-		}
-	}
-	end := start + pos[len(callee.Code)]
-	reg := func(r int32) int32 {
-		if r < 0 {
-			return r
-		}
-		return base + r
-	}
-	for _, c := range callee.Code {
-		c.Loc = in.Loc
-		switch c.Op {
-		case sim.OpRet:
-			if c.A >= 0 && in.A >= 0 {
-				g.emit(sim.Instr{Op: sim.OpMov, A: in.A, B: reg(c.A), Loc: in.Loc})
-			}
-			g.emit(sim.Instr{Op: sim.OpJump, Target: end, Loc: in.Loc})
-			continue
-		case sim.OpJump:
-			c.Target = start + pos[c.Target]
-		case sim.OpBranch:
-			c.A = reg(c.A)
-			c.Target, c.Target2 = start+pos[c.Target], start+pos[c.Target2]
-		default:
-			c.A, c.B, c.C = reg(c.A), reg(c.B), reg(c.C)
-			if len(c.Args) > 0 {
-				args := make([]int32, len(c.Args))
-				for k, a := range c.Args {
-					args[k] = reg(a)
-				}
-				c.Args = args
-			}
-		}
-		g.f.Code = append(g.f.Code, c)
-	}
 }

@@ -138,6 +138,7 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 		g := &fn{c: c, def: c.funcs[i], u: c.funcs[i].u, f: &c.prog.Funcs[i], name: c.funcs[i].decl.Name}
 		fit := sim.CheckFuncSize(g.f) == nil
 		g.cfgWaits()
+		g.clockLoops()
 		g.f.CPUReg = append(g.f.CPUReg, make([]bool, g.f.NumRegs-len(g.f.CPUReg))...)
 		if fit {
 			// The rebuilt loops add code and registers: the function

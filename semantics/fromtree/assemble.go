@@ -84,7 +84,7 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 	as := &assembly{owner: map[string]string{}}
 	var out []*models.ModelFile
 	if p := base.File(models.PreludePath); p != nil {
-		out = append(out, p)
+		out = append(out, preludeFor(p, take, bound))
 	}
 	for _, p := range paths {
 		tf := files[p]
@@ -97,6 +97,17 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 		for name, d := range tf.defs {
 			if take[name] && bound[name] == "" {
 				for _, id := range identifiers(d.text) {
+					used[id] = true
+				}
+			}
+		}
+		// What the machine's start sets (afterBoot), and the names it
+		// needs declared.
+		var boot []string
+		for _, ab := range afterBoot {
+			if _, b := bound[ab.when]; ab.file == p && take[ab.when] && !b && definedIn[ab.when] == p {
+				boot = append(boot, ab.text)
+				for _, id := range identifiers(ab.text) {
 					used[id] = true
 				}
 			}
@@ -188,6 +199,9 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 			}
 		}
 		filler(len(tf.lines) + 1)
+		for _, ab := range boot {
+			tm.Lines = append(tm.Lines, models.Line{Text: ab, Kind: models.Restated})
+		}
 		// Restatements of the library's functions that are bound or that
 		// the tree's file does not define.
 		for _, f := range mf.Funcs {

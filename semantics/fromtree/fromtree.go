@@ -217,7 +217,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			f := Func{Name: name, File: p, Line: d.first, Origin: FromTree}
 			if why, ok := bound[name]; ok {
 				f.Why = why
-				if m := base.Lookup(name); m != nil {
+				if m := base.Lookup(name); m != nil || treeOverrides[name] {
 					f.Origin = Bound
 				} else {
 					f.Origin = Missing
@@ -244,9 +244,14 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 
 // movedTo are the files that functions of a library file moved to in
 // later kernels: v6.9 split the crash-dump code out of kernel/kexec_core.c
-// (__crash_kexec() is in kernel/crash_core.c from then on).
+// (__crash_kexec() is in kernel/crash_core.c from then on), and v6.5 made
+// arm64's __cpu_die() an empty static inline of asm/smp.h (the hotplug
+// core's cpuhp_bp_sync_dead() waits for the dying CPU, and
+// arch_cpuhp_cleanup_dead_cpu() asks the firmware). From a header only
+// the functions that moved are taken: the rest of it is not on the path.
 var movedTo = map[string][]string{
-	"kernel/kexec_core.c": {"kernel/crash_core.c"},
+	"kernel/kexec_core.c":     {"kernel/crash_core.c"},
+	"arch/arm64/kernel/smp.c": {"arch/arm64/include/asm/smp.h"},
 }
 
 // addMoved adds to the path the files of movedTo that define a library
@@ -266,14 +271,21 @@ func addMoved(t Files, base *models.Library, files map[string]*treeFile, paths [
 				continue
 			}
 			tf := newTreeFile(&models.ModelFile{Path: alt}, text, blob, cfront.Config{Kconfig: cc.Kconfig})
-			moved := false
+			moved := map[string]bool{}
 			for _, f := range from.model.Funcs {
 				if _, here := from.defs[f.Name]; !here && tf.defs[f.Name] != nil {
-					moved = true
+					moved[f.Name] = true
 				}
 			}
-			if !moved {
+			if len(moved) == 0 {
 				continue
+			}
+			if strings.HasSuffix(alt, ".h") {
+				for name := range tf.defs {
+					if !moved[name] {
+						delete(tf.defs, name)
+					}
+				}
 			}
 			files[alt] = tf
 			res.Blobs[alt] = blob
@@ -295,8 +307,18 @@ func addMoved(t Files, base *models.Library, files map[string]*treeFile, paths [
 // tree only with every other one; when one is bound, all are.
 // (takedown_cpu() and cpuhp_report_idle_dead() see the same states in
 // both: CPUHP_AP_OFFLINE and CPUHP_AP_IDLE_DEAD.)
+//
+// From v6.5 the dying CPU's report and the wait for it are the core's
+// (cpuhp_ap_report_dead() and cpuhp_bp_sync_dead() in takedown_cpu()) and
+// arm64's __cpu_die() is empty; the library's v5.10 takedown_cpu() calls
+// its v5.10 __cpu_die(), which waits in cpu_wait_death() for model.h's
+// cpuhp_ap_report_dead() to report through cpu_report_death(). Either all
+// three are the tree's or all three stand in: a tree takedown_cpu() with
+// the library's __cpu_die() would wait twice, a tree report with the
+// library's wait would never be seen.
 var together = [][]string{
 	{"_cpu_down", "cpuhp_kick_ap_work", "cpuhp_down_callbacks", "take_cpu_down"},
+	{"takedown_cpu", "__cpu_die", "cpuhp_ap_report_dead"},
 }
 
 // bindTogether binds the taken functions of a group one of whose members
@@ -433,7 +455,8 @@ func sources(lib *models.Library) []compile.Source {
 }
 
 // preludeNames are the names the prelude defines: the tree's definitions of
-// them (static inlines of include/ restated there) are not taken.
+// them (static inlines of include/ restated there) are not taken, except
+// those of treeOverrides.
 func preludeNames(base *models.Library) map[string]bool {
 	out := map[string]bool{}
 	mf := base.File(models.PreludePath)
@@ -442,10 +465,62 @@ func preludeNames(base *models.Library) map[string]bool {
 	}
 	for _, it := range scanItems(string(mf.Text), nil) {
 		for _, n := range it.names {
-			out[n] = true
+			if !treeOverrides[n] {
+				out[n] = true
+			}
 		}
 	}
 	return out
+}
+
+// treeOverrides are functions of the prelude that stand in for the tree's
+// only while the tree's are bound. model.h's cpuhp_ap_report_dead() (v6.5
+// on) reports death in cpu_hotplug_state, where the library's v5.10
+// __cpu_die() waits for it; the tree's writes cpuhp_state.ap_sync_state,
+// where the tree's cpuhp_bp_sync_dead() waits. The tree's is taken whenever
+// it compiles, and comes with takedown_cpu() and __cpu_die() (together).
+var treeOverrides = map[string]bool{"cpuhp_ap_report_dead": true}
+
+// afterBoot are declarations added to a tree's file, after its text, when
+// the tree's text of a function that reads or writes what they set is
+// taken: the values the machine's start gives (every CPU online, past its
+// bringup), where the tree's static initialiser is the value before it.
+// From v6.5 each CPU's cpuhp_state.ap_sync_state is SYNC_STATE_ONLINE once
+// it is up (cpuhp_online_idle(), boot_cpu_hotplug_init()), as model.h's
+// per-CPU cpuhp_state is CPUHP_ONLINE; the zero the initialiser leaves is
+// SYNC_STATE_DEAD, which cpuhp_bp_sync_dead() would take for a report of
+// death already made.
+var afterBoot = []struct{ file, when, text string }{
+	{"kernel/cpu.c", "cpuhp_ap_report_dead",
+		"DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .ap_sync_state = ATOMIC_INIT(SYNC_STATE_ONLINE), }; //~ after bringup: cpuhp_online_idle()"},
+}
+
+// preludeFor returns the prelude without the functions of treeOverrides
+// whose tree definitions are taken and not bound: their lines become
+// comments, so that every other line of model.h keeps its number.
+func preludeFor(p *models.ModelFile, take map[string]bool, bound map[string]string) *models.ModelFile {
+	drop := map[string]bool{}
+	for n := range treeOverrides {
+		if _, b := bound[n]; take[n] && !b {
+			drop[n] = true
+		}
+	}
+	if len(drop) == 0 {
+		return p
+	}
+	q := *p
+	q.Lines = slices.Clone(p.Lines)
+	for _, it := range scanItems(string(p.Text), nil) {
+		if !it.fn || !drop[it.names[0]] {
+			continue
+		}
+		for i := range q.Lines {
+			if l := &q.Lines[i]; it.first <= l.Pos && l.Pos <= it.last && l.Kind != models.Blank {
+				l.Text, l.Kind = "// "+l.Text, models.Comment
+			}
+		}
+	}
+	return &q
 }
 
 // preludeMacros are the names the prelude #defines. Such a name is the

@@ -24,7 +24,7 @@ func (d dirFiles) File(p string) ([]byte, string, error) {
 	return b, plumbing.ComputeHash(plumbing.BlobObject, b).String(), nil
 }
 
-// The functions of the kexec, stop, restart and power-off paths that must
+// The functions of the kexec, stop, restart, halt and power-off paths that must
 // come from the tree's own text, and those still bound (the restatement
 // stands in), each with the construct that keeps it out. Expectations come
 // from reading each tree's source.
@@ -39,7 +39,7 @@ func TestTreeOrigins(t *testing.T) {
 		// kexec_trylock(), kmsg_dump(), the loaded image (model.h).
 		"kernel_kexec",
 		// efi_enabled() is false; do_kernel_power_off() is PSCI's SYSTEM_OFF.
-		"machine_restart", "machine_power_off",
+		"machine_restart", "machine_power_off", "machine_halt",
 		// The reboot notifier chain and device_shutdown() by their duration.
 		"kernel_restart_prepare",
 		// current->flags |= PF_NO_SETAFFINITY, PF_IDLE.
@@ -65,13 +65,19 @@ func TestTreeOrigins(t *testing.T) {
 		// cpu_wait_death()/cpu_report_death(): atomic_try_cmpxchg();
 		// __crash_kexec(): a local struct pt_regs passed by address.
 		// takedown_cpu(): 6.1's sees the states the restated core leaves
-		// (CPUHP_AP_IDLE_DEAD after the wait); 6.12's calls
-		// cpuhp_bp_sync_dead(), whose cpuhp_wait_for_sync_state() polls
-		// ktime_get() (the pointer to the field, per_cpu_ptr(&cpuhp_state.
-		// ap_sync_state, cpu), compiles).
+		// (CPUHP_AP_IDLE_DEAD after the wait).
 		{"6.1", append([]string{"__cpu_disable", "__cpu_die", "cpu_wait_death", "cpu_report_death", "__crash_kexec", "takedown_cpu"}, common...), bound},
 		// __crash_kexec(): in kernel/crash_core.c from v6.9 (movedTo).
-		{"6.12", append([]string{"ipi_should_be_nmi", "do_handle_IPI", "__cpu_try_die", "__crash_kexec"}, common...), append([]string{"takedown_cpu"}, bound...)},
+		// takedown_cpu(): 6.12's waits for the dying CPU in
+		// cpuhp_bp_sync_dead(), whose cpuhp_wait_for_sync_state() polls
+		// ktime_get() for 10 s (a wait on the compiled CFG with a clock
+		// bound); the dying CPU reports through the tree's
+		// cpuhp_ap_report_dead() (treeOverrides), and __cpu_die() is
+		// the empty inline of asm/smp.h (movedTo); the firmware is asked
+		// in arch_cpuhp_cleanup_dead_cpu().
+		{"6.12", append([]string{"ipi_should_be_nmi", "do_handle_IPI", "__cpu_try_die", "__crash_kexec",
+			"takedown_cpu", "__cpu_die", "cpuhp_bp_sync_dead", "cpuhp_wait_for_sync_state", "arch_cpuhp_sync_state_poll",
+			"cpuhp_ap_report_dead", "cpuhp_ap_update_sync_state", "arch_cpuhp_cleanup_dead_cpu"}, common...), bound},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			dir := testtree.Dir(t, tc.version)
@@ -98,6 +104,9 @@ func TestTreeOrigins(t *testing.T) {
 					if f.Name == "__crash_kexec" && f.File != "kernel/crash_core.c" {
 						t.Errorf("__crash_kexec from %s, want kernel/crash_core.c", f.File)
 					}
+					if f.Name == "__cpu_die" && f.File != "arch/arm64/include/asm/smp.h" {
+						t.Errorf("__cpu_die from %s, want arch/arm64/include/asm/smp.h", f.File)
+					}
 				}
 			}
 			for _, f := range r.Funcs {
@@ -111,15 +120,38 @@ func TestTreeOrigins(t *testing.T) {
 					}
 				}
 			}
-			if tc.version == "6.12" {
-				if w := why(r, "cpuhp_wait_for_sync_state"); !strings.Contains(w, "ktime_get") {
-					t.Errorf("cpuhp_wait_for_sync_state: %q, want the reason ktime_get", w)
-				}
-			}
-			_, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
+			p, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
 			for _, d := range diags {
 				if d.Kind != "config" {
 					t.Errorf("the library of %s does not compile cleanly: %s %v %s", tc.version, d.Kind, d.Loc, d.Msg)
+				}
+			}
+			if tc.version == "6.12" {
+				// The tree's wait for the dying CPU is a bounded wait, and
+				// each CPU starts past its bringup (afterBoot).
+				found := false
+				for _, w := range p.Waits {
+					if strings.HasPrefix(w.Name, "cpuhp_wait_for_sync_state: ") {
+						found = true
+						if w.Expired < 0 {
+							t.Errorf("wait %q is unbounded, want the 10 s clock bound", w.Name)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no wait in cpuhp_wait_for_sync_state")
+				}
+				slot := false
+				for _, g := range p.PerCPU {
+					if g.Name == "cpuhp_state.ap_sync_state" {
+						slot = true
+						if g.Init != 5 {
+							t.Errorf("cpuhp_state.ap_sync_state starts at %d, want SYNC_STATE_ONLINE (5)", g.Init)
+						}
+					}
+				}
+				if !slot {
+					t.Errorf("no per-CPU slot cpuhp_state.ap_sync_state")
 				}
 			}
 		})
@@ -142,5 +174,59 @@ func BenchmarkBuild(b *testing.B) {
 		if _, err := fromtree.Build(dirFiles(dir), models.Default(), cc); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// editedFiles is a tree whose file path has old replaced by new.
+type editedFiles struct {
+	dirFiles
+	path, old, new string
+}
+
+func (e editedFiles) File(p string) ([]byte, string, error) {
+	b, blob, err := e.dirFiles.File(p)
+	if err == nil && p == e.path {
+		b = []byte(strings.Replace(string(b), e.old, e.new, 1))
+	}
+	return b, blob, err
+}
+
+// TestDeathHandshakeTogether: when 6.12's wait for the dying CPU does not
+// compile (here its clock is a function no one defines), takedown_cpu(),
+// __cpu_die() and cpuhp_ap_report_dead() all stand in (together): the
+// library's v5.10 wait and model.h's report, which see one another, and
+// the library still compiles cleanly.
+func TestDeathHandshakeTogether(t *testing.T) {
+	dir := testtree.Dir(t, "6.12")
+	cc := semantics.CompileConfig(semantics.Config{})
+	tree := editedFiles{dirFiles(dir), "kernel/cpu.c", "ktime_t now, end, start = ktime_get();", "ktime_t now, end, start = ktime_get_unmodelled();"}
+	r, err := fromtree.Build(tree, models.Default(), cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := r.Origin("cpuhp_wait_for_sync_state"); o == fromtree.FromTree {
+		t.Fatalf("the edit did not take: cpuhp_wait_for_sync_state is %s", o)
+	}
+	for _, name := range []string{"takedown_cpu", "__cpu_die", "cpuhp_ap_report_dead"} {
+		if o := r.Origin(name); o != fromtree.Bound {
+			t.Errorf("%s: origin %q, want bound (%s)", name, o, why(r, name))
+		}
+	}
+	p, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
+	for _, d := range diags {
+		if d.Kind != "config" {
+			t.Errorf("the library does not compile cleanly: %s %v %s", d.Kind, d.Loc, d.Msg)
+		}
+	}
+	// The v5.10 wait is the one in the program, and model.h's report.
+	waits := map[string]bool{}
+	for _, w := range p.Waits {
+		waits[strings.SplitN(w.Name, ":", 2)[0]] = true
+	}
+	if !waits["cpu_wait_death"] || waits["cpuhp_wait_for_sync_state"] {
+		t.Errorf("waits %v, want cpu_wait_death's and not cpuhp_wait_for_sync_state's", waits)
+	}
+	if f := p.FuncIndex("cpuhp_ap_report_dead"); f < 0 || !strings.HasSuffix(p.Locs[p.Funcs[f].Loc].File, "model.h") {
+		t.Errorf("cpuhp_ap_report_dead is not model.h's")
 	}
 }

@@ -356,6 +356,21 @@ void power_off_entry(void)
 	machine_power_off();
 }
 
+// kernel/reboot.c (v5.10) kernel_halt(), restated:
+// kernel_shutdown_prepare(SYSTEM_HALT) (the reboot notifiers, then
+// system_state, then device_shutdown()), migrate_to_reboot_cpu(),
+// machine_halt(). syscore_shutdown() and kmsg_dump() have no effect in the
+// model.
+void halt_entry(void)
+{
+	cost("reboot_notifiers");
+	system_state = SYSTEM_HALT;
+	cost("device_shutdown");
+	migrate_to_reboot_cpu();
+	pr_emerg("System halted\n");
+	machine_halt();
+}
+
 // include/linux/kexec.h: the flags of a kimage's relocation list, which
 // machine_kexec() tests from v5.15 on (kimage->head & IND_DONE).
 #define IND_DESTINATION_BIT 0
@@ -366,3 +381,11 @@ void power_off_entry(void)
 #define IND_INDIRECTION (1 << IND_INDIRECTION_BIT)
 #define IND_DONE (1 << IND_DONE_BIT)
 #define IND_SOURCE (1 << IND_SOURCE_BIT)
+
+// include/vdso/time64.h: the clock's units, for ktime_get() (the machine's
+// nanosecond clock, sim.PrimKtimeGet) and the waits that poll it (v6.5's
+// cpuhp_wait_for_sync_state() in kernel/cpu.c).
+#define NSEC_PER_USEC 1000L
+#define NSEC_PER_MSEC 1000000L
+#define NSEC_PER_SEC 1000000000L
+#define USEC_PER_MSEC 1000L
