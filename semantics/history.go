@@ -39,9 +39,9 @@ type Merged struct {
 // authored within a day of the patch is compared (the rest cost a commit
 // decoding each), and the walk, newest committed first, stops at commits
 // committed a day before the patch was posted: none of the earlier ones
-// can have applied it. A zero date compares every commit.
+// can have applied it. A patch without a date is not looked for.
 func (t *Tree) mergedCommit(files []*gitdiff.File, posted time.Time) (m *Merged, searched int, complete bool) {
-	if t.repo == nil || t.commit == nil || len(files) == 0 {
+	if t.repo == nil || t.commit == nil || len(files) == 0 || posted.IsZero() {
 		return nil, 0, false
 	}
 	want := map[string][2][]string{}
@@ -80,13 +80,13 @@ func (t *Tree) mergedCommit(files []*gitdiff.File, posted time.Time) (m *Merged,
 			return nil, searched, errors.Is(err, io.EOF)
 		}
 		searched++
-		if !posted.IsZero() && c.Committer.When.Before(posted.Add(-24*time.Hour)) {
+		if c.Committer.When.Before(posted.Add(-24 * time.Hour)) {
 			return nil, searched, true
 		}
 		if c.NumParents() != 1 {
 			continue // a merge's change is its branch's commits'
 		}
-		if d := c.Author.When.Sub(posted); !posted.IsZero() && (d > 24*time.Hour || d < -24*time.Hour) {
+		if d := c.Author.When.Sub(posted); d > 24*time.Hour || d < -24*time.Hour {
 			continue
 		}
 		parent, err := c.Parent(0)

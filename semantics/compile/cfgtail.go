@@ -131,20 +131,11 @@ func (g *fn) clockLoops() {
 		succ[pc] = cfgSuccs(&code[pc], pc, n, g.c.prog.Waits)
 	}
 	reach := make([]bool, n)
-	stack := []int32{0}
 	if n > 0 {
 		reach[0] = true
+		flood(reach, []int32{0}, succ)
 	}
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, t := range succ[x] {
-			if !reach[t] {
-				reach[t] = true
-				stack = append(stack, t)
-			}
-		}
-	}
+	var stack []int32
 	for pc := int32(0); pc < n; pc++ {
 		in := &code[pc]
 		if !reach[pc] || in.Op != sim.OpPrim || (sim.Prim(in.Sub) != sim.PrimKtimeGet && sim.Prim(in.Sub) != sim.PrimJiffies) {

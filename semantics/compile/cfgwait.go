@@ -341,20 +341,10 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 func naturalLoop(h int32, back []int32, preds [][]int32, n int32) []bool {
 	in := make([]bool, n)
 	in[h] = true
-	stack := slices.Clone(back)
 	for _, b := range back {
 		in[b] = true
 	}
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, p := range preds[x] {
-			if !in[p] {
-				in[p] = true
-				stack = append(stack, p)
-			}
-		}
-	}
+	flood(in, slices.Clone(back), preds)
 	return in
 }
 
@@ -508,4 +498,19 @@ func (g *fn) setCounter(counter, kr int32, k int64, typ sim.Type) {
 	r := g.newReg()
 	g.emit(sim.Instr{Op: sim.OpConst, A: r, Type: typ, Imm: int64(truncate(uint64(k), typ))})
 	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Add), A: counter, B: kr, C: r, Type: typ})
+}
+
+// flood marks everything reachable from the marked nodes on stack through
+// edges, depth first; stack is consumed.
+func flood(mark []bool, stack []int32, edges [][]int32) {
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, t := range edges[x] {
+			if !mark[t] {
+				mark[t] = true
+				stack = append(stack, t)
+			}
+		}
+	}
 }

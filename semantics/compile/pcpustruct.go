@@ -125,18 +125,11 @@ func (c *compiler) pstructOf(name string) *pstruct {
 // pcpuStructPtr compiles per_cpu_ptr(&v, cpu) and this_cpu_ptr(&v) of a
 // per-CPU struct: the CPU index. ok is false when the argument is not one.
 func (g *fn) pcpuStructPtr(name string, args []cfront.Expr, pos cfront.Pos) (opnd, bool) {
-	want := 2
-	if name != "per_cpu_ptr" {
-		want = 1
-	}
-	if len(args) != want {
+	x, ok := pcpuAddrArg(name, args)
+	if !ok {
 		return opnd{}, false
 	}
-	u, ok := args[0].(*cfront.UnaryExpr)
-	if !ok || u.Op != "&" {
-		return opnd{}, false
-	}
-	id, ok := u.X.(*cfront.Ident)
+	id, ok := x.(*cfront.Ident)
 	if !ok || g.lookup(id.Name) != nil {
 		return opnd{}, false
 	}
@@ -144,14 +137,36 @@ func (g *fn) pcpuStructPtr(name string, args []cfront.Expr, pos cfront.Pos) (opn
 	if !ok {
 		return opnd{}, false
 	}
+	return opnd{g.pcpuCPU(args).r, ctype{k: kStructPtr, it: sim.Uint, name: ps.strct}}, true
+}
+
+// pcpuAddrArg checks the arguments of per_cpu_ptr(&x, cpu) (two) or of
+// this_cpu_ptr(&x) and raw_cpu_ptr(&x) (one), and returns x.
+func pcpuAddrArg(name string, args []cfront.Expr) (cfront.Expr, bool) {
+	want := 1
+	if name == "per_cpu_ptr" {
+		want = 2
+	}
+	if len(args) != want {
+		return nil, false
+	}
+	u, ok := args[0].(*cfront.UnaryExpr)
+	if !ok || u.Op != "&" {
+		return nil, false
+	}
+	return u.X, true
+}
+
+// pcpuCPU is the CPU a per-CPU pointer's arguments name: per_cpu_ptr()'s
+// second, else the running CPU.
+func (g *fn) pcpuCPU(args []cfront.Expr) opnd {
 	var cpu opnd
-	if want == 2 {
+	if len(args) == 2 {
 		cpu = g.value(args[1])
 	} else {
 		cpu = g.prim(sim.PrimSelf, nil, -1, 0)
 	}
-	cpu = g.conv(cpu, tUint)
-	return opnd{cpu.r, ctype{k: kStructPtr, it: sim.Uint, name: ps.strct}}, true
+	return g.conv(cpu, tUint)
 }
 
 // pcpuField resolves p->f for a pointer p to a per-CPU struct: the slot of
@@ -202,18 +217,11 @@ func (g *fn) isPCPUStructPtr(t ctype) bool {
 // and raw_cpu_ptr(&v.field) of a per-CPU struct v. ok is false when the
 // argument is not one.
 func (g *fn) pcpuFieldPtr(name string, args []cfront.Expr) (opnd, bool) {
-	want := 2
-	if name != "per_cpu_ptr" {
-		want = 1
-	}
-	if len(args) != want {
+	x, ok := pcpuAddrArg(name, args)
+	if !ok {
 		return opnd{}, false
 	}
-	u, ok := args[0].(*cfront.UnaryExpr)
-	if !ok || u.Op != "&" {
-		return opnd{}, false
-	}
-	m, ok := u.X.(*cfront.MemberExpr)
+	m, ok := x.(*cfront.MemberExpr)
 	if !ok || m.Arrow {
 		return opnd{}, false
 	}
@@ -230,14 +238,7 @@ func (g *fn) pcpuFieldPtr(name string, args []cfront.Expr) (opnd, bool) {
 		g.diag("unsupported", m.Name, m.Pos, "field %s of the per-CPU %s has no slot (only scalar fields do)", m.Name, ps.name)
 		return g.constReg(0, tPtr), true
 	}
-	var cpu opnd
-	if want == 2 {
-		cpu = g.value(args[1])
-	} else {
-		cpu = g.prim(sim.PrimSelf, nil, -1, 0)
-	}
-	cpu = g.conv(cpu, tUint)
-	return opnd{cpu.r, fieldPtrType(f)}, true
+	return opnd{g.pcpuCPU(args).r, fieldPtrType(f)}, true
 }
 
 func fieldPtrType(f *global) ctype {
