@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -1208,6 +1209,18 @@ func verdict(r *Report, v Variants) (string, string) {
 	}
 	if sum == "" {
 		sum = "every property holds"
+		// Violations the baseline has too are notes, not the patch's:
+		// saying every property holds would hide them.
+		kept := map[string]bool{}
+		for _, p := range r.Properties {
+			if p.Variant == "after" && p.Verdict == "violated" && before[propertyKey(p)] == "violated" {
+				kept[p.ID] = true
+			}
+		}
+		if len(kept) > 0 {
+			sum = fmt.Sprintf("the patch violates no property; violated before it as well: %s (see the notes)",
+				strings.Join(slices.Sorted(maps.Keys(kept)), ", "))
+		}
 	}
 	return "pass", sum
 }

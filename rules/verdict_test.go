@@ -59,3 +59,21 @@ func TestDur(t *testing.T) {
 		}
 	}
 }
+
+// TestPassNamesBaselineViolations: a pass whose baseline violates
+// properties (halt-message leaves the kexec path's cpu-off-denied BUG and
+// its unbounded hotplug wait as they are) names them instead of saying
+// that every property holds.
+func TestPassNamesBaselineViolations(t *testing.T) {
+	pack := defaultPack(t)
+	for _, tt := range []struct {
+		file, want string
+	}{
+		{"../fixtures/variants/halt-message.mbox", "the patch violates no property; violated before it as well: kernel.no-bug, kexec.reboot-completes, kexec.waits-bounded (see the notes)"},
+	} {
+		r := evaluateFile(t, tt.file, pack)
+		if r.Verdict != "pass" || r.Summary != tt.want {
+			t.Errorf("%s: %s: %s, want pass: %s", tt.file, r.Verdict, r.Summary, tt.want)
+		}
+	}
+}
