@@ -147,6 +147,8 @@ func (c *Canon) EncodeStep(buf []byte, st *State, u *Undo) []byte {
 		c.perm[old] = int32(r + 1)
 		c.inv[r+1] = old
 	}
+	start := len(buf)
+	c.enc.cuts = c.enc.cuts[:0]
 	b := c.enc.header(m, append(buf, layoutCanonical), st, c.perm)
 	count := 0
 	var run []byte
@@ -168,12 +170,29 @@ func (c *Canon) EncodeStep(buf []byte, st *State, u *Undo) []byte {
 			continue
 		}
 		if count > 0 {
+			c.enc.cuts = append(c.enc.cuts, int32(len(b)-start))
 			b = putU(b, uint64(count))
 			b = append(b, run...)
 		}
 		run, count = next, 1
 		inA = len(next) > 0 && len(p.sa) > 0 && &next[0] == &p.sa[0]
 	}
+	c.enc.cuts = append(c.enc.cuts, int32(len(b)-start))
 	b = putU(b, uint64(count))
 	return append(b, run...)
+}
+
+// Cuts are the boundaries inside the encoding last returned by Encode,
+// EncodeStep or EncodeReuse, as offsets from its first byte: where each CPU
+// (plain layout) or each run of equal CPUs (canonical: its count, then the
+// CPU) begins; the header is the part before the first. They depend on the
+// bytes only (the layout's own boundaries), so equal encodings have equal
+// cuts: an explorer can store a state as the parts between them, each
+// interned once (a collapsed state vector). The slice is reused by the next
+// encoding.
+func (c *Canon) Cuts() []int32 { return c.enc.cuts }
+
+// EncodeReuse is Machine.EncodeReuse that also records Cuts.
+func (c *Canon) EncodeReuse(buf []byte, st *State, parent []byte, segs []int32, u *Undo) []byte {
+	return c.m.encodeReuse(&c.enc, buf, st, parent, segs, u)
 }

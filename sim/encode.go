@@ -34,6 +34,10 @@ const (
 type encoder struct {
 	scratch   []uint64
 	run, next []byte
+	// cuts: where each CPU (plain layout) or each run of equal CPUs
+	// (canonical) begins in the last encoding, from its first byte; the
+	// header is what comes before cuts[0]. See Canon.Cuts.
+	cuts []int32
 }
 
 func putU(b []byte, v uint64) []byte {
@@ -60,6 +64,8 @@ func packCPU(c *CPU) uint64 {
 // inv[new] = old; both nil for the plain layout without renaming).
 func (e *encoder) encode(m *Machine, b []byte, st *State, perm, inv []int32) []byte {
 	n := m.n
+	start := len(b)
+	e.cuts = e.cuts[:0]
 	if perm == nil {
 		b = append(b, layoutPlain)
 	} else {
@@ -68,6 +74,7 @@ func (e *encoder) encode(m *Machine, b []byte, st *State, perm, inv []int32) []b
 	b = e.header(m, b, st, perm)
 	if perm == nil {
 		for i := 0; i < n; i++ {
+			e.cuts = append(e.cuts, int32(len(b)-start))
 			b = e.encodeCPU(m, b, st, i, nil, -1)
 		}
 		return b
@@ -80,12 +87,14 @@ func (e *encoder) encode(m *Machine, b []byte, st *State, perm, inv []int32) []b
 			continue
 		}
 		if count > 0 {
+			e.cuts = append(e.cuts, int32(len(b)-start))
 			b = putU(b, uint64(count))
 			b = append(b, e.run...)
 		}
 		e.run, e.next = e.next, e.run
 		count = 1
 	}
+	e.cuts = append(e.cuts, int32(len(b)-start))
 	b = putU(b, uint64(count))
 	return append(b, e.run...)
 }

@@ -79,11 +79,18 @@ func (m *Machine) DecodeSegments(data []byte, st *State, segs []int32) error {
 // parts of CPUs the step did not touch are copied from parent.
 func (m *Machine) EncodeReuse(buf []byte, st *State, parent []byte, segs []int32, u *Undo) []byte {
 	var e encoder
+	return m.encodeReuse(&e, buf, st, parent, segs, u)
+}
+
+func (m *Machine) encodeReuse(e *encoder, buf []byte, st *State, parent []byte, segs []int32, u *Undo) []byte {
+	start := len(buf)
+	e.cuts = e.cuts[:0]
 	b := e.header(m, append(buf, layoutPlain), st, nil)
 	// runs of untouched CPUs are one copy
 	i := 0
 	for i < m.n {
 		if u.saved[i] {
+			e.cuts = append(e.cuts, int32(len(b)-start))
 			b = e.encodeCPU(m, b, st, i, nil, -1)
 			i++
 			continue
@@ -91,6 +98,9 @@ func (m *Machine) EncodeReuse(buf []byte, st *State, parent []byte, segs []int32
 		j := i
 		for j < m.n && !u.saved[j] {
 			j++
+		}
+		for k := i; k < j; k++ {
+			e.cuts = append(e.cuts, int32(len(b)-start)+segs[k]-segs[i])
 		}
 		b = append(b, parent[segs[i]:segs[j]]...)
 		i = j

@@ -135,8 +135,7 @@ func (x *explorer) mustExpire(res *Result) {
 	}
 	px := &explorer{m: x.m, props: props, opt: x.opt, canon: x.m.NewCanon(), sym: x.sym, seed: x.seed,
 		cands: make([]candidate, len(props)), unknown: map[string]bool{}, errs: map[string]bool{}, prompt: true}
-	px.table = make([]uint64, 1<<10)
-	px.mask = uint64(len(px.table) - 1)
+	px.store = newStateStore(px.seed, collapseFrom)
 	pres := &Result{Mode: "exhaustive", CPUs: res.CPUs}
 	px.run(pres)
 	for k, i := range idx {

@@ -213,13 +213,9 @@ type explorer struct {
 	canon *sim.Canon
 	sym   bool
 
-	seed   maphash.Seed
-	chunks [][]byte // encodings, in chunks that are never reallocated
-	loc    []uint64 // state i is chunks[loc>>32][loc&0xffffffff:][:size[i]]
-	size   []uint32
-	meta   []meta
-	table  []uint64 // open addressing: hash>>32<<32 | id+1 (0: empty)
-	mask   uint64
+	seed  maphash.Seed
+	store *stateStore // the states' encodings (store.go); state i's meta is meta[i]
+	meta  []meta
 
 	layers [][][]uint32 // layers[expiries][depth] = state ids
 
@@ -231,10 +227,12 @@ type explorer struct {
 	peak    int64
 
 	// The transition graph, for finding states from which no run ends:
-	// edges[i] leads from state from[i] to state to[i]; ended marks states
-	// whose run is over or that have no action at all.
-	from, to []uint32
-	ended    []bool
+	// the edges of expansion k lead from state from[k] to the states
+	// to[end[k-1]:end[k]] (one source per expanded state instead of one
+	// per edge); ended marks states whose run is over or that have no
+	// action at all.
+	from, end, to []uint32
+	ended         []bool
 
 	// the cheapest key (expiries, depth) of a state left unexpanded
 	frontE, frontD uint32
@@ -285,8 +283,7 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 		x.m = x.m.SymmetryGuarded()
 	}
 	x.canon = x.m.NewCanon()
-	x.table = make([]uint64, 1<<10)
-	x.mask = uint64(len(x.table) - 1)
+	x.store = newStateStore(x.seed, collapseFrom)
 	x.run(res)
 	x.finish(res)
 	x.mustExpire(res)
@@ -336,73 +333,18 @@ func symmetry(m *sim.Machine, props []Property, opt Options) (bool, []string) {
 	return len(why) == 0, why
 }
 
-func (x *explorer) hash(b []byte) uint64 { return maphash.Bytes(x.seed, b) }
-
-// intern returns the id of the state encoded in b, adding it if new.
+// intern returns the id of the state encoded in b (the canonicaliser's
+// last encoding, whose Cuts it uses), adding it if new.
 func (x *explorer) intern(b []byte) (uint32, bool) {
-	h := x.hash(b)
-	tag := h >> 32 << 32
-	for i := h & x.mask; ; i = (i + 1) & x.mask {
-		v := x.table[i]
-		if v == 0 {
-			id := uint32(len(x.meta))
-			x.table[i] = tag | uint64(id+1)
-			x.store(b)
-			x.meta = append(x.meta, meta{})
-			if uint64(len(x.meta))*2 > uint64(len(x.table)) {
-				x.grow()
-			}
-			return id, true
-		}
-		if v&^0xffffffff == tag {
-			id := uint32(v) - 1
-			if string(x.bytes(id)) == string(b) {
-				return id, false
-			}
-		}
+	id, isNew := x.store.intern(b, x.canon.Cuts())
+	if isNew {
+		x.meta = append(x.meta, meta{})
 	}
+	return id, isNew
 }
 
-const chunkSize = 1 << 20
-
-func (x *explorer) store(b []byte) {
-	k := len(x.chunks) - 1
-	if k < 0 || len(x.chunks[k])+len(b) > cap(x.chunks[k]) {
-		// chunks grow with the search, so small searches stay small
-		size := chunkSize
-		if len(x.chunks) < 5 {
-			size = chunkSize >> (8 - 2*len(x.chunks))
-		}
-		x.chunks = append(x.chunks, make([]byte, 0, max(size, len(b))))
-		k++
-	}
-	c := x.chunks[k]
-	x.loc = append(x.loc, uint64(k)<<32|uint64(len(c)))
-	x.size = append(x.size, uint32(len(b)))
-	x.chunks[k] = append(c, b...)
-}
-
-// bytes is the encoding of state id.
-func (x *explorer) bytes(id uint32) []byte {
-	l := x.loc[id]
-	o := l & 0xffffffff
-	return x.chunks[l>>32][o : o+uint64(x.size[id]) : o+uint64(x.size[id])]
-}
-
-func (x *explorer) grow() {
-	// the table keeps only the top half of each hash, so rehash the states
-	t := make([]uint64, len(x.table)*2)
-	mask := uint64(len(t) - 1)
-	for id := range x.meta {
-		h := x.hash(x.bytes(uint32(id)))
-		i := h & mask
-		for t[i] != 0 {
-			i = (i + 1) & mask
-		}
-		t[i] = h>>32<<32 | uint64(id+1)
-	}
-	x.table, x.mask = t, mask
-}
+// bytes is the encoding of state id, in buf (reused).
+func (x *explorer) bytes(buf []byte, id uint32) []byte { return x.store.expand(buf[:0], id) }
 
 func (x *explorer) push(e, d uint32, id uint32) {
 	for uint32(len(x.layers)) <= e {
@@ -417,13 +359,8 @@ func (x *explorer) push(e, d uint32, id uint32) {
 }
 
 func (x *explorer) memory() int64 {
-	n := int64(0)
-	for _, c := range x.chunks {
-		n += int64(cap(c))
-	}
-	n += int64(cap(x.loc))*8 + int64(cap(x.size))*4 +
-		int64(cap(x.meta))*20 + int64(cap(x.table))*8 +
-		int64(cap(x.from)+cap(x.to))*4 + int64(cap(x.ended))
+	n := x.store.memory() + int64(cap(x.meta))*20 +
+		int64(cap(x.from)+cap(x.end)+cap(x.to))*4 + int64(cap(x.ended))
 	if n > x.peak {
 		x.peak = n
 	}
@@ -447,6 +384,9 @@ func (x *explorer) run(res *Result) {
 	var step sim.StepResult
 	var acts []sim.Action
 	var buf []byte
+	// the parent's encoding, expanded from the store; two buffers in
+	// turn, since the decoder refers to the bytes of the last parent
+	var pbuf [2][]byte
 	twins := make([]bool, n)
 
 	init := m.Initial()
@@ -502,7 +442,8 @@ func (x *explorer) run(res *Result) {
 				if d > x.depth {
 					x.depth = d
 				}
-				parent := x.bytes(id)
+				pbuf[expanded&1] = x.bytes(pbuf[expanded&1], id)
+				parent := pbuf[expanded&1]
 				if err := dec.Decode(parent, cur); err != nil {
 					x.errs[err.Error()] = true
 					continue
@@ -550,12 +491,12 @@ func (x *explorer) run(res *Result) {
 						if x.sym {
 							buf = x.canon.EncodeStep(buf[:0], cur, undo)
 						} else {
-							buf = m.EncodeReuse(buf[:0], cur, parent, segs, undo)
+							buf = x.canon.EncodeReuse(buf[:0], cur, parent, segs, undo)
 						}
 						undo.Restore(cur)
 						nid, isNew := x.intern(buf)
 						if !x.prompt {
-							x.from, x.to = append(x.from, id), append(x.to, nid)
+							x.edge(id, nid)
 						}
 						if isNew || less(ne, nd, x.meta[nid].exp, x.meta[nid].depth) {
 							x.meta[nid] = meta{parent: id, act: uint32(a.CPU)<<8 | uint32(a.Kind), arg: a.Arg, exp: ne, depth: nd}
@@ -582,6 +523,17 @@ func (x *explorer) run(res *Result) {
 	}
 }
 
+// edge records a transition from state id to state to.
+func (x *explorer) edge(id, to uint32) {
+	k := len(x.from) - 1
+	if k < 0 || x.from[k] != id {
+		x.from, x.end = append(x.from, id), append(x.end, 0)
+		k++
+	}
+	x.to = append(x.to, to)
+	x.end[k] = uint32(len(x.to))
+}
+
 func (x *explorer) markEnded(id uint32) {
 	for int(id) >= len(x.ended) {
 		x.ended = append(x.ended, false)
@@ -606,11 +558,15 @@ func (x *explorer) livelocks(res *Result) {
 	for i := 0; i < n; i++ {
 		start[i+1] += start[i]
 	}
-	pred := make([]uint32, len(x.from))
+	pred := make([]uint32, len(x.to))
 	fill := slices.Clone(start[:n])
-	for i, t := range x.to {
-		pred[fill[t]] = x.from[i]
-		fill[t]++
+	lo := uint32(0)
+	for k, from := range x.from {
+		for _, t := range x.to[lo:x.end[k]] {
+			pred[fill[t]] = from
+			fill[t]++
+		}
+		lo = x.end[k]
 	}
 	live := make([]bool, n)
 	var queue []uint32
@@ -641,12 +597,12 @@ func (x *explorer) livelocks(res *Result) {
 			best = id
 		}
 	}
-	x.from, x.to, x.ended = nil, nil, nil
+	x.from, x.end, x.to, x.ended = nil, nil, nil, nil
 	if best < 0 {
 		return
 	}
 	cur := &sim.State{}
-	if err := x.m.Decode(x.bytes(uint32(best)), cur); err != nil {
+	if err := x.m.Decode(x.bytes(nil, uint32(best)), cur); err != nil {
 		x.errs[err.Error()] = true
 		return
 	}
@@ -815,7 +771,7 @@ func (x *explorer) trace(c *candidate, p *Property) (*Trace, error) {
 	var step sim.StepResult
 	concrete := make([]sim.Action, len(acts))
 	for k, a := range acts {
-		if err := m.Decode(x.bytes(ids[k]), cur); err != nil {
+		if err := m.Decode(x.bytes(nil, ids[k]), cur); err != nil {
 			return nil, err
 		}
 		for i, s := range sigma {
