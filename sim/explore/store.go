@@ -278,21 +278,25 @@ func (s *stateStore) equal(id uint32, b []byte) bool {
 	}
 	ids := r[1:]
 	for len(ids) > 0 {
-		var p uint64
-		if ids[0] < 0x80 {
-			p, ids = uint64(ids[0]), ids[1:]
-		} else {
-			var k int
-			p, k = binary.Uvarint(ids)
-			ids = ids[k:]
-		}
-		pb := s.parts.bytes(uint32(p))
+		var p uint32
+		p, ids = nextPart(ids)
+		pb := s.parts.bytes(p)
 		if len(b) < len(pb) || string(b[:len(pb)]) != string(pb) {
 			return false
 		}
 		b = b[len(pb):]
 	}
 	return len(b) == 0
+}
+
+// nextPart reads the first part id of a collapsed state's ids (a varint,
+// one byte below 128) and returns it with the rest.
+func nextPart(ids []byte) (uint32, []byte) {
+	if ids[0] < 0x80 {
+		return uint32(ids[0]), ids[1:]
+	}
+	p, k := binary.Uvarint(ids)
+	return uint32(p), ids[k:]
 }
 
 // expand appends the encoding of state id to buf.
@@ -303,15 +307,9 @@ func (s *stateStore) expand(buf []byte, id uint32) []byte {
 	}
 	ids := r[1:]
 	for len(ids) > 0 {
-		var p uint64
-		if ids[0] < 0x80 {
-			p, ids = uint64(ids[0]), ids[1:]
-		} else {
-			var k int
-			p, k = binary.Uvarint(ids)
-			ids = ids[k:]
-		}
-		buf = append(buf, s.parts.bytes(uint32(p))...)
+		var p uint32
+		p, ids = nextPart(ids)
+		buf = append(buf, s.parts.bytes(p)...)
 	}
 	return buf
 }
