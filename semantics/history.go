@@ -3,6 +3,7 @@ package semantics
 import (
 	"errors"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/utils/diff"
+	"github.com/patchcheck/patchcheck/semantics/models"
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
@@ -62,13 +64,7 @@ func (t *Tree) mergedCommit(files []*gitdiff.File, posted time.Time) (m *Merged,
 		}
 		want[filePath(f)] = [2][]string{rm, add}
 	}
-	paths := slices.Sorted(func(yield func(string) bool) {
-		for p := range want {
-			if !yield(p) {
-				return
-			}
-		}
-	})
+	paths := slices.Sorted(maps.Keys(want))
 	iter, err := t.repo.Log(&git.LogOptions{From: t.commit.Hash, Order: git.LogOrderCommitterTime})
 	if err != nil {
 		return nil, 0, false
@@ -163,9 +159,11 @@ func blobText(t *object.Tree, path string) (string, error) {
 	return string(b), err
 }
 
-// appendKey appends line without its white space, unless nothing is left.
+// appendKey appends line without its white space (models.Normalize, as
+// every other comparison of lines), unless nothing is left. Comments stay:
+// a commit's change is compared with the patch's whole.
 func appendKey(keys []string, line string) []string {
-	k := strings.Join(strings.Fields(line), "")
+	k := models.Normalize(line)
 	if k == "" {
 		return keys
 	}
