@@ -116,20 +116,7 @@ func TestRealCorpus(t *testing.T) {
 					if !ok {
 						t.Fatalf("%s: no expect.%s", mpath, bl.key)
 					}
-					s, err := parse.ParseFiles([]string{filepath.Join(dir, m.Patch)}, nil, nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					sopts := &semantics.Options{Tree: tree}
-					res, err := semantics.Map(s, sopts)
-					if err != nil {
-						t.Fatal(err)
-					}
-					rep, err := Check(s, Options{Pack: pack, Seed: 1, Semantics: sopts, Budget: Budget{Runs: 20}})
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, applied := outcome(res, rep)
+					got, applied, rep := checkReal(t, filepath.Join(dir, m.Patch), tree, pack)
 					if !applied {
 						for _, c := range rep.Claims {
 							if c.Verdict != "not-evaluated" {
@@ -156,6 +143,28 @@ func TestRealCorpus(t *testing.T) {
 		})
 	}
 	t.Logf("%d of %d entry-baseline pairs agree with the list's history", agree, total)
+}
+
+// checkReal runs a real patch against tree (nil: the bundled baseline) and
+// returns its outcome (see outcome), whether some patch applied, and the
+// report.
+func checkReal(t *testing.T, patch string, tree *semantics.Tree, pack *Pack) (string, bool, *Report) {
+	t.Helper()
+	s, err := parse.ParseFiles([]string{patch}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sopts := &semantics.Options{Tree: tree}
+	res, err := semantics.Map(s, sopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Check(s, Options{Pack: pack, Seed: 1, Semantics: sopts, Budget: Budget{Runs: 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, applied := outcome(res, rep)
+	return got, applied, rep
 }
 
 // outcome is the word fixtures/real uses for a run: what the series is to

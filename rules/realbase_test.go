@@ -13,7 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/patchcheck/patchcheck/internal/testtree"
-	"github.com/patchcheck/patchcheck/parse"
 	"github.com/patchcheck/patchcheck/semantics"
 )
 
@@ -120,20 +119,7 @@ func TestRealOnOwnBase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ser, err := parse.ParseFiles([]string{patch}, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sopts := &semantics.Options{Tree: tree}
-			res, err := semantics.Map(ser, sopts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep, err := Check(ser, Options{Pack: pack, Seed: 1, Semantics: sopts, Budget: Budget{Runs: 20}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, applied := outcome(res, rep)
+			got, applied, rep := checkReal(t, patch, tree, pack)
 			if !applied {
 				t.Fatalf("the patch does not apply to its own base: %s", got)
 			}
