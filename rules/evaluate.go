@@ -2,13 +2,12 @@ package rules
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/patchcheck/patchcheck/parse"
-	"github.com/patchcheck/patchcheck/semantics"
 	"github.com/patchcheck/patchcheck/sim"
 	"github.com/patchcheck/patchcheck/sim/profile"
 )
@@ -138,6 +137,10 @@ type EvalInput struct {
 	// PseudoNMI boots every machine with pseudo-NMI enabled
 	// (--pseudo-nmi); entries with PseudoNMI have it on in any case.
 	PseudoNMI bool
+	// Workers is how many engine calls run at once (explorations of the
+	// safety scenarios, sets of timed runs); 0 means GOMAXPROCS. The report
+	// does not depend on it. Engines must then be safe for concurrent use.
+	Workers int
 	// Plots asks for what only the HTML report draws: the metrics of the
 	// pack's timing matrix (every timing CPU count and load, both variants)
 	// and one timeline per variant. Without it the report's metrics are
@@ -231,11 +234,16 @@ func Evaluate(in *EvalInput) (*Report, error) {
 		return nil, errors.New("rules: Evaluate needs the BEFORE and AFTER programs")
 	}
 	e.progress = func(props []Property) { e.partial(r, props, v) }
-	props, err := e.properties(v)
+	e.pool = newPool(in.Workers)
+	defer e.pool.close()
+	run, err := e.planProperties(v)
 	if err != nil {
 		return nil, err
 	}
-	r.Properties = props
+	// The claims' timed sets are queued behind the explorations: a worker
+	// takes one only when no exploration is waiting.
+	e.prefetch(r, v)
+	r.Properties = e.collect(run)
 	e.progress = nil
 	e.partial(r, r.Properties, v)
 	e.claimDone = func() { e.partial(r, r.Properties, v) }
@@ -350,10 +358,18 @@ type evaluator struct {
 	// earlier one) are not explored again. sameCode allows reuse for a
 	// program that equals an explored one with other source lines: only the
 	// prefixes' verdicts are kept, never their traces.
-	explored []exploration
+	explored []*exploration
 	sameCode bool
-	runs     int
-	tol      float64
+	// pool runs the engine calls (pool.go); mu guards explored, which its
+	// tasks share. seq numbers the scenarios of every properties call in
+	// the order one loop over them would take, round counts the calls.
+	pool       *pool
+	mu         sync.Mutex
+	seq, round int
+	// pending are the timed sets queued on the pool, by the key of measured.
+	pending map[string]*measureTask
+	runs    int
+	tol     float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
 	// entryProgs caches the programs started in each entry, so that one
@@ -431,178 +447,6 @@ func inScope(r *PropertyRule, sc Scenario) bool {
 
 // verdictRank orders verdicts from best to worst for aggregation.
 var verdictRank = map[string]int{"holds": 0, "holds-if-bounds": 1, "inconclusive": 2, "violated": 3}
-
-// properties explores both variants in every safety scenario and returns one
-// Property per rule, variant and fault set: the worst verdict over the CPU
-// counts and loads, with the scenario it was found in.
-func (e *evaluator) properties(v Variants) ([]Property, error) {
-	var out []Property
-	// What is decided so far includes the entries explored before the
-	// current one: a violation found on one entry stays in every later
-	// partial report.
-	outer := e.progress
-	defer func() { e.progress = outer }()
-	for _, en := range e.in.Pack.EntryList() {
-		if !definesEntry(v.Before, en) && !definesEntry(v.After, en) {
-			// Neither program has the path (a program that is not built
-			// from the model library): there is nothing to start.
-			continue
-		}
-		if en.PseudoNMI && !requestsNMIs(v.Before) && !requestsNMIs(v.After) {
-			// Neither program can request an IPI as an NMI (no
-			// ipi_should_be_nmi(): before v6.7): the entry is its twin
-			// without pseudo-NMI.
-			continue
-		}
-		if outer != nil {
-			done := slices.Clone(out)
-			e.progress = func(ps []Property) { outer(append(slices.Clone(done), ps...)) }
-		}
-		ps, err := e.entryProperties(v, en)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ps...)
-	}
-	return out, nil
-}
-
-// entryProperties explores the properties of entry en.
-func (e *evaluator) entryProperties(v Variants, en *Entry) ([]Property, error) {
-	var out []Property
-	pack := e.in.Pack
-	for _, variant := range []string{"before", "after"} {
-		prog := v.Before
-		if variant == "after" && !v.Identical {
-			// An identical AFTER is explored as BEFORE: the same
-			// instructions give the same verdicts, found once.
-			prog = v.After
-		}
-		prog, progErr := e.entryProgram(prog, en)
-		// Static rules: the polling loops of the program.
-		for _, r := range pack.Properties {
-			if r.At == "wait" && r.OnEntry(en.ID) {
-				p := Property{ID: r.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: Scenario{Faults: []string{}},
-					Verdict: "inconclusive", NeedsExpiry: []string{}}
-				if progErr != nil {
-					p.Reason = progErr.Error()
-				} else {
-					var err error
-					if p, err = checkWaits(r, prog, variant); err != nil {
-						return nil, err
-					}
-				}
-				p.Entry = en.ID
-				out = append(out, p)
-			}
-		}
-		var dyn []*PropertyRule
-		for _, r := range pack.Properties {
-			if r.At != "wait" && r.OnEntry(en.ID) {
-				dyn = append(dyn, r)
-			}
-		}
-		if len(dyn) == 0 {
-			continue
-		}
-		type agg struct {
-			p     Property
-			seen  []string
-			count int
-		}
-		groups := map[string]*agg{}
-		var order []string
-		// stopped: the fewest CPUs of a load and fault set whose search ran
-		// out of budget; more CPUs of the same would too, so they are not
-		// explored.
-		stopped := map[string]int{}
-		for _, sc := range e.entryScenarios(en) {
-			family := sc.Load + "\x00" + strings.Join(sc.Faults, ",")
-			var rules []*PropertyRule
-			for _, r := range dyn {
-				if inScope(r, sc) {
-					rules = append(rules, r)
-				}
-			}
-			if len(rules) == 0 {
-				continue
-			}
-			var res []CheckResult
-			if n, ok := stopped[family]; ok && n < sc.CPUs {
-				res = make([]CheckResult, len(rules))
-				for i := range res {
-					res[i] = CheckResult{Verdict: "inconclusive", NeedsExpiry: []string{},
-						Reason: fmt.Sprintf("not explored: the search with %d CPUs already ran out of its budget", n)}
-				}
-			} else if progErr != nil {
-				res = make([]CheckResult, len(rules))
-				for i := range res {
-					res[i] = CheckResult{Verdict: "inconclusive", NeedsExpiry: []string{}, Reason: progErr.Error()}
-				}
-			} else if variant == "after" && len(v.Incomplete) > 0 {
-				res = make([]CheckResult, len(rules))
-				for i := range res {
-					res[i] = CheckResult{Verdict: "inconclusive", Reason: "the AFTER program misses part of the series: " + listSome(v.Incomplete)}
-				}
-			} else {
-				var err error
-				res, err = e.explore(&ExploreRequest{Program: prog, Scenario: sc, AlsoBoot: en.AlsoBoot, Rules: rules, Seed: e.in.Seed, Budget: e.in.Budget})
-				if err == nil && len(res) != len(rules) {
-					err = fmt.Errorf("%d results for %d properties", len(res), len(rules))
-				}
-				if err != nil {
-					// The machine cannot run this program in this scenario
-					// (a structural problem of compiled patch code, say):
-					// the verdicts are undecided, the evaluation goes on.
-					res = make([]CheckResult, len(rules))
-					for i := range res {
-						res[i] = CheckResult{Verdict: "inconclusive", NeedsExpiry: []string{}, Reason: "the explorer could not run the program: " + err.Error()}
-					}
-				}
-				for _, cr := range res {
-					if cr.Verdict == "inconclusive" && cr.Explored.Mode == "exhaustive" && !cr.Explored.Complete {
-						if n, ok := stopped[family]; !ok || sc.CPUs < n {
-							stopped[family] = sc.CPUs
-						}
-						break
-					}
-				}
-			}
-			for i, r := range rules {
-				key := r.ID + "\x00" + strings.Join(sc.Faults, ",")
-				g, ok := groups[key]
-				cr := res[i]
-				note := fmt.Sprintf("%d CPUs %s: %s", sc.CPUs, sc.Load, cr.Verdict)
-				if !ok {
-					g = &agg{p: Property{ID: r.ID, Entry: en.ID, Severity: r.Severity, Doc: r.Doc, Variant: variant, Scenario: sc,
-						Verdict: cr.Verdict, NeedsExpiry: nonNil(cr.NeedsExpiry), CertainExpiry: cr.CertainExpiry, Counterexample: cr.Counterexample,
-						Explored: cr.Explored, Reason: cr.Reason}}
-					groups[key] = g
-					order = append(order, key)
-				} else if verdictRank[cr.Verdict] > verdictRank[g.p.Verdict] {
-					g.p.Scenario, g.p.Verdict, g.p.NeedsExpiry, g.p.CertainExpiry = sc, cr.Verdict, nonNil(cr.NeedsExpiry), cr.CertainExpiry
-					g.p.Counterexample, g.p.Explored, g.p.Reason = cr.Counterexample, cr.Explored, cr.Reason
-				}
-				g.seen = append(g.seen, note)
-			}
-			if e.progress != nil {
-				so := slices.Clone(out)
-				for _, k := range order {
-					so = append(so, groups[k].p)
-				}
-				e.progress(so)
-			}
-		}
-		for _, k := range order {
-			g := groups[k]
-			if len(g.seen) > 1 {
-				g.p.Explored.Note = joinNote(g.p.Explored.Note, "checked in "+strings.Join(g.seen, ", ")+"; the worst is shown")
-			}
-			out = append(out, g.p)
-		}
-	}
-	return out, nil
-}
 
 func joinNote(a, b string) string {
 	if a == "" {
@@ -697,46 +541,4 @@ func scenarioString(sc Scenario) string {
 		s += ", pseudo-NMI"
 	}
 	return s
-}
-
-// exploration is one explorer call and its results.
-type exploration struct {
-	req *ExploreRequest
-	key string
-	// anyLoad is key without the load, set when every result is LoadFree:
-	// the exploration stands for the request under every load.
-	anyLoad string
-	res     []CheckResult
-}
-
-// explore runs the explorer, or returns the results of an earlier identical
-// request: the same program (the same value, or with sameCode the same code),
-// scenario, rules, seed and budget.
-func (e *evaluator) explore(req *ExploreRequest) ([]CheckResult, error) {
-	ids := make([]string, len(req.Rules))
-	for i, r := range req.Rules {
-		ids[i] = r.ID
-	}
-	keyOf := func(sc Scenario) string {
-		return fmt.Sprintf("%s|%d|%d|%s|%d|%+v", scenarioString(sc), sc.CPUs, req.AlsoBoot, strings.Join(ids, ","), req.Seed, req.Budget)
-	}
-	key := keyOf(req.Scenario)
-	anyScenario := req.Scenario
-	anyScenario.Load = "*"
-	anyLoad := keyOf(anyScenario)
-	for _, x := range e.explored {
-		if (x.key == key || x.anyLoad == anyLoad) && (x.req.Program == req.Program || e.sameCode && semantics.SameProgram(x.req.Program, req.Program)) {
-			return x.res, nil
-		}
-	}
-	res, err := e.in.Engines.Explore(req)
-	if err != nil {
-		return nil, err
-	}
-	x := exploration{req: req, key: key, res: res}
-	if len(res) > 0 && !slices.ContainsFunc(res, func(r CheckResult) bool { return !r.LoadFree }) {
-		x.anyLoad = anyLoad
-	}
-	e.explored = append(e.explored, x)
-	return res, nil
 }

@@ -24,17 +24,55 @@ func (e *evaluator) engineMetrics() []string {
 	return append(out, e.calls...)
 }
 
-func (e *evaluator) measure(variant string, prog *sim.Program, sc Scenario) (*MeasureResult, error) {
+// measureRequest is the timed set of variant's prog in sc, and its key in
+// measured.
+func (e *evaluator) measureRequest(variant string, prog *sim.Program, sc Scenario) (*MeasureRequest, string) {
 	sc.PseudoNMI = sc.PseudoNMI || e.in.PseudoNMI
-	key := variant + "|" + scenarioString(sc)
+	return &MeasureRequest{Program: prog, Scenario: sc, Metrics: e.engineMetrics(),
+		Profile: e.in.Profile, Seed: e.in.Seed, Runs: e.runs, Budget: e.in.Budget}, variant + "|" + scenarioString(sc)
+}
+
+// queueMeasure queues the timed set of variant's prog in sc on the pool,
+// unless it is measured or queued already. The set's runs draw from the
+// streams of the seed and their index (sim/timed), so the set is the same
+// whenever it runs.
+func (e *evaluator) queueMeasure(variant string, prog *sim.Program, sc Scenario) {
+	req, key := e.measureRequest(variant, prog, sc)
+	if _, ok := e.measured[key]; ok {
+		return
+	}
+	if _, ok := e.pending[key]; ok {
+		return
+	}
+	if e.pending == nil {
+		e.pending = map[string]*measureTask{}
+	}
+	t := &measureTask{done: make(chan struct{})}
+	e.pending[key] = t
+	eng := e.in.Engines
+	e.pool.submit(func() {
+		t.mr, t.err = eng.Measure(req)
+		close(t.done)
+	})
+}
+
+func (e *evaluator) measure(variant string, prog *sim.Program, sc Scenario) (*MeasureResult, error) {
+	req, key := e.measureRequest(variant, prog, sc)
 	if mr, ok := e.measured[key]; ok {
 		if mr.failed != nil {
 			return nil, mr.failed
 		}
 		return mr, nil
 	}
-	mr, err := e.in.Engines.Measure(&MeasureRequest{Program: prog, Scenario: sc, Metrics: e.engineMetrics(),
-		Profile: e.in.Profile, Seed: e.in.Seed, Runs: e.runs, Budget: e.in.Budget})
+	var mr *MeasureResult
+	var err error
+	if t, ok := e.pending[key]; ok {
+		<-t.done
+		mr, err = t.mr, t.err
+		delete(e.pending, key)
+	} else {
+		mr, err = e.in.Engines.Measure(req)
+	}
 	if err != nil {
 		// Reported per claim as not evaluated, with the reason.
 		na := &noAnswer{"the timed engine could not run the program: " + err.Error()}
@@ -62,16 +100,7 @@ func (e *evaluator) source(sc Scenario) string {
 // metric returns the distribution of name for variant in sc; cpu_offline is
 // machine_shutdown divided by the secondaries stopped.
 func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Distribution, error) {
-	prog := v.Before
-	if variant == "after" {
-		prog = v.After
-	}
-	mvariant := variant
-	if v.Identical {
-		// the same instructions: one set of runs answers for both
-		prog, mvariant = v.Before, "before"
-	}
-	prog, mvariant = e.claimMeasure(v, mvariant, name, prog)
+	prog, mvariant := e.measureTarget(v, variant, name)
 	mr, err := e.measure(mvariant, prog, sc)
 	if err != nil {
 		return nil, err
@@ -92,6 +121,67 @@ func (e *evaluator) metric(v Variants, variant, name string, sc Scenario) (*Dist
 		d = scale(d, sc.CPUs-1)
 	}
 	return &d, nil
+}
+
+// measureTarget is the program metric name of variant is measured on, and
+// the variant it is cached under.
+func (e *evaluator) measureTarget(v Variants, variant, name string) (*sim.Program, string) {
+	prog := v.Before
+	if variant == "after" {
+		prog = v.After
+	}
+	mvariant := variant
+	if v.Identical {
+		// the same instructions: one set of runs answers for both
+		prog, mvariant = v.Before, "before"
+	}
+	return e.claimMeasure(v, mvariant, name, prog)
+}
+
+// prefetch queues every timed set claims will read (and, with Plots, the
+// timing matrix and the timelines' sets): the same requests, in the same
+// order, as claims makes them, skipping the claims it skips.
+func (e *evaluator) prefetch(r *Report, v Variants) {
+	if len(v.NotApplied) > 0 {
+		return
+	}
+	want := func(variant, name string, sc Scenario) {
+		prog, mvariant := e.measureTarget(v, variant, name)
+		e.queueMeasure(mvariant, prog, sc)
+	}
+	for i := range r.Claims {
+		c := &r.Claims[i]
+		if c.Verdict != "" || (c.Variant == "after" || c.Variant == "change") && len(v.Incomplete) > 0 {
+			continue
+		}
+		if c.Variant == "change" {
+			want("before", c.Metric, c.Scenario)
+			want("after", c.Metric, c.Scenario)
+		} else {
+			want(c.Variant, c.Metric, c.Scenario)
+		}
+		for _, a := range c.Also {
+			variant := c.Variant
+			if variant == "change" {
+				variant = "after"
+			}
+			want(variant, a.Metric, c.Scenario)
+		}
+	}
+	if !e.in.Plots {
+		return
+	}
+	for _, sc := range e.timingMatrix() {
+		for _, variant := range []string{"before", "after"} {
+			for _, name := range []string{"machine_shutdown", "secondaries_off"} {
+				want(variant, name, sc)
+			}
+		}
+	}
+	for _, sc := range e.timelineScenarios(r) {
+		e.queueMeasure("before", v.Before, sc)
+		e.queueMeasure("after", v.After, sc)
+	}
 }
 
 // costOf is where the median of metric name of variant in sc goes, from
@@ -223,46 +313,18 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 	// plots draw it, and it is most of the timed engine's work (16 scenarios
 	// of the default pack against the claims' few), so it is computed only
 	// when an output draws it (EvalInput.Plots).
-	loads := e.in.Pack.Scenarios.TimingLoads
-	if len(loads) == 0 {
-		loads = []string{"idle"}
-	}
-	for _, n := range e.in.Pack.Scenarios.TimingCPUs {
-		for _, l := range loads {
-			sc := Scenario{CPUs: n, Load: l, Faults: []string{}}
-			for _, variant := range []string{"before", "after"} {
-				for _, name := range []string{"machine_shutdown", "secondaries_off"} {
-					d, _, err := e.metricOrWhy(v, variant, name, sc)
-					if err != nil {
-						return err
-					}
-					e.record(r, seen, variant, name, sc, d)
+	for _, sc := range e.timingMatrix() {
+		for _, variant := range []string{"before", "after"} {
+			for _, name := range []string{"machine_shutdown", "secondaries_off"} {
+				d, _, err := e.metricOrWhy(v, variant, name, sc)
+				if err != nil {
+					return err
 				}
+				e.record(r, seen, variant, name, sc, d)
 			}
 		}
 	}
-	// One timeline per variant for the first claim's scenario (or the
-	// largest timing scenario) first, then for every scenario of the timing
-	// matrix, so that the pictures can show each. The timed runs are those
-	// measured above (measure caches them): no run is added for this.
-	var tscs []Scenario
-	for i := range r.Claims {
-		if r.Claims[i].Metric != "" {
-			tscs = append(tscs, r.Claims[i].Scenario)
-			break
-		}
-	}
-	if len(tscs) == 0 && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
-		tscs = append(tscs, Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}})
-	}
-	for _, n := range e.in.Pack.Scenarios.TimingCPUs {
-		for _, l := range loads {
-			sc := Scenario{CPUs: n, Load: l, Faults: []string{}}
-			if !slices.ContainsFunc(tscs, func(t Scenario) bool { return scenarioString(t) == scenarioString(sc) }) {
-				tscs = append(tscs, sc)
-			}
-		}
-	}
+	tscs := e.timelineScenarios(r)
 	for i := range tscs {
 		tsc := &tscs[i]
 		for _, variant := range []string{"before", "after"} {
@@ -287,6 +349,46 @@ func (e *evaluator) claims(r *Report, v Variants) error {
 	}
 	e.entryTimelines(r, v)
 	return nil
+}
+
+// timingMatrix is the pack's timing scenarios: every timing CPU count and
+// load.
+func (e *evaluator) timingMatrix() []Scenario {
+	loads := e.in.Pack.Scenarios.TimingLoads
+	if len(loads) == 0 {
+		loads = []string{"idle"}
+	}
+	var out []Scenario
+	for _, n := range e.in.Pack.Scenarios.TimingCPUs {
+		for _, l := range loads {
+			out = append(out, Scenario{CPUs: n, Load: l, Faults: []string{}})
+		}
+	}
+	return out
+}
+
+// timelineScenarios are the scenarios with one timeline per variant: the
+// first claim's scenario (or the largest timing scenario) first, then every
+// scenario of the timing matrix, so that the pictures can show each. The
+// timed runs are those of the metrics (measure caches them): no run is added
+// for this.
+func (e *evaluator) timelineScenarios(r *Report) []Scenario {
+	var tscs []Scenario
+	for i := range r.Claims {
+		if r.Claims[i].Metric != "" {
+			tscs = append(tscs, r.Claims[i].Scenario)
+			break
+		}
+	}
+	if len(tscs) == 0 && len(e.in.Pack.Scenarios.TimingCPUs) > 0 {
+		tscs = append(tscs, Scenario{CPUs: slices.Max(e.in.Pack.Scenarios.TimingCPUs), Load: "idle", Faults: []string{}})
+	}
+	for _, sc := range e.timingMatrix() {
+		if !slices.ContainsFunc(tscs, func(t Scenario) bool { return scenarioString(t) == scenarioString(sc) }) {
+			tscs = append(tscs, sc)
+		}
+	}
+	return tscs
 }
 
 // record adds a metric to the report once.
