@@ -26,10 +26,12 @@ type countingEngine struct {
 }
 
 func (c *countingEngine) Measure(req *MeasureRequest) (*MeasureResult, error) {
+	c.mu.Lock()
 	if c.cpus == nil {
 		c.cpus = map[int]bool{}
 	}
 	c.cpus[req.Scenario.CPUs] = true
+	c.mu.Unlock()
 	return c.scripted.Measure(req)
 }
 

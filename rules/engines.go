@@ -80,7 +80,16 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates), MaxDepth: int(req.Budget.MaxSteps), MaxMemory: req.Budget.MaxMemory, Progress: se.Progress})
+	progress := se.Progress
+	if pause := req.Pause; pause != nil {
+		progress = func(states int64) {
+			if se.Progress != nil {
+				se.Progress(states)
+			}
+			pause()
+		}
+	}
+	res, err := explore.Explore(m, props, explore.Options{MaxStates: int(req.Budget.MaxStates), MaxDepth: int(req.Budget.MaxSteps), MaxMemory: req.Budget.MaxMemory, Progress: progress})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchcheck/patchcheck/parse"
 	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/explore"
 	"github.com/patchcheck/patchcheck/sim/profile"
 )
 
@@ -31,6 +32,10 @@ type ExploreRequest struct {
 	Rules    []*PropertyRule
 	Seed     int64
 	Budget   Budget
+	// Pause, when set, is called now and then while the exploration runs
+	// (every 1,024 expansions); it may block, which pauses the exploration
+	// and changes nothing of its results (memGate).
+	Pause func()
 }
 
 // CheckResult is the outcome of one rule of an ExploreRequest.
@@ -236,6 +241,11 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	e.progress = func(props []Property) { e.partial(r, props, v) }
 	e.pool = newPool(in.Workers)
 	defer e.pool.close()
+	tables := in.Budget.MaxMemory
+	if tables <= 0 {
+		tables = explore.DefaultMaxMemory
+	}
+	e.gate = newMemGate(uint64(tables) / 4)
 	run, err := e.planProperties(v)
 	if err != nil {
 		return nil, err
@@ -364,6 +374,7 @@ type evaluator struct {
 	// tasks share. seq numbers the scenarios of every properties call in
 	// the order one loop over them would take, round counts the calls.
 	pool       *pool
+	gate       *memGate
 	mu         sync.Mutex
 	seq, round int
 	// pending are the timed sets queued on the pool, by the key of measured.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/patchcheck/patchcheck/parse"
@@ -21,13 +22,17 @@ type scripted struct {
 	// by load.
 	loadFree bool
 	loads    map[string]int
+	// mu guards the counters: Evaluate calls the engines at once.
+	mu sync.Mutex
 }
 
 func (s *scripted) Explore(req *ExploreRequest) ([]CheckResult, error) {
+	s.mu.Lock()
 	s.explores++
 	if s.loads != nil {
 		s.loads[req.Scenario.Load]++
 	}
+	s.mu.Unlock()
 	var out []CheckResult
 	for _, r := range req.Rules {
 		v := s.verdicts[req.Program][r.ID]

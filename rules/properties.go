@@ -407,7 +407,14 @@ func (e *evaluator) explore(req *ExploreRequest, seq int) ([]CheckResult, error)
 	x := &exploration{req: req, key: key, loadKey: anyLoad, seq: seq, call: e.round, done: make(chan struct{})}
 	e.explored = append(e.explored, x)
 	e.mu.Unlock()
+	if g := e.gate; g != nil {
+		g.enter(seq)
+		req.Pause = func() { g.wait(seq) }
+	}
 	res, err := e.in.Engines.Explore(req)
+	if e.gate != nil {
+		e.gate.leave(seq)
+	}
 	e.mu.Lock()
 	x.res, x.err = res, err
 	if err == nil && len(res) > 0 && !slices.ContainsFunc(res, func(r CheckResult) bool { return !r.LoadFree }) {
