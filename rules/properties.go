@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/patchcheck/patchcheck/semantics"
@@ -276,6 +277,11 @@ func (e *evaluator) collect(run *propertyRun) []Property {
 		}
 		<-run.changed
 	}
+	// Every exploration of this call has ended: the next calls look
+	// among them in the order one loop would have made them.
+	e.mu.Lock()
+	sort.SliceStable(e.explored, func(i, j int) bool { return e.explored[i].seq < e.explored[j].seq })
+	e.mu.Unlock()
 	return merge(run, false)
 }
 
@@ -376,20 +382,29 @@ func (e *evaluator) explore(req *ExploreRequest, seq int) ([]CheckResult, error)
 	anyLoad := keyOf(anyScenario)
 	e.mu.Lock()
 	for {
+		// explored holds the earlier calls' explorations first, in seq
+		// order (collect sorts them), then this call's: the first match
+		// found is the one one loop would have found.
 		var best, wait *exploration
 		for _, x := range e.explored {
+			if x.loadKey != anyLoad {
+				continue // another scenario, rule set, seed or budget
+			}
 			if x.req.Program != req.Program && (!e.sameCode || x.call == e.round || !semantics.SameProgram(x.req.Program, req.Program)) {
 				continue
 			}
 			select {
 			case <-x.done:
-				if x.err == nil && (x.key == key || x.anyLoad == anyLoad) && (best == nil || x.seq < best.seq) {
+				if x.err == nil && (x.key == key || x.anyLoad == anyLoad) {
 					best = x
 				}
 			default:
-				if x.key == key || x.loadKey == anyLoad {
+				if wait == nil {
 					wait = x
 				}
+			}
+			if best != nil {
+				break
 			}
 		}
 		if best != nil {
