@@ -370,17 +370,22 @@ type evaluator struct {
 	// prefixes' verdicts are kept, never their traces.
 	explored []*exploration
 	sameCode bool
-	// pool runs the engine calls (pool.go); mu guards explored, which its
-	// tasks share. seq numbers the scenarios of every properties call in
-	// the order one loop over them would take, round counts the calls.
+	// pool runs the engine calls (pool.go); mu guards explored, same and
+	// byHash, which its tasks share. seq numbers the scenarios of every
+	// properties call in the order one loop over them would take, round
+	// counts the calls.
 	pool       *pool
 	gate       *memGate
 	mu         sync.Mutex
 	seq, round int
 	// pending are the timed sets queued on the pool, by the key of measured.
 	pending map[string]*measureTask
-	runs    int
-	tol     float64
+	// same and byHash: sameAs's programs, and those first seen by
+	// semantics.CodeHash.
+	same   map[*sim.Program]*sim.Program
+	byHash map[uint64][]*sim.Program
+	runs   int
+	tol    float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
 	// entryProgs caches the programs started in each entry, so that one

@@ -340,6 +340,32 @@ func merge(run *propertyRun, partial bool) []Property {
 	return out
 }
 
+// sameAs returns the first program seen that semantics.SameProgram calls
+// the same as p (p itself when it is the first), so that programs are
+// compared in full once each: a series' prefixes ask for every entry and
+// scenario whether an equal program was explored. The caller holds e.mu.
+func (e *evaluator) sameAs(p *sim.Program) *sim.Program {
+	if q, ok := e.same[p]; ok {
+		return q
+	}
+	if e.same == nil {
+		e.same, e.byHash = map[*sim.Program]*sim.Program{}, map[uint64][]*sim.Program{}
+	}
+	h := semantics.CodeHash(p)
+	q := p
+	for _, r := range e.byHash[h] {
+		if semantics.SameProgram(r, p) {
+			q = r
+			break
+		}
+	}
+	if q == p {
+		e.byHash[h] = append(e.byHash[h], p)
+	}
+	e.same[p] = q
+	return q
+}
+
 // exploration is one explorer call and its results.
 type exploration struct {
 	req *ExploreRequest
@@ -390,7 +416,7 @@ func (e *evaluator) explore(req *ExploreRequest, seq int) ([]CheckResult, error)
 			if x.loadKey != anyLoad {
 				continue // another scenario, rule set, seed or budget
 			}
-			if x.req.Program != req.Program && (!e.sameCode || x.call == e.round || !semantics.SameProgram(x.req.Program, req.Program)) {
+			if x.req.Program != req.Program && (!e.sameCode || x.call == e.round || e.sameAs(x.req.Program) != e.sameAs(req.Program)) {
 				continue
 			}
 			select {
