@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
 )
 
 // Replaying idle re-checks.
@@ -70,8 +71,10 @@ type replayer struct {
 	memo    []*idleMemo // per CPU
 	rec     []bool      // CPU is recording its re-check
 	end     []int64     // time of the CPU's last replayed step; -1 none
-	times   [][]int64   // per CPU: the times of its replayed steps
 	opened  []int32     // CPUs replayed since maxEnd last passed
+	times   []int64     // the times of their replayed steps, one run of them per CPU
+	toff    []int32     // per CPU: where its times start in times
+	tn      []int32     // and how many there are
 	maxEnd  int64       // latest of end
 	off     bool        // replays disabled (a conflict occurred, or tests)
 	clash   bool        // a conflict: the run must be done again without replays
@@ -103,7 +106,8 @@ func newReplayer(n int, off bool, memo []*idleMemo) replayer {
 		r.rec = make([]bool, n)
 		r.excused = make([]bool, n)
 		r.end = make([]int64, n)
-		r.times = make([][]int64, n)
+		r.toff = make([]int32, n)
+		r.tn = make([]int32, n)
 		for i := range r.end {
 			r.end[i] = -1
 		}
@@ -160,19 +164,20 @@ func (ru *run) released(p int) {
 	rp.rec[p] = true
 }
 
+// replayable are the prims a recorded re-check may consist of: they read
+// or change only the CPU itself (cpu_online only of its own id), and price
+// prices each as one visible_step draw.
+var replayable = map[sim.Prim]bool{
+	sim.PrimSelf: true, sim.PrimIRQMask: true, sim.PrimIRQDisable: true, sim.PrimIRQUnmask: true, sim.PrimCPUOnline: true,
+}
+
 // record notes the step c just took while recording; a step outside the
 // replayable kinds ends the recording.
 func (ru *run) record(c int, a sim.Action) {
 	res := ru.res
-	ok := a.Kind == sim.ActRun && res.Visible && res.Op == sim.OpPrim
-	if ok {
-		switch res.Prim {
-		case sim.PrimSelf, sim.PrimIRQMask, sim.PrimIRQDisable, sim.PrimIRQUnmask:
-		case sim.PrimCPUOnline:
-			ok = res.NArgs >= 1 && res.Args[0] == uint64(c)
-		default:
-			ok = false
-		}
+	ok := a.Kind == sim.ActRun && res.Visible && res.Op == sim.OpPrim && replayable[res.Prim]
+	if ok && res.Prim == sim.PrimCPUOnline {
+		ok = res.NArgs >= 1 && res.Args[0] == uint64(c)
 	}
 	for i := range res.Events {
 		if k := res.Events[i].Kind; k != sim.EvCall && k != sim.EvReturn {
@@ -241,20 +246,37 @@ func (ru *run) priceSteps(p int, m *idleMemo) {
 	last := t
 	if ru.rp.maxEnd < ru.now {
 		ru.rp.opened = ru.rp.opened[:0]
+		ru.rp.times = ru.rp.times[:0]
 	}
 	ru.rp.opened = append(ru.rp.opened, int32(p))
-	times := ru.rp.times[p][:0]
-	for i := range m.steps {
-		s := &m.steps[i]
-		ru.res = &s.res
-		last = t
-		times = append(times, t)
-		t += ru.price(p, s.a)
-		ru.ff.observe(ru, p, s.a)
-		ru.steps++
+	times := ru.rp.times
+	ru.rp.toff[p], ru.rp.tn[p] = int32(len(times)), int32(len(m.steps))
+	if l := ru.ff.loops; l == nil || l[p] == nil || l[p].dirty {
+		// Every recorded step is a program action of a prim record
+		// admits, which price prices as one visible_step draw
+		// (TestReplayedStepPrice), and the fast-forward's observe does
+		// nothing for a CPU without a tracked loop: the recorded results
+		// need not be read (thousands of memos per stop_machine, each
+		// far from the others in memory).
+		for range len(m.steps) {
+			last = t
+			times = append(times, t)
+			t += ns(ru.set.Draw(profile.VisibleStep, ru.r))
+			ru.steps++
+		}
+	} else {
+		for i := range m.steps {
+			s := &m.steps[i]
+			ru.res = &s.res
+			last = t
+			times = append(times, t)
+			t += ru.price(p, s.a)
+			ru.ff.observe(ru, p, s.a)
+			ru.steps++
+		}
 	}
 	ru.res, ru.r = saved, savedR
-	ru.rp.times[p] = times
+	ru.rp.times = times
 	ru.runAt[p] = t
 	ru.q.remove(p)
 	ru.rp.end[p] = last
@@ -456,7 +478,7 @@ func (ru *run) pending(c int) int64 {
 		if ru.rp.end[p] < ru.now {
 			continue
 		}
-		for _, ti := range ru.rp.times[p] {
+		for _, ti := range ru.rp.times[ru.rp.toff[p]:][:ru.rp.tn[p]] {
 			if ti > ru.now || (ti == ru.now && int(p) > c) {
 				t = min(t, ti)
 				break

@@ -97,3 +97,30 @@ func TestReplayExact(t *testing.T) {
 	}
 	t.Logf("%d re-checks replayed, %d of them by CPUs excused from stop_machine; %d runs fell back", replays, excuses, clashes)
 }
+
+// A replay prices its steps as visible_step draws without reading them
+// (priceSteps): price must give every step record admits exactly that.
+func TestReplayedStepPrice(t *testing.T) {
+	e, err := New(hotplugProgram(), sim.Config{CPUs: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := profile.Default().Sample(profile.NewRand(7, paramStream(0)))
+	ru, err := e.newRun(set, 7, 0, nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replayable) == 0 {
+		t.Fatal("no replayable prims")
+	}
+	for p := range replayable {
+		res := sim.StepResult{Visible: true, Op: sim.OpPrim, Prim: p, NArgs: 1}
+		res.Args[0] = 1
+		ru.res, ru.r = &res, profile.NewRand(9, 1)
+		got := ru.price(1, sim.Action{CPU: 1, Kind: sim.ActRun})
+		want := ns(set.Draw(profile.VisibleStep, profile.NewRand(9, 1)))
+		if got != want {
+			t.Errorf("prim %v: price %d, a visible_step draw %d", p, got, want)
+		}
+	}
+}
