@@ -306,9 +306,12 @@ func (ru *run) priceSteps(p int, m *idleMemo) {
 // planned by anything (an IPI, a hand-off, CPU_ON, the hang check), its
 // online bit being written, a grace period waited for or started (RCU
 // quiescence reads every CPU's stopper and mask), a stop_machine step, the
-// run ending; and rejoin checks that c's state is the one it left. Only
-// the steps the run counts and the draws from c's own stream remain per
-// CPU: one step for the stopper entry, and the re-check's.
+// run ending. Those are all the ways another CPU's step can change c's
+// state (the machine writes another CPU's state only to raise an IPI, set
+// its online bit, power it on from OFF, ask it for a hand-off, and in
+// stop_machine itself), so c is still in that state when rejoin prices its
+// cycle. Only the steps the run counts and the draws from c's own stream
+// remain per CPU: one step for the stopper entry, and the re-check's.
 func (ru *run) excuse(c int) bool {
 	rp := &ru.rp
 	if rp.off || rp.clash || ru.tl != nil || c == 0 || c == int(ru.st.SM.Target) || c == int(ru.st.SM.Caller) {
@@ -414,10 +417,6 @@ func (ru *run) rejoin(p int) {
 	rp.excused[p] = false
 	rp.nExcused--
 	m := rp.memo[p]
-	if !equalCPU(&ru.st.CPUs[p], &m.s1) {
-		ru.conflict() // something changed it while it was excused
-		return
-	}
 	for _, w := range ru.waiters {
 		if ru.m.Blocked(ru.st, int(w)) == sim.BlockRCU {
 			ru.conflict() // the replay would not be taken
