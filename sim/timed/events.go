@@ -209,6 +209,9 @@ func (ru *run) rendezvous() {
 		ru.acts = ru.m.Actions(ru.st, c, ru.acts[:0])
 		for _, a := range ru.acts {
 			if a.Kind == sim.ActPreempt && a.Arg == 1 {
+				if ru.rp.still != nil {
+					ru.rp.still[c] = false
+				}
 				ru.m.Step(ru.st, a, ru.res)
 				ru.steps++
 				ru.q.remove(c)

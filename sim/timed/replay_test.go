@@ -22,6 +22,8 @@ func TestEqualCPUFields(t *testing.T) {
 // re-checks: across programs, loads, CPU counts, seeds and budgets that end
 // runs inside replay windows (which must fall back to a full run).
 func TestReplayExact(t *testing.T) {
+	verifyStill = true
+	defer func() { verifyStill = false }()
 	prof := profile.Default()
 	var replays, excuses, clashes int64
 	for _, tc := range []struct {
@@ -122,5 +124,25 @@ func TestReplayedStepPrice(t *testing.T) {
 		if got != want {
 			t.Errorf("prim %v: price %d, a visible_step draw %d", p, got, want)
 		}
+	}
+}
+
+// A CPU's stillness (excuse skips comparing it with its memo) ends when it
+// is planned, whatever for.
+func TestPlanEndsStillness(t *testing.T) {
+	e, err := New(hotplugProgram(), sim.Config{CPUs: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := profile.Default().Sample(profile.NewRand(7, paramStream(0)))
+	ru, err := e.newRun(set, 7, 0, nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru.cur = -1
+	ru.rp.still[2] = true
+	ru.plan(2)
+	if ru.rp.still[2] {
+		t.Error("CPU 2 still after being planned")
 	}
 }

@@ -18,6 +18,8 @@ import (
 // of TestReplayExact do only in one of them; half the runs trace do_idle
 // and cpu_die, whose calls are then recorded per CPU.
 func TestReplayExactSeed(t *testing.T) {
+	verifyStill = true
+	defer func() { verifyStill = false }()
 	if testing.Short() {
 		t.Skip("compiles the seed's programs")
 	}
