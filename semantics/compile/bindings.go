@@ -296,7 +296,7 @@ func Binds(name string) bool {
 	if _, ok := machineFacts[name]; ok {
 		return true
 	}
-	if idleCalls[name] {
+	if idleCalls[name] || machineStateCalls[name] {
 		return true
 	}
 	if _, ok := firmwareCalls[name]; ok {
@@ -497,6 +497,9 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	}
 	if noops[name] || elided(name) {
 		return g.void()
+	}
+	if v, ok := g.machineState(name, args, pos); ok {
+		return v
 	}
 	if v, ok := configHelpers[name]; ok {
 		// Evaluated for their value only: their arguments name features.
@@ -1140,7 +1143,7 @@ func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
 		return v
 	}
 	if lv, ok, done := g.pcpuField(m); done {
-		if !ok {
+		if !ok || !g.notCompletion(lv, m) {
 			return g.constReg(0, tInt)
 		}
 		return g.load(lv)

@@ -198,6 +198,8 @@ type global struct {
 	// (T name[NR_CPUS]); name[cpu] is its per-CPU slot.
 	cpuArray bool
 	typ      ctype
+	// completion: the slot of a struct completion field (machinestate.go).
+	completion bool
 }
 
 // table is a struct variable with (mostly) function-pointer fields: an ops

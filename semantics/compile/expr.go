@@ -105,7 +105,7 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 		}
 	case *cfront.MemberExpr:
 		if lv, ok, done := g.pcpuField(e); done {
-			return lv, ok
+			return lv, ok && g.notCompletion(lv, e)
 		}
 	case *cfront.IndexExpr:
 		// name[cpu] of an array with one element per CPU.

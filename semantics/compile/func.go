@@ -25,6 +25,8 @@ type local struct {
 	// reloc: a pointer assigned once, from the address of the kexec
 	// relocation (relocRef); a call through it is the relocation.
 	reloc bool
+	// choice: a pointer chosen between two per-CPU fields (machinestate.go).
+	choice *fieldChoice
 }
 
 // label is a code position that jumps may refer to before it is known.
@@ -441,12 +443,16 @@ func (g *fn) declLocal(d *cfront.VarDecl) {
 	default:
 		l.reg = g.newReg()
 	}
+	if d.Init != nil && t.k == kStructPtr && g.declFieldChoice(l, d.Name, d.Init) {
+		g.scopes[len(g.scopes)-1][d.Name] = l
+		return
+	}
 	if d.Init != nil && l.reg >= 0 {
 		if _, ok := d.Init.(*cfront.InitList); ok {
 			g.diag("unsupported", d.Name, d.Pos, "brace initialiser of %s", d.Name)
 		} else {
 			v := g.expr(d.Init)
-			if v.t.k == kFieldPtr && t.k == kPtr {
+			if v.t.k == kFieldPtr && (t.k == kPtr || t.k == kStructPtr) {
 				if g.assigned[d.Name] == 0 {
 					// The field is known for the local's whole life.
 					t, l.t = v.t, v.t
