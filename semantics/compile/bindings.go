@@ -456,7 +456,7 @@ func (g *fn) direct(i int, args []cfront.Expr, pos cfront.Pos) opnd {
 		g.diag("syntax", callee.decl.Name, pos, "%s called with %d arguments, defined with %d", callee.decl.Name, len(args), len(callee.prms))
 		return g.constReg(0, tInt)
 	}
-	if g.waitMode {
+	if _, any := g.c.outParams(callee); g.waitMode || any {
 		return g.inlineCall(callee, args, pos)
 	}
 	regs := g.args(callee, args)

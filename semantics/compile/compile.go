@@ -187,6 +187,10 @@ type funcDef struct {
 	u    *unit
 	typ  ctype   // result type
 	prms []ctype // parameter types
+	// outs: which parameters are out parameters (localaddr.go), computed
+	// once (outDone); anyOut: some is.
+	outs            []bool
+	outDone, anyOut bool
 }
 
 // global is a global or per-CPU variable, or a function-local static.

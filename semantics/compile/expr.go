@@ -102,6 +102,9 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 			if p, ok := g.fieldPtrOf(e.X); ok && p.t.k == kFieldPtr {
 				return g.fieldPlace(p), true
 			}
+			if lv, ok := g.outPlace(e.X); ok {
+				return lv, true
+			}
 		}
 	case *cfront.MemberExpr:
 		if lv, ok, done := g.pcpuField(e); done {
@@ -397,6 +400,9 @@ func (g *fn) ident(e *cfront.Ident) opnd {
 		return opnd{r, tUint}
 	}
 	if i, ok := g.c.funcIdx[e.Name]; ok {
+		if _, any := g.c.outParams(g.c.funcs[i]); any {
+			g.diag("unsupported", e.Name, e.Pos, "a reference to %s, which has out parameters and is compiled in place at each call", e.Name)
+		}
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpFuncRef, A: r, Imm: int64(i)})
 		return opnd{r, tFunc}
@@ -569,6 +575,9 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 		}
 		if p, ok := g.fieldPtrOf(e.X); ok && p.t.k == kFieldPtr {
 			return g.load(g.fieldPlace(p))
+		}
+		if lv, ok := g.outPlace(e.X); ok {
+			return g.load(lv)
 		}
 		g.diag("unsupported", "*", e.Pos, "pointer dereference")
 		return g.constReg(0, tInt)

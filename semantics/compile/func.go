@@ -27,6 +27,9 @@ type local struct {
 	reloc bool
 	// choice: a pointer chosen between two per-CPU fields (machinestate.go).
 	choice *fieldChoice
+	// out: an out parameter of an inlined callee, the caller's local it
+	// points to (localaddr.go).
+	out *local
 }
 
 // label is a code position that jumps may refer to before it is known.
@@ -101,12 +104,16 @@ func (c *compiler) compileFunc(i int) {
 			g.scopes[0][p.Name] = l
 		}
 	}
-	g.assigned = countAssignments(def.decl.Body)
-	g.block(def.decl.Body)
-	if def.decl.Body.End.IsValid() {
-		g.setLoc(def.decl.Body.End)
+	if _, any := c.outParams(def); any {
+		g.compileOutOnly()
+	} else {
+		g.assigned = countAssignments(def.decl.Body)
+		g.block(def.decl.Body)
+		if def.decl.Body.End.IsValid() {
+			g.setLoc(def.decl.Body.End)
+		}
+		g.emit(sim.Instr{Op: sim.OpRet, A: -1})
 	}
-	g.emit(sim.Instr{Op: sim.OpRet, A: -1})
 	for name, l := range g.labels {
 		if !l.bound {
 			c.diag("syntax", name, g.locOf(g.gotos[name]), "goto %s: no such label in %s", name, g.name)
