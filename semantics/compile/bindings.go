@@ -435,6 +435,7 @@ func (g *fn) call(e *cfront.CallExpr) opnd {
 func (g *fn) args(callee *funcDef, args []cfront.Expr) []int32 {
 	var regs []int32
 	for k, a := range args {
+		g.outPassed(a, callee.decl.Name)
 		v := g.expr(a)
 		if k < len(callee.prms) {
 			v = g.assignConv(v, callee.prms[k])
@@ -723,7 +724,7 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	}
 	for _, a := range args {
 		// Arguments are evaluated before the call; their effects are kept.
-		if hasEffects(a) {
+		if g.c.hasEffects(a) {
 			g.expr(a)
 		}
 	}
@@ -751,7 +752,7 @@ func (g *fn) printk(name string, lvl int64, args []cfront.Expr, pos cfront.Pos) 
 		format = format[2:]
 	}
 	for _, a := range args[min(1, len(args)):] {
-		if hasEffects(a) {
+		if g.c.hasEffects(a) {
 			g.diag("unsupported", name, pos, "%s argument with side effects is not evaluated", name)
 		}
 	}
@@ -761,15 +762,71 @@ func (g *fn) printk(name string, lvl int64, args []cfront.Expr, pos cfront.Pos) 
 }
 
 // hasEffects reports whether evaluating e could change state: assignments,
-// increments, or calls other than pure formatting helpers.
-func hasEffects(e cfront.Expr) bool {
+// increments, or calls other than pure formatting helpers and functions of
+// the sources whose bodies have none (kernel/cpu.c's pr_warn() argument
+// cpuhp_get_step(st->state)->name).
+func (c *compiler) hasEffects(e cfront.Node) bool {
 	eff := false
 	walk(e, func(n cfront.Node) {
 		switch n := n.(type) {
 		case *cfront.AssignExpr, *cfront.IncDecExpr:
 			eff = true
 		case *cfront.CallExpr:
-			if id, ok := n.Fun.(*cfront.Ident); !ok || !pureHelpers[id.Name] {
+			id, ok := n.Fun.(*cfront.Ident)
+			if !ok || !pureHelpers[id.Name] && !c.pureFunc(id.Name) {
+				eff = true
+			}
+		}
+	})
+	return eff
+}
+
+// pureFunc reports whether name is a function of the sources whose body
+// assigns nothing outside its own locals and calls only such functions and
+// pure helpers; a function met again while it is judged (recursion) is
+// not pure.
+func (c *compiler) pureFunc(name string) bool {
+	i, ok := c.funcIdx[name]
+	if !ok {
+		return false
+	}
+	if v, done := c.pure[name]; done {
+		return v
+	}
+	c.pure[name] = false
+	body := c.funcs[i].decl.Body
+	v := body != nil && !c.hasEffectsOutsideLocals(body)
+	c.pure[name] = v
+	return v
+}
+
+// hasEffectsOutsideLocals is hasEffects of a body whose assignments to
+// its own locals (declared in it, not parameters) are not effects.
+func (c *compiler) hasEffectsOutsideLocals(b *cfront.BlockStmt) bool {
+	locals := map[string]bool{}
+	walk(b, func(n cfront.Node) {
+		if ds, ok := n.(*cfront.DeclStmt); ok {
+			for _, d := range ds.Decls {
+				if !d.Static && !d.Extern {
+					locals[d.Name] = true
+				}
+			}
+		}
+	})
+	eff := false
+	walk(b, func(n cfront.Node) {
+		switch n := n.(type) {
+		case *cfront.AssignExpr:
+			if id, ok := n.X.(*cfront.Ident); !ok || !locals[id.Name] {
+				eff = true
+			}
+		case *cfront.IncDecExpr:
+			if id, ok := n.X.(*cfront.Ident); !ok || !locals[id.Name] {
+				eff = true
+			}
+		case *cfront.CallExpr:
+			id, ok := n.Fun.(*cfront.Ident)
+			if !ok || !pureHelpers[id.Name] && !c.pureFunc(id.Name) {
 				eff = true
 			}
 		}
@@ -1147,6 +1204,9 @@ func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
 			return g.constReg(0, tInt)
 		}
 		return g.load(lv)
+	}
+	if base, et, path, ok := g.entryField(m); ok {
+		return g.entryValue(base, et, path, m.Pos)
 	}
 	if !m.Arrow {
 		// x.f of a struct value other than a table: no binding resolves it.

@@ -120,6 +120,8 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 		globals:  map[string]*global{},
 		tables:   map[string]*table{},
 		pstructs: map[string]*pstruct{},
+		pure:     map[string]bool{},
+		etables:  map[string]*entryTable{},
 		locIdx:   map[sim.Loc]int32{},
 		strIdx:   map[string]int64{},
 		consts:   map[string]*constDef{},
@@ -238,7 +240,9 @@ type compiler struct {
 	funcIdx  map[string]int
 	globals  map[string]*global
 	tables   map[string]*table
-	pstructs map[string]*pstruct // per-CPU variables of struct type
+	pstructs map[string]*pstruct    // per-CPU variables of struct type
+	pure     map[string]bool        // pureFunc's answers
+	etables  map[string]*entryTable // file-scope arrays of structs (steptable.go)
 	tabByID  []*table
 	structs  map[string]*cfront.StructDecl
 	consts   map[string]*constDef
@@ -415,6 +419,10 @@ func (c *compiler) declare() {
 // declareGlobal adds a file-scope variable (or a function-local static,
 // named fn.name).
 func (c *compiler) declareGlobal(u *unit, v *cfront.VarDecl, name, fn string) *global {
+	if fn == "" && !v.PerCPU && v.Type != nil && len(v.Type.Array) == 1 && v.Type.Ptr == 0 && v.Type.Func == nil && strings.HasPrefix(v.Type.Name, "struct ") {
+		c.declareEntryTable(u, v)
+		return nil
+	}
 	vt, cpuArray := v.Type, false
 	if el, ok := cpuArrayElem(v.Type); ok && fn == "" && !v.PerCPU {
 		// One element per possible CPU, indexed by CPU id: the machine's

@@ -27,9 +27,9 @@ type local struct {
 	reloc bool
 	// choice: a pointer chosen between two per-CPU fields (machinestate.go).
 	choice *fieldChoice
-	// out: an out parameter of an inlined callee, the caller's local it
+	// out: an out parameter of an inlined callee, the caller's place it
 	// points to (localaddr.go).
-	out *local
+	out *outRef
 }
 
 // label is a code position that jumps may refer to before it is known.
@@ -247,8 +247,27 @@ func (g *fn) assignConv(o opnd, t ctype) opnd {
 
 func (g *fn) block(b *cfront.BlockStmt) {
 	g.pushScope()
+	dead := false
 	for _, s := range b.Stmts {
+		if dead {
+			// After an if on a constant table field whose arm returns
+			// (steptable.go): only a label a compiled goto names is
+			// reached.
+			if !g.liveLabel(s) {
+				continue
+			}
+			dead = false
+		}
 		g.stmt(s)
+		if is, ok := s.(*cfront.IfStmt); ok {
+			if v, known := g.constEntryCond(is.Cond); known {
+				arm := is.Then
+				if !v {
+					arm = is.Else
+				}
+				dead = arm != nil && endsInReturn(arm)
+			}
+		}
 	}
 	g.popScope()
 }
@@ -270,7 +289,11 @@ func (g *fn) stmt(s cfront.Stmt) {
 		g.expr(s.X)
 	case *cfront.EmptyStmt:
 	case *cfront.IfStmt:
-		if v, ok := g.configCond(s.Cond); ok {
+		v, ok := g.configCond(s.Cond)
+		if !ok {
+			v, ok = g.constEntryCond(s.Cond)
+		}
+		if ok {
 			// The build leaves out the arm a configuration helper rules
 			// out (efi_enabled() is false on the machine, and efi_reboot()
 			// is not compiled), as the kernel's stubs let the compiler do.

@@ -11,17 +11,27 @@ import (
 //
 // with cpuhp_next_state() writing *state_to_run. The machine has no memory
 // for a local's address to point into, so a function with an *out
-// parameter* (a pointer to an integer that its body dereferences) is
+// parameter* (a pointer to an integer or to a pointer that its body
+// dereferences, or passes on as another callee's out parameter) is
 // compiled in place at each call, as the kernel's compiler inlines such a
-// static helper: the parameter is then the caller's local itself, *p its
-// register. The argument must be &x of an integer local of the caller, or
-// an out parameter of an inlined caller passed on; anything else (a
-// pointer from elsewhere, NULL) is reported at the call. The parameter may
-// only be dereferenced: used as a value (compared, passed on as a
-// pointer, stored) it is reported, since it holds no address. Such a
+// static helper: the parameter then names the caller's place itself, *p
+// being it. The argument may be &x of an integer or pointer local of the
+// caller, a pointer to a field of a per-CPU struct (&st->last, whose *p is
+// that CPU's slot), NULL (*p is then a NULL dereference, a BUG at run
+// time), or an out parameter of an inlined caller passed on; anything else
+// is reported at the call. As a value the parameter is only its NULL test
+// (0 for NULL, 1 otherwise: lastp && *lastp); passed as an argument other
+// than an out parameter it is reported, since it holds no address. Such a
 // function is never called as a function: its own code is a BUG() and a
 // reference to it (a function pointer) is reported. Recursion is bounded
 // by the depth of inlining and reported past it.
+
+// outRef is what an out parameter names.
+type outRef struct {
+	l    *local  // the caller's local, or
+	lv   *lvalue // a per-CPU field's slot, or
+	null bool    // NULL
+}
 
 // outParams reports, for each parameter of def, whether it is an out
 // parameter, and whether any is.
@@ -61,10 +71,11 @@ func (c *compiler) outParams(def *funcDef) ([]bool, bool) {
 	outs := make([]bool, len(def.decl.Params))
 	for k, p := range def.decl.Params {
 		t := p.Type
-		if t == nil || t.Ptr != 1 || t.Func != nil || len(t.Array) > 0 || p.Name == "" || !deref[p.Name] {
+		if t == nil || t.Func != nil || len(t.Array) > 0 || p.Name == "" || !deref[p.Name] {
 			continue
 		}
-		if _, isInt := intTypes[t.Name]; isInt || isEnumName(t.Name) {
+		_, isInt := intTypes[t.Name]
+		if t.Ptr == 1 && (isInt || isEnumName(t.Name)) || t.Ptr == 2 {
 			outs[k] = true
 			def.anyOut = true
 		}
@@ -75,16 +86,26 @@ func (c *compiler) outParams(def *funcDef) ([]bool, bool) {
 
 func isEnumName(n string) bool { return len(n) > 5 && n[:5] == "enum " }
 
-// outArg resolves the argument of an out parameter: the caller's local.
-func (g *fn) outArg(callee *funcDef, k int, a cfront.Expr, pos cfront.Pos) (*local, bool) {
+// outArg resolves the argument of an out parameter.
+func (g *fn) outArg(callee *funcDef, k int, a cfront.Expr, pos cfront.Pos) (*outRef, bool) {
+	if isNull(a) {
+		return &outRef{null: true}, true
+	}
 	switch x := a.(type) {
 	case *cfront.UnaryExpr:
 		if x.Op != "&" {
 			break
 		}
 		if id, ok := x.X.(*cfront.Ident); ok {
-			if l := g.lookup(id.Name); l != nil && l.glob == nil && l.reg >= 0 && l.t.k == kInt && l.out == nil {
-				return l, true
+			if l := g.lookup(id.Name); l != nil && l.glob == nil && l.reg >= 0 && l.out == nil && l.choice == nil &&
+				(l.t.k == kInt || l.t.k == kPtr || l.t.k == kStructPtr) {
+				return &outRef{l: l}, true
+			}
+		}
+		if _, ok := x.X.(*cfront.MemberExpr); ok {
+			if p, ok := g.fieldPtrOf(a); ok && p.t.k == kFieldPtr {
+				lv := g.fieldPlace(p)
+				return &outRef{lv: &lv}, true
 			}
 		}
 	case *cfront.Ident:
@@ -92,12 +113,12 @@ func (g *fn) outArg(callee *funcDef, k int, a cfront.Expr, pos cfront.Pos) (*loc
 			return l.out, true // an out parameter passed on
 		}
 	}
-	g.diag("unsupported", callee.decl.Name, pos, "argument %d of %s, a pointer it writes through, is not the address of an integer local (&x)", k+1, callee.decl.Name)
+	g.diag("unsupported", callee.decl.Name, pos, "argument %d of %s, a pointer it writes or reads through, is not the address of a local (&x), of a per-CPU field or NULL", k+1, callee.decl.Name)
 	return nil, false
 }
 
-// outPlace is *p of an out parameter p: the caller's local. ok is false
-// when e is no out parameter.
+// outPlace is *p of an out parameter p. ok is false when e is no out
+// parameter.
 func (g *fn) outPlace(e cfront.Expr) (lvalue, bool) {
 	id, ok := e.(*cfront.Ident)
 	if !ok {
@@ -107,7 +128,33 @@ func (g *fn) outPlace(e cfront.Expr) (lvalue, bool) {
 	if l == nil || l.out == nil {
 		return lvalue{}, false
 	}
-	return lvalue{kind: lvReg, reg: l.out.reg, t: l.out.t}, true
+	switch o := l.out; {
+	case o.l != nil:
+		return lvalue{kind: lvReg, reg: o.l.reg, t: o.l.t}, true
+	case o.lv != nil:
+		return *o.lv, true
+	}
+	// *NULL: the kernel oopses.
+	g.prim(sim.PrimBug, nil, -1, 0)
+	return lvalue{kind: lvReg, reg: g.newReg(), t: tLong}, true
+}
+
+// outValue is the value of an out parameter: its NULL test.
+func (g *fn) outValue(l *local) opnd {
+	if l.out.null {
+		return g.constReg(0, tPtr)
+	}
+	return g.constReg(1, tPtr)
+}
+
+// outPassed reports an out parameter passed as an argument that is not an
+// out parameter.
+func (g *fn) outPassed(a cfront.Expr, callee string) {
+	if id, ok := a.(*cfront.Ident); ok {
+		if l := g.lookup(id.Name); l != nil && l.out != nil {
+			g.diag("unsupported", id.Name, id.Pos, "%s, a pointer to a caller's place, passed to %s as a value", id.Name, callee)
+		}
+	}
 }
 
 // compileOutOnly gives a function with out parameters its own code: BUG(),

@@ -34,6 +34,12 @@ func TestOutParams(t *testing.T) {
 			int f(void) { int x = 0; set2(&x, 4); return x; }`, 5},
 		{"read and written", `static int bump(long *p) { *p += 3; return *p * 2; }
 			long f(void) { long x = 4; int r = bump(&x); return r * 100 + x; }`, 14*100 + 7},
+		{"NULL tested, a pointer local, a per-CPU field", `struct s_s { int a; long last; };
+			static DEFINE_PER_CPU(struct s_s, sv);
+			static int peek(long **lastp, int *n) { int r = 0; if (lastp && *lastp) r = 100; if (n) *n = 5; return r + (lastp != 0); }
+			static int poke(long *lastp) { *lastp = 9; return 0; }
+			long f(void) { struct s_s *st = this_cpu_ptr(&sv); long *lp = 0; int n = 0; long r = peek(NULL, &n) + peek(&lp, NULL) * 10 + n * 1000;
+				poke(&st->last); return r + st->last * 10000; }`, 10 + 5000 + 90000},
 		{"returns early from a loop", `static int find(int *at) { int i; for (i = 0; i < 10; i++) { if (i * i > 20) { *at = i; return 1; } } return 0; }
 			int f(void) { int at = -1; return find(&at) * 100 + at; }`, 105},
 	} {
@@ -57,9 +63,9 @@ func TestOutParams(t *testing.T) {
 // TestOutParamDiagnostics: what an out parameter cannot be is reported.
 func TestOutParamDiagnostics(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{`int g; static void set(int *p) { *p = 1; } void f(void) { set(&g); }`, "not the address of an integer local"},
-		{`static void set(int *p) { *p = 1; } void f(void) { set(0); }`, "not the address of an integer local"},
-		{`static void set(int *p) { if (p) *p = 1; } void f(void) { int x; set(&x); }`, "p used as a value"},
+		{`int g; static void set(int *p) { *p = 1; } void f(void) { set(&g); }`, "not the address of a local"},
+		{`static void set(int *p) { *p = 1; } void f(void) { int *q = 0; set(q); }`, "not the address of a local"},
+		{`static void use(int *q) { } static void set(int *p) { *p = 1; use(p); } void f(void) { int x; set(&x); }`, "passed to use as a value"},
 		{`static void set(int *p) { *p = 1; } void f(void) { void (*r)(int *) = set; }`, "compiled in place"},
 		{`static void set(int *p) { *p = 1; set(p); } void f(void) { int x; set(&x); }`, "nested too deeply"},
 	} {

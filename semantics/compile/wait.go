@@ -822,7 +822,7 @@ func (g *fn) inlineCall(callee *funcDef, args []cfront.Expr, pos cfront.Pos) opn
 		if outs[k] {
 			l, ok := g.outArg(callee, k, a, pos)
 			if !ok {
-				l = &local{reg: g.newReg(), t: tInt}
+				l = &outRef{l: &local{reg: g.newReg(), t: tInt}}
 			}
 			if p := callee.decl.Params[k]; p.Name != "" {
 				scope[p.Name] = &local{reg: -1, t: tPtr, out: l}
@@ -830,6 +830,7 @@ func (g *fn) inlineCall(callee *funcDef, args []cfront.Expr, pos cfront.Pos) opn
 			regs = append(regs, -1)
 			continue
 		}
+		g.outPassed(a, callee.decl.Name)
 		v := g.assignConv(g.expr(a), callee.prms[k])
 		if v.r < 0 {
 			v = g.constReg(0, tInt)
