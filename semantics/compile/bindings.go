@@ -113,6 +113,12 @@ var elidedCalls = map[string]bool{
 	// other CPUs are stopped: no step the machine runs depends on the
 	// controller's lines after it.
 	"machine_kexec_mask_interrupts": true,
+	// The hotplug core (kernel/cpu.c): 6.1's
+	// cpu_up_down_serialize_trainwrecks() waits for the cpuset's hotplug
+	// work, scheduler bookkeeping of task groups (the reboot task is the
+	// only task); the hotplug thread's loop (cpuhp_thread_fun) asserts the
+	// hotplug lock for lockdep (lockdep_acquire_cpus_lock is lockdep_).
+	"cpuset_wait_for_hotplug": true,
 	// Debug IPIs (backtrace, kgdb): no path the machine runs sends them.
 	"nmi_cpu_backtrace": true, "kgdb_nmicallback": true, "irq_work_run": true,
 	"generic_smp_call_function_interrupt": true, "scheduler_ipi": true, "tick_receive_broadcast": true,
@@ -234,9 +240,13 @@ func (g *fn) configCond(e cfront.Expr) (bool, bool) {
 // had where the machine models it.
 //
 // cpuhp_complete_idle_dead(st) (cpuhp_report_idle_dead()) completes
-// st->done_down for the boot CPU's wait_for_ap_thread(); the machine's
-// wait_for_ap_thread() (model.h) polls st->state, which the caller set
-// to CPUHP_AP_IDLE_DEAD before the call.
+// st->done_down for the boot CPU's wait_for_ap_thread(). When the sources
+// define it (a tree's kernel/cpu.c), it is called right after the IPI is
+// sent, by the sender: the completion is then seen up to the IPI's
+// latency earlier than the kernel's handler would make it. model.h's
+// wait_for_ap_thread(), which stands in while the tree's hotplug core is
+// bound, polls st->state instead, which the caller set to
+// CPUHP_AP_IDLE_DEAD before the call.
 var asyncCalls = map[string]bool{"cpuhp_complete_idle_dead": true}
 
 // callFunctionSingle compiles smp_call_function_single(cpu, fn, info, 0)
@@ -262,6 +272,11 @@ func (g *fn) callFunctionSingle(name string, args []cfront.Expr, pos cfront.Pos)
 	cpu := g.value(args[0])
 	k := g.constReg(ipi, t)
 	g.prim(sim.PrimSendIPI, []int32{cpu.r, k.r}, -1, 0)
+	if i, ok := g.c.funcIdx[fnID.Name]; ok {
+		// The function's effect, had by the sender at the send: the
+		// machine's call-function IPI carries no function.
+		g.direct(i, args[2:3], pos)
+	}
 	return g.constReg(0, tInt)
 }
 
@@ -389,6 +404,12 @@ func (g *fn) primCall(p sim.Prim, args []cfront.Expr, pos cfront.Pos, name strin
 
 func (g *fn) prim(p sim.Prim, args []int32, mask int32, imm int64) opnd {
 	t := primType(p)
+	if p == sim.PrimSelf && g.behalf {
+		// The CPU the code runs on behalf of (kthread.go).
+		r := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpMov, A: r, B: g.selfReg})
+		return opnd{r, t}
+	}
 	in := sim.Instr{Op: sim.OpPrim, Sub: uint8(p), A: -1, Args: args, M: mask, Imm: imm}
 	if t.k != kVoid {
 		in.A = g.newReg()
@@ -501,6 +522,11 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	}
 	if v, ok := g.machineState(name, args, pos); ok {
 		return v
+	}
+	if name == "wake_up_process" {
+		if v, ok := g.wakeThread(args, pos); ok {
+			return v
+		}
 	}
 	if v, ok := configHelpers[name]; ok {
 		// Evaluated for their value only: their arguments name features.

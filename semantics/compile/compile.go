@@ -134,6 +134,7 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 		c.compileFunc(i)
 	}
 	c.constCPUArrays()
+	c.checkOnBehalf()
 	// Polling loops on the control-flow graph, once every helper they may
 	// call is compiled.
 	for i := 1; i < len(c.funcs); i++ {
@@ -243,6 +244,7 @@ type compiler struct {
 	pstructs map[string]*pstruct    // per-CPU variables of struct type
 	pure     map[string]bool        // pureFunc's answers
 	etables  map[string]*entryTable // file-scope arrays of structs (steptable.go)
+	onBehalf []onBehalf             // calls made on another CPU's behalf (kthread.go)
 	tabByID  []*table
 	structs  map[string]*cfront.StructDecl
 	consts   map[string]*constDef

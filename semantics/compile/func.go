@@ -78,6 +78,10 @@ type fn struct {
 	// (see limits.go); deepReported: the error was reported.
 	depth        int
 	deepReported bool
+	// behalf: the code being compiled runs on another CPU's behalf
+	// (kthread.go), the CPU in register selfReg.
+	behalf  bool
+	selfReg int32
 }
 
 type inlineCtx struct {
@@ -147,6 +151,9 @@ func (g *fn) pc() int32 { return int32(len(g.f.Code)) }
 
 func (g *fn) emit(in sim.Instr) int32 {
 	in.Loc = g.loc
+	if g.behalf && (in.Op == sim.OpCall || in.Op == sim.OpFuncRef) {
+		g.c.onBehalf = append(g.c.onBehalf, onBehalf{callee: int(in.Imm), caller: g.name, loc: g.locOf(g.pos)})
+	}
 	g.f.Code = append(g.f.Code, in)
 	return int32(len(g.f.Code) - 1)
 }
