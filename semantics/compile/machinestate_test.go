@@ -226,3 +226,26 @@ func pcpuIndex(p *sim.Program, name string) int {
 	}
 	return -1
 }
+
+// TestCompletionCounts: the count complete(), complete_all(),
+// init_completion() and a wait leave, on the evaluator.
+func TestCompletionCounts(t *testing.T) {
+	p := mustCompile(t, complStruct+`
+void two_then_wait(void) { struct cst_s *st = this_cpu_ptr(&cst); complete(&st->done_up); complete(&st->done_up); wait_for_completion(&st->done_up); }
+void all_then_wait(void) { struct cst_s *st = this_cpu_ptr(&cst); complete_all(&st->done_up); wait_for_completion(&st->done_up); }
+void reinit(void) { struct cst_s *st = this_cpu_ptr(&cst); init_completion(&st->done_up); }
+`)
+	ev := newEvaluator(p)
+	slot := pcpuIndex(p, "cst.done_up")
+	for _, tc := range []struct {
+		fn   string
+		want uint64
+	}{{"two_then_wait", 1}, {"all_then_wait", 0x7ffffffe}, {"reinit", 0}} {
+		if _, err := ev.call(tc.fn); err != nil {
+			t.Fatal(err)
+		}
+		if got := ev.pcpu[slot][0]; got != tc.want {
+			t.Errorf("after %s the count is %#x, want %#x", tc.fn, got, tc.want)
+		}
+	}
+}

@@ -107,3 +107,28 @@ func TestEntryTableDiagnostics(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryTableLiveLabel: after an if on a constant field whose arm
+// returns, a label a compiled goto names is compiled, and what follows
+// it.
+func TestEntryTableLiveLabel(t *testing.T) {
+	p := mustCompile(t, stepTable+`
+static struct step steps[] = { [S_DYING] = { .teardown.single = td_a, }, };
+int h(int s)
+{
+	struct step *step = get_step(s);
+	if (s == S_ON)
+		goto out;
+	if (!step->multi_instance)
+		return 1;
+	unreachable_call();
+out:
+	return 7;
+}`)
+	ev := newEvaluator(p)
+	for _, tc := range []struct{ arg, want uint64 }{{2, 1}, {5, 7}} {
+		if got, err := ev.call("h", tc.arg); err != nil || got != tc.want {
+			t.Errorf("h(%d) = %d (%v), want %d", tc.arg, got, err, tc.want)
+		}
+	}
+}
