@@ -84,7 +84,7 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 	as := &assembly{owner: map[string]string{}}
 	var out []*models.ModelFile
 	if p := base.File(models.PreludePath); p != nil {
-		out = append(out, preludeFor(p, take, bound, files[enumHeader] != nil))
+		out = append(out, preludeFor(p, take, bound))
 	}
 	for _, p := range paths {
 		tf := files[p]
@@ -141,9 +141,6 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 			}
 		}
 		want := map[*item]bool{}
-		if p == enumHeader {
-			want[tf.decls[enumDecl]] = true
-		}
 		for _, md := range tf.modelDecls {
 			for _, n := range md.names {
 				if d := tf.decls[n]; d != nil {
@@ -234,7 +231,7 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 		}
 		out = append(out, tm)
 		if p == stepFile && used[stepTable] {
-			out = append(out, stepBindingFile(version, files[enumHeader] != nil))
+			out = append(out, stepBindingFile(version))
 		}
 		if len(bm.Funcs) > 0 {
 			out = append(out, bm)

@@ -1,7 +1,6 @@
 package fromtree
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/patchcheck/patchcheck/semantics/models"
@@ -88,32 +87,6 @@ var stepBinding = []string{
 	"};",
 }
 
-// treeStepBinding is stepBinding over the tree's own enum cpuhp_state
-// (include/linux/cpuhotplug.h, enumHeader): each model step is at the
-// kernel state whose callback comes first in its range on the way down,
-// the AP thread's at CPUHP_AP_ACTIVE (sched_cpu_deactivate(), whose grace
-// period it begins with), the dying CPU's at CPUHP_AP_SCHED_STARTING
-// (sched_cpu_dying()), the dead CPU's at CPUHP_BRINGUP_CPU (finish_cpu());
-// every other state has no step.
-var treeStepBinding = []string{
-	"	[CPUHP_OFFLINE] = { .name = \"offline\", },",
-	"	[CPUHP_BRINGUP_CPU] = { .name = \"cpu:bringup\", .teardown.single = cpuhp_model_dead, .cant_stop = true, },",
-	"	[CPUHP_AP_IDLE_DEAD] = { .name = \"idle:dead\", },",
-	"	[CPUHP_AP_OFFLINE] = { .name = \"ap:offline\", .cant_stop = true, },",
-	"	[CPUHP_AP_SCHED_STARTING] = { .name = \"sched:starting\", .teardown.single = cpuhp_model_dying, },",
-	"	[CPUHP_AP_ONLINE] = { .name = \"ap:online\", },",
-	"	[CPUHP_TEARDOWN_CPU] = { .name = \"cpu:teardown\", .teardown.single = takedown_cpu, .cant_stop = true, },",
-	"	[CPUHP_AP_ACTIVE] = { .name = \"sched:active\", .teardown.single = cpuhp_model_ap_teardown, },",
-	"	[CPUHP_ONLINE] = { .name = \"online\", },",
-}
-
-// enumHeader is the tree's header whose enum cpuhp_state is taken for
-// model.h's reduced one when the tree has it; enumDecl names it.
-const (
-	enumHeader = "include/linux/cpuhotplug.h"
-	enumDecl   = "enum cpuhp_state"
-)
-
 // stepTable is the name stepBinding defines, and stepFile the kernel file
 // whose functions use it.
 const (
@@ -123,15 +96,9 @@ const (
 
 // stepBindingFile is stepBinding as a file of the library of its own, so
 // that no line of it is shown as the tree's.
-func stepBindingFile(version string, treeEnum bool) *models.ModelFile {
+func stepBindingFile(version string) *models.ModelFile {
 	mf := &models.ModelFile{Path: stepFile + "@steps", Embedded: "fromtree:" + stepTable, Version: version}
-	lines := stepBinding
-	if treeEnum {
-		// The same functions, the entries over the tree's states.
-		head := slices.Index(lines, "static struct cpuhp_step cpuhp_hp_states[] = {")
-		lines = append(append(slices.Clone(lines[:head+1]), treeStepBinding...), "};")
-	}
-	for i, l := range lines {
+	for i, l := range stepBinding {
 		k := models.Restated
 		if strings.HasPrefix(strings.TrimSpace(l), "//") {
 			k = models.Comment

@@ -114,7 +114,6 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		paths = append(paths, mf.Path)
 	}
 	paths = addMoved(t, base, files, paths, res, cc)
-	paths = addEnumHeader(t, files, paths, res, cc)
 	sort.Strings(paths)
 
 	// Which file of the path defines a name: the tree's definitions first.
@@ -301,32 +300,6 @@ func addMoved(t Files, base *models.Library, files map[string]*treeFile, paths [
 		}
 	}
 	return paths
-}
-
-// addEnumHeader adds the tree's include/linux/cpuhotplug.h to the path,
-// with its enum cpuhp_state as its only item, when the tree has it: the
-// tree's states stand for model.h's reduced enum (preludeFor).
-func addEnumHeader(t Files, files map[string]*treeFile, paths []string, res *Result, cc compile.Config) []string {
-	if files[enumHeader] != nil {
-		return paths
-	}
-	text, blob, err := t.File(enumHeader)
-	if err != nil {
-		return paths
-	}
-	tf := newTreeFile(&models.ModelFile{Path: enumHeader}, text, blob, cfront.Config{Kconfig: cc.Kconfig})
-	it := tf.decls[enumDecl]
-	if it == nil {
-		return paths
-	}
-	tf.defs = map[string]*item{}
-	tf.decls = map[string]*item{}
-	for _, n := range it.names {
-		tf.decls[n] = it
-	}
-	files[enumHeader] = tf
-	res.Blobs[enumHeader] = blob
-	return append(paths, enumHeader)
 }
 
 // together are groups of functions whose restatements step shared state
@@ -539,18 +512,12 @@ var afterBoot = []struct{ file, when, text string }{
 // preludeFor returns the prelude without the functions of treeOverrides
 // whose tree definitions are taken and not bound: their lines become
 // comments, so that every other line of model.h keeps its number.
-//
-// With the tree's enum cpuhp_state (enumHeader), model.h's reduced one is
-// dropped the same way.
-func preludeFor(p *models.ModelFile, take map[string]bool, bound map[string]string, treeEnum bool) *models.ModelFile {
+func preludeFor(p *models.ModelFile, take map[string]bool, bound map[string]string) *models.ModelFile {
 	drop := map[string]bool{}
 	for n := range treeOverrides {
 		if _, b := bound[n]; take[n] && !b {
 			drop[n] = true
 		}
-	}
-	if treeEnum {
-		drop[enumDecl] = true
 	}
 	if len(drop) == 0 {
 		return p
@@ -558,7 +525,7 @@ func preludeFor(p *models.ModelFile, take map[string]bool, bound map[string]stri
 	q := *p
 	q.Lines = slices.Clone(p.Lines)
 	for _, it := range scanItems(string(p.Text), nil) {
-		if !drop[it.names[0]] || !it.fn && it.names[0] != enumDecl {
+		if !it.fn || !drop[it.names[0]] {
 			continue
 		}
 		for i := range q.Lines {

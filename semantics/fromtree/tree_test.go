@@ -1,7 +1,6 @@
 package fromtree_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -296,73 +295,3 @@ func TestHotplugCoreTogether(t *testing.T) {
 // fileLine is a kernel file and line in a reason (a restatement's file is
 // PATH@VERSION).
 var fileLine = regexp.MustCompile(`[a-z0-9_/]+\.[ch](@v[0-9.]+)?:[0-9]+`)
-
-// withoutFile is a tree without one file.
-type withoutFile struct {
-	dirFiles
-	path string
-}
-
-func (w withoutFile) File(p string) ([]byte, string, error) {
-	if p == w.path {
-		return nil, "", fmt.Errorf("%s: not in the tree", p)
-	}
-	return w.dirFiles.File(p)
-}
-
-// TestStepBindingEnum: the model's step table is written over the tree's
-// enum cpuhp_state when the tree has include/linux/cpuhotplug.h (model.h's
-// reduced enum is then a comment), and over the reduced one when it does
-// not; the core compiles from the tree either way.
-func TestStepBindingEnum(t *testing.T) {
-	dir := testtree.Dir(t, "6.12")
-	cc := semantics.CompileConfig(semantics.Config{})
-	for _, tc := range []struct {
-		name       string
-		tree       fromtree.Files
-		step, gone string
-	}{
-		{"tree's enum", dirFiles(dir), "[CPUHP_AP_ACTIVE]", "[CPUHP_AP_ONLINE_IDLE]"},
-		{"reduced enum", withoutFile{dirFiles(dir), "include/linux/cpuhotplug.h"}, "[CPUHP_AP_ONLINE_IDLE]", "[CPUHP_AP_ACTIVE]"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r, err := fromtree.Build(tc.tree, models.Default(), cc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			steps := r.Library.File("kernel/cpu.c@steps")
-			if steps == nil {
-				t.Fatal("no step binding in the library")
-			}
-			var text strings.Builder
-			for _, l := range steps.Lines {
-				text.WriteString(l.Text + "\n")
-			}
-			if !strings.Contains(text.String(), tc.step) || strings.Contains(text.String(), tc.gone) {
-				t.Errorf("step binding %q: want %s and no %s", text.String(), tc.step, tc.gone)
-			}
-			enums := 0
-			for _, mf := range r.Library.Files {
-				for _, l := range mf.Lines {
-					if strings.Contains(l.Text, "enum cpuhp_state {") && !strings.HasPrefix(strings.TrimSpace(l.Text), "//") {
-						enums++
-					}
-				}
-			}
-			if enums != 1 {
-				t.Errorf("%d definitions of enum cpuhp_state compiled, want 1", enums)
-			}
-			for _, name := range []string{"_cpu_down", "cpuhp_thread_fun", "take_cpu_down"} {
-				if o := r.Origin(name); o != fromtree.FromTree {
-					t.Errorf("%s: origin %q, want tree (%s)", name, o, why(r, name))
-				}
-			}
-			_, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
-			for _, d := range diags {
-				if d.Kind != "config" {
-					t.Errorf("the library does not compile cleanly: %s %v %s", d.Kind, d.Loc, d.Msg)
-				}
-			}
-		})
-	}
-}
