@@ -110,6 +110,9 @@ func source(w *working, after bool) compile.Source {
 
 func (a *analyzer) build(cfg Config) {
 	cc := CompileConfig(cfg)
+	// AFTER differs from BEFORE only in the files the patches change:
+	// the others are parsed once for both.
+	cc.Parsed = compile.NewParseCache()
 	var before, after []compile.Source
 	for _, mf := range a.lib.Files {
 		w := a.work[mf.Path]

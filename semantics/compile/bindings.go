@@ -99,6 +99,11 @@ var elidedCalls = map[string]bool{
 	// and clock bookkeeping the machine does not model (the v5.10
 	// restatement of kernel_restart() leaves it out for the same reason).
 	"syscore_shutdown": true,
+	// pr_flush() (kernel_power_off() from v6.1's stable updates on): waits
+	// until the consoles have printed every record. The machine's printk
+	// prints at the call (PrimPrintk charges the console's cost there), so
+	// no record is pending when it is called.
+	"pr_flush": true,
 	// machine_kexec(): the relocation's page tables (v5.15 on); page
 	// tables are not modelled.
 	"cpu_install_ttbr0": true,
@@ -190,6 +195,10 @@ var notifierChains = map[string]string{
 	// do_kernel_restart_prepare() (v6.2 on): no restart-prepare handler is
 	// registered on the machine.
 	"restart_prep_handler_list": "",
+	// do_kernel_power_off_prepare() (v5.19 on): the power-off prepare
+	// handlers; PSCI registers none, and no legacy pm_power_off_prepare
+	// is set on the machine.
+	"power_off_prep_handler_list": "",
 }
 
 var notifierCalls = map[string]bool{

@@ -43,6 +43,12 @@ func TestTreeOrigins(t *testing.T) {
 		"machine_restart", "machine_power_off", "machine_halt",
 		// The reboot notifier chain and device_shutdown() by their duration.
 		"kernel_restart_prepare",
+		// The reboot(2) paths: kernel_restart(), kernel_halt(),
+		// kernel_power_off() (syscore_shutdown(), kmsg_dump() and
+		// pr_flush() have no effect on the machine; no restart- or
+		// power-off-prepare handler is registered).
+		"kernel_restart", "kernel_halt", "kernel_power_off", "kernel_shutdown_prepare",
+		"do_kernel_restart_prepare", "do_kernel_power_off_prepare",
 		// current->flags |= PF_NO_SETAFFINITY, PF_IDLE.
 		"migrate_to_reboot_cpu", "cpu_startup_entry",
 		// cpuidle_idle_call() is the machine's idle wait; the tick

@@ -331,44 +331,23 @@ static void do_kernel_restart(char *cmd)
 	psci_system_reset();
 }
 
-// kernel/reboot.c (v5.10) kernel_restart(NULL), restated: the reboot(2)
-// path of LINUX_REBOOT_CMD_RESTART after the reboot task's checks.
-// syscore_shutdown() and kmsg_dump() have no effect in the model.
+// The reboot(2) paths after the reboot task's checks
+// (LINUX_REBOOT_CMD_RESTART, _POWER_OFF, _HALT): kernel/reboot.c's
+// kernel_restart(NULL), kernel_power_off() and kernel_halt(), which are the
+// kernel's text (the library's kernel/reboot.c, or the tree's).
 void restart_entry(void)
 {
-	kernel_restart_prepare(NULL);
-	migrate_to_reboot_cpu();
-	pr_emerg("Restarting system\n");
-	machine_restart(NULL);
+	kernel_restart(NULL);
 }
 
-// kernel/reboot.c (v5.10) kernel_power_off(), restated:
-// kernel_shutdown_prepare(SYSTEM_POWER_OFF) (the reboot notifiers, then
-// system_state, then device_shutdown()), migrate_to_reboot_cpu(),
-// machine_power_off(). pm_power_off_prepare is not set with PSCI.
 void power_off_entry(void)
 {
-	cost("reboot_notifiers");
-	system_state = SYSTEM_POWER_OFF;
-	cost("device_shutdown");
-	migrate_to_reboot_cpu();
-	pr_emerg("Power down\n");
-	machine_power_off();
+	kernel_power_off();
 }
 
-// kernel/reboot.c (v5.10) kernel_halt(), restated:
-// kernel_shutdown_prepare(SYSTEM_HALT) (the reboot notifiers, then
-// system_state, then device_shutdown()), migrate_to_reboot_cpu(),
-// machine_halt(). syscore_shutdown() and kmsg_dump() have no effect in the
-// model.
 void halt_entry(void)
 {
-	cost("reboot_notifiers");
-	system_state = SYSTEM_HALT;
-	cost("device_shutdown");
-	migrate_to_reboot_cpu();
-	pr_emerg("System halted\n");
-	machine_halt();
+	kernel_halt();
 }
 
 // include/linux/kexec.h: the flags of a kimage's relocation list, which
