@@ -121,3 +121,45 @@ func TestColorFor(t *testing.T) {
 		t.Error("colour with TERM=dumb")
 	}
 }
+
+// TestUndecidedNotesJoined: the short report says once a reason that
+// several undecided properties share, at the place of the first, and keeps
+// a note with another reason apart; -v keeps each note.
+func TestUndecidedNotesJoined(t *testing.T) {
+	r := loadReport(t, "seed-report.json")
+	note := func(id, reason, where string) rules.Finding {
+		return rules.Finding{ID: id, Property: id, Variant: "after", Severity: "note",
+			Message: id + " could not be decided after the patch: " + reason + " Found in: " + where + "."}
+	}
+	shared := "the AFTER program misses part of the series: patch 1: kernel/kexec_core.c:1178: kernel_kexec: the hunk does not apply"
+	r.Findings = []rules.Finding{
+		note("kexec.reboot-completes", shared, "2 CPUs idle"),
+		note("panic.completes", "the state budget ran out", "3 CPUs idle"),
+		note("halt.halts", shared, "halt 2 CPUs idle"),
+		note("kernel.no-bug", shared, "3 CPUs busy"),
+	}
+	for _, f := range r.Findings {
+		if _, ok := rules.UndecidedReason(&f); !ok {
+			t.Fatalf("%s: not read as an undecided note", f.ID)
+		}
+	}
+	short := string(render(t, "text", r, Options{}))
+	if n := strings.Count(short, "3 properties undecided"); n != 1 {
+		t.Errorf("the shared reason is said %d times, want once:\n%s", n, short)
+	}
+	if strings.Count(short, "misses part of the series") != 1 {
+		t.Errorf("the shared reason is repeated:\n%s", short)
+	}
+	if !strings.Contains(short, "panic.completes") || !strings.Contains(short, "the state budget ran out") {
+		t.Errorf("the note with its own reason is gone:\n%s", short)
+	}
+	if i, j := strings.Index(short, "3 properties undecided"), strings.Index(short, "panic.completes could not"); i < 0 || j < 0 || i > j {
+		t.Errorf("the joined note is not at the place of the first:\n%s", short)
+	}
+	long := string(render(t, "text", r, Options{Verbose: true}))
+	for _, f := range r.Findings {
+		if !strings.Contains(long, f.ID+" could not be decided") {
+			t.Errorf("-v lacks the note of %s", f.ID)
+		}
+	}
+}

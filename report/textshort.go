@@ -51,19 +51,22 @@ func (t *textWriter) shortFindings(r *rules.Report) {
 	for i := range r.Findings {
 		ps = append(ps, placed{f: &r.Findings[i]})
 	}
-	for _, g := range sameMessage(r, ps) {
+	for _, g := range sameReason(sameMessage(r, ps)) {
 		f := g[0]
-		where := findingWhere(r, f)
-		if len(g) > 1 {
+		where, id, msg := findingWhere(r, f), f.ID, firstSentence(f.Message)
+		if reason, ok := rules.UndecidedReason(f); ok && len(g) > 1 {
+			id = fmt.Sprintf("%d properties undecided", len(g))
+			msg = "They could not be decided after the patch: " + reason
+		} else if len(g) > 1 {
 			ids := []string{f.Claim}
 			for _, o := range g[1:] {
 				ids = append(ids, o.Claim)
 			}
 			where = "commit message, claims " + strings.Join(ids, ", ")
 		}
-		t.printf("%s  %s  %s\n", t.severity(fmt.Sprintf("%-*s", width, f.Severity)), where, f.ID)
+		t.printf("%s  %s  %s\n", t.severity(fmt.Sprintf("%-*s", width, f.Severity)), where, id)
 		// One sentence in at most two lines: -v has the whole message.
-		lines := wrap(firstSentence(f.Message), textWidth-len(pad))
+		lines := wrap(msg, textWidth-len(pad))
 		if len(lines) > 2 {
 			lines = []string{lines[0], truncColumns(strings.Join(lines[1:], " "), textWidth-len(pad))}
 		}
@@ -72,6 +75,29 @@ func (t *textWriter) shortFindings(r *rules.Report) {
 		}
 	}
 	t.printf("\n")
+}
+
+// sameReason joins the notes of undecided properties that give the same
+// reason, at the place of the first: a patch that does not apply leaves
+// every property undecided for one reason, which one screen says once
+// (the final line names the properties, -v has each note).
+func sameReason(groups [][]*rules.Finding) [][]*rules.Finding {
+	var out [][]*rules.Finding
+	index := map[string]int{}
+	for _, g := range groups {
+		reason, ok := rules.UndecidedReason(g[0])
+		if !ok || len(g) > 1 || g[0].Location != nil {
+			out = append(out, g)
+			continue
+		}
+		if i, seen := index[reason]; seen {
+			out[i] = append(out[i], g[0])
+			continue
+		}
+		index[reason] = len(out)
+		out = append(out, g)
+	}
+	return out
 }
 
 // findingWhere is the place a finding is shown at: its patch line, else

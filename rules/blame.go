@@ -62,10 +62,11 @@ func isCodeLine(t string) bool {
 // last step on such a line; else, for a step in a function the patch adds
 // code to (steps no other CPU observes are merged away, so the added lines
 // themselves may not be listed), that function's first added code line;
-// else the patch's first added code line. A patch that adds no code is
-// never blamed; without added lines at all (callers that do not pass them)
-// it falls back to the last post-image step.
-func (e *evaluator) blame(cx *Counterexample, patch int) *Location {
+// else, when first is set (the verdict first appears after this patch),
+// the patch's first added code line. A patch that adds no code is never
+// blamed; without added lines at all (callers that do not pass them) it
+// falls back to the last post-image step.
+func (e *evaluator) blame(cx *Counterexample, patch int, first bool) *Location {
 	if cx == nil || len(cx.Steps) == 0 {
 		return nil
 	}
@@ -101,8 +102,11 @@ func (e *evaluator) blame(cx *Counterexample, patch int) *Location {
 		}
 	}
 	// No step shows the patch's code (a function whose steps are all
-	// invisible, such as an early return): the verdict first appears after
-	// this patch, so its first added code line stands for it.
+	// invisible, such as an early return): when the verdict first appears
+	// after this patch, its first added code line stands for it.
+	if !first {
+		return nil
+	}
 	a := mine[0]
 	return &Location{Patch: patch, File: a.File, Line: a.Line, Side: "post"}
 }

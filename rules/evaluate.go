@@ -352,8 +352,12 @@ type evaluator struct {
 	// prefixes' verdicts are kept, never their traces.
 	explored []exploration
 	sameCode bool
-	runs     int
-	tol      float64
+	// same and byHash: sameAs's programs, and those first seen by
+	// semantics.CodeHash.
+	same   map[*sim.Program]*sim.Program
+	byHash map[uint64][]*sim.Program
+	runs   int
+	tol    float64
 	// measured caches timed runs by variant and scenario key.
 	measured map[string]*MeasureResult
 	// entryProgs caches the programs started in each entry, so that one
@@ -709,6 +713,32 @@ type exploration struct {
 	res     []CheckResult
 }
 
+// sameAs returns the first program seen that semantics.SameProgram calls
+// the same as p (p itself when it is the first), so that programs are
+// compared in full once each: a series' prefixes ask for every entry and
+// scenario whether an equal program was explored.
+func (e *evaluator) sameAs(p *sim.Program) *sim.Program {
+	if q, ok := e.same[p]; ok {
+		return q
+	}
+	if e.same == nil {
+		e.same, e.byHash = map[*sim.Program]*sim.Program{}, map[uint64][]*sim.Program{}
+	}
+	h := semantics.CodeHash(p)
+	q := p
+	for _, r := range e.byHash[h] {
+		if semantics.SameProgram(r, p) {
+			q = r
+			break
+		}
+	}
+	if q == p {
+		e.byHash[h] = append(e.byHash[h], p)
+	}
+	e.same[p] = q
+	return q
+}
+
 // explore runs the explorer, or returns the results of an earlier identical
 // request: the same program (the same value, or with sameCode the same code),
 // scenario, rules, seed and budget.
@@ -725,7 +755,7 @@ func (e *evaluator) explore(req *ExploreRequest) ([]CheckResult, error) {
 	anyScenario.Load = "*"
 	anyLoad := keyOf(anyScenario)
 	for _, x := range e.explored {
-		if (x.key == key || x.anyLoad == anyLoad) && (x.req.Program == req.Program || e.sameCode && semantics.SameProgram(x.req.Program, req.Program)) {
+		if (x.key == key || x.anyLoad == anyLoad) && (x.req.Program == req.Program || e.sameCode && e.sameAs(x.req.Program) == e.sameAs(req.Program)) {
 			return x.res, nil
 		}
 	}

@@ -59,13 +59,23 @@ func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 			if q == nil {
 				return e.location(p.Counterexample)
 			}
-			return e.blame(q.Counterexample, e.patchIndex(k))
+			return e.blame(q.Counterexample, e.patchIndex(k), true)
+		}
+		// A violation BEFORE had as well is the patch's only where its
+		// counterexample runs the patch's code: it did not first appear
+		// after the patch, so no added line stands for it otherwise.
+		atOld := func() *Location {
+			k, q := firstPrefix(prefixes, propertyKey(p), "violated")
+			if q == nil {
+				return e.location(p.Counterexample)
+			}
+			return e.blame(q.Counterexample, e.patchIndex(k), false)
 		}
 		switch {
 		case p.Verdict == "violated" && hasB && b.Verdict == "violated":
 			add(p.ID+"\x00old", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message:  fmt.Sprintf("%s, before the patch as well: %s", rule.Message, p.Reason),
-				Location: at("violated")}, where)
+				Location: atOld()}, where)
 		case p.Verdict == "violated":
 			add(p.ID+"\x00new", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: severity(rule.Severity), Property: p.ID,
 				Message:  fmt.Sprintf("After the patch, %s.%s", rule.Message, beforeNote(b, hasB)),
@@ -77,7 +87,7 @@ func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 				Location: at("holds-if-bounds", "violated")}, where)
 		case p.Verdict == "inconclusive":
 			add(p.ID+"\x00undecided", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
-				Message: fmt.Sprintf("%s could not be decided after the patch: %s", p.ID, p.Reason)}, where)
+				Message: p.ID + undecidedSep + p.Reason}, where)
 		}
 	}
 	for _, g := range groups {
@@ -103,6 +113,25 @@ func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 		}
 	}
 	return out
+}
+
+// undecidedSep joins an undecided property's id and its reason in the
+// message of its note.
+const undecidedSep = " could not be decided after the patch: "
+
+// UndecidedReason returns why the property of f, a note that an AFTER
+// property could not be decided, could not be (without the scenarios it
+// was found in), so that a report can name once a reason many properties
+// share (a patch that does not apply leaves every property undecided).
+func UndecidedReason(f *Finding) (string, bool) {
+	rest, ok := strings.CutPrefix(f.Message, f.ID+undecidedSep)
+	if !ok || f.Severity != "note" || f.Property != f.ID {
+		return "", false
+	}
+	if i := strings.LastIndex(rest, " Found in: "); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest, true
 }
 
 func beforeNote(b Property, ok bool) string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchcheck/patchcheck/parse"
 	"github.com/patchcheck/patchcheck/semantics"
+	"github.com/patchcheck/patchcheck/semantics/compile"
 	"github.com/patchcheck/patchcheck/semantics/models"
 	"github.com/patchcheck/patchcheck/sim/profile"
 )
@@ -41,6 +42,15 @@ func VariantsOf(res *semantics.Result) Variants {
 // Analyze builds the programs of s and, for a series of several patches, of
 // every prefix 1..k, ready for Evaluate.
 func Analyze(s *parse.Series, opts *semantics.Options) (Variants, []Variants, *semantics.Result, error) {
+	var o semantics.Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Parsed == nil && len(s.Patches) > 1 {
+		// The prefixes have most files alike: parse each once.
+		o.Parsed = compile.NewParseCache()
+	}
+	opts = &o
 	res, err := semantics.Analyze(s, opts)
 	if err != nil {
 		return Variants{}, nil, nil, err

@@ -1,7 +1,9 @@
 package semantics
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"reflect"
 	"sort"
 	"strings"
@@ -112,7 +114,10 @@ func (a *analyzer) build(cfg Config) {
 	cc := CompileConfig(cfg)
 	// AFTER differs from BEFORE only in the files the patches change:
 	// the others are parsed once for both.
-	cc.Parsed = compile.NewParseCache()
+	cc.Parsed = a.opts.Parsed
+	if cc.Parsed == nil {
+		cc.Parsed = compile.NewParseCache()
+	}
 	var before, after []compile.Source
 	for _, mf := range a.lib.Files {
 		w := a.work[mf.Path]
@@ -213,6 +218,59 @@ func SameProgram(a, b *sim.Program) bool {
 		return a == b
 	}
 	return reflect.DeepEqual(stripLocs(a), stripLocs(b))
+}
+
+// CodeHash is a hash of what SameProgram compares of p's code: programs
+// that SameProgram calls the same have the same hash, so a caller looking
+// for an equal program among many compares in full only those whose hash
+// matches (a series' prefixes are compared with every program explored).
+func CodeHash(p *sim.Program) uint64 {
+	if p == nil {
+		return 0
+	}
+	h := fnv.New64a()
+	var b []byte
+	u := func(v uint64) { b = binary.AppendUvarint(b, v) }
+	i := func(v int64) { b = binary.AppendVarint(b, v) }
+	str := func(s string) { u(uint64(len(s))); b = append(b, s...) }
+	u(uint64(len(p.Funcs)))
+	for _, f := range p.Funcs {
+		str(f.Name)
+		i(int64(f.Params))
+		i(int64(f.NumRegs))
+		u(uint64(len(f.Code)))
+		for _, in := range f.Code {
+			u(uint64(in.Op))
+			u(uint64(in.Sub))
+			u(uint64(in.Type.Bits))
+			u(uint64(in.Type2.Bits))
+			i(int64(in.A))
+			i(int64(in.B))
+			i(int64(in.C))
+			i(in.Imm)
+			i(int64(in.Target))
+			u(uint64(len(in.Args)))
+			for _, a := range in.Args {
+				i(int64(a))
+			}
+		}
+		h.Write(b)
+		b = b[:0]
+	}
+	u(uint64(len(p.Globals)))
+	for _, g := range p.Globals {
+		str(g.Name)
+		u(g.Init)
+	}
+	u(uint64(len(p.PerCPU)))
+	u(uint64(len(p.Strings)))
+	u(uint64(len(p.Waits)))
+	i(int64(p.Entry.Boot))
+	i(int64(p.Entry.Secondary))
+	i(int64(p.Entry.IRQ))
+	i(int64(p.Entry.NMI))
+	h.Write(b)
+	return h.Sum64()
 }
 
 func stripLocs(p *sim.Program) *sim.Program {

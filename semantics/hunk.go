@@ -200,7 +200,23 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 	var fnOf map[int]string
 	var mm *mismatch
 	inPlace := false
-	if w != nil && len(added) > 0 {
+	// A function the patch adds that the file already has (the patch is
+	// in the baseline, or redefines it) is not added again: AFTER would
+	// define it twice, and the patch's fate says what it is.
+	redefined := map[string]bool{}
+	for e := range added {
+		if w != nil && e.Name != "" && w.hasFunc(e.Name) {
+			redefined[e.Name] = true
+		}
+	}
+	if len(redefined) > 0 {
+		for i := range hl {
+			if redefined[hl[i].fn] {
+				hl[i].drop = true
+			}
+		}
+	}
+	if w != nil && len(added) > len(redefined) {
 		// Functions the patch adds go where the patch puts them, when the
 		// hunk's context places them.
 		if fnOf, mm = a.applyHunk(w, hl, fc.Path); mm == nil {
@@ -290,10 +306,10 @@ func (a *analyzer) hunk(n int, fc *FileChange, w *working, frag *gitdiff.TextFra
 			f.Status = NotCovered
 			f.Reason = "no model of " + fc.Path
 		case f.Kind == Added:
-			if !inPlace {
+			if !inPlace && !redefined[f.Name] {
 				a.addFunc(w, hl, g.lines, post, fc.Path)
 			}
-			if f.Model != nil {
+			if f.Model != nil || redefined[f.Name] {
 				// Adding a function the baseline already has: a redefinition.
 				f.Status = Unmodelled
 				f.Reason = "the patch adds a function the model already defines"

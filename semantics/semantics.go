@@ -15,6 +15,7 @@ package semantics
 
 import (
 	"fmt"
+	"github.com/patchcheck/patchcheck/semantics/compile"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 	"github.com/patchcheck/patchcheck/parse"
@@ -253,6 +254,10 @@ type Options struct {
 	// Tree takes baselines from a kernel tree instead of the library for
 	// the functions a patch touches (see OpenTree).
 	Tree *Tree
+	// Parsed, when set, is the parse cache of every compilation made with
+	// these options: the prefixes of a series, analysed one by one, parse
+	// the files they have alike once. Not safe for concurrent analyses.
+	Parsed *compile.ParseCache
 }
 
 // Analyze maps the series' changes to functions, applies them to the model

@@ -885,6 +885,18 @@ func (m *Machine) enterStopper(st *State, c int, res *StepResult) {
 	res.add(Event{Kind: EvStopperEntered, CPU: int32(c), Target: -1, Loc: -1})
 }
 
+// WakeIdle does to CPU c what the end of stop_machine does to each
+// participant it released (and a finished hand-off to its CPU): a CPU in
+// idle_wait comes back with the wfi completed and runs its invisible
+// instructions up to its next visible action. res is reset and receives
+// the run's events. The timed engine uses it to check, on a copy of a
+// CPU's state, where a stop_machine cycle takes an idle CPU
+// (sim/timed/replay.go).
+func (m *Machine) WakeIdle(st *State, c int, res *StepResult) {
+	res.reset()
+	m.wakeIdle(st, c, res)
+}
+
 // wakeIdle: a CPU that was switched out of idle_wait to run a kernel thread
 // comes back with the wfi completed, and goes on to its next visible action
 // (the idle loop re-checks its conditions, e.g. cpu_is_offline).

@@ -67,6 +67,12 @@ type ParseCache struct {
 // NewParseCache returns an empty cache.
 func NewParseCache() *ParseCache { return &ParseCache{files: map[string]*cfront.File{}} }
 
+// parseCacheMax bounds the files a ParseCache holds: past it the cache
+// starts again empty, so that a series of many patches that each change a
+// file differently cannot make it grow without end. A compilation of the
+// bundled library has 15 sources; one round of package fromtree about 90.
+const parseCacheMax = 256
+
 // parse parses one source, through the cache when there is one.
 func (c *compiler) parse(src *Source, macros map[string]string) *cfront.File {
 	cache := c.cfg.Parsed
@@ -91,6 +97,9 @@ func (c *compiler) parse(src *Source, macros map[string]string) *cfront.File {
 		return f
 	}
 	f, _ := cfront.Parse(src.Name, src.Text, cfront.Config{Kconfig: c.cfg.Kconfig, Macros: macros})
+	if len(cache.files) >= parseCacheMax {
+		clear(cache.files)
+	}
 	cache.files[k.String()] = f
 	return f
 }

@@ -606,8 +606,8 @@ func rank(a sim.Action) int {
 
 // plan schedules c's next event, or records it as blocked.
 func (ru *run) plan(c int) {
-	if ru.rp.end != nil && ru.rp.end[c] >= ru.now {
-		ru.conflict() // something affects a CPU whose replayed steps are still to come
+	if ru.pinned(c) {
+		ru.conflict() // something affects a CPU whose replayed steps are still to come, or an excused one
 	}
 	a, t, ok := ru.choose(c)
 	if ru.rp.rec != nil && ru.rp.rec[c] {
@@ -685,7 +685,7 @@ func (ru *run) after(c int, a sim.Action, pre preStep) {
 	if ru.rp.rec != nil && ru.rp.rec[c] {
 		ru.record(c, a)
 	}
-	if ru.rp.maxEnd >= 0 && ru.open() && ru.res.Visible && ru.res.Op == sim.OpPrim &&
+	if ru.open() && ru.res.Visible && ru.res.Op == sim.OpPrim &&
 		(ru.res.Prim == sim.PrimSynchronizeRCU || ru.res.Prim == sim.PrimStopMachine) {
 		ru.conflict() // reads or changes every CPU's state
 	}

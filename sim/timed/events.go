@@ -85,7 +85,7 @@ func (ru *run) events(c int) {
 		case sim.EvIPITaken:
 			ru.irqAt[int(ev.CPU)*sim.NumIPIs+int(ev.Val)] = never
 		case sim.EvOnline:
-			if ru.rp.end != nil && ev.Target >= 0 && int(ev.Target) < ru.n && ru.rp.end[ev.Target] >= ru.now {
+			if ev.Target >= 0 && int(ev.Target) < ru.n && ru.pinned(int(ev.Target)) {
 				ru.conflict()
 			}
 			if ev.Val == 0 && ru.out.Offline[ev.Target] < 0 {
@@ -203,12 +203,15 @@ func (ru *run) rendezvous() {
 	for _, p := range ru.smParts {
 		c := int(p)
 		cpu := &ru.st.CPUs[c]
-		if cpu.Stopper != 0 || cpu.Flags&sim.FlagSMPart == 0 {
+		if cpu.Stopper != 0 || cpu.Flags&sim.FlagSMPart == 0 || ru.excuse(c) {
 			continue
 		}
 		ru.acts = ru.m.Actions(ru.st, c, ru.acts[:0])
 		for _, a := range ru.acts {
 			if a.Kind == sim.ActPreempt && a.Arg == 1 {
+				if ru.rp.still != nil {
+					ru.rp.still[c] = false
+				}
 				ru.m.Step(ru.st, a, ru.res)
 				ru.steps++
 				ru.q.remove(c)
@@ -223,7 +226,7 @@ func (ru *run) rendezvous() {
 		ru.plan(t)
 	}
 	for _, p := range ru.smParts {
-		if ru.st.CPUs[p].Stopper == 0 {
+		if ru.st.CPUs[p].Stopper == 0 && (ru.rp.excused == nil || !ru.rp.excused[p]) {
 			ru.plan(int(p))
 		}
 	}

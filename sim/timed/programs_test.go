@@ -22,8 +22,14 @@ func commonSlow(a *asm, slowDeath bool) (dead int64) {
 	idle := a.fn("secondary_idle", 0, 4, 0).
 		label("loop")
 	if slowDeath {
-		// as do_idle: the checks run with interrupts masked
-		idle.prim(sim.PrimIRQMask, -1)
+		// as do_idle: need_resched() (invisible: its call and return are
+		// the events of the wake-up after stop_machine), then the checks
+		// run with interrupts masked
+		idle.call(2, "need_resched").
+			prim(sim.PrimIRQMask, -1)
+		a.fn("need_resched", 0, 1, 0).
+			konst(0, 0).
+			ret(0)
 	}
 	idle.prim(sim.PrimSelf, 0).
 		prim(sim.PrimCPUOnline, 1, 0).

@@ -1,9 +1,11 @@
 package timed
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
 )
 
 // Replaying idle re-checks.
@@ -49,6 +51,15 @@ type idleMemo struct {
 	s0    sim.CPU // state when the stopper released it
 	s1    sim.CPU // state when it waited again
 	steps []recStep
+
+	// The whole stop_machine cycle from s1 (see excuse): whether it was
+	// checked (0 not yet, 1 it leads back to s1, -1 it does not), the
+	// events of the wake-up the end of stop_machine gives the CPU in s1,
+	// and whether those are calls and returns of untraced functions that
+	// leave the CPU's call accounting as it was.
+	cyc     int8
+	wake    []sim.Event
+	wakeNop bool
 }
 
 type recStep struct {
@@ -61,12 +72,25 @@ type replayer struct {
 	memo    []*idleMemo // per CPU
 	rec     []bool      // CPU is recording its re-check
 	end     []int64     // time of the CPU's last replayed step; -1 none
-	times   [][]int64   // per CPU: the times of its replayed steps
 	opened  []int32     // CPUs replayed since maxEnd last passed
+	times   []int64     // the times of their replayed steps, one run of them per CPU
+	toff    []int32     // per CPU: where its times start in times
+	tn      []int32     // and how many there are
 	maxEnd  int64       // latest of end
 	off     bool        // replays disabled (a conflict occurred, or tests)
 	clash   bool        // a conflict: the run must be done again without replays
 	replays int64
+	excuses int64 // stop_machine cycles taken by excused CPUs
+
+	excused []bool // CPU is excused from the running stop_machine (see excuse)
+	// still: the CPU was left in its memo's end state by a replay or
+	// rejoin and has not been planned, stepped or written since, so only
+	// a stop_machine's participant flag can have changed (see excuse)
+	still    []bool
+	nExcused int
+	scratch  sim.CPU        // a CPU's state, kept while its copy is woken (checkCycle)
+	wakeRes  sim.StepResult // the events of that wake-up
+	calls    []int64        // checkCycle's stack of open calls
 }
 
 // memo, when not nil, is n memos of a finished run to reuse (see
@@ -79,14 +103,17 @@ func newReplayer(n int, off bool, memo []*idleMemo) replayer {
 		}
 		for _, m := range memo {
 			if m != nil {
-				m.valid = false
+				m.valid, m.cyc = false, 0
 				m.steps = m.steps[:0]
 			}
 		}
 		r.memo = memo
 		r.rec = make([]bool, n)
+		r.excused = make([]bool, n)
+		r.still = make([]bool, n)
 		r.end = make([]int64, n)
-		r.times = make([][]int64, n)
+		r.toff = make([]int32, n)
+		r.tn = make([]int32, n)
 		for i := range r.end {
 			r.end[i] = -1
 		}
@@ -94,8 +121,21 @@ func newReplayer(n int, off bool, memo []*idleMemo) replayer {
 	return r
 }
 
-// open reports whether some replay window reaches now.
-func (ru *run) open() bool { return ru.rp.maxEnd >= ru.now }
+// open reports whether some replay window reaches now, or some CPU is
+// excused from the running stop_machine.
+func (ru *run) open() bool { return ru.rp.maxEnd >= ru.now || ru.rp.nExcused > 0 }
+
+// pinned reports whether c's state may not be read or changed now: its
+// replayed steps are still to come, or it is excused from the running
+// stop_machine. It is called wherever c is planned or its online bit
+// written, and so also ends c's stillness.
+func (ru *run) pinned(c int) bool {
+	if ru.rp.end == nil {
+		return false
+	}
+	ru.rp.still[c] = false
+	return ru.rp.end[c] >= ru.now || ru.rp.excused[c]
+}
 
 // conflict records that the run cannot be trusted with replays.
 func (ru *run) conflict() {
@@ -113,6 +153,10 @@ func (ru *run) released(p int) {
 		ru.plan(p)
 		return
 	}
+	if rp.excused[p] {
+		ru.rejoin(p)
+		return
+	}
 	if ru.replay(p) {
 		return
 	}
@@ -125,25 +169,26 @@ func (ru *run) released(p int) {
 		m = &idleMemo{}
 		rp.memo[p] = m
 	}
-	m.valid = false
+	m.valid, m.cyc = false, 0
 	m.steps = m.steps[:0]
 	copyCPU(&m.s0, &ru.st.CPUs[p])
 	rp.rec[p] = true
+}
+
+// replayable are the prims a recorded re-check may consist of: they read
+// or change only the CPU itself (cpu_online only of its own id), and price
+// prices each as one visible_step draw.
+var replayable = map[sim.Prim]bool{
+	sim.PrimSelf: true, sim.PrimIRQMask: true, sim.PrimIRQDisable: true, sim.PrimIRQUnmask: true, sim.PrimCPUOnline: true,
 }
 
 // record notes the step c just took while recording; a step outside the
 // replayable kinds ends the recording.
 func (ru *run) record(c int, a sim.Action) {
 	res := ru.res
-	ok := a.Kind == sim.ActRun && res.Visible && res.Op == sim.OpPrim
-	if ok {
-		switch res.Prim {
-		case sim.PrimSelf, sim.PrimIRQMask, sim.PrimIRQDisable, sim.PrimIRQUnmask:
-		case sim.PrimCPUOnline:
-			ok = res.NArgs >= 1 && res.Args[0] == uint64(c)
-		default:
-			ok = false
-		}
+	ok := a.Kind == sim.ActRun && res.Visible && res.Op == sim.OpPrim && replayable[res.Prim]
+	if ok && res.Prim == sim.PrimCPUOnline {
+		ok = res.NArgs >= 1 && res.Args[0] == uint64(c)
 	}
 	for i := range res.Events {
 		if k := res.Events[i].Kind; k != sim.EvCall && k != sim.EvReturn {
@@ -198,33 +243,225 @@ func (ru *run) replay(p int) bool {
 			return false
 		}
 	}
+	ru.priceSteps(p, m)
+	copyCPU(&ru.st.CPUs[p], &m.s1)
+	ru.rp.still[p] = true
+	return true
+}
+
+// priceSteps takes p's recorded re-check: each step priced as if taken
+// now, in order, from p's own stream.
+func (ru *run) priceSteps(p int, m *idleMemo) {
 	saved, savedR := ru.res, ru.r // the recorded results are priced in place
 	ru.r = ru.rng(p)
 	t := max(ru.runAt[p], ru.now)
 	last := t
 	if ru.rp.maxEnd < ru.now {
 		ru.rp.opened = ru.rp.opened[:0]
+		ru.rp.times = ru.rp.times[:0]
 	}
 	ru.rp.opened = append(ru.rp.opened, int32(p))
-	times := ru.rp.times[p][:0]
-	for i := range m.steps {
-		s := &m.steps[i]
-		ru.res = &s.res
-		last = t
-		times = append(times, t)
-		t += ru.price(p, s.a)
-		ru.ff.observe(ru, p, s.a)
-		ru.steps++
+	times := ru.rp.times
+	ru.rp.toff[p], ru.rp.tn[p] = int32(len(times)), int32(len(m.steps))
+	if l := ru.ff.loops; l == nil || l[p] == nil || l[p].dirty {
+		// Every recorded step is a program action of a prim record
+		// admits, which price prices as one visible_step draw
+		// (TestReplayedStepPrice), and the fast-forward's observe does
+		// nothing for a CPU without a tracked loop: the recorded results
+		// need not be read (thousands of memos per stop_machine, each
+		// far from the others in memory).
+		for range len(m.steps) {
+			last = t
+			times = append(times, t)
+			t += ns(ru.set.Draw(profile.VisibleStep, ru.r))
+			ru.steps++
+		}
+	} else {
+		for i := range m.steps {
+			s := &m.steps[i]
+			ru.res = &s.res
+			last = t
+			times = append(times, t)
+			t += ru.price(p, s.a)
+			ru.ff.observe(ru, p, s.a)
+			ru.steps++
+		}
 	}
 	ru.res, ru.r = saved, savedR
-	ru.rp.times[p] = times
+	ru.rp.times = times
 	ru.runAt[p] = t
-	copyCPU(&ru.st.CPUs[p], &m.s1)
 	ru.q.remove(p)
 	ru.rp.end[p] = last
 	ru.rp.maxEnd = max(ru.rp.maxEnd, last)
 	ru.rp.replays++
+}
+
+// excuse is called at the stop_machine rendezvous for participant c, which
+// is at a preemption point. When c is idle in the end state of its
+// recorded re-check and the whole cycle from there (entering the stopper,
+// being released, the wake-up, the re-check) is known to bring it back
+// to that state, c does not enter its stopper: it leaves the
+// stop_machine's participants at once and is kept out of the machine
+// until the stop_machine ends, when rejoin prices its wake-up and its
+// re-check as the replay would. It reports whether c was excused.
+//
+// Why nothing can tell: the cycle is a function of c's own state. Entering
+// the stopper saves and sets c's own interrupt mask; the end of
+// stop_machine restores it and clears c's stop_machine flags; the wake-up
+// runs only invisible instructions, which in the timed engine's machine
+// (no merged accesses) are register operations, calls and returns; and
+// the re-check is the replay's. checkCycle runs that wake-up on a copy of
+// the state and compares it with the memo. What differs while c is excused
+// is c's state between the rendezvous and the release: idle and unmasked
+// instead of in its stopper. Everything that could read or change it is a
+// conflict while a CPU is excused, as for replay windows: c being
+// planned by anything (an IPI, a hand-off, CPU_ON, the hang check), its
+// online bit being written, a grace period waited for or started (RCU
+// quiescence reads every CPU's stopper and mask), a stop_machine step, the
+// run ending. Those are all the ways another CPU's step can change c's
+// state (the machine writes another CPU's state only to raise an IPI, set
+// its online bit, power it on from OFF, ask it for a hand-off, and in
+// stop_machine itself), so c is still in that state when rejoin prices its
+// cycle. For the same reason a CPU a replay or rejoin left in the memo's
+// end state is still in it, but for the next stop_machine's participant
+// flag, until it is next planned, stepped into a stopper or has its online
+// bit written (still): its state is then not compared again
+// (TestReplayExact and TestReplayExactSeed compare it, verifyStill). Only the steps the run counts and the draws from c's own stream
+// remain per CPU: one step for the stopper entry, and the re-check's.
+func (ru *run) excuse(c int) bool {
+	rp := &ru.rp
+	if rp.off || rp.clash || ru.tl != nil || c == 0 || c == int(ru.st.SM.Target) || c == int(ru.st.SM.Caller) {
+		return false
+	}
+	m := rp.memo[c]
+	if m == nil || !m.valid || m.cyc < 0 {
+		return false
+	}
+	cpu := &ru.st.CPUs[c]
+	if rp.still[c] && verifyStill {
+		f := cpu.Flags
+		cpu.Flags &^= sim.FlagSMPart
+		same := equalCPU(cpu, &m.s1)
+		cpu.Flags = f
+		if !same {
+			panic(fmt.Sprintf("timed: CPU %d changed without being planned", c))
+		}
+	}
+	if !rp.still[c] || cpu.Flags != m.s1.Flags|sim.FlagSMPart || cpu.Stopper != 0 {
+		f := cpu.Flags
+		cpu.Flags &^= sim.FlagSMPart
+		same := equalCPU(cpu, &m.s1)
+		cpu.Flags = f
+		if !same {
+			return false
+		}
+	}
+	if m.cyc == 0 {
+		ru.checkCycle(c, m)
+		if m.cyc < 0 {
+			return false
+		}
+	}
+	cpu.Flags &^= sim.FlagSMPart
+	ru.st.SM.Waiting--
+	rp.excused[c] = true
+	rp.nExcused++
+	rp.excuses++
+	ru.q.remove(c)
+	ru.steps++ // the stopper entry
 	return true
+}
+
+// verifyStill makes excuse compare a still CPU with its memo anyway, and
+// panic if they differ (tests).
+var verifyStill bool
+
+// checkCycle decides whether m's end state s1 is a fixed point of the
+// stop_machine cycle of CPU c (see excuse): c, in s1 with the stop_machine
+// running, enters its stopper now, and the wake-up the end of
+// stop_machine gives it from s1 reaches m's start state s0 with events
+// that are only its own calls and returns. The wake-up runs on the real
+// state with c's state replaced by s1, and everything is put back.
+func (ru *run) checkCycle(c int, m *idleMemo) {
+	rp := &ru.rp
+	m.cyc = -1
+	for _, fr := range m.s1.Frames {
+		if fr.Kind != sim.FrameCall && fr.Kind != sim.FrameEntry && fr.Kind != sim.FrameIRQ {
+			return // a return from it would do more than change c
+		}
+	}
+	enters := false
+	ru.acts = ru.m.Actions(ru.st, c, ru.acts[:0])
+	for _, a := range ru.acts {
+		if a.Kind == sim.ActPreempt && a.Arg == 1 {
+			enters = true
+		}
+	}
+	if !enters {
+		return
+	}
+	cpu := &ru.st.CPUs[c]
+	copyCPU(&rp.scratch, cpu)
+	copyCPU(cpu, &m.s1)
+	end, endCPU := ru.st.End, ru.st.EndCPU
+	ru.m.WakeIdle(ru.st, c, &rp.wakeRes)
+	ok := ru.st.End == end && equalCPU(cpu, &m.s0)
+	ru.st.End, ru.st.EndCPU = end, endCPU
+	copyCPU(cpu, &rp.scratch)
+	if !ok {
+		return
+	}
+	// The wake-up's events must be c's calls and returns of untraced
+	// functions: rejoin accounts them after the machine's wake-ups of the
+	// CPUs that were not excused, and only a traced call's record (the
+	// run's list of calls) depends on that order; the rest of the call
+	// accounting is c's own. They leave it unchanged (wakeNop) when they
+	// nest.
+	nop := true
+	open := rp.calls[:0]
+	for i := range rp.wakeRes.Events {
+		ev := &rp.wakeRes.Events[i]
+		if int(ev.CPU) != c || (ev.Kind != sim.EvCall && ev.Kind != sim.EvReturn) || ru.tracedName(ev.Val) != "" {
+			return
+		}
+		switch {
+		case ev.Kind == sim.EvCall:
+			open = append(open, ev.Val)
+		case len(open) > 0 && open[len(open)-1] == ev.Val:
+			open = open[:len(open)-1]
+		default:
+			nop = false
+		}
+	}
+	rp.calls = open
+	m.wake = append(m.wake[:0], rp.wakeRes.Events...)
+	m.wakeNop = nop && len(open) == 0
+	m.cyc = 1
+}
+
+// rejoin ends excused CPU p's stop_machine cycle when the stop_machine
+// finishes: its wake-up's events are accounted and its re-check is priced
+// as the replay does, and p is left in the state it was in (the memo's
+// end state, which is where the cycle leads).
+func (ru *run) rejoin(p int) {
+	rp := &ru.rp
+	rp.excused[p] = false
+	rp.nExcused--
+	m := rp.memo[p]
+	for _, w := range ru.waiters {
+		if ru.m.Blocked(ru.st, int(w)) == sim.BlockRCU {
+			ru.conflict() // the replay would not be taken
+			return
+		}
+	}
+	if !m.wakeNop || ru.cost.inWait[p] {
+		// as events does for the machine's wake-up of p
+		for i := range m.wake {
+			ru.costCall(&m.wake[i], ru.runAt[p])
+		}
+	}
+	ru.priceSteps(p, m)
+	rp.still[p] = true
 }
 
 func copyCPU(dst, src *sim.CPU) {
@@ -236,11 +473,28 @@ func copyCPU(dst, src *sim.CPU) {
 }
 
 // equalCPU compares two CPU states field by field (reflect.DeepEqual is
-// too slow for thousands of CPUs per stop_machine).
+// too slow for thousands of CPUs per stop_machine, and so, by a factor of
+// two here, is slices.Equal on frames).
 func equalCPU(a, b *sim.CPU) bool {
-	return a.Flags == b.Flags && a.PSCI == b.PSCI && a.Pending == b.Pending && a.Lose == b.Lose &&
-		a.Stopper == b.Stopper && a.Handoff == b.Handoff && a.OnEntry == b.OnEntry &&
-		slices.Equal(a.Frames, b.Frames) && slices.Equal(a.Regs, b.Regs) && slices.Equal(a.Masks, b.Masks)
+	if a.Flags != b.Flags || a.PSCI != b.PSCI || a.Pending != b.Pending || a.Lose != b.Lose ||
+		a.Stopper != b.Stopper || a.Handoff != b.Handoff || a.OnEntry != b.OnEntry ||
+		len(a.Frames) != len(b.Frames) || len(a.Regs) != len(b.Regs) || len(a.Masks) != len(b.Masks) {
+		return false
+	}
+	for i := range a.Frames {
+		f, g := &a.Frames[i], &b.Frames[i]
+		if f.Func != g.Func || f.PC != g.PC || f.Ret != g.Ret || f.RegBase != g.RegBase || f.MaskBase != g.MaskBase ||
+			f.Kind != g.Kind || f.Phase != g.Phase || f.Saved != g.Saved {
+			return false
+		}
+	}
+	r, q := a.Regs, b.Regs[:len(a.Regs)]
+	for i := range r {
+		if r[i] != q[i] {
+			return false
+		}
+	}
+	return slices.Equal(a.Masks, b.Masks)
 }
 
 // pending is the earliest time at which a replayed step would still be in
@@ -255,7 +509,7 @@ func (ru *run) pending(c int) int64 {
 		if ru.rp.end[p] < ru.now {
 			continue
 		}
-		for _, ti := range ru.rp.times[p] {
+		for _, ti := range ru.rp.times[ru.rp.toff[p]:][:ru.rp.tn[p]] {
 			if ti > ru.now || (ti == ru.now && int(p) > c) {
 				t = min(t, ti)
 				break
