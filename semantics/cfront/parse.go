@@ -824,7 +824,12 @@ func (c *conv) expr(n *sitter.Node) Expr {
 				for _, d := range fieldChildren(ch, "designator") {
 					switch d.Kind() {
 					case "field_designator", "field_identifier":
-						el.Field = strings.TrimPrefix(strings.TrimSpace(c.text(&d)), ".")
+						// .a.b = v (a member of a member) is the path "a.b".
+						f := strings.TrimPrefix(strings.TrimSpace(c.text(&d)), ".")
+						if el.Field != "" {
+							f = el.Field + "." + f
+						}
+						el.Field = f
 					case "subscript_designator":
 						if ix := namedChildren(&d); len(ix) > 0 {
 							el.Index = c.expr(ix[0])

@@ -118,6 +118,12 @@ var elidedCalls = map[string]bool{
 	// other CPUs are stopped: no step the machine runs depends on the
 	// controller's lines after it.
 	"machine_kexec_mask_interrupts": true,
+	// The hotplug core (kernel/cpu.c): 6.1's
+	// cpu_up_down_serialize_trainwrecks() waits for the cpuset's hotplug
+	// work, scheduler bookkeeping of task groups (the reboot task is the
+	// only task); the hotplug thread's loop (cpuhp_thread_fun) asserts the
+	// hotplug lock for lockdep (lockdep_acquire_cpus_lock is lockdep_).
+	"cpuset_wait_for_hotplug": true,
 	// Debug IPIs (backtrace, kgdb): no path the machine runs sends them.
 	"nmi_cpu_backtrace": true, "kgdb_nmicallback": true, "irq_work_run": true,
 	"generic_smp_call_function_interrupt": true, "scheduler_ipi": true, "tick_receive_broadcast": true,
@@ -243,9 +249,13 @@ func (g *fn) configCond(e cfront.Expr) (bool, bool) {
 // had where the machine models it.
 //
 // cpuhp_complete_idle_dead(st) (cpuhp_report_idle_dead()) completes
-// st->done_down for the boot CPU's wait_for_ap_thread(); the machine's
-// wait_for_ap_thread() (model.h) polls st->state, which the caller set
-// to CPUHP_AP_IDLE_DEAD before the call.
+// st->done_down for the boot CPU's wait_for_ap_thread(). When the sources
+// define it (a tree's kernel/cpu.c), it is called right after the IPI is
+// sent, by the sender: the completion is then seen up to the IPI's
+// latency earlier than the kernel's handler would make it. model.h's
+// wait_for_ap_thread(), which stands in while the tree's hotplug core is
+// bound, polls st->state instead, which the caller set to
+// CPUHP_AP_IDLE_DEAD before the call.
 var asyncCalls = map[string]bool{"cpuhp_complete_idle_dead": true}
 
 // callFunctionSingle compiles smp_call_function_single(cpu, fn, info, 0)
@@ -271,6 +281,11 @@ func (g *fn) callFunctionSingle(name string, args []cfront.Expr, pos cfront.Pos)
 	cpu := g.value(args[0])
 	k := g.constReg(ipi, t)
 	g.prim(sim.PrimSendIPI, []int32{cpu.r, k.r}, -1, 0)
+	if i, ok := g.c.funcIdx[fnID.Name]; ok {
+		// The function's effect, had by the sender at the send: the
+		// machine's call-function IPI carries no function.
+		g.direct(i, args[2:3], pos)
+	}
 	return g.constReg(0, tInt)
 }
 
@@ -305,7 +320,7 @@ func Binds(name string) bool {
 	if _, ok := machineFacts[name]; ok {
 		return true
 	}
-	if idleCalls[name] {
+	if idleCalls[name] || machineStateCalls[name] {
 		return true
 	}
 	if _, ok := firmwareCalls[name]; ok {
@@ -398,6 +413,12 @@ func (g *fn) primCall(p sim.Prim, args []cfront.Expr, pos cfront.Pos, name strin
 
 func (g *fn) prim(p sim.Prim, args []int32, mask int32, imm int64) opnd {
 	t := primType(p)
+	if p == sim.PrimSelf && g.behalf {
+		// The CPU the code runs on behalf of (kthread.go).
+		r := g.newReg()
+		g.emit(sim.Instr{Op: sim.OpMov, A: r, B: g.selfReg})
+		return opnd{r, t}
+	}
 	in := sim.Instr{Op: sim.OpPrim, Sub: uint8(p), A: -1, Args: args, M: mask, Imm: imm}
 	if t.k != kVoid {
 		in.A = g.newReg()
@@ -444,6 +465,7 @@ func (g *fn) call(e *cfront.CallExpr) opnd {
 func (g *fn) args(callee *funcDef, args []cfront.Expr) []int32 {
 	var regs []int32
 	for k, a := range args {
+		g.outPassed(a, callee.decl.Name)
 		v := g.expr(a)
 		if k < len(callee.prms) {
 			v = g.assignConv(v, callee.prms[k])
@@ -465,7 +487,7 @@ func (g *fn) direct(i int, args []cfront.Expr, pos cfront.Pos) opnd {
 		g.diag("syntax", callee.decl.Name, pos, "%s called with %d arguments, defined with %d", callee.decl.Name, len(args), len(callee.prms))
 		return g.constReg(0, tInt)
 	}
-	if g.waitMode {
+	if _, any := g.c.outParams(callee); g.waitMode || any {
 		return g.inlineCall(callee, args, pos)
 	}
 	regs := g.args(callee, args)
@@ -506,6 +528,14 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	}
 	if noops[name] || elided(name) {
 		return g.void()
+	}
+	if v, ok := g.machineState(name, args, pos); ok {
+		return v
+	}
+	if name == "wake_up_process" {
+		if v, ok := g.wakeThread(args, pos); ok {
+			return v
+		}
 	}
 	if v, ok := configHelpers[name]; ok {
 		// Evaluated for their value only: their arguments name features.
@@ -729,185 +759,11 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	}
 	for _, a := range args {
 		// Arguments are evaluated before the call; their effects are kept.
-		if hasEffects(a) {
+		if g.c.hasEffects(a) {
 			g.expr(a)
 		}
 	}
 	return g.unknownCall(name, pos, true)
-}
-
-// printk emits a printk-family call. Only the format reaches the machine
-// (the console cost depends on the level, not on the values printed), so
-// the other arguments are not evaluated: they are formatting helpers
-// (cpumask_pr_args, jiffies_to_msecs) that would otherwise be unknown calls.
-func (g *fn) printk(name string, lvl int64, args []cfront.Expr, pos cfront.Pos) opnd {
-	format := ""
-	if len(args) > 0 {
-		s, ok := args[0].(*cfront.StringLit)
-		if !ok {
-			g.diag("unsupported", name, pos, "%s with a format that is not a string literal", name)
-		} else {
-			format = s.Value
-		}
-	}
-	if name == "printk" && len(format) >= 2 && format[0] == '\x01' {
-		if format[1] >= '0' && format[1] <= '7' {
-			lvl = int64(format[1] - '0')
-		}
-		format = format[2:]
-	}
-	for _, a := range args[min(1, len(args)):] {
-		if hasEffects(a) {
-			g.diag("unsupported", name, pos, "%s argument with side effects is not evaluated", name)
-		}
-	}
-	l := g.constReg(lvl, tInt)
-	g.prim(sim.PrimPrintk, []int32{l.r}, -1, g.c.str(format))
-	return g.void()
-}
-
-// hasEffects reports whether evaluating e could change state: assignments,
-// increments, or calls other than pure formatting helpers.
-func hasEffects(e cfront.Expr) bool {
-	eff := false
-	walk(e, func(n cfront.Node) {
-		switch n := n.(type) {
-		case *cfront.AssignExpr, *cfront.IncDecExpr:
-			eff = true
-		case *cfront.CallExpr:
-			if id, ok := n.Fun.(*cfront.Ident); !ok || !pureHelpers[id.Name] {
-				eff = true
-			}
-		}
-	})
-	return eff
-}
-
-var pureHelpers = map[string]bool{
-	"cpumask_pr_args": true, "jiffies_to_msecs": true, "smp_processor_id": true, "raw_smp_processor_id": true,
-	"cpu_logical_map": true, "num_online_cpus": true, "cpu_online": true, "likely": true, "unlikely": true,
-	"per_cpu": true, "READ_ONCE": true, "atomic_read": true,
-}
-
-// atomic compiles atomic_* on a global or a per-CPU variable: reads and
-// sets are plain visible loads and stores; read-modify-writes are one
-// OpAtomic step.
-func (g *fn) atomic(name string, args []cfront.Expr, pos cfront.Pos) opnd {
-	want := 1
-	switch name {
-	case "atomic_set", "atomic64_set", "atomic_long_set", "atomic_add", "atomic_sub", "atomic_add_return", "atomic_sub_return",
-		"atomic_xchg", "atomic_fetch_add":
-		want = 2
-	case "atomic_cmpxchg":
-		want = 3
-	}
-	if len(args) != want {
-		g.diag("syntax", name, pos, "%s takes %d arguments, called with %d", name, want, len(args))
-		return g.constReg(0, tInt)
-	}
-	// atomic_add(i, v) and atomic_sub(i, v) take the variable second.
-	vIdx := 0
-	if name == "atomic_add" || name == "atomic_sub" || name == "atomic_add_return" || name == "atomic_sub_return" || name == "atomic_fetch_add" {
-		vIdx = 1
-	}
-	lv, ok := g.addrPlace(args[vIdx])
-	if !ok {
-		return g.constReg(0, tInt)
-	}
-	t := lv.t
-	if lv.kind == lvReg {
-		g.diag("unsupported", name, pos, "%s on a local variable", name)
-		return g.constReg(0, tInt)
-	}
-	switch name {
-	case "atomic_read", "atomic64_read", "atomic_long_read":
-		return g.load(lv)
-	case "atomic_set", "atomic64_set", "atomic_long_set":
-		g.store(lv, g.assignConv(g.value(args[1]), t))
-		return g.void()
-	}
-	var op sim.AtomicOp
-	var b, cc opnd
-	switch name {
-	case "atomic_inc", "atomic_inc_return", "atomic_inc_and_test", "atomic_fetch_inc":
-		op, b = sim.AtomicAdd, g.constReg(1, t)
-	case "atomic_dec", "atomic_dec_return", "atomic_dec_and_test", "atomic_fetch_dec":
-		op, b = sim.AtomicAdd, g.constReg(-1, t)
-	case "atomic_add", "atomic_add_return", "atomic_fetch_add":
-		op, b = sim.AtomicAdd, g.assignConv(g.value(args[0]), t)
-	case "atomic_sub", "atomic_sub_return":
-		v := g.assignConv(g.value(args[0]), t)
-		r := g.newReg()
-		g.emit(sim.Instr{Op: sim.OpUn, Sub: uint8(sim.Neg), Type: t.it, A: r, B: v.r})
-		op, b = sim.AtomicAdd, opnd{r, t}
-	case "atomic_xchg":
-		op, b = sim.AtomicXchg, g.assignConv(g.value(args[1]), t)
-	case "atomic_cmpxchg":
-		op = sim.AtomicCmpxchg
-		b = g.assignConv(g.value(args[1]), t)
-		cc = g.assignConv(g.value(args[2]), t)
-	}
-	in := sim.Instr{Op: sim.OpAtomic, Sub: uint8(op), Type: t.it, A: g.newReg(), B: b.r, C: cc.r, Imm: int64(lv.g.idx)}
-	if cc.r == 0 && op != sim.AtomicCmpxchg {
-		in.C = -1
-	}
-	if lv.kind == lvPCPU {
-		in.Args = []int32{lv.cpu}
-	}
-	g.emit(in)
-	old := opnd{in.A, t}
-	switch name {
-	case "atomic_xchg", "atomic_cmpxchg", "atomic_fetch_add", "atomic_fetch_inc", "atomic_fetch_dec":
-		return old
-	}
-	// The _return and _and_test forms give the new value.
-	nv := g.newReg()
-	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Add), Type: t.it, A: nv, B: old.r, C: b.r})
-	if strings.HasSuffix(name, "_and_test") {
-		z := g.constReg(0, t)
-		r := g.newReg()
-		g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), Type: t.it, A: r, B: nv, C: z.r})
-		return opnd{r, tInt}
-	}
-	if strings.HasSuffix(name, "_return") {
-		return opnd{nv, t}
-	}
-	return g.void()
-}
-
-// tryCmpxchg compiles atomic_try_cmpxchg(v, &old, new): one compare and
-// exchange step of v against old; the value v had is written back to old
-// (the kernel writes it only on failure, when it differs; on success it is
-// old's own value), and the result is whether the exchange happened.
-func (g *fn) tryCmpxchg(name string, args []cfront.Expr, pos cfront.Pos) opnd {
-	if len(args) != 3 {
-		g.diag("syntax", name, pos, "%s takes 3 arguments, called with %d", name, len(args))
-		return g.constReg(0, tInt)
-	}
-	lv, ok := g.addrPlace(args[0])
-	if !ok {
-		return g.constReg(0, tBool)
-	}
-	if lv.kind == lvReg {
-		g.diag("unsupported", name, pos, "%s on a local variable", name)
-		return g.constReg(0, tBool)
-	}
-	oldLv, ok := g.addrPlace(args[1])
-	if !ok {
-		return g.constReg(0, tBool)
-	}
-	t := lv.t
-	expected := g.assignConv(g.load(oldLv), t)
-	nv := g.assignConv(g.value(args[2]), t)
-	in := sim.Instr{Op: sim.OpAtomic, Sub: uint8(sim.AtomicCmpxchg), Type: t.it, A: g.newReg(), B: expected.r, C: nv.r, Imm: int64(lv.g.idx)}
-	if lv.kind == lvPCPU {
-		in.Args = []int32{lv.cpu}
-	}
-	g.emit(in)
-	eq := g.newReg()
-	g.emit(sim.Instr{Op: sim.OpBin, Sub: uint8(sim.Eq), Type: t.it, A: eq, B: in.A, C: expected.r})
-	g.store(oldLv, g.assignConv(opnd{in.A, t}, oldLv.t))
-	return opnd{eq, tBool}
 }
 
 // maskArg resolves &mask of a cpumask local.
@@ -1149,10 +1005,13 @@ func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
 		return v
 	}
 	if lv, ok, done := g.pcpuField(m); done {
-		if !ok {
+		if !ok || !g.notCompletion(lv, m) {
 			return g.constReg(0, tInt)
 		}
 		return g.load(lv)
+	}
+	if base, et, path, ok := g.entryField(m); ok {
+		return g.entryValue(base, et, path, m.Pos)
 	}
 	if !m.Arrow {
 		// x.f of a struct value other than a table: no binding resolves it.

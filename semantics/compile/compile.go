@@ -129,6 +129,8 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 		globals:  map[string]*global{},
 		tables:   map[string]*table{},
 		pstructs: map[string]*pstruct{},
+		pure:     map[string]bool{},
+		etables:  map[string]*entryTable{},
 		locIdx:   map[sim.Loc]int32{},
 		strIdx:   map[string]int64{},
 		consts:   map[string]*constDef{},
@@ -141,6 +143,7 @@ func Compile(srcs []Source, cfg Config) (*sim.Program, []Diag) {
 		c.compileFunc(i)
 	}
 	c.constCPUArrays()
+	c.checkOnBehalf()
 	// Polling loops on the control-flow graph, once every helper they may
 	// call is compiled.
 	for i := 1; i < len(c.funcs); i++ {
@@ -196,6 +199,10 @@ type funcDef struct {
 	u    *unit
 	typ  ctype   // result type
 	prms []ctype // parameter types
+	// outs: which parameters are out parameters (localaddr.go), computed
+	// once (outDone); anyOut: some is.
+	outs            []bool
+	outDone, anyOut bool
 }
 
 // global is a global or per-CPU variable, or a function-local static.
@@ -207,6 +214,8 @@ type global struct {
 	// (T name[NR_CPUS]); name[cpu] is its per-CPU slot.
 	cpuArray bool
 	typ      ctype
+	// completion: the slot of a struct completion field (machinestate.go).
+	completion bool
 }
 
 // table is a struct variable with (mostly) function-pointer fields: an ops
@@ -241,7 +250,10 @@ type compiler struct {
 	funcIdx  map[string]int
 	globals  map[string]*global
 	tables   map[string]*table
-	pstructs map[string]*pstruct // per-CPU variables of struct type
+	pstructs map[string]*pstruct    // per-CPU variables of struct type
+	pure     map[string]bool        // pureFunc's answers
+	etables  map[string]*entryTable // file-scope arrays of structs (steptable.go)
+	onBehalf []onBehalf             // calls made on another CPU's behalf (kthread.go)
 	tabByID  []*table
 	structs  map[string]*cfront.StructDecl
 	consts   map[string]*constDef
@@ -418,6 +430,10 @@ func (c *compiler) declare() {
 // declareGlobal adds a file-scope variable (or a function-local static,
 // named fn.name).
 func (c *compiler) declareGlobal(u *unit, v *cfront.VarDecl, name, fn string) *global {
+	if fn == "" && !v.PerCPU && v.Type != nil && len(v.Type.Array) == 1 && v.Type.Ptr == 0 && v.Type.Func == nil && strings.HasPrefix(v.Type.Name, "struct ") {
+		c.declareEntryTable(u, v)
+		return nil
+	}
 	vt, cpuArray := v.Type, false
 	if el, ok := cpuArrayElem(v.Type); ok && fn == "" && !v.PerCPU {
 		// One element per possible CPU, indexed by CPU id: the machine's

@@ -283,7 +283,7 @@ func TestBindings(t *testing.T) {
 			src: `enum cpuhp_state { CPUHP_INVALID = -1, CPUHP_OFFLINE = 0, CPUHP_AP_IDLE_DEAD = 2, CPUHP_AP_OFFLINE = 3 };
 				enum ipi_msg_type { IPI_RESCHEDULE, IPI_CALL_FUNC };
 				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
-				struct cpuhp_cpu_state { enum cpuhp_state state; enum cpuhp_state target; enum cpuhp_state fail; struct task_struct *thread; bool rollback; struct completion done_down; };
+				struct cpuhp_cpu_state { enum cpuhp_state state; enum cpuhp_state target; enum cpuhp_state fail; struct task_struct *thread; bool rollback; struct hlist_head list; struct completion done_down; };
 				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .fail = CPUHP_INVALID, };
 				static void cpuhp_complete_idle_dead(void *arg) { }
 				void f(void) { struct cpuhp_cpu_state *st = this_cpu_ptr(&cpuhp_state); struct cpuhp_cpu_state *o = per_cpu_ptr(&cpuhp_state, 3);
@@ -311,9 +311,9 @@ func TestBindings(t *testing.T) {
 				DEFINE_PER_CPU(int, cpuhp_state) = CPUHP_AP_OFFLINE;
 				struct cpuhp_cpu_state { enum cpuhp_state state; enum cpuhp_state target; enum cpuhp_state fail; struct task_struct *thread; bool rollback; struct completion done_down; };
 				static DEFINE_PER_CPU(struct cpuhp_cpu_state, cpuhp_state) = { .fail = CPUHP_INVALID, };
-				static void cpuhp_complete_idle_dead(void *arg) { } void f(void) { struct cpuhp_cpu_state *st = this_cpu_ptr(&cpuhp_state); udelay(st->done_down); }`,
+				static void cpuhp_complete_idle_dead(void *arg) { } void f(void) { struct cpuhp_cpu_state *st = this_cpu_ptr(&cpuhp_state); udelay(st->list); }`,
 			trace: `smp_processor_id(); udelay(0)`,
-			diag:  "field done_down of the per-CPU cpuhp_state has no slot",
+			diag:  "field list of the per-CPU cpuhp_state has no slot",
 		},
 		{
 			name: "pointer to a per-CPU struct field: the CPU index and the field's slot",

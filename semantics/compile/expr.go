@@ -102,10 +102,13 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 			if p, ok := g.fieldPtrOf(e.X); ok && p.t.k == kFieldPtr {
 				return g.fieldPlace(p), true
 			}
+			if lv, ok := g.outPlace(e.X); ok {
+				return lv, true
+			}
 		}
 	case *cfront.MemberExpr:
 		if lv, ok, done := g.pcpuField(e); done {
-			return lv, ok
+			return lv, ok && g.notCompletion(lv, e)
 		}
 	case *cfront.IndexExpr:
 		// name[cpu] of an array with one element per CPU.
@@ -338,6 +341,14 @@ func (g *fn) staticType(e cfront.Expr) (ctype, bool) {
 		}
 	case *cfront.CastExpr:
 		return g.c.resolveType(g.u, e.Type, g.name), true
+	case *cfront.BinaryExpr:
+		if e.Op == "+" {
+			for _, x := range []cfront.Expr{e.X, e.Y} {
+				if et := g.entryTableNamed(x); et != nil {
+					return ctype{k: kStructPtr, it: sim.Ulong, name: et.strct}, true
+				}
+			}
+		}
 	case *cfront.IndexExpr:
 		if id, ok := e.X.(*cfront.Ident); ok && g.lookup(id.Name) == nil {
 			if gl, ok := g.c.globals[id.Name]; ok && gl.cpuArray {
@@ -345,6 +356,11 @@ func (g *fn) staticType(e cfront.Expr) (ctype, bool) {
 			}
 		}
 	case *cfront.UnaryExpr:
+		if ix, ok := e.X.(*cfront.IndexExpr); ok && e.Op == "&" {
+			if et := g.entryTableNamed(ix.X); et != nil {
+				return ctype{k: kStructPtr, it: sim.Ulong, name: et.strct}, true
+			}
+		}
 		if t, ok := g.staticType(e.X); ok && t.k == kInt && (e.Op == "-" || e.Op == "~" || e.Op == "+") {
 			return ctype{k: kInt, it: promote(t.it)}, true
 		}
@@ -365,6 +381,9 @@ func (g *fn) ident(e *cfront.Ident) opnd {
 	if l := g.lookup(e.Name); l != nil {
 		if l.glob != nil {
 			return g.load(lvalue{kind: lvGlobal, g: l.glob, t: l.t})
+		}
+		if l.out != nil {
+			return g.outValue(l)
 		}
 		if l.reg < 0 {
 			g.diag("unsupported", e.Name, e.Pos, "%s used as a value", e.Name)
@@ -397,6 +416,9 @@ func (g *fn) ident(e *cfront.Ident) opnd {
 		return opnd{r, tUint}
 	}
 	if i, ok := g.c.funcIdx[e.Name]; ok {
+		if _, any := g.c.outParams(g.c.funcs[i]); any {
+			g.diag("unsupported", e.Name, e.Pos, "a reference to %s, which has out parameters and is compiled in place at each call", e.Name)
+		}
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpFuncRef, A: r, Imm: int64(i)})
 		return opnd{r, tFunc}
@@ -488,6 +510,9 @@ func (g *fn) taskFlag(e *cfront.AssignExpr) bool {
 }
 
 func (g *fn) binary(e *cfront.BinaryExpr) opnd {
+	if p, ok := g.entryPtr(e); ok {
+		return p
+	}
 	switch e.Op {
 	case "&&", "||":
 		t, f, end := g.newLabel(), g.newLabel(), g.newLabel()
@@ -561,6 +586,9 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 				return opnd{r, tFunc}
 			}
 		}
+		if p, ok := g.entryPtr(e); ok {
+			return p
+		}
 		g.diag("unsupported", "&", e.Pos, "address of a variable outside the calls that take one (atomic_*, cpumask_*)")
 		return g.constReg(0, tPtr)
 	case "*":
@@ -569,6 +597,9 @@ func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 		}
 		if p, ok := g.fieldPtrOf(e.X); ok && p.t.k == kFieldPtr {
 			return g.load(g.fieldPlace(p))
+		}
+		if lv, ok := g.outPlace(e.X); ok {
+			return g.load(lv)
 		}
 		g.diag("unsupported", "*", e.Pos, "pointer dereference")
 		return g.constReg(0, tInt)

@@ -25,6 +25,11 @@ type local struct {
 	// reloc: a pointer assigned once, from the address of the kexec
 	// relocation (relocRef); a call through it is the relocation.
 	reloc bool
+	// choice: a pointer chosen between two per-CPU fields (machinestate.go).
+	choice *fieldChoice
+	// out: an out parameter of an inlined callee, the caller's place it
+	// points to (localaddr.go).
+	out *outRef
 }
 
 // label is a code position that jumps may refer to before it is known.
@@ -73,6 +78,10 @@ type fn struct {
 	// (see limits.go); deepReported: the error was reported.
 	depth        int
 	deepReported bool
+	// behalf: the code being compiled runs on another CPU's behalf
+	// (kthread.go), the CPU in register selfReg.
+	behalf  bool
+	selfReg int32
 }
 
 type inlineCtx struct {
@@ -99,12 +108,16 @@ func (c *compiler) compileFunc(i int) {
 			g.scopes[0][p.Name] = l
 		}
 	}
-	g.assigned = countAssignments(def.decl.Body)
-	g.block(def.decl.Body)
-	if def.decl.Body.End.IsValid() {
-		g.setLoc(def.decl.Body.End)
+	if _, any := c.outParams(def); any {
+		g.compileOutOnly()
+	} else {
+		g.assigned = countAssignments(def.decl.Body)
+		g.block(def.decl.Body)
+		if def.decl.Body.End.IsValid() {
+			g.setLoc(def.decl.Body.End)
+		}
+		g.emit(sim.Instr{Op: sim.OpRet, A: -1})
 	}
-	g.emit(sim.Instr{Op: sim.OpRet, A: -1})
 	for name, l := range g.labels {
 		if !l.bound {
 			c.diag("syntax", name, g.locOf(g.gotos[name]), "goto %s: no such label in %s", name, g.name)
@@ -138,6 +151,9 @@ func (g *fn) pc() int32 { return int32(len(g.f.Code)) }
 
 func (g *fn) emit(in sim.Instr) int32 {
 	in.Loc = g.loc
+	if g.behalf && (in.Op == sim.OpCall || in.Op == sim.OpFuncRef) {
+		g.c.onBehalf = append(g.c.onBehalf, onBehalf{callee: int(in.Imm), caller: g.name, loc: g.locOf(g.pos)})
+	}
 	g.f.Code = append(g.f.Code, in)
 	return int32(len(g.f.Code) - 1)
 }
@@ -238,8 +254,27 @@ func (g *fn) assignConv(o opnd, t ctype) opnd {
 
 func (g *fn) block(b *cfront.BlockStmt) {
 	g.pushScope()
+	dead := false
 	for _, s := range b.Stmts {
+		if dead {
+			// After an if on a constant table field whose arm returns
+			// (steptable.go): only a label a compiled goto names is
+			// reached.
+			if !g.liveLabel(s) {
+				continue
+			}
+			dead = false
+		}
 		g.stmt(s)
+		if is, ok := s.(*cfront.IfStmt); ok {
+			if v, known := g.constEntryCond(is.Cond); known {
+				arm := is.Then
+				if !v {
+					arm = is.Else
+				}
+				dead = arm != nil && endsInReturn(arm)
+			}
+		}
 	}
 	g.popScope()
 }
@@ -261,7 +296,11 @@ func (g *fn) stmt(s cfront.Stmt) {
 		g.expr(s.X)
 	case *cfront.EmptyStmt:
 	case *cfront.IfStmt:
-		if v, ok := g.configCond(s.Cond); ok {
+		v, ok := g.configCond(s.Cond)
+		if !ok {
+			v, ok = g.constEntryCond(s.Cond)
+		}
+		if ok {
 			// The build leaves out the arm a configuration helper rules
 			// out (efi_enabled() is false on the machine, and efi_reboot()
 			// is not compiled), as the kernel's stubs let the compiler do.
@@ -441,12 +480,16 @@ func (g *fn) declLocal(d *cfront.VarDecl) {
 	default:
 		l.reg = g.newReg()
 	}
+	if d.Init != nil && t.k == kStructPtr && g.declFieldChoice(l, d.Name, d.Init) {
+		g.scopes[len(g.scopes)-1][d.Name] = l
+		return
+	}
 	if d.Init != nil && l.reg >= 0 {
 		if _, ok := d.Init.(*cfront.InitList); ok {
 			g.diag("unsupported", d.Name, d.Pos, "brace initialiser of %s", d.Name)
 		} else {
 			v := g.expr(d.Init)
-			if v.t.k == kFieldPtr && t.k == kPtr {
+			if v.t.k == kFieldPtr && (t.k == kPtr || t.k == kStructPtr) {
 				if g.assigned[d.Name] == 0 {
 					// The field is known for the local's whole life.
 					t, l.t = v.t, v.t

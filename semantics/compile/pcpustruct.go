@@ -49,15 +49,20 @@ func (c *compiler) declarePCPUStruct(u *unit, v *cfront.VarDecl, t ctype) {
 			continue
 		}
 		ft := c.resolveFieldType(u, f.Type)
+		completion := ft.k == kStruct && ft.name == "completion" && f.Type.Ptr == 0
+		if completion {
+			// Its count of completions not yet waited for.
+			ft = tUint
+		}
 		if ft.k != kInt && ft.k != kPtr && ft.k != kStructPtr {
-			continue // struct completion, list heads: no slot; their use is reported
+			continue // list heads and other structs: no slot; their use is reported
 		}
 		if old, ok := c.globals[v.Name]; i == 0 && ok && old.perCPU && !old.cpuArray && old.typ.k == kInt && ft.k == kInt {
 			ps.fields[f.Name] = old
 			continue
 		}
 		name := v.Name + "." + f.Name
-		g := &global{name: name, perCPU: true, typ: ft, idx: len(c.prog.PerCPU)}
+		g := &global{name: name, perCPU: true, typ: ft, idx: len(c.prog.PerCPU), completion: completion}
 		c.prog.PerCPU = append(c.prog.PerCPU, sim.Global{Name: name, Type: ft.it})
 		c.globals[name] = g
 		ps.fields[f.Name] = g

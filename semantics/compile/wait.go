@@ -810,13 +810,37 @@ func (g *fn) inlineCall(callee *funcDef, args []cfront.Expr, pos cfront.Pos) opn
 		depth = g.inline.depth + 1
 	}
 	if depth > 6 {
-		g.diag("unsupported", callee.decl.Name, pos, "calls nested too deeply in a wait condition")
+		g.diag("unsupported", callee.decl.Name, pos, "calls compiled in place (in a wait condition, or with out parameters) nested too deeply")
 		return g.constReg(0, tInt)
 	}
-	regs := g.args(callee, args)
-	// Parameters get fresh registers: the callee may assign them.
+	outs, _ := g.c.outParams(callee)
+	// Parameters get fresh registers: the callee may assign them. An out
+	// parameter is the caller's local (localaddr.go).
 	scope := map[string]*local{}
+	var regs []int32
+	for k, a := range args {
+		if outs[k] {
+			l, ok := g.outArg(callee, k, a, pos)
+			if !ok {
+				l = &outRef{l: &local{reg: g.newReg(), t: tInt}}
+			}
+			if p := callee.decl.Params[k]; p.Name != "" {
+				scope[p.Name] = &local{reg: -1, t: tPtr, out: l}
+			}
+			regs = append(regs, -1)
+			continue
+		}
+		g.outPassed(a, callee.decl.Name)
+		v := g.assignConv(g.expr(a), callee.prms[k])
+		if v.r < 0 {
+			v = g.constReg(0, tInt)
+		}
+		regs = append(regs, v.r)
+	}
 	for k, p := range callee.decl.Params {
+		if outs[k] {
+			continue
+		}
 		r := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpMov, A: r, B: regs[k]})
 		if p.Name != "" {

@@ -99,6 +99,9 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 				for _, id := range identifiers(d.text) {
 					used[id] = true
 				}
+				for _, td := range threadDecls[name] {
+					used[td] = true
+				}
 			}
 		}
 		// What the machine's start sets (afterBoot), and the names it
@@ -147,7 +150,12 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 		}
 		for n := range used {
 			if d := tf.decls[n]; d != nil && !macros[n] {
-				want[d] = true
+				// The step table is the model's (core.go); the tree's
+				// declaration ahead of its uses is taken, not its
+				// definition.
+				if !(p == stepFile && n == stepTable && strings.Contains(d.text, "=")) {
+					want[d] = true
+				}
 			}
 			// The definition of a struct type the functions name (the
 			// fields of a per-CPU struct are its slots).
@@ -222,6 +230,9 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 			bm.Funcs = append(bm.Funcs, &g)
 		}
 		out = append(out, tm)
+		if p == stepFile && used[stepTable] {
+			out = append(out, stepBindingFile(version))
+		}
 		if len(bm.Funcs) > 0 {
 			out = append(out, bm)
 		}

@@ -161,7 +161,14 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		name := work[len(work)-1]
 		work = work[:len(work)-1]
 		tf := files[definedIn[name]]
-		for _, id := range identifiers(tf.defs[name].text) {
+		ids := identifiers(tf.defs[name].text)
+		// The declarations taken with it (threadDecls) name functions too.
+		for _, d := range threadDecls[name] {
+			if it := tf.decls[d]; it != nil {
+				ids = append(ids, identifiers(it.text)...)
+			}
+		}
+		for _, id := range ids {
 			if take[id] || prelude[id] || compile.Binds(id) {
 				continue
 			}
@@ -194,7 +201,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			bound[k] = why
 		}
 		// Groups last, so that a member with a reason of its own gives it.
-		if len(bad) == 0 && !bindTogether(take, bound) {
+		if len(bad) == 0 && !bindTogether(take, bound) && !bindCoreRequires(take, bound) {
 			break
 		}
 	}
@@ -317,7 +324,7 @@ func addMoved(t Files, base *models.Library, files map[string]*treeFile, paths [
 // the library's __cpu_die() would wait twice, a tree report with the
 // library's wait would never be seen.
 var together = [][]string{
-	{"_cpu_down", "cpuhp_kick_ap_work", "cpuhp_down_callbacks", "take_cpu_down"},
+	{"_cpu_down", "cpuhp_kick_ap_work", "cpuhp_down_callbacks", "take_cpu_down", "wait_for_ap_thread"},
 	{"takedown_cpu", "__cpu_die", "cpuhp_ap_report_dead"},
 }
 
@@ -479,7 +486,14 @@ func preludeNames(base *models.Library) map[string]bool {
 // __cpu_die() waits for it; the tree's writes cpuhp_state.ap_sync_state,
 // where the tree's cpuhp_bp_sync_dead() waits. The tree's is taken whenever
 // it compiles, and comes with takedown_cpu() and __cpu_die() (together).
-var treeOverrides = map[string]bool{"cpuhp_ap_report_dead": true}
+//
+// model.h's wait_for_ap_thread(cpu, false) waits for the idle-dead report
+// by polling st->state, as the library's v5.10 takedown_cpu() and
+// cpuhp_kick_ap_work() need; the tree's waits on the completion
+// st->done_down (bringup false), which the tree's AP thread and
+// cpuhp_complete_idle_dead() complete. The tree's comes with the hotplug
+// core (together, core.go).
+var treeOverrides = map[string]bool{"cpuhp_ap_report_dead": true, "wait_for_ap_thread": true}
 
 // afterBoot are declarations added to a tree's file, after its text, when
 // the tree's text of a function that reads or writes what they set is

@@ -3,6 +3,7 @@ package fromtree_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,10 +60,22 @@ func TestTreeOrigins(t *testing.T) {
 		// kimage->head & IND_DONE (the crash image is loaded in place),
 		// the relocation through __pa_symbol(cpu_soft_restart) or the
 		// copied relocation code (compile.kimageFields).
-		"machine_kexec"}
-	// Bound: the hotplug core's reduced state sequence
-	// (fromtree.together) with the step table and the AP thread.
-	bound := []string{"_cpu_down", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_down_callbacks"}
+		"machine_kexec",
+		// The hotplug core: the dying mask, out parameters
+		// (cpuhp_next_state(..., &state, ...)), the model's step table
+		// (fromtree/core.go) read through entry pointers, the AP thread
+		// woken through the tree's cpuhp_threads (the machine's hand-off
+		// and the thread's loop on the dying CPU's behalf), completions
+		// (st->done_down), with the tree's wait_for_ap_thread().
+		"_cpu_down", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_down_callbacks", "cpuhp_set_state",
+		"cpuhp_reset_state", "__cpuhp_kick_ap", "cpuhp_kick_ap", "cpuhp_next_state", "__cpuhp_invoke_callback_range",
+		"cpuhp_invoke_callback", "cpuhp_get_step", "cpuhp_step_empty", "cpuhp_thread_fun", "cpuhp_should_run",
+		"wait_for_ap_thread", "complete_ap_thread", "cpuhp_complete_idle_dead"}
+	// Nothing of the paths' core is bound any more; the two functions
+	// that remain (cpu_down_maps_locked() and its work function, off the
+	// paths: smp_shutdown_nonboot_cpus() calls _cpu_down() directly) have
+	// a local struct cpu_down_work.
+	var bound []string
 	for _, tc := range []struct {
 		version string
 		tree    []string
@@ -213,10 +226,16 @@ func TestDeathHandshakeTogether(t *testing.T) {
 	if o := r.Origin("cpuhp_wait_for_sync_state"); o == fromtree.FromTree {
 		t.Fatalf("the edit did not take: cpuhp_wait_for_sync_state is %s", o)
 	}
-	for _, name := range []string{"takedown_cpu", "__cpu_die", "cpuhp_ap_report_dead"} {
+	// The hotplug core needs the tree's takedown_cpu() (core.go): it
+	// stands in too, with model.h's wait_for_ap_thread().
+	for _, name := range []string{"takedown_cpu", "__cpu_die", "cpuhp_ap_report_dead",
+		"_cpu_down", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_down_callbacks", "wait_for_ap_thread"} {
 		if o := r.Origin(name); o != fromtree.Bound {
 			t.Errorf("%s: origin %q, want bound (%s)", name, o, why(r, name))
 		}
+	}
+	if w := why(r, "_cpu_down"); !strings.Contains(w, "takedown_cpu") || !fileLine.MatchString(w) {
+		t.Errorf("_cpu_down is bound for %q, want the reason to name takedown_cpu and its file:line", w)
 	}
 	p, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
 	for _, d := range diags {
@@ -236,3 +255,49 @@ func TestDeathHandshakeTogether(t *testing.T) {
 		t.Errorf("cpuhp_ap_report_dead is not model.h's")
 	}
 }
+
+// TestHotplugCoreTogether: when a function the hotplug core reaches does
+// not compile (here the AP thread calls a function no one defines), the
+// core stands in as a whole, with model.h's wait_for_ap_thread(), each
+// member with a reason naming file and line; 6.12's death handshake keeps
+// the tree's text, and the library compiles cleanly.
+func TestHotplugCoreTogether(t *testing.T) {
+	for _, version := range []string{"6.1", "6.12"} {
+		t.Run(version, func(t *testing.T) {
+			dir := testtree.Dir(t, version)
+			cc := semantics.CompileConfig(semantics.Config{})
+			tree := editedFiles{dirFiles(dir), "kernel/cpu.c", "cpuhp_lock_acquire(bringup);", "cpuhp_lock_unmodelled(bringup);"}
+			r, err := fromtree.Build(tree, models.Default(), cc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := why(r, "cpuhp_thread_fun"); !strings.Contains(w, "cpuhp_lock_unmodelled") {
+				t.Fatalf("the edit did not take: cpuhp_thread_fun is %s (%s)", r.Origin("cpuhp_thread_fun"), w)
+			}
+			for _, name := range []string{"_cpu_down", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_down_callbacks", "wait_for_ap_thread"} {
+				if o := r.Origin(name); o != fromtree.Bound {
+					t.Errorf("%s: origin %q, want bound (%s)", name, o, why(r, name))
+				}
+				if w := why(r, name); !fileLine.MatchString(w) {
+					t.Errorf("%s is bound for %q, want a reason with file:line", name, w)
+				}
+			}
+			if o := r.Origin("takedown_cpu"); o != fromtree.FromTree {
+				t.Errorf("takedown_cpu: origin %q, want tree (%s)", o, why(r, "takedown_cpu"))
+			}
+			p, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
+			for _, d := range diags {
+				if d.Kind != "config" {
+					t.Errorf("the library does not compile cleanly: %s %v %s", d.Kind, d.Loc, d.Msg)
+				}
+			}
+			if f := p.FuncIndex("wait_for_ap_thread"); f < 0 || !strings.HasSuffix(p.Locs[p.Funcs[f].Loc].File, "model.h") {
+				t.Errorf("wait_for_ap_thread is not model.h's")
+			}
+		})
+	}
+}
+
+// fileLine is a kernel file and line in a reason (a restatement's file is
+// PATH@VERSION).
+var fileLine = regexp.MustCompile(`[a-z0-9_/]+\.[ch](@v[0-9.]+)?:[0-9]+`)
