@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/patchcheck/patchcheck/sim"
-	"github.com/patchcheck/patchcheck/sim/profile"
-	"github.com/patchcheck/patchcheck/sim/timed"
 )
 
 // Polling loops bounded by the clock (jiffies, ktime_get()) found on the
@@ -178,12 +176,7 @@ void test_boot(void) { test_result = f(); }
 void test_idle(void) { (void)atomic_xchg(&per_cpu(sync_state, 1), 0); for (;;) idle_wait(); }
 void test_irq(int ipi) { }
 `
-	var cfg Config
-	cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
-	p, diags := compileText(t, src, cfg)
-	for _, d := range diags {
-		t.Fatalf("diagnostic: %v", d)
-	}
+	p := compileEntries(t, src)
 	m, err := sim.NewMachine(p, sim.Config{CPUs: 2, AtomicWaits: true})
 	if err != nil {
 		t.Fatal(err)
@@ -268,21 +261,8 @@ long test_result;
 void test_boot(void) { test_result = f(); }
 void test_irq(int ipi) { }
 ` + tc.idle
-			var cfg Config
-			cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
-			p, diags := compileText(t, src, cfg)
-			for _, d := range diags {
-				t.Fatalf("diagnostic: %v", d)
-			}
-			e, err := timed.New(p, sim.Config{CPUs: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := e.RunOne(profile.Default(), 1, 0, []string{"f"}, timed.Budget{}, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := r.Return["f"] - r.Enter["f"]
+			p := compileEntries(t, src)
+			r, d := timeF(t, p)
 			if r.Outcome != "returned" || d < tc.min || d > tc.max {
 				t.Errorf("outcome %s after %d steps, f() took %.6f s, want %g..%g s", r.Outcome, r.Steps, d, tc.min, tc.max)
 			}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/patchcheck/patchcheck/sim"
+	"github.com/patchcheck/patchcheck/sim/profile"
+	"github.com/patchcheck/patchcheck/sim/timed"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -561,4 +563,32 @@ func TestConstCPUArrays(t *testing.T) {
 	if v, err := ev.call("get_cpu_ops", 3); err != nil || v != 1 {
 		t.Errorf("get_cpu_ops(3) = %d, %v; want table 1", v, err)
 	}
+}
+
+// compileEntries compiles src, which defines the test entries test_boot,
+// test_idle and test_irq, and fails the test on any diagnostic.
+func compileEntries(t *testing.T, src string) *sim.Program {
+	t.Helper()
+	var cfg Config
+	cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
+	p, diags := compileText(t, src, cfg)
+	for _, d := range diags {
+		t.Fatalf("diagnostic: %v", d)
+	}
+	return p
+}
+
+// timeF runs p once on the timed engine with 2 CPUs and returns the run
+// and how long f() took in it, in simulated seconds.
+func timeF(t *testing.T, p *sim.Program) (*timed.Run, float64) {
+	t.Helper()
+	e, err := timed.New(p, sim.Config{CPUs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.RunOne(profile.Default(), 1, 0, []string{"f"}, timed.Budget{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, r.Return["f"] - r.Enter["f"]
 }

@@ -43,12 +43,7 @@ int reboot_cpu_x;
 void test_idle(void) { for (;;) idle_wait(); }
 void test_irq(int ipi) { }
 `
-			var cfg Config
-			cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
-			p, diags := compileText(t, src, cfg)
-			for _, d := range diags {
-				t.Fatalf("diagnostic: %v", d)
-			}
+			p := compileEntries(t, src)
 			if tc.cpuGlobal != "" {
 				if i := p.GlobalIndex(tc.cpuGlobal); i < 0 || !p.Globals[i].CPU {
 					t.Errorf("global %s not flagged as a CPU id", tc.cpuGlobal)

@@ -53,12 +53,7 @@ void test_boot(void) { test_result = kick(1); }
 void test_idle(void) { for (;;) idle_wait(); }
 void test_irq(int ipi) { }
 `
-	var cfg Config
-	cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
-	p, diags := compileText(t, src, cfg)
-	for _, d := range diags {
-		t.Fatalf("diagnostic: %v", d)
-	}
+	p := compileEntries(t, src)
 	handoffs := 0
 	for _, f := range p.Funcs {
 		for _, in := range f.Code {

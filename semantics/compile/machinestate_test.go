@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/patchcheck/patchcheck/sim"
-	"github.com/patchcheck/patchcheck/sim/profile"
-	"github.com/patchcheck/patchcheck/sim/timed"
 )
 
 // The per-CPU struct of the completion tests: the shape of kernel/cpu.c's
@@ -75,12 +73,7 @@ void test_idle(void)
 }
 void test_irq(int ipi) { }
 `
-	var cfg Config
-	cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
-	p, diags := compileText(t, src, cfg)
-	for _, d := range diags {
-		t.Fatalf("diagnostic: %v", d)
-	}
+	p := compileEntries(t, src)
 	return p
 }
 
@@ -178,21 +171,8 @@ void test_boot(void) { test_result = f(); }
 void test_idle(void) { struct cst_s *st = this_cpu_ptr(&cst); udelay(50); complete(&st->done_down); for (;;) idle_wait(); }
 void test_irq(int ipi) { }
 `
-	var cfg Config
-	cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
-	p, diags := compileText(t, src, cfg)
-	for _, d := range diags {
-		t.Fatalf("diagnostic: %v", d)
-	}
-	e, err := timed.New(p, sim.Config{CPUs: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.RunOne(profile.Default(), 1, 0, []string{"f"}, timed.Budget{}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := r.Return["f"] - r.Enter["f"]
+	p := compileEntries(t, src)
+	r, d := timeF(t, p)
 	if r.Outcome != "returned" || d < 40e-6 || d > 1e-3 {
 		t.Errorf("outcome %s after %d steps, f() took %.6f s, want about 50 µs", r.Outcome, r.Steps, d)
 	}
