@@ -338,23 +338,11 @@ func (ru *run) excuse(c int) bool {
 		return false
 	}
 	cpu := &ru.st.CPUs[c]
-	if rp.still[c] && verifyStill {
-		f := cpu.Flags
-		cpu.Flags &^= sim.FlagSMPart
-		same := equalCPU(cpu, &m.s1)
-		cpu.Flags = f
-		if !same {
-			panic(fmt.Sprintf("timed: CPU %d changed without being planned", c))
-		}
+	if rp.still[c] && verifyStill && !equalButParticipant(cpu, &m.s1) {
+		panic(fmt.Sprintf("timed: CPU %d changed without being planned", c))
 	}
-	if !rp.still[c] || cpu.Flags != m.s1.Flags|sim.FlagSMPart || cpu.Stopper != 0 {
-		f := cpu.Flags
-		cpu.Flags &^= sim.FlagSMPart
-		same := equalCPU(cpu, &m.s1)
-		cpu.Flags = f
-		if !same {
-			return false
-		}
+	if (!rp.still[c] || cpu.Flags != m.s1.Flags|sim.FlagSMPart || cpu.Stopper != 0) && !equalButParticipant(cpu, &m.s1) {
+		return false
 	}
 	if m.cyc == 0 {
 		ru.checkCycle(c, m)
@@ -370,6 +358,16 @@ func (ru *run) excuse(c int) bool {
 	ru.q.remove(c)
 	ru.steps++ // the stopper entry
 	return true
+}
+
+// equalButParticipant compares cpu with s as equalCPU does, but for
+// cpu's stop_machine participant flag.
+func equalButParticipant(cpu, s *sim.CPU) bool {
+	f := cpu.Flags
+	cpu.Flags &^= sim.FlagSMPart
+	same := equalCPU(cpu, s)
+	cpu.Flags = f
+	return same
 }
 
 // verifyStill makes excuse compare a still CPU with its memo anyway, and
