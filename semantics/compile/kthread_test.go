@@ -118,3 +118,30 @@ func TestWakeThreadDiagnostics(t *testing.T) {
 		}
 	}
 }
+
+// TestWakeThreadArity: a thread table whose thread_should_run takes other
+// arguments than the CPU is reported, not compiled (nor a crash).
+func TestWakeThreadArity(t *testing.T) {
+	src := strings.Replace(strings.Replace(kthreadSrc, "{CALL}", "", 1), "static int ts_should_run(unsigned int cpu)", "static int ts_should_run(unsigned int cpu, int extra)", 1)
+	if src == strings.Replace(kthreadSrc, "{CALL}", "", 1) {
+		t.Fatal("the edit did not take")
+	}
+	src += `
+long test_result;
+void test_boot(void) { test_result = kick(1); }
+void test_idle(void) { for (;;) idle_wait(); }
+void test_irq(int ipi) { }
+`
+	var cfg Config
+	cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "test_boot", "test_idle", "test_irq"
+	_, diags := compileText(t, src, cfg)
+	found := false
+	for _, d := range diags {
+		if d.Kind == "syntax" && strings.Contains(d.Msg, "called with 1 arguments, defined with 2") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no arity diagnostic: %v", diags)
+	}
+}

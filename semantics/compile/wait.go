@@ -813,6 +813,12 @@ func (g *fn) inlineCall(callee *funcDef, args []cfront.Expr, pos cfront.Pos) opn
 		g.diag("unsupported", callee.decl.Name, pos, "calls compiled in place (in a wait condition, or with out parameters) nested too deeply")
 		return g.constReg(0, tInt)
 	}
+	if len(args) != len(callee.prms) {
+		// direct checks its calls; a thread table's functions come here
+		// straight (wakeThread).
+		g.diag("syntax", callee.decl.Name, pos, "%s called with %d arguments, defined with %d", callee.decl.Name, len(args), len(callee.prms))
+		return g.constReg(0, tInt)
+	}
 	outs, _ := g.c.outParams(callee)
 	// Parameters get fresh registers: the callee may assign them. An out
 	// parameter is the caller's local (localaddr.go).
