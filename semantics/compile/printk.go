@@ -39,12 +39,22 @@ func (g *fn) printk(name string, lvl int64, args []cfront.Expr, pos cfront.Pos) 
 // increments, or calls other than pure formatting helpers and functions of
 // the sources whose bodies have none (kernel/cpu.c's pr_warn() argument
 // cpuhp_get_step(st->state)->name).
-func (c *compiler) hasEffects(e cfront.Node) bool {
+func (c *compiler) hasEffects(e cfront.Node) bool { return c.effects(e, nil) }
+
+// effects is hasEffects, where an assignment or increment of one of the
+// locals is not an effect.
+func (c *compiler) effects(e cfront.Node, locals map[string]bool) bool {
 	eff := false
 	walk(e, func(n cfront.Node) {
 		switch n := n.(type) {
-		case *cfront.AssignExpr, *cfront.IncDecExpr:
-			eff = true
+		case *cfront.AssignExpr:
+			if id, ok := n.X.(*cfront.Ident); !ok || !locals[id.Name] {
+				eff = true
+			}
+		case *cfront.IncDecExpr:
+			if id, ok := n.X.(*cfront.Ident); !ok || !locals[id.Name] {
+				eff = true
+			}
 		case *cfront.CallExpr:
 			id, ok := n.Fun.(*cfront.Ident)
 			if !ok || !pureHelpers[id.Name] && !c.pureFunc(id.Name) {
@@ -87,25 +97,7 @@ func (c *compiler) hasEffectsOutsideLocals(b *cfront.BlockStmt) bool {
 			}
 		}
 	})
-	eff := false
-	walk(b, func(n cfront.Node) {
-		switch n := n.(type) {
-		case *cfront.AssignExpr:
-			if id, ok := n.X.(*cfront.Ident); !ok || !locals[id.Name] {
-				eff = true
-			}
-		case *cfront.IncDecExpr:
-			if id, ok := n.X.(*cfront.Ident); !ok || !locals[id.Name] {
-				eff = true
-			}
-		case *cfront.CallExpr:
-			id, ok := n.Fun.(*cfront.Ident)
-			if !ok || !pureHelpers[id.Name] && !c.pureFunc(id.Name) {
-				eff = true
-			}
-		}
-	})
-	return eff
+	return c.effects(b, locals)
 }
 
 var pureHelpers = map[string]bool{
