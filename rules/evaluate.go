@@ -250,10 +250,14 @@ func Evaluate(in *EvalInput) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The claims' timed sets are queued behind the explorations: a worker
-	// takes one only when no exploration is waiting.
-	e.prefetch(r, v)
 	r.Properties = e.collect(run)
+	// The claims' timed sets are queued once every exploration has
+	// ended: a chain runs its explorations one after another, so a set
+	// queued earlier would share the time and memory of the budgets with
+	// the explorations still running, and the commit message's claims
+	// could leave a property undecided that a run without them decides
+	// (bounds.go).
+	e.prefetch(r, v)
 	e.progress = nil
 	e.partial(r, r.Properties, v)
 	e.claimDone = func() { e.partial(r, r.Properties, v) }

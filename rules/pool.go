@@ -15,9 +15,9 @@ import (
 // first.
 
 // pool runs tasks on a fixed number of workers, in the order they were
-// queued: the explorations are queued before the claims' timed sets, so a
-// worker starts a timed set only when no exploration is waiting (the
-// properties are decided first, as bounds.go requires).
+// queued. The claims' timed sets are queued only once the explorations
+// have ended (Evaluate): the properties are decided first, as bounds.go
+// requires.
 type pool struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
