@@ -53,38 +53,31 @@ func (e *evaluator) findings(r *Report, prefixes [][]Property) []Finding {
 		}
 		where = entryName(p.Entry) + where
 		// The first patch whose prefix shows the verdict, and its
-		// counterexample there.
-		at := func(verdicts ...string) *Location {
+		// counterexample there. A violation BEFORE had as well (first
+		// false) is the patch's only where its counterexample runs the
+		// patch's code: it did not first appear after the patch, so no
+		// added line stands for it otherwise.
+		at := func(first bool, verdicts ...string) *Location {
 			k, q := firstPrefix(prefixes, propertyKey(p), verdicts...)
 			if q == nil {
 				return e.location(p.Counterexample)
 			}
-			return e.blame(q.Counterexample, e.patchIndex(k), true)
-		}
-		// A violation BEFORE had as well is the patch's only where its
-		// counterexample runs the patch's code: it did not first appear
-		// after the patch, so no added line stands for it otherwise.
-		atOld := func() *Location {
-			k, q := firstPrefix(prefixes, propertyKey(p), "violated")
-			if q == nil {
-				return e.location(p.Counterexample)
-			}
-			return e.blame(q.Counterexample, e.patchIndex(k), false)
+			return e.blame(q.Counterexample, e.patchIndex(k), first)
 		}
 		switch {
 		case p.Verdict == "violated" && hasB && b.Verdict == "violated":
 			add(p.ID+"\x00old", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message:  fmt.Sprintf("%s, before the patch as well: %s", rule.Message, p.Reason),
-				Location: atOld()}, where)
+				Location: at(false, "violated")}, where)
 		case p.Verdict == "violated":
 			add(p.ID+"\x00new", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: severity(rule.Severity), Property: p.ID,
 				Message:  fmt.Sprintf("After the patch, %s.%s", rule.Message, beforeNote(b, hasB)),
-				Location: at("violated")}, where)
+				Location: at(true, "violated")}, where)
 		case p.Verdict == "holds-if-bounds" && hasB && b.Verdict == "holds":
 			add(p.ID+"\x00bounds", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "warning", Property: p.ID,
 				Message: fmt.Sprintf("After the patch, %s once a bounded wait expires (waits: %s); before the patch it held regardless.",
 					rule.Message, strings.Join(p.NeedsExpiry, "; ")),
-				Location: at("holds-if-bounds", "violated")}, where)
+				Location: at(true, "holds-if-bounds", "violated")}, where)
 		case p.Verdict == "inconclusive":
 			add(p.ID+"\x00undecided", Finding{ID: p.ID, Variant: p.Variant, Scenario: scenarioRef(p.Scenario), Severity: "note", Property: p.ID,
 				Message: p.ID + undecidedSep + p.Reason}, where)
