@@ -105,6 +105,14 @@ func isFileScopeMacro(name string) bool {
 
 // prepass runs the pre-pass over src.
 func prepass(src []byte, cfg Config) *prepared {
+	p, b := conditionals(src, cfg)
+	p.text = p.rewrite(b)
+	return p
+}
+
+// conditionals is the pre-pass up to the evaluation of the preprocessor
+// directives: the text with comments and inactive branches blanked.
+func conditionals(src []byte, cfg Config) (*prepared, []byte) {
 	p := &prepared{ins: map[int][]insertion{}, percpu: map[string]bool{}}
 	b := make([]byte, len(src))
 	copy(b, src)
@@ -115,8 +123,7 @@ func prepass(src []byte, cfg Config) *prepared {
 	}
 	stripComments(b)
 	p.directives(b, cfg)
-	p.text = p.rewrite(b)
-	return p
+	return p, b
 }
 
 // Inactive reports, for each line of src (0-based), whether the
@@ -124,7 +131,9 @@ func prepass(src []byte, cfg Config) *prepared {
 // #elif or #else that cfg does not take. Directive lines themselves are not
 // inactive.
 func Inactive(src []byte, cfg Config) []bool {
-	return prepass(src, cfg).inactive
+	// The rewrites that make the text parse come after and move no line.
+	p, _ := conditionals(src, cfg)
+	return p.inactive
 }
 
 // stripComments replaces comments with spaces, keeping newlines. Text that

@@ -73,26 +73,22 @@ func NewParseCache() *ParseCache { return &ParseCache{files: map[string]*cfront.
 // bundled library has 15 sources; one round of package fromtree about 90.
 const parseCacheMax = 256
 
-// parse parses one source, through the cache when there is one.
-func (c *compiler) parse(src *Source, macros map[string]string) *cfront.File {
+// parse parses one source, through the cache when there is one. The key
+// of the macros it sees (macroKey) and of the configuration (configKey)
+// are the caller's: they change far less often than the source.
+func (c *compiler) parse(src *Source, macros map[string]string, macroKey, configKey string) *cfront.File {
 	cache := c.cfg.Parsed
 	if cache == nil {
 		f, _ := cfront.Parse(src.Name, src.Text, cfront.Config{Kconfig: c.cfg.Kconfig, Macros: macros})
 		return f
 	}
 	var k strings.Builder
+	k.Grow(len(src.Name) + len(src.Text) + len(macroKey) + len(configKey) + 1)
 	k.WriteString(src.Name)
 	k.WriteByte(0)
 	k.Write(src.Text)
-	for _, name := range slices.Sorted(maps.Keys(macros)) {
-		k.WriteByte(0)
-		k.WriteString(name)
-		k.WriteByte('=')
-		k.WriteString(macros[name])
-	}
-	for _, name := range slices.Sorted(maps.Keys(c.cfg.Kconfig)) {
-		fmt.Fprintf(&k, "\x00%s=%t", name, c.cfg.Kconfig[name])
-	}
+	k.WriteString(macroKey)
+	k.WriteString(configKey)
 	if f, ok := cache.files[k.String()]; ok {
 		return f
 	}
@@ -102,6 +98,15 @@ func (c *compiler) parse(src *Source, macros map[string]string) *cfront.File {
 	}
 	cache.files[k.String()] = f
 	return f
+}
+
+// mapKey is a text that names the map's entries, in key order.
+func mapKey[V any](m map[string]V) string {
+	var k strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(&k, "\x00%s=%v", name, m[name])
+	}
+	return k.String()
 }
 
 // Diag is a compile diagnostic.
@@ -315,13 +320,24 @@ func (c *compiler) str(s string) int64 {
 
 func (c *compiler) parseAll(srcs []Source) {
 	macros := map[string]string{}
+	var macroKey, configKey string
+	if c.cfg.Parsed != nil {
+		configKey = "\x01" + mapKey(c.cfg.Kconfig)
+	}
+	// Each source sees a copy of the macros defined before it (the parser
+	// only reads it); sources that define none share one.
+	var m map[string]string
+	changed := true
 	for i := range srcs {
 		src := &srcs[i]
-		m := make(map[string]string, len(macros))
-		for k, v := range macros {
-			m[k] = v
+		if changed {
+			m = maps.Clone(macros)
+			if c.cfg.Parsed != nil {
+				macroKey = mapKey(macros)
+			}
+			changed = false
 		}
-		f := c.parse(src, m)
+		f := c.parse(src, m, macroKey, configKey)
 		u := &unit{src: src, file: f}
 		c.units = append(c.units, u)
 		for _, d := range f.Diags {
@@ -333,6 +349,7 @@ func (c *compiler) parseAll(srcs []Source) {
 		}
 		for _, d := range f.Defines {
 			macros[d.Name] = d.Text
+			changed = true
 		}
 		for _, fd := range f.Funcs {
 			if fd.CutStart || fd.CutEnd {

@@ -96,7 +96,7 @@ func assemble(base *models.Library, files map[string]*treeFile, paths []string, 
 		used := map[string]bool{}
 		for name, d := range tf.defs {
 			if take[name] && bound[name] == "" {
-				for _, id := range identifiers(d.text) {
+				for _, id := range d.idents() {
 					used[id] = true
 				}
 				for _, td := range threadDecls[name] {

@@ -161,11 +161,11 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		name := work[len(work)-1]
 		work = work[:len(work)-1]
 		tf := files[definedIn[name]]
-		ids := identifiers(tf.defs[name].text)
+		ids := slices.Clone(tf.defs[name].idents())
 		// The declarations taken with it (threadDecls) name functions too.
 		for _, d := range threadDecls[name] {
 			if it := tf.decls[d]; it != nil {
-				ids = append(ids, identifiers(it.text)...)
+				ids = append(ids, it.idents()...)
 			}
 		}
 		for _, id := range ids {

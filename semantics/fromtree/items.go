@@ -13,6 +13,19 @@ type item struct {
 	first, last int      // 1-based lines, inclusive
 	text        string   // its lines
 	fn          bool
+	ids         []string // identifiers(text), once asked for
+}
+
+// idents are the identifiers of the item's code. The binding rounds ask
+// for them of every taken function in every round: they are computed once.
+func (it *item) idents() []string {
+	if it.ids == nil {
+		it.ids = identifiers(it.text)
+		if it.ids == nil {
+			it.ids = []string{}
+		}
+	}
+	return it.ids
 }
 
 // scanItems splits C text into top-level items. Comments, strings and
