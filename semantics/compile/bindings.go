@@ -532,6 +532,9 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 	if v, ok := g.machineState(name, args, pos); ok {
 		return v
 	}
+	if name == "work_on_cpu" {
+		return g.workOnCPU(name, args, pos)
+	}
 	if name == "wake_up_process" {
 		if v, ok := g.wakeThread(args, pos); ok {
 			return v
@@ -758,6 +761,10 @@ func (g *fn) builtin(name string, e *cfront.CallExpr) opnd {
 		return g.primCall(p, args, pos, name)
 	}
 	for _, a := range args {
+		if s, ok := g.localStructAddr(a); ok {
+			g.structAddrUsed(s, a.Position(), "passed to "+name+", which neither the sources define nor a machine primitive models")
+			continue
+		}
 		// Arguments are evaluated before the call; their effects are kept.
 		if g.c.hasEffects(a) {
 			g.expr(a)
@@ -998,6 +1005,12 @@ func isNull(e cfront.Expr) bool {
 // table id), as tableCall does; a NULL or unknown pointer is a BUG, as the
 // kernel's load through NULL would oops.
 func (g *fn) memberValue(m *cfront.MemberExpr) opnd {
+	if lv, ok, done := g.structField(m); done {
+		if !ok {
+			return g.constReg(0, tInt)
+		}
+		return g.load(lv)
+	}
 	if tb := g.tableOf(m); tb != nil {
 		return g.fieldValue(tb, m)
 	}

@@ -122,6 +122,10 @@ type sym struct {
 	val    int64 // symConst
 	shared bool  // symOther: depends on state the loop reads
 	jiff   bool  // symOther: depends on the clock (jiffies, ktime_get())
+	// carried (symOther): depends on the header value of a register the
+	// loop writes, other than as an affine value or its comparison (the
+	// counter's forms): n = cpumask_next(it); it = n carries it.
+	carried bool
 	// a comparison of an affine value with a constant or invariant
 	cmp     bool
 	cmpOp   sim.BinOp
@@ -197,12 +201,19 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 	state[h] = map[int32]sym{}
 	var exits []cfgExit
 	var atBack []map[int32]sym
+	// liveIn: the registers the loop writes that an iteration reads
+	// before writing them (their header value), found by the pass.
+	liveIn := map[int32]bool{}
+	inPass := true
 	look := func(st map[int32]sym, r int32) sym {
 		if s, ok := st[r]; ok {
 			return s
 		}
 		if !writes[r] {
 			return sym{kind: symInvariant, reg: r}
+		}
+		if inPass {
+			liveIn[r] = true
 		}
 		return sym{kind: symAffine, reg: r}
 	}
@@ -235,6 +246,18 @@ func (g *fn) cfgWait(h int32, back []int32, succ, preds [][]int32) bool {
 				state[t] = maps.Clone(st)
 			} else {
 				mergeSyms(state[t], st)
+			}
+		}
+	}
+	inPass = false
+	// An iteration that moves on from what the previous one computed
+	// out of state (an iterator over CPUs: it = cpumask_next(it), as
+	// for_each_cpu compiles) finds something else without any change of
+	// state: it is a search, not a poll of the same state.
+	for r := range liveIn {
+		for _, st := range atBack {
+			if s := look(st, r); s.kind == symOther && s.carried {
+				return false
 			}
 		}
 	}
@@ -352,13 +375,15 @@ func naturalLoop(h int32, back []int32, preds [][]int32, n int32) []bool {
 func mergeSyms(dst, src map[int32]sym) {
 	for k, v := range dst {
 		if w, ok := src[k]; !ok || w != v {
-			x := sym{kind: symOther, shared: v.shared || w.shared, jiff: v.jiff || w.jiff}
+			// !ok: the other path leaves the header value.
+			x := sym{kind: symOther, shared: v.shared || w.shared, jiff: v.jiff || w.jiff,
+				carried: !ok || v.dependsOnLoop() || w.dependsOnLoop()}
 			dst[k] = x
 		}
 	}
 	for k, w := range src {
 		if _, ok := dst[k]; !ok {
-			dst[k] = sym{kind: symOther, shared: w.shared, jiff: w.jiff}
+			dst[k] = sym{kind: symOther, shared: w.shared, jiff: w.jiff, carried: true}
 		}
 	}
 }
@@ -381,6 +406,15 @@ func (g *fn) symOf(in *sim.Instr, st map[int32]sym, look func(map[int32]sym, int
 		for _, s := range ss {
 			x.shared = x.shared || s.shared
 			x.jiff = x.jiff || s.jiff
+			x.carried = x.carried || s.dependsOnLoop()
+		}
+		return x
+	}
+	// read is a value read from state, at an address or CPU computed
+	// from args.
+	read := func(x sym, args ...int32) sym {
+		for _, a := range args {
+			x.carried = x.carried || look(st, a).dependsOnLoop()
 		}
 		return x
 	}
@@ -391,13 +425,15 @@ func (g *fn) symOf(in *sim.Instr, st map[int32]sym, look func(map[int32]sym, int
 		return look(st, in.B)
 	case sim.OpConv:
 		return other(look(st, in.B)) // a converted value is not the register
-	case sim.OpLoadG, sim.OpLoadPCPU:
+	case sim.OpLoadG:
 		return sym{kind: symOther, shared: true}
+	case sim.OpLoadPCPU:
+		return read(sym{kind: symOther, shared: true}, in.B)
 	case sim.OpPrim:
 		if p := sim.Prim(in.Sub); p == sim.PrimJiffies || p == sim.PrimKtimeGet {
 			return sym{kind: symOther, jiff: true} // the clock
 		}
-		return sym{kind: symOther, shared: true}
+		return read(sym{kind: symOther, shared: true}, in.Args...)
 	case sim.OpUn:
 		return other(look(st, in.B))
 	case sim.OpCall:
@@ -406,12 +442,12 @@ func (g *fn) symOf(in *sim.Instr, st map[int32]sym, look func(map[int32]sym, int
 		// exit on it makes the loop no wait)
 		shared, _ := g.c.readingFunc(int32(in.Imm))
 		x := sym{kind: symOther, shared: shared}
-		mixed := sym{kind: symOther, shared: true, jiff: true}
+		mixed := sym{kind: symOther, shared: true, jiff: true, carried: true}
 		for _, a := range in.Args {
 			switch s := look(st, a); {
 			case s.kind == symConst || s.kind == symInvariant:
 			case s.kind == symOther && !s.cmp:
-				x.shared, x.jiff = x.shared || s.shared, x.jiff || s.jiff
+				x.shared, x.jiff, x.carried = x.shared || s.shared, x.jiff || s.jiff, x.carried || s.carried
 			default:
 				return mixed
 			}
@@ -440,6 +476,12 @@ func (g *fn) symOf(in *sim.Instr, st map[int32]sym, look func(map[int32]sym, int
 		return other(x, y)
 	}
 	return sym{kind: symOther}
+}
+
+// dependsOnLoop reports whether s depends on the header value of a
+// register the loop writes.
+func (s sym) dependsOnLoop() bool {
+	return s.kind == symAffine || s.cmp || s.kind == symOther && s.carried
 }
 
 func kreg(s sym) int32 {

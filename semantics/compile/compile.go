@@ -208,6 +208,9 @@ type funcDef struct {
 	// once (outDone); anyOut: some is.
 	outs            []bool
 	outDone, anyOut bool
+	// souts: for an out parameter pointing to a local struct, the
+	// struct's type (localstruct.go); "" for the others.
+	souts []string
 }
 
 // global is a global or per-CPU variable, or a function-local static.

@@ -107,6 +107,9 @@ func (g *fn) lval(e cfront.Expr) (lvalue, bool) {
 			}
 		}
 	case *cfront.MemberExpr:
+		if lv, ok, done := g.structField(e); done {
+			return lv, ok
+		}
 		if lv, ok, done := g.pcpuField(e); done {
 			return lv, ok && g.notCompletion(lv, e)
 		}
@@ -341,6 +344,8 @@ func (g *fn) staticType(e cfront.Expr) (ctype, bool) {
 		}
 	case *cfront.CastExpr:
 		return g.c.resolveType(g.u, e.Type, g.name), true
+	case *cfront.MemberExpr:
+		return g.structFieldType(e)
 	case *cfront.BinaryExpr:
 		if e.Op == "+" {
 			for _, x := range []cfront.Expr{e.X, e.Y} {
@@ -381,6 +386,10 @@ func (g *fn) ident(e *cfront.Ident) opnd {
 	if l := g.lookup(e.Name); l != nil {
 		if l.glob != nil {
 			return g.load(lvalue{kind: lvGlobal, g: l.glob, t: l.t})
+		}
+		if l.out != nil && l.out.strct != "" {
+			g.structAddrUsed(l.out.name(), e.Pos, "used as a value (through "+e.Name+": stored, returned, compared or passed on)")
+			return g.constReg(0, tPtr)
 		}
 		if l.out != nil {
 			return g.outValue(l)
@@ -567,6 +576,10 @@ func (g *fn) binary(e *cfront.BinaryExpr) opnd {
 func (g *fn) unary(e *cfront.UnaryExpr) opnd {
 	switch e.Op {
 	case "&":
+		if name, ok := g.localStructAddr(e); ok {
+			g.structAddrUsed(name, e.Pos, "used as a value (stored, returned, compared or passed on)")
+			return g.constReg(0, tPtr)
+		}
 		if _, ok := e.X.(*cfront.MemberExpr); ok {
 			if v, ok := g.fieldPtrOf(e); ok {
 				return v
@@ -658,6 +671,16 @@ func (g *fn) cond(e cfront.Expr, t, f *label) {
 	case *cfront.UnaryExpr:
 		if e.Op == "!" {
 			g.cond(e.X, f, t)
+			return
+		}
+	case *cfront.Ident:
+		// A pointer to a local struct is not NULL (unless it is NULL).
+		if r := g.structRef(e); r != nil {
+			v := int64(1)
+			if r.null {
+				v = 0
+			}
+			g.branch(g.constReg(v, tInt).r, t, f)
 			return
 		}
 	case *cfront.CallExpr:

@@ -28,8 +28,11 @@ type local struct {
 	// choice: a pointer chosen between two per-CPU fields (machinestate.go).
 	choice *fieldChoice
 	// out: an out parameter of an inlined callee, the caller's place it
-	// points to (localaddr.go).
+	// points to (localaddr.go), or a local initialised from a pointer to
+	// a local struct (localstruct.go).
 	out *outRef
+	// strct: a local struct, one local per scalar field (localstruct.go).
+	strct *structLocal
 }
 
 // label is a code position that jumps may refer to before it is known.
@@ -461,6 +464,9 @@ func (g *fn) declLocal(d *cfront.VarDecl) {
 		}
 		return
 	}
+	if (t.k == kStructPtr || t.k == kPtr) && g.declStructAlias(d, t) {
+		return
+	}
 	l := &local{reg: -1, mask: -1, t: t}
 	switch t.k {
 	case kMask:
@@ -474,7 +480,9 @@ func (g *fn) declLocal(d *cfront.VarDecl) {
 			l.opaque = true
 			break
 		}
-		g.diag("unsupported", d.Name, d.Pos, "local struct %s", d.Name)
+		l.strct = g.declStructLocal(d, t)
+		g.scopes[len(g.scopes)-1][d.Name] = l
+		return
 	case kVoid:
 		g.diag("syntax", d.Name, d.Pos, "variable %s of type void", d.Name)
 	default:
@@ -582,40 +590,44 @@ func (g *fn) switchStmt(s *cfront.SwitchStmt) {
 	g.bind(end)
 }
 
-// forEach compiles the CPU iterator macros.
+// forEach compiles the CPU iterator macros: for_each_online_cpu(c),
+// for_each_possible_cpu(c), for_each_present_cpu(c), for_each_cpu(c, m)
+// and for_each_cpu_and(c, m1, m2), the last over the CPUs in both masks.
 func (g *fn) forEach(s *cfront.ForEachStmt) {
 	var next sim.Prim
-	var mask int32 = -1
+	var masks []int32
+	wantArgs := 1
 	switch s.Macro {
 	case "for_each_online_cpu":
 		next = sim.PrimNextOnline
 	case "for_each_possible_cpu", "for_each_present_cpu":
 		// The machine has every possible CPU present.
 		next = sim.PrimNextPossible
-	case "for_each_cpu":
-		if len(s.Args) == 2 {
-			if id, ok := s.Args[1].(*cfront.Ident); ok && id.Name == "cpu_online_mask" {
+	case "for_each_cpu", "for_each_cpu_and":
+		wantArgs = 2
+		if s.Macro == "for_each_cpu_and" {
+			wantArgs = 3
+		}
+		if len(s.Args) != wantArgs {
+			g.diag("unsupported", s.Macro, s.Pos, "%s needs %d arguments", s.Macro, wantArgs)
+			return
+		}
+		next = sim.PrimNextPossible
+		for _, a := range s.Args[1:] {
+			online, mask, ok := g.iterMask(a)
+			switch {
+			case !ok:
+				g.diag("unsupported", s.Macro, s.Pos, "iterator %s over %s (cpu_online_mask, cpu_possible_mask, cpu_present_mask, housekeeping_cpumask() and cpumask locals are supported)", s.Macro, exprString(a))
+				return
+			case online:
 				next = sim.PrimNextOnline
-				break
-			}
-			if id, ok := s.Args[1].(*cfront.Ident); ok && id.Name == "cpu_possible_mask" {
-				next = sim.PrimNextPossible
-				break
-			}
-			if l := g.maskArg(s.Args[1]); l != nil {
-				mask = l.mask
-				next = sim.PrimNextPossible
-				break
+			case mask >= 0:
+				masks = append(masks, mask)
 			}
 		}
-		fallthrough
 	default:
 		g.diag("unsupported", s.Macro, s.Pos, "iterator %s", s.Macro)
 		return
-	}
-	wantArgs := 1
-	if s.Macro == "for_each_cpu" {
-		wantArgs = 2
 	}
 	id, ok := s.Args[0].(*cfront.Ident)
 	var v *local
@@ -645,7 +657,7 @@ func (g *fn) forEach(s *cfront.ForEachStmt) {
 	} else {
 		g.emit(sim.Instr{Op: sim.OpConv, A: v.reg, B: n, Type: sim.Uint, Type2: v.t.it})
 	}
-	if mask >= 0 {
+	for _, mask := range masks {
 		t := g.newReg()
 		g.emit(sim.Instr{Op: sim.OpPrim, Sub: uint8(sim.PrimMaskTest), A: t, M: mask, Args: []int32{n}})
 		in := g.newLabel()
@@ -656,4 +668,28 @@ func (g *fn) forEach(s *cfront.ForEachStmt) {
 	g.bind(cont)
 	g.jump(head)
 	g.bind(end)
+}
+
+// iterMask resolves a mask a CPU iterator walks: cpu_online_mask (online),
+// a cpumask local (its slot), or one that holds every possible CPU
+// (mask < 0): cpu_possible_mask, cpu_present_mask (the machine has every
+// possible CPU present) and housekeeping_cpumask(type) of any type (the
+// machine's kernel has no isolcpus= or nohz_full=, so every CPU is a
+// housekeeping CPU; the type is not evaluated, it names a feature).
+func (g *fn) iterMask(e cfront.Expr) (online bool, mask int32, ok bool) {
+	if id, isID := e.(*cfront.Ident); isID && g.lookup(id.Name) == nil {
+		switch id.Name {
+		case "cpu_online_mask":
+			return true, -1, true
+		case "cpu_possible_mask", "cpu_present_mask":
+			return false, -1, true
+		}
+	}
+	if c, isCall := e.(*cfront.CallExpr); isCall && isIdent(c.Fun, "housekeeping_cpumask") && len(c.Args) == 1 && !g.defined("housekeeping_cpumask") {
+		return false, -1, true
+	}
+	if l := g.maskArg(e); l != nil {
+		return false, l.mask, true
+	}
+	return false, -1, false
 }

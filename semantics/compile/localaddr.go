@@ -28,9 +28,13 @@ import (
 
 // outRef is what an out parameter names.
 type outRef struct {
-	l    *local  // the caller's local, or
-	lv   *lvalue // a per-CPU field's slot, or
-	null bool    // NULL
+	l    *local       // the caller's local, or
+	lv   *lvalue      // a per-CPU field's slot, or
+	s    *structLocal // the caller's local struct (localstruct.go), or
+	null bool         // NULL
+	// strct: the struct type a pointer to a local struct points to
+	// (s, or NULL of that type); "" for the other places.
+	strct string
 }
 
 // outParams reports, for each parameter of def, whether it is an out
@@ -42,12 +46,34 @@ func (c *compiler) outParams(def *funcDef) ([]bool, bool) {
 	// While it is computed, a recursive call sees no out parameters.
 	def.outDone = true
 	deref := map[string]bool{}
+	// Pointers to a local struct (localstruct.go): p->f read or written,
+	// a local struct S *w = p, passed on as a callee's.
+	arrow := map[string]bool{}
+	alias := map[string]string{}
 	if def.decl.Body != nil {
 		walk(def.decl.Body, func(n cfront.Node) {
 			switch n := n.(type) {
 			case *cfront.UnaryExpr:
 				if id, ok := n.X.(*cfront.Ident); ok && n.Op == "*" {
 					deref[id.Name] = true
+				}
+			case *cfront.MemberExpr:
+				if id, ok := n.X.(*cfront.Ident); ok && n.Arrow {
+					arrow[id.Name] = true
+				}
+			case *cfront.DeclStmt:
+				for _, d := range n.Decls {
+					s, ok := structPtrName(d.Type)
+					if !ok || d.Init == nil {
+						continue
+					}
+					x := d.Init
+					for c, ok := x.(*cfront.CastExpr); ok; c, ok = x.(*cfront.CastExpr) {
+						x = c.X
+					}
+					if id, ok := x.(*cfront.Ident); ok {
+						alias[id.Name] = s
+					}
 				}
 			case *cfront.CallExpr:
 				// Passed on as a callee's out parameter.
@@ -59,19 +85,41 @@ func (c *compiler) outParams(def *funcDef) ([]bool, bool) {
 				if !ok {
 					break
 				}
-				outs, _ := c.outParams(c.funcs[i])
+				callee := c.funcs[i]
+				outs, _ := c.outParams(callee)
 				for k, a := range n.Args {
 					if id, ok := a.(*cfront.Ident); ok && k < len(outs) && outs[k] {
-						deref[id.Name] = true
+						if k < len(callee.souts) && callee.souts[k] != "" {
+							alias[id.Name] = callee.souts[k]
+						} else {
+							deref[id.Name] = true
+						}
 					}
 				}
 			}
 		})
 	}
 	outs := make([]bool, len(def.decl.Params))
+	souts := make([]string, len(def.decl.Params))
 	for k, p := range def.decl.Params {
 		t := p.Type
-		if t == nil || t.Func != nil || len(t.Array) > 0 || p.Name == "" || !deref[p.Name] {
+		if t == nil || t.Func != nil || len(t.Array) > 0 || p.Name == "" {
+			continue
+		}
+		// A pointer to a local struct: struct S *p read through (p->f),
+		// or any pointer a struct S * is made from (void *arg;
+		// struct S *w = arg).
+		if s, ok := structPtrName(t); ok && c.localOnly(s) && (arrow[p.Name] || alias[p.Name] == s) {
+			outs[k], souts[k] = true, s
+			def.anyOut = true
+			continue
+		}
+		if s := alias[p.Name]; s != "" && t.Ptr == 1 && t.Name == "void" && c.localOnly(s) {
+			outs[k], souts[k] = true, s
+			def.anyOut = true
+			continue
+		}
+		if !deref[p.Name] {
 			continue
 		}
 		_, isInt := intTypes[t.Name]
@@ -80,7 +128,7 @@ func (c *compiler) outParams(def *funcDef) ([]bool, bool) {
 			def.anyOut = true
 		}
 	}
-	def.outs = outs
+	def.outs, def.souts = outs, souts
 	return def.outs, def.anyOut
 }
 
@@ -102,14 +150,21 @@ func (g *fn) outArg(callee *funcDef, k int, a cfront.Expr, pos cfront.Pos) (*out
 				return &outRef{l: l}, true
 			}
 		}
-		if _, ok := x.X.(*cfront.MemberExpr); ok {
+		if m, ok := x.X.(*cfront.MemberExpr); ok {
+			// &x.f, &p->f of a local struct: the field's local.
+			if s, ref, is := g.structOf(m); is {
+				if f := s.fields[m.Name]; f != nil && (ref == nil || !ref.null) && f.t.k == kInt {
+					return &outRef{l: f}, true
+				}
+				break
+			}
 			if p, ok := g.fieldPtrOf(a); ok && p.t.k == kFieldPtr {
 				lv := g.fieldPlace(p)
 				return &outRef{lv: &lv}, true
 			}
 		}
 	case *cfront.Ident:
-		if l := g.lookup(x.Name); l != nil && l.out != nil {
+		if l := g.lookup(x.Name); l != nil && l.out != nil && l.out.strct == "" {
 			return l.out, true // an out parameter passed on
 		}
 	}
@@ -151,7 +206,8 @@ func (g *fn) outValue(l *local) opnd {
 // out parameter.
 func (g *fn) outPassed(a cfront.Expr, callee string) {
 	if id, ok := a.(*cfront.Ident); ok {
-		if l := g.lookup(id.Name); l != nil && l.out != nil {
+		// A pointer to a local struct is reported as a value (ident).
+		if l := g.lookup(id.Name); l != nil && l.out != nil && l.out.strct == "" {
 			g.diag("unsupported", id.Name, id.Pos, "%s, a pointer to a caller's place, passed to %s as a value", id.Name, callee)
 		}
 	}

@@ -825,6 +825,18 @@ func (g *fn) inlineCall(callee *funcDef, args []cfront.Expr, pos cfront.Pos) opn
 	scope := map[string]*local{}
 	var regs []int32
 	for k, a := range args {
+		if outs[k] && k < len(callee.souts) && callee.souts[k] != "" {
+			// A pointer to a local struct (localstruct.go).
+			l, ok := g.structOutArg(callee, k, callee.souts[k], a, pos)
+			if !ok {
+				l = &outRef{s: &structLocal{name: "?", strct: callee.souts[k], bad: true}, strct: callee.souts[k]}
+			}
+			if p := callee.decl.Params[k]; p.Name != "" {
+				scope[p.Name] = &local{reg: -1, mask: -1, t: callee.prms[k], out: l}
+			}
+			regs = append(regs, -1)
+			continue
+		}
 		if outs[k] {
 			l, ok := g.outArg(callee, k, a, pos)
 			if !ok {

@@ -137,7 +137,7 @@ func bindCoreRequires(take map[string]bool, bound map[string]string) bool {
 		why = "bound with " + missing + " (" + w + ")"
 	}
 	changed := false
-	for _, name := range together[coreGroup] {
+	for _, name := range together[coreGroup].names {
 		if _, ok := bound[name]; !ok && take[name] {
 			bound[name] = why + ", which the tree's hotplug core needs"
 			changed = true

@@ -224,7 +224,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			f := Func{Name: name, File: p, Line: d.first, Origin: FromTree}
 			if why, ok := bound[name]; ok {
 				f.Why = why
-				if m := base.Lookup(name); m != nil || treeOverrides[name] {
+				if m := base.Lookup(name); m != nil || treeOverrides[name] || coveredBound(name, base) {
 					f.Origin = Bound
 				} else {
 					f.Origin = Missing
@@ -323,9 +323,42 @@ func addMoved(t Files, base *models.Library, files map[string]*treeFile, paths [
 // three are the tree's or all three stand in: a tree takedown_cpu() with
 // the library's __cpu_die() would wait twice, a tree report with the
 // library's wait would never be seen.
-var together = [][]string{
-	{"_cpu_down", "cpuhp_kick_ap_work", "cpuhp_down_callbacks", "take_cpu_down", "wait_for_ap_thread"},
-	{"takedown_cpu", "__cpu_die", "cpuhp_ap_report_dead"},
+//
+// From v6.1 cpu_down_maps_locked() runs _cpu_down() through work_on_cpu()
+// and its work function __cpu_down_maps_locked(), which reads the local
+// struct cpu_down_work it is given; the library's v5.10 restatement of
+// cpu_down_maps_locked() calls _cpu_down() itself. The work function is
+// compiled in place at its caller's work_on_cpu() (compile/workqueue.go)
+// and means nothing without it, and the restatement does its work: the
+// two stand in together, the work function bound under its caller's
+// restatement (covers).
+var together = []group{
+	{names: []string{"_cpu_down", "cpuhp_kick_ap_work", "cpuhp_down_callbacks", "take_cpu_down", "wait_for_ap_thread"}, why: stepsStates},
+	{names: []string{"takedown_cpu", "__cpu_die", "cpuhp_ap_report_dead"}, why: stepsStates},
+	{names: []string{"cpu_down_maps_locked", "__cpu_down_maps_locked"}, covers: "cpu_down_maps_locked",
+		why: "the work function run through work_on_cpu() and its caller: the library's v5.10 restatement of cpu_down_maps_locked calls _cpu_down itself"},
+}
+
+const stepsStates = "whose restatement steps the same reduced hotplug states"
+
+// group is functions of the tree that come from it, or stand in, together.
+type group struct {
+	names []string
+	why   string // why, after "bound with NAME (its reason), "
+	// covers: the member whose restatement does the work of the members
+	// that have none (they are bound, not missing, under it).
+	covers string
+}
+
+// coveredBound reports whether name, which has no restatement, is bound
+// under the restatement of another member of its group.
+func coveredBound(name string, base *models.Library) bool {
+	for _, grp := range together {
+		if grp.covers != "" && grp.covers != name && slices.Contains(grp.names, name) && base.Lookup(grp.covers) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // bindTogether binds the taken functions of a group one of whose members
@@ -334,7 +367,7 @@ func bindTogether(take map[string]bool, bound map[string]string) bool {
 	changed := false
 	for _, grp := range together {
 		first := ""
-		for _, name := range grp {
+		for _, name := range grp.names {
 			if _, ok := bound[name]; ok && take[name] {
 				first = name
 				break
@@ -343,9 +376,9 @@ func bindTogether(take map[string]bool, bound map[string]string) bool {
 		if first == "" {
 			continue
 		}
-		for _, name := range grp {
+		for _, name := range grp.names {
 			if _, ok := bound[name]; !ok && take[name] {
-				bound[name] = fmt.Sprintf("bound with %s (%s), whose restatement steps the same reduced hotplug states", first, bound[first])
+				bound[name] = fmt.Sprintf("bound with %s (%s), %s", first, bound[first], grp.why)
 				changed = true
 			}
 		}

@@ -39,7 +39,7 @@ func TestScanItems(t *testing.T) {
 }
 
 func TestBindTogether(t *testing.T) {
-	grp := together[0]
+	grp := together[0].names
 	take := map[string]bool{}
 	for _, n := range grp {
 		take[n] = true

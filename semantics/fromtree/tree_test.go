@@ -70,11 +70,18 @@ func TestTreeOrigins(t *testing.T) {
 		"_cpu_down", "cpuhp_kick_ap_work", "take_cpu_down", "cpuhp_down_callbacks", "cpuhp_set_state",
 		"cpuhp_reset_state", "__cpuhp_kick_ap", "cpuhp_kick_ap", "cpuhp_next_state", "__cpuhp_invoke_callback_range",
 		"cpuhp_invoke_callback", "cpuhp_get_step", "cpuhp_step_empty", "cpuhp_thread_fun", "cpuhp_should_run",
-		"wait_for_ap_thread", "complete_ap_thread", "cpuhp_complete_idle_dead"}
-	// Nothing of the paths' core is bound any more; the two functions
-	// that remain (cpu_down_maps_locked() and its work function, off the
-	// paths: smp_shutdown_nonboot_cpus() calls _cpu_down() directly) have
-	// a local struct cpu_down_work.
+		"wait_for_ap_thread", "complete_ap_thread", "cpuhp_complete_idle_dead",
+		// smp_shutdown_nonboot_cpus() offlines each CPU through
+		// cpu_down_maps_locked(), which runs _cpu_down() by
+		// work_on_cpu(cpu, __cpu_down_maps_locked, &work) on the first
+		// online housekeeping CPU that is not going down: a local struct
+		// cpu_down_work (its fields are locals), its address read through
+		// by the work function compiled in place, the iterator over
+		// cpu_online_mask and housekeeping_cpumask(HK_TYPE_DOMAIN) (every
+		// CPU), and cc_platform_has() (6.1) or cpu_hotplug_offline_disabled
+		// (6.12, false) before it.
+		"cpu_down_maps_locked", "__cpu_down_maps_locked"}
+	// Nothing of the paths is bound any more.
 	var bound []string
 	for _, tc := range []struct {
 		version string
@@ -301,3 +308,60 @@ func TestHotplugCoreTogether(t *testing.T) {
 // fileLine is a kernel file and line in a reason (a restatement's file is
 // PATH@VERSION).
 var fileLine = regexp.MustCompile(`[a-z0-9_/]+\.[ch](@v[0-9.]+)?:[0-9]+`)
+
+// TestCPUDownWorkTogether: when cpu_down_maps_locked() or its work
+// function does not compile from the tree, the two stand in together:
+// the library's v5.10 restatement of cpu_down_maps_locked(), which calls
+// _cpu_down() itself, with the work function bound under it (not
+// missing), each with a reason naming the other or its own file:line, and
+// the library still compiles cleanly.
+func TestCPUDownWorkTogether(t *testing.T) {
+	for _, tc := range []struct {
+		name, old, new string
+		broken, other  string // the function the edit breaks, and the one bound with it
+	}{
+		{"work function", "return _cpu_down(work->cpu, 0, work->target);", "return _cpu_down(work->cpu_unmodelled, 0, work->target);",
+			"__cpu_down_maps_locked", "cpu_down_maps_locked"},
+		{"caller", "housekeeping_cpumask(HK_TYPE_DOMAIN)) {\n\t\tif (cpu != work.cpu)", "housekeeping_unmodelled(HK_TYPE_DOMAIN)) {\n\t\tif (cpu != work.cpu)",
+			"cpu_down_maps_locked", "__cpu_down_maps_locked"},
+	} {
+		for _, version := range []string{"6.1", "6.12"} {
+			t.Run(tc.name+"/"+version, func(t *testing.T) {
+				dir := testtree.Dir(t, version)
+				cc := semantics.CompileConfig(semantics.Config{})
+				r, err := fromtree.Build(editedFiles{dirFiles(dir), "kernel/cpu.c", tc.old, tc.new}, models.Default(), cc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if w := why(r, tc.broken); !strings.Contains(w, "unmodelled") || !fileLine.MatchString(w) {
+					t.Fatalf("the edit did not take: %s is %s (%s)", tc.broken, r.Origin(tc.broken), w)
+				}
+				for _, name := range []string{tc.broken, tc.other} {
+					t.Logf("%s: %s (%s)", name, r.Origin(name), why(r, name))
+					if o := r.Origin(name); o != fromtree.Bound {
+						t.Errorf("%s: origin %q, want bound (%s)", name, o, why(r, name))
+					}
+				}
+				if w := why(r, tc.other); !strings.Contains(w, tc.broken) || !fileLine.MatchString(w) {
+					t.Errorf("%s is bound for %q, want the reason to name %s and a file:line", tc.other, w, tc.broken)
+				}
+				if o := r.Origin("_cpu_down"); o != fromtree.FromTree {
+					t.Errorf("_cpu_down: origin %q, want tree (%s)", o, why(r, "_cpu_down"))
+				}
+				p, diags := compile.Compile(semantics.BaselineSources(r.Library), cc)
+				for _, d := range diags {
+					if d.Kind != "config" {
+						t.Errorf("the library does not compile cleanly: %s %v %s", d.Kind, d.Loc, d.Msg)
+					}
+				}
+				f := p.FuncIndex("cpu_down_maps_locked")
+				if f < 0 || !strings.Contains(p.Locs[p.Funcs[f].Loc].File, "@v5.10") {
+					t.Errorf("cpu_down_maps_locked is not the library's restatement")
+				}
+				if p.FuncIndex("__cpu_down_maps_locked") >= 0 {
+					t.Errorf("__cpu_down_maps_locked is in the program, with its caller bound")
+				}
+			})
+		}
+	}
+}
