@@ -219,7 +219,7 @@ func verdict(r *Report, v Variants) (string, string) {
 		parts = append(parts, "violated after the patch: "+strings.Join(violated, ", "))
 	}
 	if len(undecided) > 0 {
-		parts = append(parts, "undecided: "+strings.Join(dedup(undecided), ", "))
+		parts = append(parts, undecidedPart(dedup(undecided)))
 	}
 	if len(r.Claims) > 0 {
 		var cs []string
@@ -235,6 +235,10 @@ func verdict(r *Report, v Variants) (string, string) {
 	}
 	if v.Unreached {
 		parts = append([]string{"the patch changes code no modelled scenario runs"}, parts...)
+	} else if v.Identical && len(v.NotApplied) > 0 {
+		// AFTER is BEFORE because a patch was not applied: saying the
+		// patch changes nothing would read as a finding about its code.
+		parts = append([]string{"nothing that applies changes the modelled behaviour"}, parts...)
 	} else if v.Identical {
 		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
 	}
@@ -270,6 +274,17 @@ func verdict(r *Report, v Variants) (string, string) {
 type noAnswer struct{ why string }
 
 func (e *noAnswer) Error() string { return e.why }
+
+// undecidedPart names the undecided properties, the first few of a long
+// list: the verdict line is one line of a CI log, and the report names
+// each property with its reason.
+func undecidedPart(ids []string) string {
+	const max = 3
+	if len(ids) <= max {
+		return "undecided: " + strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%d properties undecided: %s and %d more", len(ids), strings.Join(ids[:max], ", "), len(ids)-max)
+}
 
 // listSome joins the first few items of a long list.
 func listSome(items []string) string {

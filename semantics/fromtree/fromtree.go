@@ -156,6 +156,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 		work = append(work, models.EntryNMI)
 	}
 	prelude := preludeNames(base)
+	restated := map[string]bool{} // tree functions the prelude restates, called by taken ones
 	macros := preludeMacros(base)
 	for len(work) > 0 {
 		name := work[len(work)-1]
@@ -169,6 +170,9 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			}
 		}
 		for _, id := range ids {
+			if _, ok := definedIn[id]; ok && prelude[id] && !take[id] {
+				restated[id] = true
+			}
 			if take[id] || prelude[id] || compile.Binds(id) {
 				continue
 			}
@@ -239,6 +243,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			}
 		}
 	}
+	res.Funcs = append(res.Funcs, restatedFuncs(t, base, files, definedIn, restated, cc)...)
 	sort.Slice(res.Funcs, func(i, j int) bool {
 		a, b := res.Funcs[i], res.Funcs[j]
 		if a.File != b.File {

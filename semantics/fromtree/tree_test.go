@@ -365,3 +365,45 @@ func TestCPUDownWorkTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestRestatedListed: the kernel functions on the paths that the prelude
+// restates instead of the tree's text (do_kernel_restart()'s handler
+// chain, crash_save_cpu()'s note, panic() as panic_entry()) are listed as
+// bound, at the tree's definition, with the prelude line that stands in.
+func TestRestatedListed(t *testing.T) {
+	for _, version := range []string{"6.1", "6.12"} {
+		t.Run(version, func(t *testing.T) {
+			dir := testtree.Dir(t, version)
+			r, err := fromtree.Build(dirFiles(dir), models.Default(), semantics.CompileConfig(semantics.Config{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range []struct{ name, file string }{
+				{"do_kernel_restart", "kernel/reboot.c"},
+				{"crash_save_cpu", map[string]string{"6.1": "kernel/kexec_core.c", "6.12": "kernel/crash_core.c"}[version]},
+				{"panic", "kernel/panic.c"},
+			} {
+				var got *fromtree.Func
+				for i := range r.Funcs {
+					if r.Funcs[i].Name == tc.name {
+						got = &r.Funcs[i]
+					}
+				}
+				switch {
+				case got == nil:
+					t.Errorf("%s is not listed", tc.name)
+				case got.Origin != fromtree.Bound || got.File != tc.file || got.Line == 0 || !strings.Contains(got.Why, "model.h:"):
+					t.Errorf("%s: %+v, want bound at %s with a line and the model.h line that stands in", tc.name, *got, tc.file)
+				default:
+					text, err := os.ReadFile(filepath.Join(dir, tc.file))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if line := strings.Split(string(text), "\n")[got.Line-1]; !strings.Contains(line, tc.name+"(") {
+						t.Errorf("%s: line %d of %s is %q, not its definition", tc.name, got.Line, tc.file, line)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,42 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestVerdictLine: the verdict line names at most three undecided
+// properties with the count, and does not call a patch that was not
+// applied one that changes nothing.
+func TestVerdictLine(t *testing.T) {
+	after := func(n int) *Report {
+		r := &Report{}
+		for i := range n {
+			r.Properties = append(r.Properties, Property{ID: fmt.Sprintf("p.%02d", i), Variant: "after", Verdict: "inconclusive"})
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name          string
+		report        *Report
+		v             Variants
+		want, wantNot string
+	}{
+		{"three named", after(3), Variants{Covered: true}, "undecided: p.00, p.01, p.02", "more"},
+		{"long list counted", after(21), Variants{Covered: true}, "21 properties undecided: p.00, p.01, p.02 and 18 more", "p.03"},
+		{"identical", after(1), Variants{Covered: true, Identical: true}, "the patch does not change the modelled behaviour", "nothing that applies"},
+		{"not applied", after(1), Variants{Covered: true, Identical: true, NotApplied: []string{"patch 1 does not apply"}},
+			"patch 1 does not apply; nothing that applies changes the modelled behaviour", "the patch does not change"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, sum := verdict(tc.report, tc.v)
+			if got != "inconclusive" {
+				t.Errorf("verdict %s, want inconclusive", got)
+			}
+			if !strings.Contains(sum, tc.want) || strings.Contains(sum, tc.wantNot) {
+				t.Errorf("summary %q: want %q and not %q", sum, tc.want, tc.wantNot)
+			}
+		})
+	}
+}
