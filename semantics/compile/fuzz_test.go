@@ -28,6 +28,7 @@ func FuzzCompile(f *testing.F) {
 	}
 	f.Add([]byte("int f(int x) { switch (x) { case 1: while (x--) udelay(1); default: return cpu_online(x) ? 1 : -1; } }"))
 	f.Add([]byte("struct o { void (*g)(int); }; const struct o t = { .g = 0 }; void h(const struct o *p) { p->g(1); t.g(2); }"))
+	f.Add([]byte(cpuDownShape + "struct w_s { int a; long b; }; static int k(void *v) { struct w_s *w = v; return w->a + (w ? 1 : 0); } int h(void) { struct w_s x = { 1, .b = 2 }; return k(&x) + down(x.a, 0); }"))
 	var cfg Config
 	cfg.Entries.Boot, cfg.Entries.Secondary, cfg.Entries.IRQ = "fuzz_boot", "fuzz_idle", "fuzz_irq"
 	cfg.Consts = map[string]int64{"HZ": 250}

@@ -153,7 +153,10 @@ func (g *fn) outArg(callee *funcDef, k int, a cfront.Expr, pos cfront.Pos) (*out
 		if m, ok := x.X.(*cfront.MemberExpr); ok {
 			// &x.f, &p->f of a local struct: the field's local.
 			if s, ref, is := g.structOf(m); is {
-				if f := s.fields[m.Name]; f != nil && (ref == nil || !ref.null) && f.t.k == kInt {
+				if ref != nil && ref.null {
+					break // &NULL->f: reported below
+				}
+				if f := s.fields[m.Name]; f != nil && f.t.k == kInt {
 					return &outRef{l: f}, true
 				}
 				break

@@ -188,3 +188,27 @@ func TestSearchLoopNotWait(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalStructNull: a NULL pointer to a local struct, passed where the
+// callee reads through it, is a NULL dereference at run time (BUG), and
+// its NULL test is false; &p->f of it is reported.
+func TestLocalStructNull(t *testing.T) {
+	const decl = "struct w_s { unsigned int cpu; int target; };\n"
+	src := decl + `static int peek(struct w_s *p) { if (!p) return -1; return p->cpu; }
+		static int poke(struct w_s *p) { p->cpu = 1; return 0; }
+		int f(void) { return peek(NULL); }
+		int g(void) { return poke(NULL); }`
+	v, end := runOnMachine(t, src, "f", nil)
+	if end != sim.Returned || int32(v) != -1 {
+		t.Errorf("peek(NULL) = %d (%v), want -1", int64(v), end)
+	}
+	if _, end := runOnMachine(t, src, "g", nil); end != sim.Bugged {
+		t.Errorf("poke(NULL) ended %v, want an oops", end)
+	}
+	_, diags := compileText(t, decl+`static void inc(int *q) { (*q)++; }
+		static void k(struct w_s *p) { p->cpu = 0; inc(&p->target); }
+		void f(void) { k(NULL); }`, Config{})
+	if len(diags) == 0 || !strings.Contains(diags[0].Msg, "not the address of a local") {
+		t.Errorf("diagnostics %v, want &NULL->target reported", diags)
+	}
+}
