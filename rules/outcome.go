@@ -238,7 +238,9 @@ func verdict(r *Report, v Variants) (string, string) {
 	} else if v.Identical && len(v.NotApplied) > 0 {
 		// AFTER is BEFORE because a patch was not applied: saying the
 		// patch changes nothing would read as a finding about its code.
-		parts = append([]string{"nothing that applies changes the modelled behaviour"}, parts...)
+		if someApplied(r) {
+			parts = append([]string{"nothing that applies changes the modelled behaviour"}, parts...)
+		}
 	} else if v.Identical {
 		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
 	}
@@ -274,6 +276,17 @@ func verdict(r *Report, v Variants) (string, string) {
 type noAnswer struct{ why string }
 
 func (e *noAnswer) Error() string { return e.why }
+
+// someApplied reports whether a patch of the series applies, wholly or
+// in part, to the baseline.
+func someApplied(r *Report) bool {
+	for _, p := range r.Series.Patches {
+		if p.Applies == "applies" || p.Applies == "partly-applies" {
+			return true
+		}
+	}
+	return false
+}
 
 // undecidedPart names the undecided properties, the first few of a long
 // list: the verdict line is one line of a CI log, and the report names

@@ -17,6 +17,12 @@ func TestVerdictLine(t *testing.T) {
 		}
 		return r
 	}
+	withPatches := func(r *Report, applies ...string) *Report {
+		for _, a := range applies {
+			r.Series.Patches = append(r.Series.Patches, Patch{Applies: a})
+		}
+		return r
+	}
 	for _, tc := range []struct {
 		name          string
 		report        *Report
@@ -27,7 +33,9 @@ func TestVerdictLine(t *testing.T) {
 		{"long list counted", after(21), Variants{Covered: true}, "21 properties undecided: p.00, p.01, p.02 and 18 more", "p.03"},
 		{"identical", after(1), Variants{Covered: true, Identical: true}, "the patch does not change the modelled behaviour", "nothing that applies"},
 		{"not applied", after(1), Variants{Covered: true, Identical: true, NotApplied: []string{"patch 1 does not apply"}},
-			"patch 1 does not apply; nothing that applies changes the modelled behaviour", "the patch does not change"},
+			"patch 1 does not apply; undecided", "changes the modelled behaviour"},
+		{"one of two applied", withPatches(after(1), "applies", "not-applicable"), Variants{Covered: true, Identical: true, NotApplied: []string{"patch 2 does not apply"}},
+			"patch 2 does not apply; nothing that applies changes the modelled behaviour", "the patch does not change"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, sum := verdict(tc.report, tc.v)
