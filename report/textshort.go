@@ -80,7 +80,7 @@ func (t *textWriter) shortFindings(r *rules.Report) {
 // sameReason joins the notes of undecided properties that give the same
 // reason, at the place of the first: a patch that does not apply leaves
 // every property undecided for one reason, which one screen says once
-// (the final line names the properties, -v has each note).
+// (the final line names them, or counts a long list; -v has each note).
 func sameReason(groups [][]*rules.Finding) [][]*rules.Finding {
 	var out [][]*rules.Finding
 	index := map[string]int{}

@@ -10,8 +10,8 @@ import (
 // more memory than one exploration may. Each exploration keeps its own
 // tables within Budget.MaxMemory (the explorer's accounting, the same
 // budget whatever runs beside it, so its result does not depend on the
-// number of workers). Beside the oldest running exploration (the one first
-// in the order of one loop over the scenarios), the others pause while the
+// number of workers). Beside the oldest running exploration (the first
+// admitted of those running), the others pause while the
 // memory the Go runtime holds is above limit, until an exploration ends:
 // the oldest never waits, so the explorations always progress, and a pause
 // changes no result (the explorer is deterministic and has no clock but its
@@ -23,7 +23,7 @@ import (
 type memGate struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
-	running []int // seq of each running exploration
+	running []int // seq of each running exploration, in the order admitted
 	limit   uint64
 	sample  func() uint64 // memory held now; memHeld by default
 }
@@ -52,11 +52,15 @@ func (g *memGate) leave(seq int) {
 }
 
 // wait returns when the exploration of seq may go on: it is the oldest
-// running, or the memory held is within the limit.
+// running, or the memory held is within the limit. The oldest is the one
+// admitted first, not the one first in the scenarios' order: a younger
+// exploration that preceded it in that order would otherwise take over
+// the right to run while the other, paused, keeps the tables it grew, and
+// the two would hold up to twice one exploration's memory.
 func (g *memGate) wait(seq int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for len(g.running) > 1 && slices.Min(g.running) != seq && g.sample() > g.limit {
+	for len(g.running) > 1 && g.running[0] != seq && g.sample() > g.limit {
 		g.cond.Wait()
 	}
 }

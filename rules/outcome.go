@@ -188,6 +188,7 @@ func verdict(r *Report, v Variants) (string, string) {
 	}
 	var violated, undecided []string
 	where := map[string][]string{}
+	unknownBefore := map[string]bool{} // violated after, not decided before
 	for _, p := range r.Properties {
 		if p.Variant != "after" {
 			continue
@@ -196,6 +197,9 @@ func verdict(r *Report, v Variants) (string, string) {
 		case p.Verdict == "violated" && p.Severity == "error" && before[propertyKey(p)] != "violated":
 			if where[p.ID] == nil {
 				violated = append(violated, p.ID)
+			}
+			if b := before[propertyKey(p)]; b == "" || b == "inconclusive" {
+				unknownBefore[p.ID] = true
 			}
 			f := strings.Join(p.Scenario.Faults, "+")
 			if f == "" {
@@ -209,6 +213,11 @@ func verdict(r *Report, v Variants) (string, string) {
 	}
 	for i, id := range violated {
 		violated[i] = id + " (" + strings.Join(where[id], ", ") + ")"
+		if unknownBefore[id] {
+			// The patch may not be what brings it: say so rather than
+			// leave the reader to assume the baseline holds.
+			violated[i] += " (not decided before the patch)"
+		}
 	}
 	counts := map[string]int{}
 	for _, c := range r.Claims {
@@ -238,7 +247,9 @@ func verdict(r *Report, v Variants) (string, string) {
 	} else if v.Identical && len(v.NotApplied) > 0 {
 		// AFTER is BEFORE because a patch was not applied: saying the
 		// patch changes nothing would read as a finding about its code.
-		parts = append([]string{"nothing that applies changes the modelled behaviour"}, parts...)
+		if someApplied(r) {
+			parts = append([]string{"nothing that applies changes the modelled behaviour"}, parts...)
+		}
 	} else if v.Identical {
 		parts = append([]string{"the patch does not change the modelled behaviour"}, parts...)
 	}
@@ -275,15 +286,26 @@ type noAnswer struct{ why string }
 
 func (e *noAnswer) Error() string { return e.why }
 
+// someApplied reports whether a patch of the series applies, wholly or
+// in part, to the baseline.
+func someApplied(r *Report) bool {
+	for _, p := range r.Series.Patches {
+		if p.Applies == "applies" || p.Applies == "partly-applies" {
+			return true
+		}
+	}
+	return false
+}
+
 // undecidedPart names the undecided properties, the first few of a long
 // list: the verdict line is one line of a CI log, and the report names
 // each property with its reason.
 func undecidedPart(ids []string) string {
-	const max = 3
-	if len(ids) <= max {
+	const all, some = 6, 3 // a short list in full, of a long one the first few
+	if len(ids) <= all {
 		return "undecided: " + strings.Join(ids, ", ")
 	}
-	return fmt.Sprintf("%d properties undecided: %s and %d more", len(ids), strings.Join(ids[:max], ", "), len(ids)-max)
+	return fmt.Sprintf("%d properties undecided: %s and %d more", len(ids), strings.Join(ids[:some], ", "), len(ids)-some)
 }
 
 // listSome joins the first few items of a long list.

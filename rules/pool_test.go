@@ -132,9 +132,9 @@ func TestWorkersSeed(t *testing.T) {
 	}
 }
 
-// TestMemGate: beside the oldest running exploration the others wait while
-// the memory held is above the limit, and go on when an exploration ends;
-// the oldest, or one running alone, never waits.
+// TestMemGate: beside the oldest running exploration (the first admitted)
+// the others wait while the memory held is above the limit, and go on when
+// an exploration ends; the oldest, or one running alone, never waits.
 func TestMemGate(t *testing.T) {
 	var held atomic.Uint64
 	g := newMemGate(100)
@@ -160,6 +160,9 @@ func TestMemGate(t *testing.T) {
 		{"oldest above the limit", []int{3, 7}, 500, 3, false},
 		{"younger within the limit", []int{3, 7}, 100, 7, false},
 		{"younger above the limit", []int{3, 7}, 101, 7, true},
+		// Admitted after 7, though first in the scenarios' order.
+		{"admitted later, earlier in order", []int{7, 3}, 500, 3, true},
+		{"admitted first, later in order", []int{7, 3}, 500, 7, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

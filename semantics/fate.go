@@ -492,6 +492,14 @@ func hunkInModel(fns map[string]bool, pre, post []string, b *baseText) bool {
 	return false
 }
 
+// hunksDo is "1 hunk <one>" or "n hunks <many>".
+func hunksDo(n int, one, many string) string {
+	if n == 1 {
+		return "1 hunk " + one
+	}
+	return fmt.Sprintf("%d hunks %s", n, many)
+}
+
 // FateNotice is the sentence a patch's fate earns in the report, "" when
 // it applies.
 func FateNotice(fate string, hunks []*Hunk) string {
@@ -504,14 +512,34 @@ func FateNotice(fate string, hunks []*Hunk) string {
 		}
 		return n
 	}
+	const tail = "; nothing of it is executed and no claim is judged"
 	switch fate {
 	case PatchAlreadyApplied:
-		return fmt.Sprintf("already applied in the baseline: all %d hunks apply in reverse; nothing of it is executed and no claim is judged", len(hunks))
+		n := count(AlreadyApplied)
+		switch {
+		case len(hunks) == 1:
+			return "already applied in the baseline: its hunk applies in reverse" + tail
+		case n == len(hunks):
+			return fmt.Sprintf("already applied in the baseline: all %d hunks apply in reverse", n) + tail
+		}
+		return fmt.Sprintf("already applied in the baseline: %d of %d hunks apply in reverse, the others' fate is unknown", n, len(hunks)) + tail
 	case PatchSinceModified:
-		return fmt.Sprintf("applied in the baseline and since modified: %d hunks apply in reverse, %d have their lines in the baseline with changed surroundings, %d do not apply; nothing of it is executed and no claim is judged",
-			count(AlreadyApplied), count(SinceModified), count(NotApplicable))
+		var parts []string
+		if n := count(AlreadyApplied); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s in reverse", hunksDo(n, "applies", "apply")))
+		}
+		if n := count(SinceModified); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s lines in the baseline with changed surroundings", hunksDo(n, "has its", "have their")))
+		}
+		if n := count(NotApplicable); n > 0 {
+			parts = append(parts, hunksDo(n, "does not apply", "do not apply"))
+		}
+		return "applied in the baseline and since modified: " + strings.Join(parts, ", ") + tail
 	case PatchNotApplicable:
-		return fmt.Sprintf("does not apply to the baseline: %d of %d hunks apply in neither direction; nothing of it is executed and no claim is judged", count(NotApplicable), len(hunks))
+		if len(hunks) == 1 {
+			return "does not apply to the baseline: its hunk applies in neither direction" + tail
+		}
+		return fmt.Sprintf("does not apply to the baseline: %d of %d hunks apply in neither direction", count(NotApplicable), len(hunks)) + tail
 	}
 	return ""
 }
