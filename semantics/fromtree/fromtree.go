@@ -243,7 +243,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			}
 		}
 	}
-	res.Funcs = append(res.Funcs, restatedFuncs(t, base, files, definedIn, restated, cc)...)
+	res.Funcs = append(res.Funcs, restatedFuncs(t, base, files, definedIn, restated)...)
 	sort.Slice(res.Funcs, func(i, j int) bool {
 		a, b := res.Funcs[i], res.Funcs[j]
 		if a.File != b.File {

@@ -3,8 +3,6 @@ package fromtree
 import (
 	"fmt"
 
-	"github.com/patchcheck/patchcheck/semantics/cfront"
-	"github.com/patchcheck/patchcheck/semantics/compile"
 	"github.com/patchcheck/patchcheck/semantics/models"
 )
 
@@ -41,7 +39,7 @@ func preludeLines(base *models.Library) map[string]int {
 // restatedFuncs lists, as bound, the tree's functions that the taken ones
 // call and the prelude restates (restated: the names), and the kernel
 // functions the prelude's entries restate.
-func restatedFuncs(t Files, base *models.Library, files map[string]*treeFile, definedIn map[string]string, restated map[string]bool, cc compile.Config) []Func {
+func restatedFuncs(t Files, base *models.Library, files map[string]*treeFile, definedIn map[string]string, restated map[string]bool) []Func {
 	lines := preludeLines(base)
 	var out []Func
 	for name := range restated {
@@ -56,9 +54,13 @@ func restatedFuncs(t Files, base *models.Library, files map[string]*treeFile, de
 		f := Func{Name: er.name, File: er.file, Origin: Bound,
 			Why: fmt.Sprintf("%s (%s:%d)", er.why, models.PreludePath, lines[er.entry])}
 		if text, _, err := t.File(er.file); err == nil {
-			tf := newTreeFile(&models.ModelFile{Path: er.file}, text, "", cfront.Config{Kconfig: cc.Kconfig})
-			if d := tf.defs[er.name]; d != nil {
-				f.Line = d.first
+			// Only the line is wanted: the first definition, whichever
+			// branch of an #ifdef it is in.
+			for _, it := range scanItems(string(text), nil) {
+				if it.fn && it.names[0] == er.name {
+					f.Line = it.first
+					break
+				}
 			}
 		}
 		out = append(out, f)
