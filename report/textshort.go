@@ -64,6 +64,12 @@ func (t *textWriter) shortFindings(r *rules.Report) {
 			}
 			where = "commit message, claims " + strings.Join(ids, ", ")
 		}
+		if sc := f.Scenario; sc != nil && len(sc.Faults) > 0 && len(g) == 1 {
+			// The first scenario it was found in: without it a violation
+			// under an injected fault (a firmware that denies CPU_OFF)
+			// reads as one of the healthy machine.
+			id += "  (under " + strings.Join(sc.Faults, "+") + ")"
+		}
 		t.printf("%s  %s  %s\n", t.severity(fmt.Sprintf("%-*s", width, f.Severity)), where, id)
 		// One sentence in at most two lines: -v has the whole message.
 		lines := wrap(msg, textWidth-len(pad))
