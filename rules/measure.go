@@ -27,9 +27,16 @@ func (e *evaluator) engineMetrics() []string {
 // measureRequest is the timed set of variant's prog in sc, and its key in
 // measured.
 func (e *evaluator) measureRequest(variant string, prog *sim.Program, sc Scenario) (*MeasureRequest, string) {
-	sc.PseudoNMI = sc.PseudoNMI || e.in.PseudoNMI
+	sc = e.measuredScenario(sc)
 	return &MeasureRequest{Program: prog, Scenario: sc, Metrics: e.engineMetrics(),
 		Profile: e.in.Profile, Seed: e.in.Seed, Runs: e.runs, Budget: e.in.Budget}, variant + "|" + scenarioString(sc)
+}
+
+// measuredScenario is sc as the timed engine runs it: with pseudo-NMI
+// when the whole run has it on (--pseudo-nmi).
+func (e *evaluator) measuredScenario(sc Scenario) Scenario {
+	sc.PseudoNMI = sc.PseudoNMI || e.in.PseudoNMI
+	return sc
 }
 
 // queueMeasure queues the timed set of variant's prog in sc on the pool,
@@ -192,7 +199,7 @@ func (e *evaluator) costOf(v Variants, variant, name string, sc Scenario) []Cost
 		mvariant = "before"
 	}
 	_, mvariant = e.claimMeasure(v, mvariant, name, nil)
-	mr, ok := e.measured[mvariant+"|"+scenarioString(sc)]
+	mr, ok := e.measured[mvariant+"|"+scenarioString(e.measuredScenario(sc))]
 	if !ok || mr.failed != nil {
 		return nil
 	}
