@@ -224,6 +224,9 @@ type global struct {
 	typ      ctype
 	// completion: the slot of a struct completion field (machinestate.go).
 	completion bool
+	// machine: a slot of the compiler's own, that no source declares
+	// (machineSlot).
+	machine bool
 }
 
 // table is a struct variable with (mostly) function-pointer fields: an ops

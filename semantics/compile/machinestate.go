@@ -37,14 +37,16 @@ const dyingMask = "__cpu_dying_mask"
 
 // machineSlot returns the per-CPU slot name of type t that the compiler
 // keeps for machine state no source declares, declaring it on first use.
-func (c *compiler) machineSlot(name string, t ctype) *global {
+// ok is false when a source declares the name itself: its variable is not
+// the machine's state, and reading it as the slot would be wrong.
+func (c *compiler) machineSlot(name string, t ctype) (g *global, ok bool) {
 	if g, ok := c.globals[name]; ok {
-		return g
+		return g, g.machine
 	}
-	g := &global{name: name, perCPU: true, typ: t, idx: len(c.prog.PerCPU)}
+	g = &global{name: name, perCPU: true, typ: t, idx: len(c.prog.PerCPU), machine: true}
 	c.prog.PerCPU = append(c.prog.PerCPU, sim.Global{Name: name, Type: t.it})
 	c.globals[name] = g
-	return g
+	return g, true
 }
 
 // machineStateCalls are the calls this file compiles.
@@ -70,7 +72,14 @@ func (g *fn) machineState(name string, args []cfront.Expr, pos cfront.Pos) (opnd
 	}
 	switch name {
 	case "cpu_dying", "set_cpu_dying":
-		gl := g.c.machineSlot(dyingMask, tBool)
+		gl, ok := g.c.machineSlot(dyingMask, tBool)
+		if !ok {
+			g.diag("unsupported", name, pos, "%s: the sources declare %s, the dying mask the machine keeps itself", name, dyingMask)
+			if name == "cpu_dying" {
+				return g.constReg(0, tBool), true
+			}
+			return g.void(), true
+		}
 		cpu := g.conv(g.value(args[0]), tUint)
 		lv := lvalue{kind: lvPCPU, g: gl, cpu: cpu.r, t: gl.typ}
 		if name == "cpu_dying" {

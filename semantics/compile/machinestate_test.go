@@ -229,3 +229,21 @@ void reinit(void) { struct cst_s *st = this_cpu_ptr(&cst); init_completion(&st->
 		}
 	}
 }
+
+// TestDyingMaskDeclared: sources that declare the dying mask's name
+// themselves (a global of another shape) get a diagnostic at the call,
+// not the machine's per-CPU slot read through their global's index.
+func TestDyingMaskDeclared(t *testing.T) {
+	for _, decl := range []string{"int __cpu_dying_mask;", "static DEFINE_PER_CPU(int, __cpu_dying_mask);"} {
+		_, diags := compileText(t, decl+"\nbool f(unsigned int cpu) { set_cpu_dying(cpu, true); return cpu_dying(cpu); }\n", Config{})
+		found := false
+		for _, d := range diags {
+			if d.Kind == "unsupported" && strings.Contains(d.Msg, "__cpu_dying_mask") && d.Loc.Line == 2 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: diagnostics %v, want one at line 2 naming __cpu_dying_mask", decl, diags)
+		}
+	}
+}
