@@ -28,15 +28,11 @@ func (g *fn) atomic(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 	if name == "atomic_add" || name == "atomic_sub" || name == "atomic_add_return" || name == "atomic_sub_return" || name == "atomic_fetch_add" {
 		vIdx = 1
 	}
-	lv, ok := g.addrPlace(args[vIdx])
+	lv, ok := g.sharedPlace(name, args[vIdx], pos)
 	if !ok {
 		return g.constReg(0, tInt)
 	}
 	t := lv.t
-	if lv.kind == lvReg {
-		g.diag("unsupported", name, pos, "%s on a local variable", name)
-		return g.constReg(0, tInt)
-	}
 	switch name {
 	case "atomic_read", "atomic64_read", "atomic_long_read":
 		return g.load(lv)
@@ -93,6 +89,19 @@ func (g *fn) atomic(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 	return g.void()
 }
 
+// sharedPlace is the place &v of an atomic or bit operation names: a
+// global or per-CPU variable. A local is reported, as other CPUs could
+// never see it (and the machine keeps it in a register); ok is false then,
+// or when addrPlace reported e.
+func (g *fn) sharedPlace(name string, e cfront.Expr, pos cfront.Pos) (lvalue, bool) {
+	lv, ok := g.addrPlace(e)
+	if ok && lv.kind == lvReg {
+		g.diag("unsupported", name, pos, "%s on a local variable", name)
+		return lv, false
+	}
+	return lv, ok
+}
+
 // tryCmpxchg compiles atomic_try_cmpxchg(v, &old, new): one compare and
 // exchange step of v against old; the value v had is written back to old
 // (the kernel writes it only on failure, when it differs; on success it is
@@ -102,12 +111,8 @@ func (g *fn) tryCmpxchg(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 		g.diag("syntax", name, pos, "%s takes 3 arguments, called with %d", name, len(args))
 		return g.constReg(0, tInt)
 	}
-	lv, ok := g.addrPlace(args[0])
+	lv, ok := g.sharedPlace(name, args[0], pos)
 	if !ok {
-		return g.constReg(0, tBool)
-	}
-	if lv.kind == lvReg {
-		g.diag("unsupported", name, pos, "%s on a local variable", name)
 		return g.constReg(0, tBool)
 	}
 	oldLv, ok := g.addrPlace(args[1])

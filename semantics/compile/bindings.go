@@ -345,12 +345,8 @@ func (g *fn) setBit(name string, args []cfront.Expr, pos cfront.Pos) opnd {
 		g.diag("syntax", name, pos, "%s takes 2 arguments, called with %d", name, len(args))
 		return g.constReg(0, tInt)
 	}
-	lv, ok := g.addrPlace(args[1])
+	lv, ok := g.sharedPlace(name, args[1], pos)
 	if !ok {
-		return g.constReg(0, tInt)
-	}
-	if lv.kind == lvReg {
-		g.diag("unsupported", name, pos, "%s on a local variable", name)
 		return g.constReg(0, tInt)
 	}
 	t := lv.t
