@@ -170,10 +170,10 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			}
 		}
 		for _, id := range ids {
-			if _, ok := definedIn[id]; ok && prelude[id] && !take[id] {
+			if _, ok := definedIn[id]; ok && prelude[id] > 0 && !take[id] {
 				restated[id] = true
 			}
-			if take[id] || prelude[id] || compile.Binds(id) {
+			if take[id] || prelude[id] > 0 || compile.Binds(id) {
 				continue
 			}
 			if _, ok := definedIn[id]; ok {
@@ -243,7 +243,7 @@ func Build(t Files, base *models.Library, cc compile.Config) (*Result, error) {
 			}
 		}
 	}
-	res.Funcs = append(res.Funcs, restatedFuncs(t, base, files, definedIn, restated)...)
+	res.Funcs = append(res.Funcs, restatedFuncs(t, prelude, files, definedIn, restated)...)
 	sort.Slice(res.Funcs, func(i, j int) bool {
 		a, b := res.Funcs[i], res.Funcs[j]
 		if a.File != b.File {
@@ -499,19 +499,20 @@ func sources(lib *models.Library) []compile.Source {
 	return out
 }
 
-// preludeNames are the names the prelude defines: the tree's definitions of
-// them (static inlines of include/ restated there) are not taken, except
-// those of treeOverrides.
-func preludeNames(base *models.Library) map[string]bool {
-	out := map[string]bool{}
+// preludeNames are the names the prelude defines, each with the first
+// line of its definition in it: the tree's definitions of them (static
+// inlines of include/ restated there) are not taken, except those of
+// treeOverrides.
+func preludeNames(base *models.Library) map[string]int {
+	out := map[string]int{}
 	mf := base.File(models.PreludePath)
 	if mf == nil {
 		return out
 	}
 	for _, it := range scanItems(string(mf.Text), nil) {
 		for _, n := range it.names {
-			if !treeOverrides[n] {
-				out[n] = true
+			if _, dup := out[n]; !dup && !treeOverrides[n] {
+				out[n] = it.first
 			}
 		}
 	}

@@ -23,24 +23,11 @@ var entryRestatements = []struct{ entry, file, name, why string }{
 			"(later kernels' vpanic() formats into character buffers and counts its blink loop, outside the subset)"},
 }
 
-// preludeLines are the first lines of the prelude's functions.
-func preludeLines(base *models.Library) map[string]int {
-	out := map[string]int{}
-	if mf := base.File(models.PreludePath); mf != nil {
-		for _, it := range scanItems(string(mf.Text), nil) {
-			if it.fn {
-				out[it.names[0]] = it.first
-			}
-		}
-	}
-	return out
-}
-
 // restatedFuncs lists, as bound, the tree's functions that the taken ones
 // call and the prelude restates (restated: the names), and the kernel
-// functions the prelude's entries restate.
-func restatedFuncs(t Files, base *models.Library, files map[string]*treeFile, definedIn map[string]string, restated map[string]bool) []Func {
-	lines := preludeLines(base)
+// functions the prelude's entries restate; lines are the prelude's
+// definitions (preludeNames).
+func restatedFuncs(t Files, lines map[string]int, files map[string]*treeFile, definedIn map[string]string, restated map[string]bool) []Func {
 	var out []Func
 	for name := range restated {
 		p := definedIn[name]
