@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/patchcheck/patchcheck/semantics"
 )
 
 // findings turns verdicts into what a reviewer reads. A property the AFTER
@@ -290,7 +292,7 @@ func (e *noAnswer) Error() string { return e.why }
 // in part, to the baseline.
 func someApplied(r *Report) bool {
 	for _, p := range r.Series.Patches {
-		if p.Applies == "applies" || p.Applies == "partly-applies" {
+		if p.Applies == semantics.PatchApplies || p.Applies == semantics.PatchPartly {
 			return true
 		}
 	}
