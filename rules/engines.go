@@ -74,7 +74,7 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 		if kind == sim.EvCall {
 			cfg.TraceCalls = true
 		}
-		props = append(props, explore.Property{Name: r.ID, At: at, Check: check, NamesCPUs: r.NamesCPUs()})
+		props = append(props, explore.Property{Name: r.ID, At: at, Check: check, NamesCPUs: r.NamesCPUs(), ReadsIRQMasks: r.ReadsIRQMasks()})
 	}
 	m, err := sim.NewMachine(req.Program, cfg)
 	if err != nil {

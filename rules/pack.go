@@ -53,7 +53,8 @@ type PropertyRule struct {
 	Entries  []string // the entries it is checked on; empty: DefaultEntry
 	Pos      Pos
 
-	prog *vm.Program
+	prog  *vm.Program
+	masks bool // ReadsIRQMasks, worked out with prog
 }
 
 // Pos is a position in a pack file.
@@ -456,6 +457,7 @@ func (c *compiler) pack(y *packYAML) *Pack {
 				c.errorf(c.line("properties", i, "expr"), "property %s: bad expression: %s", r.ID, oneLine(err.Error()))
 			}
 			r.prog = prog
+			r.masks = readsIRQMasks(r.At, r.Expr)
 		}
 		p.Properties = append(p.Properties, r)
 	}

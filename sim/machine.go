@@ -161,6 +161,7 @@ type Machine struct {
 
 	watched       uint64 // event kinds after which a step merges no access (WithStepBoundaries)
 	noAccessMerge bool   // merge no access at all
+	unmaskSteps   bool   // every local_irq_enable is a step of its own (unmask.go)
 	watchCalls    []bool // functions whose EvCall is watched (WithStepBoundaries)
 
 	// symGuard: end a run where a prim's result would depend on the
@@ -234,6 +235,7 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 		m.gwrites = m.computeGlobalWrites()
 	}
 	m.clearDeadRegs = cfg.Merge && !cfg.KeepDeadRegs
+	m.unmaskSteps = !cfg.Merge || cfg.EveryAccessVisible
 	m.stuck = make([]bool, m.n)
 	for _, f := range cfg.Faults {
 		if f.Kind == FaultStuckMasked {
@@ -313,13 +315,13 @@ func (m *Machine) WithStepBoundaries(watched uint64, calls []int32, everyStep bo
 }
 
 // mergedAccess reports whether in is visible unless merged as a private or
-// stable access.
+// stable access, or as an unmask (unmask.go).
 func mergedAccess(in *Instr) bool {
 	switch in.Op {
 	case OpLoadG, OpLoadPCPU, OpStorePCPU, OpAtomic:
 		return true
 	case OpPrim:
-		return Prim(in.Sub) == PrimCPUOnline
+		return Prim(in.Sub) == PrimCPUOnline || Prim(in.Sub) == PrimIRQUnmask
 	}
 	return false
 }

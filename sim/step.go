@@ -406,6 +406,9 @@ func (m *Machine) visible(st *State, c int, cpu *CPU, fr *Frame, in *Instr) bool
 		if p == PrimCPUOnline {
 			return m.noAccessMerge || !m.localAccess(cpu, fr)
 		}
+		if p == PrimIRQUnmask {
+			return !m.mergedUnmask(cpu, fr)
+		}
 		return !localPrims[p]
 	}
 	return false

@@ -55,6 +55,12 @@ type Property struct {
 	// NamesCPUs says Check refers to particular secondaries by id; symmetry
 	// reduction is then unsound and is switched off.
 	NamesCPUs bool
+	// ReadsIRQMasks says Check looks at whether CPUs have interrupts
+	// masked (View.IRQsMasked, or the whole CPU). The machine then keeps
+	// every local_irq_enable a step of its own (sim.Machine.WithUnmaskSteps):
+	// merged into the step before it, a CPU is never seen masked just
+	// before it unmasks.
+	ReadsIRQMasks bool
 	// Calls, for a property checked at sim.EvCall, names the functions
 	// whose calls Check looks at: calls of other functions are not checked,
 	// and do not end the machine's merged steps early (see
@@ -297,8 +303,9 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 func boundaries(m *sim.Machine, props []Property) *sim.Machine {
 	var watched uint64
 	var calls []int32
-	every := false
+	every, masks := false, false
 	for _, p := range props {
+		masks = masks || p.ReadsIRQMasks
 		at := p.At &^ (AtStep | AtEnd)
 		if at.has(sim.EvCall) && len(p.Calls) > 0 {
 			at &^= 1 << sim.EvCall
@@ -313,7 +320,11 @@ func boundaries(m *sim.Machine, props []Property) *sim.Machine {
 			every = true
 		}
 	}
-	return m.WithStepBoundaries(watched, calls, every)
+	m = m.WithStepBoundaries(watched, calls, every)
+	if masks {
+		m = m.WithUnmaskSteps()
+	}
+	return m
 }
 
 func symmetry(m *sim.Machine, props []Property, opt Options) (bool, []string) {
