@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/patchcheck/patchcheck/internal/testtree"
 	"github.com/patchcheck/patchcheck/parse"
 	"github.com/patchcheck/patchcheck/semantics"
 	"github.com/patchcheck/patchcheck/sim"
@@ -79,75 +80,117 @@ func explorerConfig(n int, plain bool) sim.Config {
 	return sim.Config{CPUs: n, Merge: true, AtomicWaits: true, TraceCalls: true, KeepDeadRegs: plain, EveryAccessVisible: plain}
 }
 
-// TestReductionsKeepVerdicts checks that symmetry reduction and dead
-// register removal change nothing a user sees on the seed's programs: the
-// same verdict for every property, counterexamples of the same length and
-// expiries, and completeness, for N = 2..4 (and 5 for AFTER), compared with
-// a search that stores every state as it is.
+// TestReductionsKeepVerdicts checks that the machine's reductions (merged
+// steps: private per-CPU accesses, stable reads, merged unmasks; dead
+// registers; symmetry) change nothing a user sees on the seed's programs:
+// the same verdict for every property, counterexamples of the same length
+// and expiries, and completeness, for N = 2..4 (and 5 for AFTER), compared
+// with a search that stores every state as it is. The seed ported to 6.1
+// and 6.12 is checked too, compiled from the trees, for N = 2..3 (and 4 for
+// AFTER): their idle loops and hotplug cores are the trees' own.
 func TestReductionsKeepVerdicts(t *testing.T) {
 	before, after := seedPrograms(t)
-	for _, tc := range []struct {
+	type program struct {
 		name string
 		prog *sim.Program
 		maxN int
-	}{{"before", before, 4}, {"after", after, 5}} {
+	}
+	progs := []program{{"before", before, 4}, {"after", after, 5}}
+	for _, v := range []string{"6.1", "6.12"} {
+		b, a := portPrograms(t, v)
+		progs = append(progs, program{v + "/before", b, 3}, program{v + "/after", a, 4})
+	}
+	for _, tc := range progs {
 		for n := 2; n <= tc.maxN; n++ {
-			t.Run(fmt.Sprintf("%s/N=%d", tc.name, n), func(t *testing.T) {
-				run := func(cfg sim.Config, sym bool) *explore.Result {
-					m, err := sim.NewMachine(tc.prog, cfg)
-					if err != nil {
-						t.Fatal(err)
-					}
-					res, err := explore.Explore(m, seedProperties, explore.Options{NoSymmetry: !sym})
-					if err != nil {
-						t.Fatal(err)
-					}
-					return res
-				}
-				// Private per-CPU accesses merge steps, so traces get
-				// shorter: the fully plain search must agree on verdicts
-				// and expiries, the one with the same steps on lengths too.
-				unmerged := run(explorerConfig(n, true), false)
-				cfg := explorerConfig(n, true)
-				cfg.EveryAccessVisible = false
-				plain := run(cfg, false)
-				reduced := run(explorerConfig(n, false), true)
-				if !unmerged.Complete {
-					t.Fatalf("incomplete: %d states (%s)", unmerged.States, unmerged.Stop)
-				}
-				for i, p := range unmerged.Properties {
-					r := reduced.Properties[i]
-					if p.Verdict != r.Verdict || (p.Trace == nil) != (r.Trace == nil) ||
-						p.Trace != nil && (p.Trace.Expiries != r.Trace.Expiries || p.Trace.Hang != r.Trace.Hang) {
-						t.Errorf("%s: verdict %s with every per-CPU access a step, %s with reductions", p.Name, p.Verdict, r.Verdict)
-					}
-				}
-				if !plain.Complete || !reduced.Complete {
-					t.Fatalf("incomplete: plain %d states (%s), reduced %d states (%s)", plain.States, plain.Stop, reduced.States, reduced.Stop)
-				}
-				if reduced.States > plain.States {
-					t.Errorf("reduction stored more states: %d > %d", reduced.States, plain.States)
-				}
-				for i, p := range plain.Properties {
-					r := reduced.Properties[i]
-					if p.Verdict != r.Verdict || p.Minimal != r.Minimal {
-						t.Errorf("%s: verdict %s (minimal %v) without reduction, %s (minimal %v) with", p.Name, p.Verdict, p.Minimal, r.Verdict, r.Minimal)
-						continue
-					}
-					if (p.Trace == nil) != (r.Trace == nil) {
-						t.Errorf("%s: counterexample only on one side", p.Name)
-						continue
-					}
-					if p.Trace != nil && (len(p.Trace.Steps) != len(r.Trace.Steps) || p.Trace.Expiries != r.Trace.Expiries || p.Trace.Hang != r.Trace.Hang) {
-						t.Errorf("%s: counterexample of %d steps, %d expiries without reduction; %d steps, %d expiries with",
-							p.Name, len(p.Trace.Steps), p.Trace.Expiries, len(r.Trace.Steps), r.Trace.Expiries)
-					}
-				}
-				t.Logf("%d states with no reduction, %d with private per-CPU steps, %d with every reduction (symmetry %v)",
-					unmerged.States, plain.States, reduced.States, reduced.Symmetry)
-			})
+			t.Run(fmt.Sprintf("%s/N=%d", tc.name, n), func(t *testing.T) { checkReductions(t, tc.prog, n) })
 		}
 	}
+}
+
+// portPrograms compiles the seed's port to kernel version v
+// (fixtures/seed/ports) against that tree, or skips t without the tree.
+func portPrograms(t *testing.T, v string) (before, after *sim.Program) {
+	t.Helper()
+	tree, err := semantics.OpenTree(testtree.Dir(t, v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "../../fixtures/seed/ports/seed-" + v + ".mbox"
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := parse.Parse(name, f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := semantics.Analyze(s, &semantics.Options{Tree: tree})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Before.Program == nil || r.After.Program == nil {
+		t.Fatalf("the %s port did not compile", v)
+	}
+	return r.Before.Program, r.After.Program
+}
+
+// checkReductions compares, on prog at n CPUs, the search with every
+// reduction against one with the same steps and none, and one with every
+// access and unmask a step of its own.
+func checkReductions(t *testing.T, prog *sim.Program, n int) {
+	run := func(cfg sim.Config, sym bool) *explore.Result {
+		m, err := sim.NewMachine(prog, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := explore.Explore(m, seedProperties, explore.Options{NoSymmetry: !sym})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// Private per-CPU accesses merge steps, so traces get
+	// shorter: the fully plain search must agree on verdicts
+	// and expiries, the one with the same steps on lengths too.
+	unmerged := run(explorerConfig(n, true), false)
+	cfg := explorerConfig(n, true)
+	cfg.EveryAccessVisible = false
+	plain := run(cfg, false)
+	reduced := run(explorerConfig(n, false), true)
+	if !unmerged.Complete {
+		t.Fatalf("incomplete: %d states (%s)", unmerged.States, unmerged.Stop)
+	}
+	for i, p := range unmerged.Properties {
+		r := reduced.Properties[i]
+		if p.Verdict != r.Verdict || (p.Trace == nil) != (r.Trace == nil) ||
+			p.Trace != nil && (p.Trace.Expiries != r.Trace.Expiries || p.Trace.Hang != r.Trace.Hang) {
+			t.Errorf("%s: verdict %s with every per-CPU access a step, %s with reductions", p.Name, p.Verdict, r.Verdict)
+		}
+	}
+	if !plain.Complete || !reduced.Complete {
+		t.Fatalf("incomplete: plain %d states (%s), reduced %d states (%s)", plain.States, plain.Stop, reduced.States, reduced.Stop)
+	}
+	if reduced.States > plain.States {
+		t.Errorf("reduction stored more states: %d > %d", reduced.States, plain.States)
+	}
+	for i, p := range plain.Properties {
+		r := reduced.Properties[i]
+		if p.Verdict != r.Verdict || p.Minimal != r.Minimal {
+			t.Errorf("%s: verdict %s (minimal %v) without reduction, %s (minimal %v) with", p.Name, p.Verdict, p.Minimal, r.Verdict, r.Minimal)
+			continue
+		}
+		if (p.Trace == nil) != (r.Trace == nil) {
+			t.Errorf("%s: counterexample only on one side", p.Name)
+			continue
+		}
+		if p.Trace != nil && (len(p.Trace.Steps) != len(r.Trace.Steps) || p.Trace.Expiries != r.Trace.Expiries || p.Trace.Hang != r.Trace.Hang) {
+			t.Errorf("%s: counterexample of %d steps, %d expiries without reduction; %d steps, %d expiries with",
+				p.Name, len(p.Trace.Steps), p.Trace.Expiries, len(r.Trace.Steps), r.Trace.Expiries)
+		}
+	}
+	t.Logf("%d states with no reduction, %d with private per-CPU steps, %d with every reduction (symmetry %v)",
+		unmerged.States, plain.States, reduced.States, reduced.Symmetry)
 }
 
 // cpuSeconds is the process's user+system CPU time.
