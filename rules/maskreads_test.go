@@ -1,6 +1,10 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/expr-lang/expr"
+)
 
 // TestReadsIRQMasks: which expressions may see a CPU resting masked just
 // before a merged unmask (sim/unmask.go), and so keep every unmask a step.
@@ -56,4 +60,20 @@ func TestPackMaskReads(t *testing.T) {
 	if len(reads) != 1 || reads[0] != "halt.halts" {
 		t.Errorf("properties reading masks: %v, want [halt.halts]", reads)
 	}
+}
+
+// FuzzReadsIRQMasks: any expression, compiling or not, gets an answer and
+// no panic, and one that does not compile counts as reading masks (the
+// safe answer).
+func FuzzReadsIRQMasks(f *testing.F) {
+	f.Add("relocate", `all(secondaries, .power == "off")`)
+	f.Add("end", `boot.irqs_masked`)
+	f.Add("cpu_off", `cpu.irqs_masked && cpu.irqs_migrated`)
+	f.Add("relocate", `let c = cpus[1]; c.irqs_masked || toJSON(c) != ""`)
+	f.Fuzz(func(t *testing.T, at, src string) {
+		got := readsIRQMasks(at, src)
+		if _, err := expr.Compile(src, expr.Env(Env{}), expr.AsBool(), expr.Optimize(false)); err != nil && !got {
+			t.Fatalf("at %s: %q does not compile (%v) but is not counted as reading masks", at, src, err)
+		}
+	})
 }

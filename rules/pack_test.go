@@ -145,6 +145,8 @@ func FuzzParsePack(f *testing.F) {
 	data, _ := builtinPacks.ReadFile("packs/arm64-kexec.yaml")
 	f.Add(data)
 	f.Add([]byte("pack: x\nproperties:\n  - {id: a, severity: error, doc: d, at: end, expr: 'true'}\n"))
+	// expressions ReadsIRQMasks walks: fields, iterations, whole CPUs
+	f.Add([]byte("pack: x\nproperties:\n  - {id: a, severity: error, doc: d, at: relocate, expr: 'all(secondaries, .irqs_masked || # == boot) && cpus[1][\"power\"] == \"off\"'}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := ParsePack("f.yaml", data)
 		if err == nil && p == nil {
@@ -152,6 +154,11 @@ func FuzzParsePack(f *testing.F) {
 		}
 		if err != nil && !strings.HasPrefix(err.Error(), "f.yaml") {
 			t.Fatalf("error without file name: %v", err)
+		}
+		if p != nil {
+			for _, r := range p.Properties {
+				r.ReadsIRQMasks()
+			}
 		}
 	})
 }
