@@ -204,7 +204,8 @@ func cpuSeconds() float64 {
 
 // BenchmarkSeedScale explores the seed's programs exhaustively with the
 // default budgets (4M states, the explorer's default memory) and reports
-// the states stored, the CPU time, the explorer's peak table bytes and
+// the states stored, the transitions taken (successors computed, stored or
+// not), the CPU time, the explorer's peak table bytes and
 // whether the search completed: AFTER for N up to 64, BEFORE up to 8 (the
 // goals of exhaustive search; bench/run.sh prints the largest N completed).
 func BenchmarkSeedScale(b *testing.B) {
@@ -232,6 +233,7 @@ func BenchmarkSeedScale(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(res.States), "states")
+				b.ReportMetric(float64(res.Transitions), "transitions")
 				b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 				b.ReportMetric(float64(res.MemoryBytes), "peak-B")
 				complete := 0.0
