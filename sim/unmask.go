@@ -11,9 +11,11 @@ package sim
 // That is a reduction in Lipton's sense: the unmask is a left mover. Let u
 // be CPU c's unmask and b any step of another CPU taken while c rests just
 // before u. u changes c's interrupt mask and program counter only. No
-// other CPU's step reads c's program counter, and of c's mask only
-// synchronize_rcu does (Machine.quiescent), which cannot complete while c is
-// masked; b writes nothing u reads (an IPI it sends only sets c.Pending,
+// other CPU's step reads c's program counter, and what a View shows of it
+// (the function, whether c is parked) is the same at both instructions,
+// since the next one is in the same frame and is not cpu_park_loop; of c's
+// mask only synchronize_rcu reads it (Machine.quiescent), which cannot
+// complete while c is masked; b writes nothing u reads (an IPI it sends only sets c.Pending,
 // which u leaves). So b;u and u;b lead to the same state, and every run of
 // the unmerged machine has a run of the merged one that differs only in
 // where c's unmasks fall among the other CPUs' steps. What c itself could do
@@ -42,7 +44,10 @@ func (m *Machine) mergedUnmask(cpu *CPU, fr *Frame) bool {
 	}
 	// The next instruction must be visible whatever the mask: a point
 	// where the step would end anyway. Prims whose visibility depends on
-	// the mask or on the access are left out.
+	// the mask or on the access are left out, and so is cpu_park_loop: a
+	// CPU resting there is parked (ExecOf), one resting at the unmask is
+	// not, and properties see the difference (a secondary not yet parked
+	// at relocation).
 	nx := &code[fr.PC+1]
 	switch nx.Op {
 	case OpStoreG:
@@ -51,7 +56,7 @@ func (m *Machine) mergedUnmask(cpu *CPU, fr *Frame) bool {
 		return m.Cfg.AtomicWaits
 	case OpPrim:
 		switch p := Prim(nx.Sub); p {
-		case PrimIRQMask, PrimIRQDisable, PrimIRQUnmask, PrimCPUOnline:
+		case PrimIRQMask, PrimIRQDisable, PrimIRQUnmask, PrimCPUOnline, PrimParkLoop:
 			return false
 		default:
 			return !localPrims[p]

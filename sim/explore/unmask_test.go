@@ -124,3 +124,56 @@ func TestUnmaskMerge(t *testing.T) {
 		t.Logf("N=%d: %d states with merged unmasks, %d with unmasks a step each", n, merged.States, split.States)
 	}
 }
+
+// TestUnmaskBeforePark: a stop handler that unmasks right before
+// cpu_park_loop() is not merged, because a CPU resting at the unmask is
+// not parked yet and a property sees it: the boot CPU can relocate after
+// the secondary left the online mask and before it parked.
+func TestUnmaskBeforePark(t *testing.T) {
+	p := simtest.New("arch/arm64/kernel/smp.c")
+	b := p.Func("smp_send_stop")
+	m := b.Mask()
+	b.Prim("", sim.PrimMaskCopyOnline, m)
+	b.Prim("self", sim.PrimSelf, -1)
+	b.Prim("", sim.PrimMaskClear, m, "self")
+	b.Const("ipi", sim.IPICPUStop, sim.Int)
+	b.Prim("", sim.PrimCrossCall, m, "ipi")
+	b.Wait("smp_send_stop: secondaries offline", 4, func() string {
+		b.Prim("n", sim.PrimNumOnline, -1)
+		b.Const("one", 1, sim.Uint)
+		b.Bin("more", sim.Gt, "n", "one", sim.Uint)
+		return "more"
+	}, "waited", "waited")
+	b.Label("waited")
+	b.Prim("", sim.PrimRelocate, -1)
+	b.Ret("")
+	s := p.Func("secondary_idle")
+	s.Label("loop")
+	s.Prim("", sim.PrimIdleWait, -1)
+	s.Jump("loop")
+	h := p.Func("do_handle_IPI", "ipinr")
+	h.Line("set_cpu_online(cpu, false); local_irq_enable(); cpu_park_loop();")
+	h.Prim("cpu", sim.PrimSelf, -1)
+	h.Const("zero", 0, sim.Bool)
+	h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
+	h.Prim("", sim.PrimIRQUnmask, -1)
+	h.Prim("", sim.PrimParkLoop, -1)
+	h.Ret("")
+	prog := p.MustBuild("smp_send_stop", "secondary_idle", "do_handle_IPI")
+	parked := explore.Property{Name: "parked-at-relocation", At: explore.At(sim.EvRelocate), Check: func(v sim.View) bool {
+		return v.AllSecondaries(func(c int) bool { return v.Exec(c) == sim.ExecParked })
+	}}
+	for _, every := range []bool{true, false} {
+		mc, err := sim.NewMachine(prog, sim.Config{CPUs: 2, Merge: true, AtomicWaits: true, EveryAccessVisible: every})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := explore.Explore(mc, []explore.Property{parked}, explore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := res.Properties[0].Verdict; v != explore.Violated {
+			t.Errorf("every access a step %v: %s, want violated (the secondary seen unparked)\n%s", every, v, res)
+		}
+	}
+}
