@@ -74,7 +74,13 @@ func (se SimEngines) Explore(req *ExploreRequest) ([]CheckResult, error) {
 		if kind == sim.EvCall {
 			cfg.TraceCalls = true
 		}
-		props = append(props, explore.Property{Name: r.ID, At: at, Check: check, NamesCPUs: r.NamesCPUs(), ReadsIRQMasks: r.ReadsIRQMasks()})
+		prop := explore.Property{Name: r.ID, At: at, Check: check, NamesCPUs: r.NamesCPUs(), ReadsIRQMasks: r.ReadsIRQMasks()}
+		if fn, ok := strings.CutPrefix(r.At, "call:"); ok {
+			// checked at calls of fn only: other calls need no snapshot
+			// of the state at the call (sim.Machine.WithStepBoundaries)
+			prop.Calls = []string{fn}
+		}
+		props = append(props, prop)
 	}
 	m, err := sim.NewMachine(req.Program, cfg)
 	if err != nil {
