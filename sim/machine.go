@@ -311,7 +311,16 @@ func (m *Machine) WithStepBoundaries(watched uint64, calls []int32, everyStep bo
 		}
 	}
 	g.noAccessMerge = m.noAccessMerge || everyStep
+	g.resettle()
 	return &g
+}
+
+// resettle brings a copy's CPUs to their first visible action again: where
+// settling stops depends on the merges and on the events watched (unmask.go,
+// section.go), which the copy may have changed.
+func (m *Machine) resettle() {
+	m.initRes = StepResult{}
+	m.initial = m.buildInitial()
 }
 
 // mergedAccess reports whether in is visible unless merged as a private or

@@ -152,6 +152,9 @@ type State struct {
 	Now     int64 // nanoseconds since the start; kept by the timed engine, 0 in the explorer
 
 	undo *Undo // records what a step changes, for the explorer (see Undo)
+	// section is the CPU as it was before a tentative idle section
+	// (section.go), to put it back; scratch, not part of the state
+	section CPU
 }
 
 // CopyFrom makes st a deep copy of src, reusing st's buffers.

@@ -1014,6 +1014,9 @@ func (m *Machine) run(st *State, c int, done bool, res *StepResult) {
 		}
 		if vis {
 			if done || !m.enabled(st, c, in, fr) {
+				if done && m.sectionable(cpu, in) && m.runSection(st, c, res) {
+					continue // section.go
+				}
 				return
 			}
 			done = true

@@ -71,5 +71,6 @@ func (m *Machine) mergedUnmask(cpu *CPU, fr *Frame) bool {
 func (m *Machine) WithUnmaskSteps() *Machine {
 	g := *m
 	g.unmaskSteps = true
+	g.resettle()
 	return &g
 }
