@@ -135,7 +135,7 @@ func (x *explorer) mustExpire(res *Result) {
 	}
 	px := &explorer{m: x.m, props: props, opt: x.opt, canon: x.m.NewCanon(), sym: x.sym, seed: x.seed,
 		cands: make([]candidate, len(props)), unknown: map[string]bool{}, errs: map[string]bool{}, prompt: true}
-	px.store = newStateStore(px.seed, collapseFrom)
+	px.store = newStateStore(px.seed, collapseAt(x.m.NumCPUs()))
 	pres := &Result{Mode: "exhaustive", CPUs: res.CPUs}
 	px.run(pres)
 	for k, i := range idx {

@@ -289,7 +289,7 @@ func Explore(m *sim.Machine, props []Property, opt Options) (*Result, error) {
 		x.m = x.m.SymmetryGuarded()
 	}
 	x.canon = x.m.NewCanon()
-	x.store = newStateStore(x.seed, collapseFrom)
+	x.store = newStateStore(x.seed, collapseAt(m.NumCPUs()))
 	x.run(res)
 	x.finish(res)
 	x.mustExpire(res)

@@ -11,7 +11,7 @@ import (
 // outcome) followed by one part per CPU, or per run of equal CPUs in the
 // canonical layout. Most of these parts recur across millions of states: a
 // secondary in the idle loop, one parked, one in its stopper. As in SPIN's
-// collapse compression, once a search is large (collapseFrom) the store
+// collapse compression, once a search is large (collapseAt) the store
 // keeps each distinct part once, in a table of parts, and a state as the
 // list of its parts' ids (varints).
 //
@@ -183,12 +183,27 @@ func (t *byteTable) memory() int64 {
 // states collapsed. Below it states are stored whole, as the explorer's
 // many small searches (a few CPUs, thousands of states) run fastest:
 // collapsing costs a lookup of each new part (6-12% of the CPU time of a
-// search, measured on the seed's programs); above it the bytes matter.
-// At 4 MiB the seed's AFTER program at 64 CPUs (321,088 states) takes 90
-// bytes per state, against 158 from 32 MiB, in the same CPU time; the
-// default validation of the seed, whose largest searches pass 4 MiB, is
-// not measurably slower.
-const collapseFrom = 4 << 20
+// search, measured on the seed's programs: BEFORE at 4 CPUs 0.27 CPU-s
+// collapsed from 256 KiB against 0.24 from 4 MiB); above it the bytes
+// matter. Machines of many CPUs (collapseFromMany) collapse early: their
+// states are large and made of parts that recur (runs of equal
+// secondaries), so collapsing halves their tables and more, and the seed's
+// AFTER program at 64 CPUs takes 92 bytes per state instead of 233 (all of
+// its 14,761 states fit under 4 MiB whole) in the same CPU time, within the
+// noise of the machine.
+const (
+	collapseFrom     = 4 << 20
+	collapseFromMany = 256 << 10
+	manyCPUs         = 16
+)
+
+// collapseAt is where a store for a machine of n CPUs starts collapsing.
+func collapseAt(n int) int64 {
+	if n >= manyCPUs {
+		return collapseFromMany
+	}
+	return collapseFrom
+}
 
 // stateStore holds the states of one search. Its index is by the hash of a
 // state's whole encoding, so that a state met again (most successors) is
@@ -220,7 +235,7 @@ const (
 )
 
 // newStateStore returns a store that collapses states once its tables
-// take from bytes (collapseFrom in the explorer).
+// take from bytes (collapseAt in the explorer).
 func newStateStore(seed maphash.Seed, from int64) *stateStore {
 	s := &stateStore{seed: seed, index: newIndex(), parts: newByteTable(seed), from: from, collapse: from <= 0}
 	s.eq = func(id uint32) bool { return s.equal(id, s.key) }
