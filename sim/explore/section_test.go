@@ -14,22 +14,7 @@ import (
 // workload), not when it came in before local_irq_disable().
 func idleDie() *sim.Program {
 	p := simtest.New("kernel/sched/idle.c")
-	b := p.Func("smp_send_stop")
-	m := b.Mask()
-	b.Prim("", sim.PrimMaskCopyOnline, m)
-	b.Prim("self", sim.PrimSelf, -1)
-	b.Prim("", sim.PrimMaskClear, m, "self")
-	b.Const("ipi", sim.IPICPUStop, sim.Int)
-	b.Prim("", sim.PrimCrossCall, m, "ipi")
-	b.Wait("smp_send_stop: secondaries offline", 4, func() string {
-		b.Prim("n", sim.PrimNumOnline, -1)
-		b.Const("one", 1, sim.Uint)
-		b.Bin("more", sim.Gt, "n", "one", sim.Uint)
-		return "more"
-	}, "waited", "waited")
-	b.Label("waited")
-	b.Prim("", sim.PrimRelocate, -1)
-	b.Ret("")
+	sendStop(p)
 
 	s := p.Func("do_idle")
 	s.Label("loop")
@@ -45,15 +30,12 @@ func idleDie() *sim.Program {
 	s.Prim("", sim.PrimIdleWait, -1)
 	s.Jump("loop")
 
-	h := p.Func("do_handle_IPI", "ipinr")
-	h.Line("set_cpu_online(cpu, false); idle_task_exit(); cpu_park_loop();")
-	h.Prim("cpu", sim.PrimSelf, -1)
-	h.Const("zero", 0, sim.Bool)
-	h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
-	h.Prim("", sim.PrimIdleTaskExit, -1)
-	h.Prim("", sim.PrimIRQMask, -1)
-	h.Prim("", sim.PrimParkLoop, -1)
-	h.Ret("")
+	offlineHandler(p, func(h *simtest.Func) {
+		h.Line("idle_task_exit(); local_daif_mask(); cpu_park_loop();")
+		h.Prim("", sim.PrimIdleTaskExit, -1)
+		h.Prim("", sim.PrimIRQMask, -1)
+		h.Prim("", sim.PrimParkLoop, -1)
+	})
 	return p.MustBuild("smp_send_stop", "do_idle", "do_handle_IPI")
 }
 

@@ -8,13 +8,10 @@ import (
 	"github.com/patchcheck/patchcheck/sim/internal/simtest"
 )
 
-// idleStop is smp_send_stop() against secondaries in do_idle()'s loop:
-// local_irq_disable(), a call of arch_cpu_idle_enter() with interrupts
-// masked, local_irq_enable() and then the wfi right after it, the shape
-// in which the machine merges the unmask into the step before it
-// (sim/unmask.go).
-func idleStop() *sim.Program {
-	p := simtest.New("kernel/sched/idle.c")
+// sendStop adds the boot CPU's smp_send_stop(): IPI_CPU_STOP to the other
+// online CPUs, a wait bounded at 4 polls for them to leave the online mask,
+// then relocation.
+func sendStop(p *simtest.Program) {
 	b := p.Func("smp_send_stop")
 	b.Line("smp_cross_call(&mask, IPI_CPU_STOP);")
 	m := b.Mask()
@@ -34,6 +31,28 @@ func idleStop() *sim.Program {
 	b.Line("cpu_soft_restart(...);")
 	b.Prim("", sim.PrimRelocate, -1)
 	b.Ret("")
+}
+
+// offlineHandler adds the IPI handler: set_cpu_online(cpu, false), then the
+// rest of the handler as more adds it.
+func offlineHandler(p *simtest.Program, more func(h *simtest.Func)) {
+	h := p.Func("do_handle_IPI", "ipinr")
+	h.Line("set_cpu_online(cpu, false);")
+	h.Prim("cpu", sim.PrimSelf, -1)
+	h.Const("zero", 0, sim.Bool)
+	h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
+	more(h)
+	h.Ret("")
+}
+
+// idleStop is smp_send_stop() against secondaries in do_idle()'s loop:
+// local_irq_disable(), a call of arch_cpu_idle_enter() with interrupts
+// masked, local_irq_enable() and then the wfi right after it, the shape
+// in which the machine merges the unmask into the step before it
+// (sim/unmask.go).
+func idleStop() *sim.Program {
+	p := simtest.New("kernel/sched/idle.c")
+	sendStop(p)
 
 	e := p.Func("arch_cpu_idle_enter")
 	e.Ret("")
@@ -49,14 +68,11 @@ func idleStop() *sim.Program {
 	s.Prim("", sim.PrimIdleWait, -1)
 	s.Jump("loop")
 
-	h := p.Func("do_handle_IPI", "ipinr")
-	h.Line("set_cpu_online(cpu, false); cpu_park_loop();")
-	h.Prim("cpu", sim.PrimSelf, -1)
-	h.Const("zero", 0, sim.Bool)
-	h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
-	h.Prim("", sim.PrimIRQMask, -1)
-	h.Prim("", sim.PrimParkLoop, -1)
-	h.Ret("")
+	offlineHandler(p, func(h *simtest.Func) {
+		h.Line("local_daif_mask(); cpu_park_loop();")
+		h.Prim("", sim.PrimIRQMask, -1)
+		h.Prim("", sim.PrimParkLoop, -1)
+	})
 	return p.MustBuild("smp_send_stop", "do_idle", "do_handle_IPI")
 }
 
@@ -131,34 +147,16 @@ func TestUnmaskMerge(t *testing.T) {
 // the secondary left the online mask and before it parked.
 func TestUnmaskBeforePark(t *testing.T) {
 	p := simtest.New("arch/arm64/kernel/smp.c")
-	b := p.Func("smp_send_stop")
-	m := b.Mask()
-	b.Prim("", sim.PrimMaskCopyOnline, m)
-	b.Prim("self", sim.PrimSelf, -1)
-	b.Prim("", sim.PrimMaskClear, m, "self")
-	b.Const("ipi", sim.IPICPUStop, sim.Int)
-	b.Prim("", sim.PrimCrossCall, m, "ipi")
-	b.Wait("smp_send_stop: secondaries offline", 4, func() string {
-		b.Prim("n", sim.PrimNumOnline, -1)
-		b.Const("one", 1, sim.Uint)
-		b.Bin("more", sim.Gt, "n", "one", sim.Uint)
-		return "more"
-	}, "waited", "waited")
-	b.Label("waited")
-	b.Prim("", sim.PrimRelocate, -1)
-	b.Ret("")
+	sendStop(p)
 	s := p.Func("secondary_idle")
 	s.Label("loop")
 	s.Prim("", sim.PrimIdleWait, -1)
 	s.Jump("loop")
-	h := p.Func("do_handle_IPI", "ipinr")
-	h.Line("set_cpu_online(cpu, false); local_irq_enable(); cpu_park_loop();")
-	h.Prim("cpu", sim.PrimSelf, -1)
-	h.Const("zero", 0, sim.Bool)
-	h.Prim("", sim.PrimSetOnline, -1, "cpu", "zero")
-	h.Prim("", sim.PrimIRQUnmask, -1)
-	h.Prim("", sim.PrimParkLoop, -1)
-	h.Ret("")
+	offlineHandler(p, func(h *simtest.Func) {
+		h.Line("local_irq_enable(); cpu_park_loop();")
+		h.Prim("", sim.PrimIRQUnmask, -1)
+		h.Prim("", sim.PrimParkLoop, -1)
+	})
 	prog := p.MustBuild("smp_send_stop", "secondary_idle", "do_handle_IPI")
 	parked := explore.Property{Name: "parked-at-relocation", At: explore.At(sim.EvRelocate), Check: func(v sim.View) bool {
 		return v.AllSecondaries(func(c int) bool { return v.Exec(c) == sim.ExecParked })
