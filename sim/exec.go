@@ -161,6 +161,10 @@ func (m *Machine) exec(st *State, c int, cpu *CPU, fr *Frame, in *Instr, res *St
 				m.bug(st, c, res, in.Loc, "call through a NULL or invalid function pointer")
 				return
 			}
+			if m.symGuard && !m.knownTarget(fr.Func, fr.PC, fn) {
+				m.fail(st, c, res, in.Loc, fmt.Sprintf("indirect call of %s, which the analysis of function values did not find (fnvalues.go): symmetry reduction cannot rely on it", m.Prog.Funcs[fn].Name))
+				return
+			}
 		}
 		var buf [16]uint64
 		args := buf[:0]

@@ -149,9 +149,10 @@ type Machine struct {
 	initial *State
 	initRes StepResult // what settling the CPUs at their first visible action did
 
-	symBreak []string // why symmetry reduction is unsound for this program (nil: sound)
-	cpuGlob  []bool   // Globals[i].CPU
-	cpuPCPU  []bool   // PerCPU[i].CPU
+	symBreak []string    // why symmetry reduction is unsound for this program (nil: sound)
+	indirect [][][]int32 // IndirectTargets of the program (fnvalues.go)
+	cpuGlob  []bool      // Globals[i].CPU
+	cpuPCPU  []bool      // PerCPU[i].CPU
 	usesPrim [NumPrims]bool
 
 	live          *liveSets
@@ -171,8 +172,6 @@ type Machine struct {
 	// nmi: the IPIs requested as NMIs (bit per IPI number), decided at
 	// boot by Entry.NMI with Config.PseudoNMI; 0 otherwise.
 	nmi uint8
-	// stuck[c]: FaultStuckMasked holds CPU c (its masked section never ends).
-	stuck []bool
 
 	// loadMattered: see LoadMattered. Atomic: the timed engine's parallel
 	// runs share one machine.
@@ -228,6 +227,7 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 	for i, g := range p.PerCPU {
 		m.cpuPCPU[i] = g.CPU
 	}
+	m.indirect = IndirectTargets(p)
 	m.symBreak = m.symmetryBreakers()
 	m.live = computeLiveness(p)
 	if cfg.Merge && !cfg.EveryAccessVisible {
@@ -236,12 +236,6 @@ func NewMachine(p *Program, cfg Config) (*Machine, error) {
 	}
 	m.clearDeadRegs = cfg.Merge && !cfg.KeepDeadRegs
 	m.unmaskSteps = !cfg.Merge || cfg.EveryAccessVisible
-	m.stuck = make([]bool, m.n)
-	for _, f := range cfg.Faults {
-		if f.Kind == FaultStuckMasked {
-			m.stuck[f.CPU] = true
-		}
-	}
 	if cfg.PseudoNMI {
 		nmi, err := m.nmiIPIs()
 		if err != nil {
@@ -405,8 +399,10 @@ func (m *Machine) buildInitial() *State {
 	for _, f := range m.Cfg.Faults {
 		cpu := &st.CPUs[f.CPU]
 		switch f.Kind {
-		case FaultIRQsMasked, FaultStuckMasked:
+		case FaultIRQsMasked:
 			cpu.Flags |= FlagHeld
+		case FaultStuckMasked:
+			cpu.Flags |= FlagHeld | FlagStuck
 		case FaultCPUOffDenied:
 			cpu.Flags |= FlagTOS
 		case FaultLostIPI:

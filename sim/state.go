@@ -54,6 +54,7 @@ const (
 	FlagSpin                       // in an endless loop of invisible instructions (see spin.go)
 	FlagDAIF                       // DAIF masked too: pseudo-NMIs wait (Config.PseudoNMI only; see nmi.go)
 	FlagInNMI                      // an NMI handler runs (see nmi.go)
+	FlagStuck                      // FaultStuckMasked: the FlagHeld section never ends (in the state, so renaming CPUs carries it)
 )
 
 // FrameKind says how a frame was entered, which decides what its return does.

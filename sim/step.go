@@ -235,7 +235,7 @@ func (m *Machine) Actions(st *State, c int, buf []Action) []Action {
 			a.Kind, a.Arg = ActIRQ, ipi
 			buf = append(buf, a)
 		}
-		if !m.stuck[c] {
+		if cpu.Flags&FlagStuck == 0 {
 			a.Kind, a.Arg = ActRelease, 0
 			buf = append(buf, a)
 		}
@@ -511,7 +511,7 @@ func (m *Machine) step(st *State, a Action, res *StepResult) {
 			return
 		}
 	case ActRelease:
-		if !held(cpu) || m.stuck[c] {
+		if !held(cpu) || cpu.Flags&FlagStuck != 0 {
 			break
 		}
 		cpu.Flags &^= FlagHeld

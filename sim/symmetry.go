@@ -102,8 +102,15 @@ func (m *Machine) symmetryBreakers() []string {
 				}
 			case OpCallInd:
 				// Every function that may be called here must agree with
-				// the call on which arguments and result are CPU ids.
-				for _, t := range refd {
+				// the call on which arguments and result are CPU ids: the
+				// targets the analysis of function values found (the
+				// guarded machine checks them at run time), else every
+				// referenced function of the call's arity.
+				targets := refd
+				if m.indirect[fi] != nil && m.indirect[fi][pc] != nil {
+					targets = m.indirect[fi][pc]
+				}
+				for _, t := range targets {
 					callee := &p.Funcs[t]
 					if callee.Params != len(in.Args) {
 						continue

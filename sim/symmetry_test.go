@@ -55,6 +55,15 @@ func TestSymmetryBreakers(t *testing.T) {
 			{Op: OpFuncRef, A: 2, Imm: 3},
 			{Op: OpFuncRef, A: 2, Imm: 4},
 			{Op: OpCallInd, A: -1, B: 2, Args: []int32{0}}}, cpuParam, plainParam), "function pointer"},
+		{"a function pointer that only ever holds the CPU-parameter function", symProgram([]Instr{self,
+			{Op: OpFuncRef, A: 2, Imm: 3},
+			{Op: OpFuncRef, A: 3, Imm: 4}, // referenced, never called through r2
+			{Op: OpCallInd, A: -1, B: 2, Args: []int32{0}}}, cpuParam, plainParam), ""},
+		{"a function pointer whose value the analysis loses", symProgram([]Instr{self,
+			{Op: OpFuncRef, A: 2, Imm: 3},
+			{Op: OpFuncRef, A: 3, Imm: 4},
+			{Op: OpBin, Sub: uint8(Add), A: 2, B: 2, C: 1, Type: Uint},
+			{Op: OpCallInd, A: -1, B: 2, Args: []int32{0}}}, cpuParam, plainParam), "function pointer"},
 		{"cpumask_first_online", symProgram([]Instr{{Op: OpPrim, Sub: uint8(PrimFirstOnline), A: 0}}), ""},
 		{"cpumask_next_online", symProgram([]Instr{{Op: OpConst, A: 0, Imm: -1, Type: Long},
 			{Op: OpPrim, Sub: uint8(PrimNextOnline), A: 1, Args: []int32{0}}}), "numbering of CPUs"},
@@ -104,5 +113,35 @@ func TestFirstOnlineGuard(t *testing.T) {
 	}
 	if st := run(m.SymmetryGuarded()); st.End != Failed {
 		t.Errorf("guarded machine: end %v, want error", st.End)
+	}
+}
+
+// TestStuckFollowsTheState: FaultStuckMasked is part of the CPU's state
+// (FlagStuck), not of its index, so that symmetry reduction, which renames
+// CPUs, carries it: after swapping two secondaries' states the stuck one is
+// still the one that can never be released. (When it was a per-index table
+// of the machine, renaming let the stuck CPU go, and a 6.12 stop variant at
+// 3 CPUs came out holds-if-bounds instead of violated.)
+func TestStuckFollowsTheState(t *testing.T) {
+	p := symProgram([]Instr{{Op: OpPrim, Sub: uint8(PrimParkLoop), A: -1}}) // the boot CPU waits: the run goes on
+	m, err := NewMachine(p, Config{CPUs: 3, Merge: true, AtomicWaits: true, Faults: []Fault{{Kind: FaultStuckMasked, CPU: 1}, {Kind: FaultIRQsMasked, CPU: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	releasable := func(st *State, c int) bool {
+		for _, a := range m.Actions(st, c, nil) {
+			if a.Kind == ActRelease {
+				return true
+			}
+		}
+		return false
+	}
+	st := m.Initial()
+	if releasable(st, 1) || !releasable(st, 2) {
+		t.Fatalf("before the swap: CPU 1 releasable %v, CPU 2 %v; want false, true", releasable(st, 1), releasable(st, 2))
+	}
+	st.CPUs[1], st.CPUs[2] = st.CPUs[2], st.CPUs[1]
+	if !releasable(st, 1) || releasable(st, 2) {
+		t.Errorf("after the swap: CPU 1 releasable %v, CPU 2 %v; want true, false", releasable(st, 1), releasable(st, 2))
 	}
 }

@@ -647,6 +647,10 @@ func (c *compiler) markCPU() {
 		}
 	}
 	slices.Sort(refd)
+	// what an indirect call may call: the targets the machine's analysis of
+	// function values finds, which it checks again before symmetry relies
+	// on them; else every referenced function of the call's arity
+	indirect := sim.IndirectTargets(c.prog)
 	for changed := true; changed; {
 		changed = false
 		mark := func(f *sim.Func, r int32) {
@@ -657,7 +661,7 @@ func (c *compiler) markCPU() {
 		}
 		for fi := range c.prog.Funcs {
 			f := &c.prog.Funcs[fi]
-			for _, in := range f.Code {
+			for pc, in := range f.Code {
 				switch in.Op {
 				case sim.OpPrim:
 					p := sim.Prim(in.Sub)
@@ -707,9 +711,14 @@ func (c *compiler) markCPU() {
 						mark(f, in.A)
 					}
 				case sim.OpCallInd:
-					// Any function whose reference is taken, of the call's
-					// arity, may be the callee.
-					for _, t := range refd {
+					targets := refd
+					if indirect[fi] != nil && indirect[fi][pc] != nil {
+						targets = nil
+						for _, t := range indirect[fi][pc] {
+							targets = append(targets, int(t))
+						}
+					}
+					for _, t := range targets {
 						g := &c.prog.Funcs[t]
 						if g.Params != len(in.Args) {
 							continue
