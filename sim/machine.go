@@ -340,15 +340,19 @@ func (m *Machine) watchedSince(res *StepResult) bool {
 		from = res.snaps[res.nsnap-1].upTo
 	}
 	for i := from; i < len(res.Events); i++ {
-		ev := &res.Events[i]
-		if k := ev.Kind; k < 64 && m.watched&(1<<k) != 0 {
-			return true
-		}
-		if ev.Kind == EvCall && m.watchCalls != nil && ev.Val >= 0 && int(ev.Val) < len(m.watchCalls) && m.watchCalls[ev.Val] {
+		if m.watchedEvent(&res.Events[i]) {
 			return true
 		}
 	}
 	return false
+}
+
+// watchedEvent reports whether ev is of a kind some property watches.
+func (m *Machine) watchedEvent(ev *Event) bool {
+	if k := ev.Kind; k < 64 && m.watched&(1<<k) != 0 {
+		return true
+	}
+	return ev.Kind == EvCall && m.watchCalls != nil && ev.Val >= 0 && int(ev.Val) < len(m.watchCalls) && m.watchCalls[ev.Val]
 }
 
 // UsesPrim reports whether the program contains an OpPrim of p.

@@ -52,7 +52,9 @@ func (m *Machine) sectionable(cpu *CPU, in *Instr) bool {
 
 // runSection runs the section that starts at c's local_irq_disable and
 // reports whether it reached the merged unmask and ran it; c then rests at
-// the instruction after it. Otherwise c and res are as they were.
+// the instruction after it. Otherwise c, its events and the run's end are as
+// they were (a snapshot taken for earlier events stays: it is the state the
+// step ends in).
 func (m *Machine) runSection(st *State, c int, res *StepResult) bool {
 	cpu := &st.CPUs[c]
 	if m.watchedSince(res) {
@@ -130,12 +132,4 @@ func (m *Machine) section(st *State, c int, cpu *CPU, depth int, res *StepResult
 		m.exec(st, c, cpu, fr, in, res)
 	}
 	return false
-}
-
-// watchedEvent reports whether ev is of a kind some property watches.
-func (m *Machine) watchedEvent(ev *Event) bool {
-	if k := ev.Kind; k < 64 && m.watched&(1<<k) != 0 {
-		return true
-	}
-	return ev.Kind == EvCall && m.watchCalls != nil && ev.Val >= 0 && int(ev.Val) < len(m.watchCalls) && m.watchCalls[ev.Val]
 }
