@@ -57,10 +57,22 @@ func (v *fnVal) setUnknown() bool {
 	return true
 }
 
-// IndirectTargets returns, per function and pc, the functions the OpCallInd
-// there may call, of its arity; nil where the callee may be any function
-// whose reference is taken.
-func IndirectTargets(p *Program) [][][]int32 {
+// Targets are, per function and pc, the functions the OpCallInd there may
+// call, of its arity; nil where the callee may be any function whose
+// reference is taken.
+type Targets [][][]int32
+
+// At is the set of the OpCallInd at pc of function fi, nil when unknown.
+func (t Targets) At(fi, pc int) []int32 {
+	if fi < 0 || fi >= len(t) || t[fi] == nil || pc < 0 || pc >= len(t[fi]) {
+		return nil
+	}
+	return t[fi][pc]
+}
+
+// IndirectTargets follows the program's function values to its indirect
+// calls (see above).
+func IndirectTargets(p *Program) Targets {
 	regs := make([][]fnVal, len(p.Funcs))
 	for fi := range p.Funcs {
 		regs[fi] = make([]fnVal, p.Funcs[fi].NumRegs)
@@ -125,9 +137,6 @@ func IndirectTargets(p *Program) [][][]int32 {
 		changed = false
 		for fi := range p.Funcs {
 			for _, in := range p.Funcs[fi].Code {
-				if in.A < 0 && in.Op != OpStoreG && in.Op != OpStorePCPU && in.Op != OpCall && in.Op != OpCallInd {
-					continue
-				}
 				switch in.Op {
 				case OpFuncRef:
 					changed = reg(fi, in.A).addFn(int32(in.Imm)) || changed
@@ -146,7 +155,10 @@ func IndirectTargets(p *Program) [][][]int32 {
 				case OpStorePCPU:
 					changed = pcpu[in.Imm].add(reg(fi, in.A)) || changed
 				case OpAtomic:
-					changed = reg(fi, in.A).setUnknown() || changed
+					if in.A >= 0 {
+						changed = reg(fi, in.A).setUnknown() || changed
+					}
+					// the variable may now hold anything the atomic stored
 					if len(in.Args) == 1 {
 						changed = pcpu[in.Imm].setUnknown() || changed
 					} else {
@@ -174,16 +186,20 @@ func IndirectTargets(p *Program) [][][]int32 {
 						}
 					}
 				case OpRet:
-					changed = rets[fi].add(reg(fi, in.A)) || changed
+					if in.A >= 0 {
+						changed = rets[fi].add(reg(fi, in.A)) || changed
+					}
 				default:
 					// arithmetic, comparisons, prims, waits: values the
 					// analysis does not follow
-					changed = reg(fi, in.A).setUnknown() || changed
+					if in.A >= 0 {
+						changed = reg(fi, in.A).setUnknown() || changed
+					}
 				}
 			}
 		}
 	}
-	out := make([][][]int32, len(p.Funcs))
+	out := make(Targets, len(p.Funcs))
 	for fi := range p.Funcs {
 		for pc, in := range p.Funcs[fi].Code {
 			if in.Op != OpCallInd {
@@ -206,10 +222,7 @@ func IndirectTargets(p *Program) [][][]int32 {
 // by IndirectTargets (true where it found no set: the call was checked
 // against every referenced function of its arity).
 func (m *Machine) knownTarget(fi, pc, fn int32) bool {
-	if int(fi) >= len(m.indirect) || m.indirect[fi] == nil {
-		return true
-	}
-	t := m.indirect[fi][pc]
+	t := m.indirect.At(int(fi), int(pc))
 	if t == nil {
 		return true
 	}

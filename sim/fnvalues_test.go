@@ -17,9 +17,9 @@ func TestIndirectTargets(t *testing.T) {
 	// pick returns a reference to c
 	pick := Func{Name: "pick", NumRegs: 1, Code: []Instr{{Op: OpFuncRef, A: 0, Imm: 6}, {Op: OpRet, A: 0}}}
 	p := &Program{
-		Globals: []Global{{Name: "ops", Type: Uint}},
+		Globals: []Global{{Name: "ops", Type: Uint}, {Name: "hook", Type: Uint}},
 		Funcs: []Func{
-			{Name: "boot", NumRegs: 6, Code: []Instr{
+			{Name: "boot", NumRegs: 7, Code: []Instr{
 				{Op: OpFuncRef, A: 0, Imm: 4}, // a
 				{Op: OpStoreG, A: 0, Imm: 0},  // ops = a
 				{Op: OpLoadG, A: 1, Imm: 0},
@@ -30,7 +30,10 @@ func TestIndirectTargets(t *testing.T) {
 				{Op: OpCall, A: 4, Imm: 7},
 				{Op: OpCallInd, A: -1, B: 4, Args: []int32{2}}, // pc 8: pick()'s result: c
 				{Op: OpBin, Sub: uint8(Add), A: 5, B: 3, C: 2, Type: Uint},
-				{Op: OpCallInd, A: -1, B: 5, Args: []int32{2}}, // pc 10: lost
+				{Op: OpCallInd, A: -1, B: 5, Args: []int32{2}},                          // pc 10: lost
+				{Op: OpAtomic, Sub: uint8(AtomicXchg), A: -1, B: 5, Imm: 1, Type: Uint}, // xchg(&hook, lost), result unused
+				{Op: OpLoadG, A: 6, Imm: 1},
+				{Op: OpCallInd, A: -1, B: 6, Args: []int32{2}}, // pc 13: lost through the atomic
 				ret}},
 			{Name: "idle", Code: []Instr{{Op: OpPrim, Sub: uint8(PrimParkLoop), A: -1}}},
 			{Name: "irq", Params: 1, NumRegs: 1, Code: []Instr{ret}},
@@ -43,7 +46,7 @@ func TestIndirectTargets(t *testing.T) {
 	for _, tc := range []struct {
 		pc   int
 		want []int32 // nil: no set
-	}{{3, []int32{4}}, {6, []int32{5}}, {8, []int32{6}}, {10, nil}} {
+	}{{3, []int32{4}}, {6, []int32{5}}, {8, []int32{6}}, {10, nil}, {13, nil}} {
 		if !slices.Equal(got[tc.pc], tc.want) || (got[tc.pc] == nil) != (tc.want == nil) {
 			t.Errorf("call at pc %d: targets %v, want %v", tc.pc, got[tc.pc], tc.want)
 		}

@@ -149,10 +149,10 @@ type Machine struct {
 	initial *State
 	initRes StepResult // what settling the CPUs at their first visible action did
 
-	symBreak []string    // why symmetry reduction is unsound for this program (nil: sound)
-	indirect [][][]int32 // IndirectTargets of the program (fnvalues.go)
-	cpuGlob  []bool      // Globals[i].CPU
-	cpuPCPU  []bool      // PerCPU[i].CPU
+	symBreak []string // why symmetry reduction is unsound for this program (nil: sound)
+	indirect Targets  // IndirectTargets of the program (fnvalues.go)
+	cpuGlob  []bool   // Globals[i].CPU
+	cpuPCPU  []bool   // PerCPU[i].CPU
 	usesPrim [NumPrims]bool
 
 	live          *liveSets

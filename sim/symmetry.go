@@ -107,8 +107,8 @@ func (m *Machine) symmetryBreakers() []string {
 				// guarded machine checks them at run time), else every
 				// referenced function of the call's arity.
 				targets := refd
-				if m.indirect[fi] != nil && m.indirect[fi][pc] != nil {
-					targets = m.indirect[fi][pc]
+				if t := m.indirect.At(fi, pc); t != nil {
+					targets = t
 				}
 				for _, t := range targets {
 					callee := &p.Funcs[t]

@@ -712,10 +712,10 @@ func (c *compiler) markCPU() {
 					}
 				case sim.OpCallInd:
 					targets := refd
-					if indirect[fi] != nil && indirect[fi][pc] != nil {
+					if t := indirect.At(fi, pc); t != nil {
 						targets = nil
-						for _, t := range indirect[fi][pc] {
-							targets = append(targets, int(t))
+						for _, g := range t {
+							targets = append(targets, int(g))
 						}
 					}
 					for _, t := range targets {
