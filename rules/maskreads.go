@@ -35,7 +35,7 @@ func readsIRQMasks(at, src string) bool {
 	}
 	node := prog.Node()
 	v := &maskReads{eventCPU: at != "end" && at != "step", allowed: map[ast.Node]bool{}}
-	ast.Walk(&node, v) // children first: allowed is filled from the parents below
+	ast.Walk(&node, v) // each parent marks the children it uses only through a field, an index or an iteration
 	ast.Walk(&node, &maskCheck{v})
 	return v.reads
 }
@@ -105,18 +105,8 @@ func (v *maskReads) Visit(node *ast.Node) {
 type maskCheck struct{ *maskReads }
 
 func (v *maskCheck) Visit(node *ast.Node) {
-	n := *node
-	if v.allowed[n] {
-		return
-	}
-	switch n.(type) {
-	case *ast.MemberNode, *ast.BuiltinNode, *ast.PredicateNode:
-		// their own values are fields, results or closures
-		if !holdsCPU(n.Type()) {
-			return
-		}
-	}
-	if holdsCPU(n.Type()) {
+	// any other value that holds a CPU may carry its mask
+	if n := *node; !v.allowed[n] && holdsCPU(n.Type()) {
 		v.reads = true
 	}
 }
